@@ -1,0 +1,171 @@
+//! The one audit point: every call, allowed or refused, leaves one event shaped like a
+//! CloudTrail record. Request parameters are recorded without blobs (no plaintext, ciphertext,
+//! or key material ever reaches the trail).
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::authz::Decision;
+
+/// The caller, as CloudTrail's `userIdentity`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserIdentity {
+    /// `Root` or `IAMUser`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Principal ID.
+    pub principal_id: String,
+    /// Principal ARN.
+    pub arn: String,
+    /// Account.
+    pub account_id: String,
+}
+
+/// A resource the call touched.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resource {
+    /// Account of the resource.
+    #[serde(rename = "accountId")]
+    pub account_id: String,
+    /// `AWS::KMS::Key`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Key ARN.
+    #[serde(rename = "ARN")]
+    pub arn: String,
+}
+
+/// One audit event, in CloudTrail's record shape.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    pub event_version: String,
+    pub user_identity: UserIdentity,
+    pub event_time: String,
+    pub event_source: String,
+    pub event_name: String,
+    pub aws_region: String,
+    #[serde(rename = "sourceIPAddress")]
+    pub source_ip_address: String,
+    pub user_agent: String,
+    pub request_parameters: Value,
+    pub response_elements: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// The authorization decisions taken during the call, for "why was this allowed or denied".
+    pub additional_event_data: Value,
+    #[serde(rename = "requestID")]
+    pub request_id: String,
+    #[serde(rename = "eventID")]
+    pub event_id: String,
+    pub read_only: bool,
+    pub resources: Vec<Resource>,
+    pub event_type: String,
+    pub management_event: bool,
+    pub recipient_account_id: String,
+    pub event_category: String,
+}
+
+/// Makes a request or response value fit for the trail: drops nulls (blobs serialize as null in
+/// the audit format) and writes member names in camelCase as CloudTrail does, leaving the keys
+/// of encryption contexts as the caller wrote them.
+pub fn sanitize(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                if v.is_null() {
+                    continue;
+                }
+                let user_map = k.ends_with("EncryptionContext");
+                let v = if user_map { v } else { sanitize(v) };
+                out.insert(camel(&k), v);
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(sanitize).collect()),
+        other => other,
+    }
+}
+
+fn camel(s: &str) -> String {
+    if s == "AWSAccountId" {
+        return "aWSAccountId".to_owned();
+    }
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The authorization decisions as `additionalEventData`.
+pub fn decisions(d: &[Decision]) -> Value {
+    serde_json::json!({ "authorization": d })
+}
+
+/// The in-memory trail, bounded: past `limit` events the oldest are dropped (and counted).
+#[derive(Debug)]
+pub struct AuditLog {
+    events: VecDeque<AuditEvent>,
+    limit: usize,
+    dropped: u64,
+}
+
+impl AuditLog {
+    /// An empty trail keeping at most `limit` events.
+    pub fn new(limit: usize) -> Self {
+        AuditLog {
+            events: VecDeque::new(),
+            limit: limit.max(1),
+            dropped: 0,
+        }
+    }
+
+    /// Appends one event.
+    pub fn record(&mut self, e: AuditEvent) {
+        if self.events.len() >= self.limit {
+            self.events.pop_front();
+            self.dropped += 1;
+        }
+        self.events.push_back(e);
+    }
+
+    /// Every event kept, oldest first.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = &AuditEvent> {
+        self.events.iter()
+    }
+
+    /// How many events were dropped to stay within the limit.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_drops_nulls_and_camel_cases_but_keeps_context_keys() {
+        let v = serde_json::json!({
+            "KeyId": "k",
+            "Plaintext": null,
+            "EncryptionContext": {"Dept": "x"},
+            "Tags": [{"TagKey": "a", "TagValue": "b"}]
+        });
+        assert_eq!(
+            sanitize(v),
+            serde_json::json!({
+                "keyId": "k",
+                "encryptionContext": {"Dept": "x"},
+                "tags": [{"tagKey": "a", "tagValue": "b"}]
+            })
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! The one authorization point. Every operation asks [`authorize`] before it acts.
+//!
+//! Today the rule is AWS's default key policy, which delegates to the account: principals of the
+//! key's own account are allowed, everyone else is denied. Key policies, IAM policies and grants
+//! plug in here. The decision carries the reason, so the tutor can show why a call was allowed
+//! or denied.
+
+use serde::Serialize;
+
+/// What is being asked.
+#[derive(Clone, Debug)]
+pub struct AuthzRequest<'a> {
+    /// The caller's ARN, for example `arn:aws:iam::111122223333:root`.
+    pub principal: &'a str,
+    /// The caller's account.
+    pub principal_account: &'a str,
+    /// The IAM action, for example `kms:Encrypt`.
+    pub action: &'a str,
+    /// The resource ARN (a key, an alias, or `*` for account-level actions).
+    pub resource: &'a str,
+    /// The account that owns the resource.
+    pub resource_account: &'a str,
+}
+
+/// Allowed or denied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    /// The call may proceed.
+    Allow,
+    /// The call is refused with AccessDeniedException.
+    Deny,
+}
+
+/// The answer, with the statement that decided it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// The action asked for.
+    pub action: String,
+    /// The resource asked about.
+    pub resource: String,
+    /// Which rule decided, in words.
+    pub reason: String,
+}
+
+impl Decision {
+    /// AWS's AccessDeniedException text for a denial.
+    pub fn denial_message(&self, principal: &str) -> String {
+        format!(
+            "User: {principal} is not authorized to perform: {} on resource: {} because no resource-based policy allows the {} action",
+            self.action, self.resource, self.action
+        )
+    }
+}
+
+/// Decides whether `req` is allowed.
+pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
+    let (effect, reason) = if req.principal_account == req.resource_account {
+        (
+            Effect::Allow,
+            format!(
+                "the key policy statement \"Enable IAM User Permissions\" allows arn:aws:iam::{}:root, and the caller is in that account",
+                req.resource_account
+            ),
+        )
+    } else {
+        (
+            Effect::Deny,
+            format!(
+                "no policy allows account {} to use a resource of account {}",
+                req.principal_account, req.resource_account
+            ),
+        )
+    };
+    Decision {
+        effect,
+        action: req.action.to_owned(),
+        resource: req.resource.to_owned(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_account_is_allowed_and_others_denied() {
+        let mut req = AuthzRequest {
+            principal: "arn:aws:iam::111122223333:root",
+            principal_account: "111122223333",
+            action: "kms:Encrypt",
+            resource: "arn:aws:kms:us-east-1:111122223333:key/k",
+            resource_account: "111122223333",
+        };
+        assert_eq!(authorize(&req).effect, Effect::Allow);
+        req.principal_account = "444455556666";
+        let d = authorize(&req);
+        assert_eq!(d.effect, Effect::Deny);
+        assert!(d
+            .denial_message(req.principal)
+            .starts_with("User: arn:aws:iam::111122223333:root is not authorized to perform: kms:Encrypt on resource: arn:aws:kms:"));
+    }
+}

@@ -1,0 +1,61 @@
+//! The symmetric primitive: AES-256-GCM from RustCrypto's `aes-gcm`.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use zeroize::Zeroizing;
+
+use crate::blob::NONCE_LEN;
+use crate::error::{KmsError, Result};
+
+/// 256 bits of key material, zeroized on drop and never printed.
+#[derive(Clone, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct SymmetricKey([u8; 32]);
+
+impl SymmetricKey {
+    /// Wraps raw key bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        SymmetricKey(bytes)
+    }
+
+    /// The raw bytes, for wrapping under another key.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.0.into())
+    }
+
+    /// Encrypts `plaintext`, returning ciphertext followed by the 16-byte tag.
+    pub fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        self.cipher()
+            .encrypt(
+                &Nonce::from(*nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .map_err(|_| KmsError::Internal("Encryption failed.".to_owned()))
+    }
+
+    /// Decrypts and authenticates `sealed` (ciphertext then tag). The tag comparison inside
+    /// `aes-gcm` is constant-time; any failure is the opaque [`KmsError::InvalidCiphertext`].
+    pub fn open(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        self.cipher()
+            .decrypt(&Nonce::from(*nonce), Payload { msg: sealed, aad })
+            .map(Zeroizing::new)
+            .map_err(|_| KmsError::InvalidCiphertext)
+    }
+}
+
+impl std::fmt::Debug for SymmetricKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SymmetricKey(...)")
+    }
+}

@@ -1,0 +1,453 @@
+//! Identifiers: key IDs, key and alias ARNs, alias names, and how a `KeyId` argument resolves.
+//!
+//! Parse, don't validate: a [`KeyId`] or [`AliasName`] value is well formed by construction.
+
+use std::fmt;
+
+use crate::error::{KmsError, Result};
+
+/// The account, Region and partition a call runs in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: String,
+    /// For example `us-east-1`.
+    pub region: String,
+    /// Twelve digits.
+    pub account: String,
+}
+
+impl Scope {
+    /// The ARN of a key in this scope.
+    pub fn key_arn(&self, id: &KeyId) -> String {
+        format!(
+            "arn:{}:kms:{}:{}:key/{}",
+            self.partition, self.region, self.account, id
+        )
+    }
+
+    /// The ARN of an alias in this scope.
+    pub fn alias_arn(&self, alias: &AliasName) -> String {
+        format!(
+            "arn:{}:kms:{}:{}:{}",
+            self.partition,
+            self.region,
+            self.account,
+            alias.as_str()
+        )
+    }
+
+    /// The account's root principal, `arn:aws:iam::<account>:root`.
+    pub fn root_principal(&self) -> String {
+        format!("arn:{}:iam::{}:root", self.partition, self.account)
+    }
+}
+
+/// Is `s` a Region name as AWS writes them (`us-east-1`, `us-gov-west-1`)?
+pub fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    (2..=3).contains(&words.len())
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Is `s` twelve ASCII digits?
+pub fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_partition(s: &str) -> bool {
+    matches!(s, "aws" | "aws-cn" | "aws-us-gov")
+}
+
+/// A well-formed key ID: a lowercase hyphenated UUID, or `mrk-` and 32 lowercase hex digits.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(String);
+
+/// The kind byte of a key ID in a ciphertext blob.
+const KIND_REGIONAL: u8 = 0;
+const KIND_MULTI_REGION: u8 = 1;
+
+impl KeyId {
+    /// Parses a bare key ID. AWS accepts upper-case hex too and reports keys in lower case.
+    pub fn parse(s: &str) -> Option<KeyId> {
+        let lower = s.to_ascii_lowercase();
+        if let Some(hex) = lower.strip_prefix("mrk-") {
+            return (hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then_some(KeyId(lower));
+        }
+        let groups: Vec<&str> = lower.split('-').collect();
+        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        let ok = lens == [8, 4, 4, 4, 12]
+            && groups
+                .iter()
+                .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+        ok.then_some(KeyId(lower))
+    }
+
+    /// A new random single-Region key ID (UUID version 4).
+    pub fn new_regional(mut raw: [u8; 16]) -> KeyId {
+        if let Some(b) = raw.get_mut(6) {
+            *b = (*b & 0x0f) | 0x40;
+        }
+        if let Some(b) = raw.get_mut(8) {
+            *b = (*b & 0x3f) | 0x80;
+        }
+        let hex = hex(&raw);
+        let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default().to_owned();
+        KeyId(format!(
+            "{}-{}-{}-{}-{}",
+            part(0, 8),
+            part(8, 12),
+            part(12, 16),
+            part(16, 20),
+            part(20, 32)
+        ))
+    }
+
+    /// A new multi-Region key ID, `mrk-` and 32 hex digits.
+    pub fn new_multi_region(raw: [u8; 16]) -> KeyId {
+        KeyId(format!("mrk-{}", hex(&raw)))
+    }
+
+    /// The ID as AWS shows it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The 17-byte binary form used in ciphertext blobs: a kind byte and 128 bits.
+    pub fn to_binary(&self) -> [u8; 17] {
+        let (kind, hex_digits) = match self.0.strip_prefix("mrk-") {
+            Some(h) => (KIND_MULTI_REGION, h.to_owned()),
+            None => (KIND_REGIONAL, self.0.replace('-', "")),
+        };
+        let mut out = [0u8; 17];
+        out[0] = kind;
+        for (slot, pair) in out[1..].iter_mut().zip(hex_digits.as_bytes().chunks(2)) {
+            *slot = pair.iter().fold(0u8, |acc, d| (acc << 4) | hex_value(*d));
+        }
+        out
+    }
+
+    /// The inverse of [`KeyId::to_binary`]; `None` for an unknown kind byte.
+    pub fn from_binary(b: &[u8; 17]) -> Option<KeyId> {
+        let (kind, raw) = b.split_first()?;
+        let raw: [u8; 16] = raw.try_into().ok()?;
+        match *kind {
+            KIND_REGIONAL => {
+                let hex = hex(&raw);
+                let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default().to_owned();
+                Some(KeyId(format!(
+                    "{}-{}-{}-{}-{}",
+                    part(0, 8),
+                    part(8, 12),
+                    part(12, 16),
+                    part(16, 20),
+                    part(20, 32)
+                )))
+            }
+            KIND_MULTI_REGION => Some(KeyId::new_multi_region(raw)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({})", self.0)
+    }
+}
+
+fn hex_value(d: u8) -> u8 {
+    match d {
+        b'0'..=b'9' => d - b'0',
+        b'a'..=b'f' => d - b'a' + 10,
+        b'A'..=b'F' => d - b'A' + 10,
+        _ => 0,
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A well-formed alias name: `alias/` and 1 to 250 characters of `[a-zA-Z0-9:/_-]`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct AliasName(String);
+
+/// The prefix of aliases reserved for AWS managed keys.
+pub const RESERVED_ALIAS_PREFIX: &str = "alias/aws/";
+
+impl AliasName {
+    /// Parses an alias name, with AWS's errors for each rule it breaks.
+    pub fn parse(s: &str) -> Result<AliasName> {
+        let len = s.chars().count();
+        if len < 1 {
+            return Err(KmsError::constraint(
+                "aliasName",
+                Some(s),
+                "Member must have length greater than or equal to 1",
+            ));
+        }
+        if len > 256 {
+            return Err(KmsError::constraint(
+                "aliasName",
+                Some(s),
+                "Member must have length less than or equal to 256",
+            ));
+        }
+        if !s.starts_with("alias/") {
+            return Err(KmsError::Validation(
+                "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".to_owned(),
+            ));
+        }
+        let pattern_ok = s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'));
+        if !pattern_ok || s.len() == "alias/".len() {
+            return Err(KmsError::InvalidAliasName(format!(
+                "Alias name {s} is invalid: it must satisfy the regular expression pattern ^alias/[a-zA-Z0-9:/_-]+$"
+            )));
+        }
+        Ok(AliasName(s.to_owned()))
+    }
+
+    /// The full name, `alias/…`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Is this alias in the `alias/aws/` namespace reserved for AWS managed keys?
+    pub fn is_reserved(&self) -> bool {
+        self.0.starts_with(RESERVED_ALIAS_PREFIX)
+    }
+}
+
+/// What a `KeyId` argument names, once parsed against the caller's scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyRef {
+    /// A key, by ID or ARN.
+    Key(KeyId),
+    /// An alias, by name or ARN.
+    Alias(AliasName),
+}
+
+/// Whether an operation's `KeyId` member accepts alias names and alias ARNs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aliases {
+    /// DescribeKey and the cryptographic operations.
+    Accepted,
+    /// Every other operation: key ID or key ARN only.
+    Refused,
+}
+
+/// Parses a `KeyId` argument. `member` is the camelCase member name for validation messages.
+pub fn parse_key_ref(input: &str, member: &str, scope: &Scope, aliases: Aliases) -> Result<KeyRef> {
+    let len = input.chars().count();
+    if len < 1 {
+        return Err(KmsError::constraint(
+            member,
+            Some(input),
+            "Member must have length greater than or equal to 1",
+        ));
+    }
+    if len > 2048 {
+        return Err(KmsError::constraint(
+            member,
+            Some(input),
+            "Member must have length less than or equal to 2048",
+        ));
+    }
+    let invalid = || KmsError::NotFound(format!("Invalid keyId '{input}'"));
+    if let Some(rest) = input.strip_prefix("arn:") {
+        let parsed =
+            parse_arn(rest).ok_or_else(|| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
+        if parsed.region != scope.region {
+            return Err(KmsError::NotFound(format!("Invalid arn {}", parsed.region)));
+        }
+        if let Some(id) = parsed.resource.strip_prefix("key/") {
+            let id = KeyId::parse(id).ok_or_else(invalid)?;
+            if parsed.account != scope.account || parsed.partition != scope.partition {
+                // Another account's key: nothing by that ARN exists here.
+                return Err(KmsError::NotFound(format!("Key '{input}' does not exist")));
+            }
+            return Ok(KeyRef::Key(id));
+        }
+        if parsed.resource.starts_with("alias/") {
+            if aliases == Aliases::Refused {
+                return Err(invalid());
+            }
+            let alias = AliasName::parse(parsed.resource).map_err(|_| invalid())?;
+            if parsed.account != scope.account || parsed.partition != scope.partition {
+                return Err(KmsError::NotFound(format!("Alias {input} is not found.")));
+            }
+            return Ok(KeyRef::Alias(alias));
+        }
+        return Err(KmsError::InvalidArn(format!("Invalid arn {input}")));
+    }
+    if input.starts_with("alias/") {
+        if aliases == Aliases::Refused {
+            return Err(invalid());
+        }
+        return AliasName::parse(input)
+            .map(KeyRef::Alias)
+            .map_err(|_| invalid());
+    }
+    KeyId::parse(input).map(KeyRef::Key).ok_or_else(invalid)
+}
+
+struct Arn<'a> {
+    partition: &'a str,
+    region: &'a str,
+    account: &'a str,
+    resource: &'a str,
+}
+
+/// Parses the part of a KMS ARN after `arn:`.
+fn parse_arn(rest: &str) -> Option<Arn<'_>> {
+    let mut parts = rest.splitn(5, ':');
+    let partition = parts.next()?;
+    let service = parts.next()?;
+    let region = parts.next()?;
+    let account = parts.next()?;
+    let resource = parts.next()?;
+    (is_partition(partition) && service == "kms" && is_region(region) && is_account(account))
+        .then_some(Arn {
+            partition,
+            region,
+            account,
+            resource,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "111122223333".into(),
+        }
+    }
+
+    #[test]
+    fn key_ids_round_trip_through_binary() {
+        for id in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+        ] {
+            let k = KeyId::parse(id).unwrap_or_else(|| KeyId(String::new()));
+            assert_eq!(k.as_str(), id);
+            assert_eq!(KeyId::from_binary(&k.to_binary()), Some(k));
+        }
+    }
+
+    #[test]
+    fn malformed_ids_are_refused() {
+        for bad in [
+            "fake-key-id",
+            "134f2428cec14b25a1ae9048164dba47",
+            "mrk-fake-key-id",
+            "1234abcd-12ab-34cd-56ef-1234567890a",
+            "1234abcd-12ab-34cd-56ef-1234567890ag",
+        ] {
+            assert_eq!(KeyId::parse(bad), None, "{bad}");
+            let err = parse_key_ref(bad, "keyId", &scope(), Aliases::Accepted);
+            assert_eq!(
+                err,
+                Err(KmsError::NotFound(format!("Invalid keyId '{bad}'")))
+            );
+        }
+    }
+
+    #[test]
+    fn new_ids_are_uuid_v4() {
+        let id = KeyId::new_regional([0xff; 16]);
+        assert_eq!(id.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert!(KeyId::parse(id.as_str()).is_some());
+    }
+
+    #[test]
+    fn arns_resolve_in_scope() {
+        let s = scope();
+        let id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        let arn = format!("arn:aws:kms:us-east-1:111122223333:key/{id}");
+        assert_eq!(
+            parse_key_ref(&arn, "keyId", &s, Aliases::Refused),
+            Ok(KeyRef::Key(KeyId(id.into())))
+        );
+        let other = format!("arn:aws:kms:eu-west-1:111122223333:key/{id}");
+        assert_eq!(
+            parse_key_ref(&other, "keyId", &s, Aliases::Refused),
+            Err(KmsError::NotFound("Invalid arn eu-west-1".into()))
+        );
+        assert!(matches!(
+            parse_key_ref("arn:aws:kms:nowhere", "keyId", &s, Aliases::Refused),
+            Err(KmsError::InvalidArn(_))
+        ));
+        assert!(matches!(
+            parse_key_ref("alias/app", "keyId", &s, Aliases::Accepted),
+            Ok(KeyRef::Alias(_))
+        ));
+        assert!(matches!(
+            parse_key_ref("alias/app", "keyId", &s, Aliases::Refused),
+            Err(KmsError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn alias_rules() {
+        assert!(AliasName::parse("alias/app-1:x/y_z").is_ok());
+        assert!(matches!(
+            AliasName::parse("app"),
+            Err(KmsError::Validation(_))
+        ));
+        assert!(matches!(
+            AliasName::parse("alias/has space"),
+            Err(KmsError::InvalidAliasName(_))
+        ));
+        assert!(matches!(
+            AliasName::parse("alias/"),
+            Err(KmsError::InvalidAliasName(_))
+        ));
+        let longest = format!("alias/{}", "a".repeat(250));
+        assert!(AliasName::parse(&longest).is_ok());
+        let too_long = format!("alias/{}", "a".repeat(251));
+        assert!(matches!(
+            AliasName::parse(&too_long),
+            Err(KmsError::Validation(_))
+        ));
+        assert!(AliasName::parse("alias/aws/s3")
+            .map(|a| a.is_reserved())
+            .unwrap_or(false));
+    }
+
+    #[test]
+    fn regions() {
+        assert!(is_region("us-east-1"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(!is_region("useast1"));
+        assert!(!is_region("US-east-1"));
+    }
+}

@@ -1,0 +1,56 @@
+//! # wasm-kms
+//!
+//! A key management service that behaves like AWS KMS: the same operations, request and
+//! response shapes, limits, key states and errors, in pure Rust. The same core runs natively
+//! (and is tested with `cargo test`) and in WebAssembly, where `src/wasm/` exposes it to
+//! JavaScript.
+//!
+//! ## A short tour
+//!
+//! - [`Kms`] is the service. Build it with a [`Config`], an injected [`env::Clock`] and
+//!   [`env::Entropy`], and a [`store::Store`].
+//! - Every operation runs through [`Kms::execute`]: validation, key resolution, the single
+//!   authorization point ([`authz`]), the key-state table ([`state`]), one atomic batch of
+//!   writes ([`store::Batch`]) and one audit event ([`audit`]).
+//! - Typed methods (`kms.encrypt(...)`) take the request shapes of [`model`]; [`Kms::call`] and
+//!   [`Kms::call_json`] take AWS's operation name and any serde input, as bindings need.
+//! - Errors are one type, [`KmsError`], mapped to AWS's `__type` names in one place.
+//! - Symmetric ciphertexts use the versioned format of [`blob`], which binds the key, the key
+//!   material and the canonical encryption context ([`context`]).
+//!
+//! ```
+//! use wasm_kms::{Config, Kms, model::*};
+//!
+//! let mut kms = Kms::new_native(Config::default())?;
+//! let key = kms.create_key(CreateKeyRequest::default())?.key_metadata;
+//! let dk = kms.generate_data_key(GenerateDataKeyRequest {
+//!     key_id: Some(key.key_id),
+//!     key_spec: Some("AES_256".into()),
+//!     ..Default::default()
+//! })?;
+//! assert_eq!(dk.plaintext.as_bytes().len(), 32);
+//! # Ok::<(), wasm_kms::KmsError>(())
+//! ```
+
+pub mod audit;
+pub mod authz;
+pub mod blob;
+pub mod codec;
+pub mod context;
+pub mod crypto;
+pub mod env;
+pub mod error;
+pub mod ids;
+pub mod model;
+mod ops;
+pub mod service;
+pub mod state;
+pub mod store;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Fault, KmsError};
+pub use ops::keys::default_policy;
+pub use service::{Config, Kms, Operation, Request, Response};

@@ -1,0 +1,332 @@
+//! Request and response shapes, named and nested exactly as in AWS's API (PascalCase members).
+//!
+//! Every request member is optional here, even the required ones: the operations check presence
+//! themselves so that a missing member gets AWS's ValidationException rather than a serde error.
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{Blob, SecretBlob, Timestamp};
+use crate::context::EncryptionContext;
+
+/// A tag, as AWS spells it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// 1 to 128 characters; not starting with `aws:`.
+    pub tag_key: Option<String>,
+    /// 0 to 256 characters.
+    pub tag_value: Option<String>,
+}
+
+/// The metadata of a KMS key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadata {
+    #[serde(rename = "AWSAccountId")]
+    pub aws_account_id: String,
+    pub key_id: String,
+    pub arn: String,
+    pub creation_date: Timestamp,
+    pub enabled: bool,
+    pub description: String,
+    pub key_usage: String,
+    pub key_state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<Timestamp>,
+    pub origin: String,
+    pub key_manager: String,
+    pub customer_master_key_spec: String,
+    pub key_spec: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithms: Option<Vec<String>>,
+    pub multi_region: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_key_material_id: Option<String>,
+}
+
+macro_rules! shape {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        pub struct $name {
+            $(
+                $(#[$fm])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<$ty>,
+            )*
+        }
+    };
+}
+
+shape!(
+    /// CreateKey input.
+    CreateKeyRequest {
+        policy: String,
+        description: String,
+        key_usage: String,
+        customer_master_key_spec: String,
+        key_spec: String,
+        origin: String,
+        custom_key_store_id: String,
+        bypass_policy_lockout_safety_check: bool,
+        tags: Vec<Tag>,
+        multi_region: bool,
+        xks_key_id: String,
+    }
+);
+
+/// CreateKey and DescribeKey output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadataResponse {
+    pub key_metadata: KeyMetadata,
+}
+
+shape!(
+    /// DescribeKey input.
+    DescribeKeyRequest { key_id: String, grant_tokens: Vec<String> }
+);
+
+shape!(
+    /// Input of the operations that take only a key: EnableKey, DisableKey.
+    KeyIdRequest { key_id: String }
+);
+
+shape!(
+    /// ListKeys input.
+    ListKeysRequest { limit: i64, marker: String }
+);
+
+/// One entry of ListKeys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyListEntry {
+    pub key_id: String,
+    pub key_arn: String,
+}
+
+/// ListKeys output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeysResponse {
+    pub keys: Vec<KeyListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+shape!(
+    /// UpdateKeyDescription input.
+    UpdateKeyDescriptionRequest { key_id: String, description: String }
+);
+
+/// The output of operations that return nothing (`{}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+shape!(
+    /// Encrypt input.
+    EncryptRequest {
+        key_id: String,
+        plaintext: SecretBlob,
+        encryption_context: EncryptionContext,
+        grant_tokens: Vec<String>,
+        encryption_algorithm: String,
+        dry_run: bool,
+    }
+);
+
+/// Encrypt output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EncryptResponse {
+    pub ciphertext_blob: Blob,
+    pub key_id: String,
+    pub encryption_algorithm: String,
+}
+
+shape!(
+    /// Decrypt input.
+    DecryptRequest {
+        ciphertext_blob: Blob,
+        encryption_context: EncryptionContext,
+        grant_tokens: Vec<String>,
+        key_id: String,
+        encryption_algorithm: String,
+        dry_run: bool,
+    }
+);
+
+/// Decrypt output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DecryptResponse {
+    pub key_id: String,
+    pub plaintext: SecretBlob,
+    pub encryption_algorithm: String,
+    pub key_material_id: String,
+}
+
+shape!(
+    /// ReEncrypt input.
+    ReEncryptRequest {
+        ciphertext_blob: Blob,
+        source_encryption_context: EncryptionContext,
+        source_key_id: String,
+        destination_key_id: String,
+        destination_encryption_context: EncryptionContext,
+        source_encryption_algorithm: String,
+        destination_encryption_algorithm: String,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// ReEncrypt output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReEncryptResponse {
+    pub ciphertext_blob: Blob,
+    pub source_key_id: String,
+    pub key_id: String,
+    pub source_encryption_algorithm: String,
+    pub destination_encryption_algorithm: String,
+    pub source_key_material_id: String,
+    pub destination_key_material_id: String,
+}
+
+shape!(
+    /// GenerateDataKey and GenerateDataKeyWithoutPlaintext input.
+    GenerateDataKeyRequest {
+        key_id: String,
+        encryption_context: EncryptionContext,
+        number_of_bytes: i64,
+        key_spec: String,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// GenerateDataKey output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyResponse {
+    pub ciphertext_blob: Blob,
+    pub plaintext: SecretBlob,
+    pub key_id: String,
+    pub key_material_id: String,
+}
+
+/// GenerateDataKeyWithoutPlaintext output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyWithoutPlaintextResponse {
+    pub ciphertext_blob: Blob,
+    pub key_id: String,
+    pub key_material_id: String,
+}
+
+shape!(
+    /// GenerateRandom input.
+    GenerateRandomRequest { number_of_bytes: i64, custom_key_store_id: String }
+);
+
+/// GenerateRandom output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateRandomResponse {
+    pub plaintext: SecretBlob,
+}
+
+shape!(
+    /// CreateAlias and UpdateAlias input.
+    AliasRequest { alias_name: String, target_key_id: String }
+);
+
+shape!(
+    /// DeleteAlias input.
+    DeleteAliasRequest { alias_name: String }
+);
+
+shape!(
+    /// ListAliases input.
+    ListAliasesRequest { key_id: String, limit: i64, marker: String }
+);
+
+/// One entry of ListAliases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasListEntry {
+    pub alias_name: String,
+    pub alias_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated_date: Option<Timestamp>,
+}
+
+/// ListAliases output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAliasesResponse {
+    pub aliases: Vec<AliasListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+shape!(
+    /// TagResource input.
+    TagResourceRequest { key_id: String, tags: Vec<Tag> }
+);
+
+shape!(
+    /// UntagResource input.
+    UntagResourceRequest { key_id: String, tag_keys: Vec<String> }
+);
+
+shape!(
+    /// ListResourceTags input.
+    ListResourceTagsRequest { key_id: String, limit: i64, marker: String }
+);
+
+/// ListResourceTags output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListResourceTagsResponse {
+    pub tags: Vec<Tag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+shape!(
+    /// GetKeyPolicy input.
+    GetKeyPolicyRequest { key_id: String, policy_name: String }
+);
+
+/// GetKeyPolicy output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyPolicyResponse {
+    pub policy: String,
+    pub policy_name: String,
+}
+
+shape!(
+    /// ListKeyPolicies input.
+    ListKeyPoliciesRequest { key_id: String, limit: i64, marker: String }
+);
+
+/// ListKeyPolicies output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyPoliciesResponse {
+    pub policy_names: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}

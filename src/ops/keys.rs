@@ -1,0 +1,496 @@
+//! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
+//! DisableKey, tags, and the key policy.
+
+use crate::crypto::SymmetricKey;
+use crate::env::{Clock, Entropy};
+use crate::error::{KmsError, Result};
+use crate::ids::{hex, Aliases, KeyId};
+use crate::model::*;
+use crate::service::{Call, Kms, Outcome};
+use crate::state::{KeyState, StateRule};
+use crate::store::{Batch, KeyManager, KeyRecord, Material, Store, Write};
+use crate::validate::{self, length, one_of, required, MAX_TAGS};
+
+/// KeySpec values, in the order AWS lists them in its enum error.
+const KEY_SPECS: &[&str] = &[
+    "RSA_2048",
+    "ECC_NIST_P384",
+    "ECC_NIST_P256",
+    "ECC_NIST_P521",
+    "HMAC_384",
+    "RSA_3072",
+    "ECC_SECG_P256K1",
+    "RSA_4096",
+    "SYMMETRIC_DEFAULT",
+    "HMAC_256",
+    "HMAC_224",
+    "HMAC_512",
+    "ECC_NIST_EDWARDS25519",
+    "SM2",
+    "ML_DSA_44",
+    "ML_DSA_65",
+    "ML_DSA_87",
+];
+const KEY_USAGES: &[&str] = &[
+    "ENCRYPT_DECRYPT",
+    "SIGN_VERIFY",
+    "GENERATE_VERIFY_MAC",
+    "KEY_AGREEMENT",
+];
+const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
+
+/// The key usages AWS allows for each key spec.
+fn usages_for(spec: &str) -> &'static [&'static str] {
+    match spec {
+        "SYMMETRIC_DEFAULT" => &["ENCRYPT_DECRYPT"],
+        "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" => &["GENERATE_VERIFY_MAC"],
+        "RSA_2048" | "RSA_3072" | "RSA_4096" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
+        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" => &["SIGN_VERIFY", "KEY_AGREEMENT"],
+        "SM2" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"],
+        _ => &["SIGN_VERIFY"],
+    }
+}
+
+/// The most keys one Region holds (AWS's default quota).
+const MAX_KEYS: usize = 100_000;
+/// The documented key policy quota, in bytes.
+const MAX_POLICY_BYTES: usize = 32 * 1024;
+
+/// AWS's default key policy, pretty-printed as AWS prints it.
+pub fn default_policy(partition: &str, account: &str) -> String {
+    format!(
+        "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"arn:{partition}:iam::{account}:root\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
+    )
+}
+
+/// Checks a supplied key policy: AWS's charset and size rules, then that it is a JSON policy
+/// document with statements.
+fn check_policy(policy: &str) -> Result<()> {
+    length(policy, "policy", 1, 131_072)?;
+    let charset_ok = policy
+        .chars()
+        .all(|c| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{ff}'));
+    if !charset_ok {
+        return Err(KmsError::constraint(
+            "policy",
+            Some(policy),
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+        ));
+    }
+    if policy.len() > MAX_POLICY_BYTES {
+        return Err(KmsError::LimitExceeded(format!(
+            "The key policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes."
+        )));
+    }
+    let doc: serde_json::Value = serde_json::from_str(policy).map_err(|_| {
+        KmsError::MalformedPolicyDocument(
+            "The new key policy will not allow you to update the key policy in the future."
+                .to_owned(),
+        )
+    })?;
+    let statements_ok = match doc.get("Statement") {
+        Some(serde_json::Value::Array(a)) => !a.is_empty() && a.iter().all(|s| s.is_object()),
+        Some(serde_json::Value::Object(_)) => true,
+        _ => false,
+    };
+    if !doc.is_object() || !statements_ok {
+        return Err(KmsError::MalformedPolicyDocument(
+            "The key policy must be a JSON object with at least one Statement.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
+    /// KeyMetadata as DescribeKey shows it.
+    pub(crate) fn metadata(&self, key: &KeyRecord) -> KeyMetadata {
+        let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
+        KeyMetadata {
+            aws_account_id: key.account.clone(),
+            key_id: key.id.to_string(),
+            arn: key.arn.clone(),
+            creation_date: key.created,
+            enabled: key.state == KeyState::Enabled,
+            description: key.description.clone(),
+            key_usage: key.key_usage.clone(),
+            key_state: key.state.as_str().to_owned(),
+            deletion_date: None,
+            origin: key.origin.clone(),
+            key_manager: key.manager.as_str().to_owned(),
+            customer_master_key_spec: key.key_spec.clone(),
+            key_spec: key.key_spec.clone(),
+            encryption_algorithms: symmetric.then(|| vec!["SYMMETRIC_DEFAULT".to_owned()]),
+            multi_region: key.id.as_str().starts_with("mrk-"),
+            current_key_material_id: key.current_material().map(|m| hex(&m.id)),
+        }
+    }
+
+    pub(crate) fn op_create_key(
+        &self,
+        call: &mut Call,
+        req: CreateKeyRequest,
+    ) -> Outcome<KeyMetadataResponse> {
+        if let Some(p) = &req.policy {
+            check_policy(p)?;
+        }
+        let description = req.description.clone().unwrap_or_default();
+        length(&description, "description", 0, 8192)?;
+        if let Some(s) = &req.customer_master_key_spec {
+            one_of(s, "customerMasterKeySpec", KEY_SPECS)?;
+        }
+        if let Some(s) = &req.key_spec {
+            one_of(s, "keySpec", KEY_SPECS)?;
+        }
+        if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
+            return Err(KmsError::Validation(
+                "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".to_owned(),
+            ));
+        }
+        let spec = req
+            .key_spec
+            .clone()
+            .or_else(|| req.customer_master_key_spec.clone())
+            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
+        if let Some(u) = &req.key_usage {
+            one_of(u, "keyUsage", KEY_USAGES)?;
+        }
+        let usage = match (&req.key_usage, spec.as_str()) {
+            (Some(u), _) => u.clone(),
+            (None, "SYMMETRIC_DEFAULT") => "ENCRYPT_DECRYPT".to_owned(),
+            (None, _) => {
+                return Err(KmsError::Validation(
+                    "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned(),
+                ))
+            }
+        };
+        if !usages_for(&spec).contains(&usage.as_str()) {
+            return Err(KmsError::Validation(format!(
+                "KeyUsage {usage} is not compatible with KeySpec {spec}"
+            )));
+        }
+        let origin = req.origin.clone().unwrap_or_else(|| "AWS_KMS".to_owned());
+        one_of(&origin, "origin", ORIGINS)?;
+        if let Some(xks) = &req.xks_key_id {
+            length(xks, "xksKeyId", 1, 128)?;
+        }
+        let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
+        if tags.len() > MAX_TAGS {
+            return Err(KmsError::Tag("Too many tags".to_owned()));
+        }
+        // What this version of wasm-kms cannot create yet is refused plainly, never faked.
+        if spec != "SYMMETRIC_DEFAULT" {
+            return Err(KmsError::UnsupportedOperation(Some(format!(
+                "wasm-kms does not support KeySpec {spec} yet."
+            ))));
+        }
+        if origin != "AWS_KMS" || req.custom_key_store_id.is_some() {
+            return Err(KmsError::UnsupportedOperation(Some(format!(
+                "wasm-kms does not support Origin {origin} or custom key stores yet."
+            ))));
+        }
+        if req.multi_region == Some(true) {
+            return Err(KmsError::UnsupportedOperation(Some(
+                "wasm-kms does not support multi-Region keys yet.".to_owned(),
+            )));
+        }
+        self.authorize_account(call, "kms:CreateKey")?;
+        if self.store.keys().count() >= MAX_KEYS {
+            return Err(KmsError::LimitExceeded(
+                "The request was rejected because a quota was exceeded: keys per Region."
+                    .to_owned(),
+            ));
+        }
+        let id = loop {
+            let id = KeyId::new_regional(self.random()?);
+            if self.store.key(&id).is_none() {
+                break id;
+            }
+        };
+        let material = Material {
+            id: self.random()?,
+            key: SymmetricKey::from_bytes(self.random()?),
+            created: call.now,
+        };
+        let arn = self.scope.key_arn(&id);
+        let record = KeyRecord {
+            id,
+            arn,
+            account: self.scope.account.clone(),
+            created: call.now,
+            description,
+            state: KeyState::Enabled,
+            key_spec: spec,
+            key_usage: usage,
+            origin,
+            manager: KeyManager::Customer,
+            policy: req
+                .policy
+                .clone()
+                .unwrap_or_else(|| default_policy(&self.scope.partition, &self.scope.account)),
+            tags,
+            materials: vec![material],
+        };
+        let out = KeyMetadataResponse {
+            key_metadata: self.metadata(&record),
+        };
+        Ok((out, Batch::one(Write::PutKey(record))))
+    }
+
+    pub(crate) fn op_describe_key(
+        &self,
+        call: &mut Call,
+        req: DescribeKeyRequest,
+    ) -> Outcome<KeyMetadataResponse> {
+        validate::grant_tokens(req.grant_tokens.as_ref())?;
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Accepted,
+            "kms:DescribeKey",
+            StateRule::Any,
+        )?;
+        let out = KeyMetadataResponse {
+            key_metadata: self.metadata(key),
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_list_keys(
+        &self,
+        call: &mut Call,
+        req: ListKeysRequest,
+    ) -> Outcome<ListKeysResponse> {
+        let entries: Vec<KeyListEntry> = self
+            .store
+            .keys()
+            .map(|k| KeyListEntry {
+                key_id: k.id.to_string(),
+                key_arn: k.arn.clone(),
+            })
+            .collect();
+        let page = validate::page(
+            entries,
+            "keys",
+            req.limit,
+            req.marker.as_deref(),
+            (100, 1000),
+        )?;
+        self.authorize_account(call, "kms:ListKeys")?;
+        let out = ListKeysResponse {
+            keys: page.items,
+            next_marker: page.next_marker,
+            truncated: page.truncated,
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_update_key_description(
+        &self,
+        call: &mut Call,
+        req: UpdateKeyDescriptionRequest,
+    ) -> Outcome<Empty> {
+        let description = required(req.description, "description")?;
+        length(&description, "description", 0, 8192)?;
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            "kms:UpdateKeyDescription",
+            StateRule::Manage,
+        )?;
+        let mut key = key.clone();
+        key.description = description;
+        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+    }
+
+    fn set_enabled(&self, call: &mut Call, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
+        let action = if enable {
+            "kms:EnableKey"
+        } else {
+            "kms:DisableKey"
+        };
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            action,
+            StateRule::EnableDisable,
+        )?;
+        self.customer_managed(key)?;
+        let mut key = key.clone();
+        key.state = if enable {
+            KeyState::Enabled
+        } else {
+            KeyState::Disabled
+        };
+        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+    }
+
+    pub(crate) fn op_enable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
+        self.set_enabled(call, req, true)
+    }
+
+    pub(crate) fn op_disable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
+        self.set_enabled(call, req, false)
+    }
+
+    /// Refuses changes to AWS managed keys.
+    pub(crate) fn customer_managed(&self, key: &KeyRecord) -> Result<()> {
+        match key.manager {
+            KeyManager::Customer => Ok(()),
+            KeyManager::Aws => Err(KmsError::UnsupportedOperation(Some(format!(
+                "{} is an AWS managed key, which cannot be changed.",
+                key.arn
+            )))),
+        }
+    }
+
+    pub(crate) fn op_tag_resource(
+        &self,
+        call: &mut Call,
+        req: TagResourceRequest,
+    ) -> Outcome<Empty> {
+        let new_tags = validate::tags(&required(req.tags, "tags")?)?;
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            "kms:TagResource",
+            StateRule::Manage,
+        )?;
+        self.customer_managed(key)?;
+        let mut key = key.clone();
+        for (k, v) in new_tags {
+            match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
+                Some(slot) => slot.1 = v,
+                None => key.tags.push((k, v)),
+            }
+        }
+        if key.tags.len() > MAX_TAGS {
+            return Err(KmsError::Tag("Too many tags".to_owned()));
+        }
+        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+    }
+
+    pub(crate) fn op_untag_resource(
+        &self,
+        call: &mut Call,
+        req: UntagResourceRequest,
+    ) -> Outcome<Empty> {
+        let keys = required(req.tag_keys, "tagKeys")?;
+        for (i, k) in keys.iter().enumerate() {
+            length(k, &format!("tagKeys.{}.member", i + 1), 1, 128)?;
+            if validate::is_reserved_tag(k) {
+                return Err(KmsError::Tag(
+                    "Tags beginning with aws: are reserved".to_owned(),
+                ));
+            }
+        }
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            "kms:UntagResource",
+            StateRule::Manage,
+        )?;
+        self.customer_managed(key)?;
+        let mut key = key.clone();
+        key.tags.retain(|(k, _)| !keys.contains(k));
+        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+    }
+
+    pub(crate) fn op_list_resource_tags(
+        &self,
+        call: &mut Call,
+        req: ListResourceTagsRequest,
+    ) -> Outcome<ListResourceTagsResponse> {
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            "kms:ListResourceTags",
+            StateRule::Any,
+        )?;
+        let tags: Vec<Tag> = key
+            .tags
+            .iter()
+            .map(|(k, v)| Tag {
+                tag_key: Some(k.clone()),
+                tag_value: Some(v.clone()),
+            })
+            .collect();
+        let page = validate::page(tags, "tags", req.limit, req.marker.as_deref(), (50, 50))?;
+        let out = ListResourceTagsResponse {
+            tags: page.items,
+            next_marker: page.next_marker,
+            truncated: page.truncated,
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_get_key_policy(
+        &self,
+        call: &mut Call,
+        req: GetKeyPolicyRequest,
+    ) -> Outcome<GetKeyPolicyResponse> {
+        let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
+        length(&name, "policyName", 1, 128)?;
+        if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Err(KmsError::constraint(
+                "policyName",
+                Some(&name),
+                "Member must satisfy regular expression pattern: [\\w]+",
+            ));
+        }
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            "kms:GetKeyPolicy",
+            StateRule::Any,
+        )?;
+        if name != "default" {
+            return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
+        }
+        let out = GetKeyPolicyResponse {
+            policy: key.policy.clone(),
+            policy_name: name,
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_list_key_policies(
+        &self,
+        call: &mut Call,
+        req: ListKeyPoliciesRequest,
+    ) -> Outcome<ListKeyPoliciesResponse> {
+        self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Refused,
+            "kms:ListKeyPolicies",
+            StateRule::Any,
+        )?;
+        let page = validate::page(
+            vec!["default".to_owned()],
+            "policies",
+            req.limit,
+            req.marker.as_deref(),
+            (100, 1000),
+        )?;
+        let out = ListKeyPoliciesResponse {
+            policy_names: page.items,
+            next_marker: page.next_marker,
+            truncated: page.truncated,
+        };
+        Ok((out, Batch::default()))
+    }
+}

@@ -1,0 +1,7 @@
+//! The operations, grouped as AWS's API reference groups them. Each is a method on
+//! [`crate::Kms`] that reads through the store, asks the service's authorization point, and
+//! returns its output with one batch of writes.
+
+mod aliases;
+mod crypto;
+pub mod keys;

@@ -1,0 +1,545 @@
+//! The service: one pipeline that every operation runs through.
+//!
+//! [`Kms::execute`] takes a parsed [`Request`], runs the operation (which validates, resolves its
+//! keys, asks the one authorization point, checks the one state table, and returns its writes as
+//! one batch), commits the batch atomically, and records one audit event, whatever the outcome.
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::audit::{self, AuditEvent, AuditLog, Resource, UserIdentity};
+use crate::authz::{self, AuthzRequest, Decision, Effect};
+use crate::codec::{self, Format, Timestamp};
+use crate::env::{Clock, Entropy};
+use crate::error::{KmsError, Result};
+use crate::ids::{self, Aliases, KeyId, KeyRef, Scope};
+use crate::model::*;
+use crate::state::{self, StateRule};
+use crate::store::{Batch, KeyRecord, MemoryStore, Store};
+
+/// What an operation returns: its output and the writes to commit.
+pub(crate) type Outcome<T> = Result<(T, Batch)>;
+
+/// Every operation of AWS KMS (the botocore model's 54), so that a known operation that wasm-kms
+/// does not implement yet is told apart from a misspelt one.
+const AWS_OPERATIONS: &[&str] = &[
+    "CancelKeyDeletion",
+    "ConnectCustomKeyStore",
+    "CreateAlias",
+    "CreateCustomKeyStore",
+    "CreateGrant",
+    "CreateKey",
+    "Decrypt",
+    "DeleteAlias",
+    "DeleteCustomKeyStore",
+    "DeleteImportedKeyMaterial",
+    "DeriveSharedSecret",
+    "DescribeCustomKeyStores",
+    "DescribeKey",
+    "DisableKey",
+    "DisableKeyRotation",
+    "DisconnectCustomKeyStore",
+    "EnableKey",
+    "EnableKeyRotation",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateMac",
+    "GenerateRandom",
+    "GetKeyLastUsage",
+    "GetKeyPolicy",
+    "GetKeyRotationStatus",
+    "GetParametersForImport",
+    "GetPublicKey",
+    "ImportKeyMaterial",
+    "ListAliases",
+    "ListGrants",
+    "ListKeyPolicies",
+    "ListKeyRotations",
+    "ListKeys",
+    "ListResourceTags",
+    "ListRetirableGrants",
+    "PutKeyPolicy",
+    "ReEncrypt",
+    "ReplicateKey",
+    "RetireGrant",
+    "RevokeGrant",
+    "RotateKeyOnDemand",
+    "ScheduleKeyDeletion",
+    "Sign",
+    "TagResource",
+    "UntagResource",
+    "UpdateAlias",
+    "UpdateCustomKeyStore",
+    "UpdateKeyDescription",
+    "UpdatePrimaryRegion",
+    "Verify",
+    "VerifyMac",
+];
+
+macro_rules! operations {
+    ($( $op:ident ($req:ty) -> $resp:ty { run: $run:ident, api: $api:ident, read_only: $ro:expr } )*) => {
+        /// The operations wasm-kms implements.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation { $( #[doc = stringify!($op)] $op, )* }
+
+        impl Operation {
+            /// Every implemented operation.
+            pub const ALL: &'static [Operation] = &[ $( Operation::$op, )* ];
+
+            /// AWS's operation name, as in `X-Amz-Target: TrentService.<name>`.
+            pub fn name(self) -> &'static str {
+                match self { $( Operation::$op => stringify!($op), )* }
+            }
+
+            /// Only reads state (CloudTrail's `readOnly`).
+            pub fn read_only(self) -> bool {
+                match self { $( Operation::$op => $ro, )* }
+            }
+
+            /// The operation with this AWS name: UnknownOperationException for a name AWS does
+            /// not have, UnsupportedOperationException for one wasm-kms does not implement yet.
+            pub fn from_name(name: &str) -> Result<Operation> {
+                match name {
+                    $( stringify!($op) => Ok(Operation::$op), )*
+                    other if AWS_OPERATIONS.contains(&other) => Err(KmsError::UnsupportedOperation(
+                        Some(format!("wasm-kms does not implement {other} yet.")),
+                    )),
+                    other => Err(KmsError::UnknownOperation(format!(
+                        "Operation {other} is not a KMS operation."
+                    ))),
+                }
+            }
+        }
+
+        /// A parsed request of any operation.
+        #[derive(Clone, Debug)]
+        pub enum Request { $( #[doc = stringify!($op)] $op($req), )* }
+
+        /// The response of any operation.
+        #[derive(Clone, Debug)]
+        pub enum Response { $( #[doc = stringify!($op)] $op($resp), )* }
+
+        impl Request {
+            /// Which operation this is.
+            pub fn operation(&self) -> Operation {
+                match self { $( Request::$op(_) => Operation::$op, )* }
+            }
+
+            /// Parses `op`'s input from any serde format. Call it inside
+            /// [`codec::with_format`] to choose how blobs and timestamps are read.
+            pub fn parse<'de, D: Deserializer<'de>>(op: Operation, input: D) -> Result<Request> {
+                match op {
+                    $( Operation::$op => <$req>::deserialize(input)
+                        .map(Request::$op)
+                        .map_err(|e| serialization_error(&e.to_string())), )*
+                }
+            }
+
+            fn audit_parameters(&self) -> Value {
+                let v = codec::with_format(Format::Audit, || match self {
+                    $( Request::$op(r) => serde_json::to_value(r), )*
+                });
+                v.map(audit::sanitize).unwrap_or(Value::Null)
+            }
+        }
+
+        impl Serialize for Response {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                match self { $( Response::$op(r) => r.serialize(s), )* }
+            }
+        }
+
+        impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
+            fn run(&self, call: &mut Call, request: Request) -> Outcome<Response> {
+                match request {
+                    $( Request::$op(r) => self.$run(call, r).map(|(o, b)| (Response::$op(o), b)), )*
+                }
+            }
+
+            $(
+                #[doc = concat!("Runs ", stringify!($op), ".")]
+                pub fn $api(&mut self, request: $req) -> Result<$resp> {
+                    match self.execute(Request::$op(request))? {
+                        Response::$op(r) => Ok(r),
+                        _ => Err(KmsError::Internal("Mismatched response.".to_owned())),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+operations! {
+    CreateKey(CreateKeyRequest) -> KeyMetadataResponse { run: op_create_key, api: create_key, read_only: false }
+    DescribeKey(DescribeKeyRequest) -> KeyMetadataResponse { run: op_describe_key, api: describe_key, read_only: true }
+    ListKeys(ListKeysRequest) -> ListKeysResponse { run: op_list_keys, api: list_keys, read_only: true }
+    UpdateKeyDescription(UpdateKeyDescriptionRequest) -> Empty { run: op_update_key_description, api: update_key_description, read_only: false }
+    EnableKey(KeyIdRequest) -> Empty { run: op_enable_key, api: enable_key, read_only: false }
+    DisableKey(KeyIdRequest) -> Empty { run: op_disable_key, api: disable_key, read_only: false }
+    Encrypt(EncryptRequest) -> EncryptResponse { run: op_encrypt, api: encrypt, read_only: true }
+    Decrypt(DecryptRequest) -> DecryptResponse { run: op_decrypt, api: decrypt, read_only: true }
+    ReEncrypt(ReEncryptRequest) -> ReEncryptResponse { run: op_re_encrypt, api: re_encrypt, read_only: true }
+    GenerateDataKey(GenerateDataKeyRequest) -> GenerateDataKeyResponse { run: op_generate_data_key, api: generate_data_key, read_only: true }
+    GenerateDataKeyWithoutPlaintext(GenerateDataKeyRequest) -> GenerateDataKeyWithoutPlaintextResponse { run: op_generate_data_key_without_plaintext, api: generate_data_key_without_plaintext, read_only: true }
+    GenerateRandom(GenerateRandomRequest) -> GenerateRandomResponse { run: op_generate_random, api: generate_random, read_only: true }
+    CreateAlias(AliasRequest) -> Empty { run: op_create_alias, api: create_alias, read_only: false }
+    UpdateAlias(AliasRequest) -> Empty { run: op_update_alias, api: update_alias, read_only: false }
+    DeleteAlias(DeleteAliasRequest) -> Empty { run: op_delete_alias, api: delete_alias, read_only: false }
+    ListAliases(ListAliasesRequest) -> ListAliasesResponse { run: op_list_aliases, api: list_aliases, read_only: true }
+    TagResource(TagResourceRequest) -> Empty { run: op_tag_resource, api: tag_resource, read_only: false }
+    UntagResource(UntagResourceRequest) -> Empty { run: op_untag_resource, api: untag_resource, read_only: false }
+    ListResourceTags(ListResourceTagsRequest) -> ListResourceTagsResponse { run: op_list_resource_tags, api: list_resource_tags, read_only: true }
+    GetKeyPolicy(GetKeyPolicyRequest) -> GetKeyPolicyResponse { run: op_get_key_policy, api: get_key_policy, read_only: true }
+    ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse { run: op_list_key_policies, api: list_key_policies, read_only: true }
+}
+
+/// A serde error as AWS's SerializationException. Only the "expected …" part of serde's text is
+/// kept, so a value the caller sent (perhaps a secret in the wrong member) is never echoed.
+fn serialization_error(text: &str) -> KmsError {
+    let expected = text
+        .split_once("expected ")
+        .map(|(_, e)| e.split(" at line").next().unwrap_or(e).to_owned());
+    KmsError::Serialization(match expected {
+        Some(e) => format!("A request member has the wrong type: expected {e}."),
+        None => "The request body is not a valid request for this operation.".to_owned(),
+    })
+}
+
+/// How a [`Kms`] is set up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The Region every resource lives in (default `us-east-1`).
+    pub region: String,
+    /// The account (default `111122223333`).
+    pub account: String,
+    /// The partition (default `aws`).
+    pub partition: String,
+    /// The caller's ARN (default: the account's root).
+    pub principal: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            region: "us-east-1".to_owned(),
+            account: "111122223333".to_owned(),
+            partition: "aws".to_owned(),
+            principal: None,
+        }
+    }
+}
+
+/// The most audit events kept in memory; older ones are dropped first.
+pub const AUDIT_MEMORY_LIMIT: usize = 10_000;
+
+/// A key management service with AWS KMS's operations.
+///
+/// ```
+/// use wasm_kms::{Config, Kms, model::*};
+/// use wasm_kms::codec::SecretBlob;
+///
+/// let mut kms = Kms::new_native(Config::default())?;
+/// let key = kms.create_key(CreateKeyRequest::default())?.key_metadata;
+/// let sealed = kms.encrypt(EncryptRequest {
+///     key_id: Some(key.key_id.clone()),
+///     plaintext: Some(SecretBlob(b"hello".to_vec())),
+///     ..Default::default()
+/// })?;
+/// let opened = kms.decrypt(DecryptRequest {
+///     ciphertext_blob: Some(sealed.ciphertext_blob),
+///     ..Default::default()
+/// })?;
+/// assert_eq!(opened.plaintext.as_bytes(), b"hello");
+/// assert_eq!(opened.key_id, key.arn);
+/// # Ok::<(), wasm_kms::KmsError>(())
+/// ```
+pub struct Kms<C: Clock, E: Entropy, S: Store = MemoryStore> {
+    pub(crate) scope: Scope,
+    pub(crate) principal: String,
+    pub(crate) clock: C,
+    entropy: RefCell<E>,
+    pub(crate) store: S,
+    audit: AuditLog,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Kms<crate::env::SystemClock, crate::env::OsEntropy, MemoryStore> {
+    /// An in-memory service on the system clock and the OS RNG.
+    pub fn new_native(config: Config) -> Result<Self> {
+        Kms::new(
+            config,
+            crate::env::SystemClock,
+            crate::env::OsEntropy,
+            MemoryStore::default(),
+        )
+    }
+}
+
+/// The state of one call while it runs: who asks, what was decided, what it touched.
+pub(crate) struct Call {
+    pub(crate) now: Timestamp,
+    decisions: Vec<Decision>,
+    resources: Vec<String>,
+}
+
+impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
+    /// A service with the given clock, entropy and store.
+    pub fn new(config: Config, clock: C, entropy: E, store: S) -> Result<Self> {
+        if !ids::is_region(&config.region) {
+            return Err(KmsError::Validation(format!(
+                "Region `{}` is not a valid Region name",
+                config.region
+            )));
+        }
+        if !ids::is_account(&config.account) {
+            return Err(KmsError::Validation(format!(
+                "Account `{}` is not a 12-digit account ID",
+                config.account
+            )));
+        }
+        let scope = Scope {
+            partition: config.partition,
+            region: config.region,
+            account: config.account,
+        };
+        let principal = config.principal.unwrap_or_else(|| scope.root_principal());
+        Ok(Kms {
+            scope,
+            principal,
+            clock,
+            entropy: RefCell::new(entropy),
+            store,
+            audit: AuditLog::new(AUDIT_MEMORY_LIMIT),
+        })
+    }
+
+    /// The Region and account this service runs in.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// The audit trail kept in memory.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Runs one operation: the single pipeline of the service.
+    pub fn execute(&mut self, request: Request) -> Result<Response> {
+        let op = request.operation();
+        let parameters = request.audit_parameters();
+        let mut call = Call {
+            now: self.clock.now(),
+            decisions: Vec::new(),
+            resources: Vec::new(),
+        };
+        let result = self.run(&mut call, request).and_then(|(response, batch)| {
+            if call.decisions.is_empty() {
+                // Every operation must pass the authorization point; one that did not is a bug.
+                return Err(KmsError::Internal(format!(
+                    "{} completed without an authorization decision.",
+                    op.name()
+                )));
+            }
+            self.store.commit(batch)?;
+            Ok(response)
+        });
+        self.record(op, &call, parameters, &result);
+        result
+    }
+
+    /// Parses `input` for the operation named `op` in `format`, runs it, and serializes the
+    /// response with `serializer` in the same format: the entry point of every binding.
+    pub fn call<'de, D, Ser>(
+        &mut self,
+        op: &str,
+        format: Format,
+        input: D,
+        serializer: Ser,
+    ) -> Result<Ser::Ok>
+    where
+        D: Deserializer<'de>,
+        Ser: Serializer,
+    {
+        let op = Operation::from_name(op)?;
+        let request = codec::with_format(format, || Request::parse(op, input))?;
+        let response = self.execute(request)?;
+        codec::with_format(format, || response.serialize(serializer))
+            .map_err(|e| KmsError::Internal(format!("The response could not be encoded: {e}")))
+    }
+
+    /// [`Kms::call`] for JSON values in AWS's wire format (base64 blobs, epoch seconds).
+    pub fn call_json(&mut self, op: &str, input: Value) -> Result<Value> {
+        self.call(op, Format::Json, input, serde_json::value::Serializer)
+    }
+
+    fn record(&mut self, op: Operation, call: &Call, parameters: Value, result: &Result<Response>) {
+        let (error_code, error_message) = match result {
+            Ok(_) => (None, None),
+            Err(e) => (Some(e.name().to_owned()), e.message().map(str::to_owned)),
+        };
+        let response_elements = match result {
+            Ok(r) if !op.read_only() => codec::with_format(Format::Audit, || {
+                serde_json::to_value(r).map(audit::sanitize)
+            })
+            .unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        let event_id = self.uuid().unwrap_or_default();
+        let request_id = self.uuid().unwrap_or_default();
+        let root = self.principal == self.scope.root_principal();
+        let event = AuditEvent {
+            event_version: "1.08".to_owned(),
+            user_identity: UserIdentity {
+                kind: if root { "Root" } else { "IAMUser" }.to_owned(),
+                principal_id: self.scope.account.clone(),
+                arn: self.principal.clone(),
+                account_id: self.scope.account.clone(),
+            },
+            event_time: call.now.to_iso8601(),
+            event_source: "kms.amazonaws.com".to_owned(),
+            event_name: op.name().to_owned(),
+            aws_region: self.scope.region.clone(),
+            source_ip_address: "127.0.0.1".to_owned(),
+            user_agent: "wasm-kms".to_owned(),
+            request_parameters: parameters,
+            response_elements,
+            error_code,
+            error_message,
+            additional_event_data: audit::decisions(&call.decisions),
+            request_id,
+            event_id,
+            read_only: op.read_only(),
+            resources: call
+                .resources
+                .iter()
+                .map(|arn| Resource {
+                    account_id: self.scope.account.clone(),
+                    kind: "AWS::KMS::Key".to_owned(),
+                    arn: arn.clone(),
+                })
+                .collect(),
+            event_type: "AwsApiCall".to_owned(),
+            management_event: true,
+            recipient_account_id: self.scope.account.clone(),
+            event_category: "Management".to_owned(),
+        };
+        self.audit.record(event);
+    }
+
+    // ---- helpers the operations share -------------------------------------------------------
+
+    /// Fills a fresh array with random bytes.
+    pub(crate) fn random<const N: usize>(&self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        self.entropy.borrow_mut().fill(&mut out)?;
+        Ok(out)
+    }
+
+    /// A fresh vector of random bytes.
+    pub(crate) fn random_vec(&self, n: usize) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; n];
+        self.entropy.borrow_mut().fill(&mut out)?;
+        Ok(out)
+    }
+
+    fn uuid(&self) -> Result<String> {
+        Ok(KeyId::new_regional(self.random()?).as_str().to_owned())
+    }
+
+    /// The one authorization point: records the decision and refuses a denial.
+    pub(crate) fn authorize(
+        &self,
+        call: &mut Call,
+        action: &str,
+        resource: &str,
+        resource_account: &str,
+    ) -> Result<()> {
+        let decision = authz::authorize(&AuthzRequest {
+            principal: &self.principal,
+            principal_account: &self.scope.account,
+            action,
+            resource,
+            resource_account,
+        });
+        let denied =
+            (decision.effect == Effect::Deny).then(|| decision.denial_message(&self.principal));
+        call.decisions.push(decision);
+        match denied {
+            Some(message) => Err(KmsError::AccessDenied(message)),
+            None => Ok(()),
+        }
+    }
+
+    /// Resolves a `KeyId` argument to a key, with AWS's NotFound texts.
+    pub(crate) fn find_key(
+        &self,
+        key_id: Option<&str>,
+        member: &str,
+        aliases: Aliases,
+    ) -> Result<&KeyRecord> {
+        let input = key_id.ok_or_else(|| KmsError::missing(member))?;
+        let id = match ids::parse_key_ref(input, member, &self.scope, aliases)? {
+            KeyRef::Key(id) => id,
+            KeyRef::Alias(alias) => {
+                let record = self.store.alias(&alias).ok_or_else(|| {
+                    KmsError::NotFound(format!(
+                        "Alias {} is not found.",
+                        self.scope.alias_arn(&alias)
+                    ))
+                })?;
+                record.target.clone()
+            }
+        };
+        self.store.key(&id).ok_or_else(|| {
+            KmsError::NotFound(format!("Key '{}' does not exist", self.scope.key_arn(&id)))
+        })
+    }
+
+    /// Records that the call touches `key`, asks whether the caller may perform `action` on it,
+    /// and checks that its state allows `rule`.
+    pub(crate) fn admit(
+        &self,
+        call: &mut Call,
+        key: &KeyRecord,
+        action: &str,
+        rule: StateRule,
+    ) -> Result<()> {
+        if !call.resources.contains(&key.arn) {
+            call.resources.push(key.arn.clone());
+        }
+        self.authorize(call, action, &key.arn, &key.account)?;
+        state::check(rule, key.state, &key.arn)
+    }
+
+    /// Resolves a key, asks whether the caller may perform `action` on it, and checks that its
+    /// state allows `rule`: the check order AWS uses after validation.
+    pub(crate) fn use_key(
+        &self,
+        call: &mut Call,
+        key_id: Option<&str>,
+        member: &str,
+        aliases: Aliases,
+        action: &str,
+        rule: StateRule,
+    ) -> Result<&KeyRecord> {
+        let key = self.find_key(key_id, member, aliases)?;
+        self.admit(call, key, action, rule)?;
+        Ok(key)
+    }
+
+    /// Authorizes an action that names no key (CreateKey, ListKeys, GenerateRandom…).
+    pub(crate) fn authorize_account(&self, call: &mut Call, action: &str) -> Result<()> {
+        let account = self.scope.account.clone();
+        self.authorize(call, action, "*", &account)
+    }
+}

@@ -1,0 +1,179 @@
+//! Storage: the records the service keeps, and one interface to read them and commit a batch of
+//! writes atomically.
+//!
+//! Operations are sans-I/O: they read through [`Store`], decide, and hand back one [`Batch`].
+//! The service commits that batch in one step, so an operation either takes effect whole or not
+//! at all. [`MemoryStore`] is the in-memory backend; durable backends implement the same trait.
+
+use std::collections::BTreeMap;
+
+use crate::codec::Timestamp;
+use crate::crypto::SymmetricKey;
+use crate::error::Result;
+use crate::ids::{AliasName, KeyId};
+use crate::state::KeyState;
+
+/// One generation of a key's material.
+#[derive(Clone, Debug)]
+pub struct Material {
+    /// 256-bit material ID (shown as 64 hex digits).
+    pub id: [u8; 32],
+    /// The secret.
+    pub key: SymmetricKey,
+    /// When it was made.
+    pub created: Timestamp,
+}
+
+/// Who manages a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyManager {
+    /// Created by the account with CreateKey.
+    Customer,
+    /// Created on a service's behalf (`alias/aws/<service>`).
+    Aws,
+}
+
+impl KeyManager {
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyManager::Customer => "CUSTOMER",
+            KeyManager::Aws => "AWS",
+        }
+    }
+}
+
+/// Everything kept about one KMS key in one Region.
+#[derive(Clone, Debug)]
+pub struct KeyRecord {
+    /// The key ID.
+    pub id: KeyId,
+    /// The key ARN.
+    pub arn: String,
+    /// The owning account.
+    pub account: String,
+    /// When it was created.
+    pub created: Timestamp,
+    /// Free text, 0 to 8192 characters.
+    pub description: String,
+    /// The key state.
+    pub state: KeyState,
+    /// `SYMMETRIC_DEFAULT` for now.
+    pub key_spec: String,
+    /// `ENCRYPT_DECRYPT` for now.
+    pub key_usage: String,
+    /// `AWS_KMS` for now.
+    pub origin: String,
+    /// Customer or AWS managed.
+    pub manager: KeyManager,
+    /// The key policy document, as given.
+    pub policy: String,
+    /// Tags in insertion order.
+    pub tags: Vec<(String, String)>,
+    /// Every generation of material; the last is current.
+    pub materials: Vec<Material>,
+}
+
+impl KeyRecord {
+    /// The material new ciphertexts use.
+    pub fn current_material(&self) -> Option<&Material> {
+        self.materials.last()
+    }
+
+    /// The material with this ID, if the key has it.
+    pub fn material(&self, id: &[u8; 32]) -> Option<&Material> {
+        self.materials.iter().find(|m| &m.id == id)
+    }
+}
+
+/// An alias and its target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasRecord {
+    /// The alias name.
+    pub name: AliasName,
+    /// The key it points at.
+    pub target: KeyId,
+    /// When it was created.
+    pub created: Timestamp,
+    /// When it was last pointed at a key.
+    pub updated: Timestamp,
+}
+
+/// One write in a batch.
+#[derive(Clone, Debug)]
+pub enum Write {
+    /// Create or replace a key.
+    PutKey(KeyRecord),
+    /// Create or replace an alias.
+    PutAlias(AliasRecord),
+    /// Remove an alias.
+    DeleteAlias(AliasName),
+}
+
+/// The writes of one operation, committed together or not at all.
+#[derive(Clone, Debug, Default)]
+pub struct Batch(pub Vec<Write>);
+
+impl Batch {
+    /// A batch of one write.
+    pub fn one(w: Write) -> Self {
+        Batch(vec![w])
+    }
+}
+
+/// Read access to the records, and atomic commits.
+pub trait Store {
+    /// A key by ID.
+    fn key(&self, id: &KeyId) -> Option<&KeyRecord>;
+    /// All keys, ordered by ID.
+    fn keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
+    /// An alias by name.
+    fn alias(&self, name: &AliasName) -> Option<&AliasRecord>;
+    /// All aliases, ordered by name.
+    fn aliases(&self) -> Box<dyn Iterator<Item = &AliasRecord> + '_>;
+    /// Applies every write of `batch`, or none of them.
+    fn commit(&mut self, batch: Batch) -> Result<()>;
+}
+
+/// Records in memory: for tests, and for pages that need no persistence.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    keys: BTreeMap<KeyId, KeyRecord>,
+    aliases: BTreeMap<AliasName, AliasRecord>,
+}
+
+impl Store for MemoryStore {
+    fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
+        self.keys.get(id)
+    }
+
+    fn keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        Box::new(self.keys.values())
+    }
+
+    fn alias(&self, name: &AliasName) -> Option<&AliasRecord> {
+        self.aliases.get(name)
+    }
+
+    fn aliases(&self) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+        Box::new(self.aliases.values())
+    }
+
+    fn commit(&mut self, batch: Batch) -> Result<()> {
+        // In memory nothing can fail part-way, so applying in order is atomic.
+        for w in batch.0 {
+            match w {
+                Write::PutKey(k) => {
+                    self.keys.insert(k.id.clone(), k);
+                }
+                Write::PutAlias(a) => {
+                    self.aliases.insert(a.name.clone(), a);
+                }
+                Write::DeleteAlias(n) => {
+                    self.aliases.remove(&n);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,235 @@
+//! The JavaScript binding: convert, call the core, map errors. Nothing else lives here.
+//!
+//! Inputs and outputs have the shapes of `@aws-sdk/client-kms` (PascalCase members,
+//! `Uint8Array` blobs, `Date` timestamps). Every method returns a `Promise`; failures reject with
+//! a real `Error` whose `name` is AWS's `__type`, with `$fault` and `$metadata.httpStatusCode`
+//! as in the AWS SDK for JavaScript v3.
+
+use js_sys::{Array, Date, Object, Promise, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
+use crate::env::{Clock, OsEntropy};
+use crate::store::MemoryStore;
+use crate::{Config, KmsError};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("types.d.ts");
+
+/// JavaScript's clock (`Date.now()`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsClock;
+
+impl Clock for JsClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(Date::now() as i64)
+    }
+}
+
+type Core = crate::Kms<JsClock, OsEntropy, MemoryStore>;
+
+/// Options of `new Kms(options)`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Options {
+    region: Option<String>,
+    account: Option<String>,
+    partition: Option<String>,
+    principal: Option<String>,
+}
+
+/// A local AWS KMS.
+#[wasm_bindgen(js_name = Kms)]
+pub struct JsKms {
+    core: Core,
+}
+
+/// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws.
+fn to_js_error(e: &KmsError) -> JsValue {
+    let err = js_sys::Error::new(e.message().unwrap_or(""));
+    err.set_name(e.name());
+    let obj: &JsValue = err.as_ref();
+    let metadata = Object::new();
+    // Reflect::set on fresh plain objects cannot fail; ignore the Ok(true).
+    let _ = Reflect::set(&metadata, &"httpStatusCode".into(), &e.http_status().into());
+    let _ = Reflect::set(obj, &"$fault".into(), &e.fault().as_str().into());
+    let _ = Reflect::set(obj, &"$metadata".into(), &metadata);
+    let _ = Reflect::set(obj, &"__type".into(), &e.name().into());
+    err.into()
+}
+
+/// Copies `v`, replacing every `Date` with its epoch milliseconds, so serde can read it.
+fn dates_to_millis(v: &JsValue) -> JsValue {
+    if let Some(d) = v.dyn_ref::<Date>() {
+        return JsValue::from_f64(d.get_time());
+    }
+    if Array::is_array(v) {
+        let arr: &Array = v.unchecked_ref();
+        return arr
+            .iter()
+            .map(|x| dates_to_millis(&x))
+            .collect::<Array>()
+            .into();
+    }
+    let plain = v.is_object()
+        && !v.is_instance_of::<js_sys::Uint8Array>()
+        && !v.is_instance_of::<js_sys::ArrayBuffer>()
+        && !v.is_function();
+    if !plain {
+        return v.clone();
+    }
+    let out = Object::new();
+    for entry in Object::entries(v.unchecked_ref()).iter() {
+        let pair: Array = entry.unchecked_into();
+        let _ = Reflect::set(&out, &pair.get(0), &dates_to_millis(&pair.get(1)));
+    }
+    out.into()
+}
+
+/// Replaces, in place, the epoch milliseconds of every timestamp member with a `Date`.
+fn millis_to_dates(v: &JsValue) {
+    if Array::is_array(v) {
+        let arr: &Array = v.unchecked_ref();
+        arr.iter().for_each(|x| millis_to_dates(&x));
+        return;
+    }
+    if !v.is_object() || v.is_instance_of::<js_sys::Uint8Array>() {
+        return;
+    }
+    for entry in Object::entries(v.unchecked_ref()).iter() {
+        let pair: Array = entry.unchecked_into();
+        let (key, value) = (pair.get(0), pair.get(1));
+        let is_time = key
+            .as_string()
+            .is_some_and(|k| TIMESTAMP_MEMBERS.contains(&k.as_str()));
+        match value.as_f64() {
+            Some(ms) if is_time => {
+                let _ = Reflect::set(v, &key, &Date::new(&JsValue::from_f64(ms)));
+            }
+            _ => millis_to_dates(&value),
+        }
+    }
+}
+
+fn settle(r: Result<JsValue, JsValue>) -> Promise {
+    match r {
+        Ok(v) => Promise::resolve(&v),
+        Err(e) => Promise::reject(&e),
+    }
+}
+
+#[wasm_bindgen(js_class = Kms)]
+impl JsKms {
+    /// `new Kms({ region, account })`: an in-memory KMS on the real clock and the platform RNG.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "KmsOptions")] options: JsValue,
+    ) -> Result<JsKms, JsValue> {
+        let options: Options = if options.is_undefined() || options.is_null() {
+            Options::default()
+        } else {
+            serde_wasm_bindgen::from_value(options).map_err(|e| {
+                to_js_error(&KmsError::Validation(format!("Invalid Kms options: {e}")))
+            })?
+        };
+        let defaults = Config::default();
+        let config = Config {
+            region: options.region.unwrap_or(defaults.region),
+            account: options.account.unwrap_or(defaults.account),
+            partition: options.partition.unwrap_or(defaults.partition),
+            principal: options.principal,
+        };
+        let core = Core::new(config, JsClock, OsEntropy, MemoryStore::default())
+            .map_err(|e| to_js_error(&e))?;
+        Ok(JsKms { core })
+    }
+
+    /// The Region this KMS runs in.
+    #[wasm_bindgen(getter)]
+    pub fn region(&self) -> String {
+        self.core.scope().region.clone()
+    }
+
+    /// The account this KMS runs in.
+    #[wasm_bindgen(getter)]
+    pub fn account(&self) -> String {
+        self.core.scope().account.clone()
+    }
+
+    /// Runs any operation by its AWS name: `send("Encrypt", { KeyId, Plaintext })`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
+    pub fn send(&mut self, operation: &str, input: JsValue) -> Promise {
+        settle(self.dispatch(operation, input))
+    }
+
+    /// The audit trail kept in memory: CloudTrail-shaped records, oldest first.
+    #[wasm_bindgen(js_name = auditEvents, unchecked_return_type = "AuditEvent[]")]
+    pub fn audit_events(&self) -> Result<JsValue, JsValue> {
+        let events: Vec<_> = self.core.audit().events().collect();
+        let ser = serde_wasm_bindgen::Serializer::json_compatible();
+        serde::Serialize::serialize(&events, &ser).map_err(|e| {
+            to_js_error(&KmsError::Internal(format!(
+                "The audit trail could not be encoded: {e}"
+            )))
+        })
+    }
+
+    fn dispatch(&mut self, operation: &str, input: JsValue) -> Result<JsValue, JsValue> {
+        let input = if input.is_undefined() || input.is_null() {
+            Object::new().into()
+        } else {
+            dates_to_millis(&input)
+        };
+        let de = serde_wasm_bindgen::Deserializer::from(input);
+        let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        let out = self
+            .core
+            .call(operation, Format::Js, de, &ser)
+            .map_err(|e| to_js_error(&e))?;
+        millis_to_dates(&out);
+        Ok(out)
+    }
+}
+
+macro_rules! js_operations {
+    ($( $method:ident = $js:literal, $op:literal, $input:literal, $output:literal; )*) => {
+        #[wasm_bindgen(js_class = Kms)]
+        impl JsKms {
+            $(
+                #[doc = concat!("Runs ", $op, ".")]
+                #[wasm_bindgen(js_name = $js, unchecked_return_type = $output)]
+                pub fn $method(
+                    &mut self,
+                    #[wasm_bindgen(unchecked_param_type = $input)] input: JsValue,
+                ) -> Promise {
+                    settle(self.dispatch($op, input))
+                }
+            )*
+        }
+    };
+}
+
+js_operations! {
+    create_key = "createKey", "CreateKey", "CreateKeyRequest | undefined", "Promise<CreateKeyResponse>";
+    describe_key = "describeKey", "DescribeKey", "DescribeKeyRequest", "Promise<DescribeKeyResponse>";
+    list_keys = "listKeys", "ListKeys", "ListKeysRequest | undefined", "Promise<ListKeysResponse>";
+    update_key_description = "updateKeyDescription", "UpdateKeyDescription", "UpdateKeyDescriptionRequest", "Promise<{}>";
+    enable_key = "enableKey", "EnableKey", "EnableKeyRequest", "Promise<{}>";
+    disable_key = "disableKey", "DisableKey", "DisableKeyRequest", "Promise<{}>";
+    encrypt = "encrypt", "Encrypt", "EncryptRequest", "Promise<EncryptResponse>";
+    decrypt = "decrypt", "Decrypt", "DecryptRequest", "Promise<DecryptResponse>";
+    re_encrypt = "reEncrypt", "ReEncrypt", "ReEncryptRequest", "Promise<ReEncryptResponse>";
+    generate_data_key = "generateDataKey", "GenerateDataKey", "GenerateDataKeyRequest", "Promise<GenerateDataKeyResponse>";
+    generate_data_key_without_plaintext = "generateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintextRequest", "Promise<GenerateDataKeyWithoutPlaintextResponse>";
+    generate_random = "generateRandom", "GenerateRandom", "GenerateRandomRequest", "Promise<GenerateRandomResponse>";
+    create_alias = "createAlias", "CreateAlias", "CreateAliasRequest", "Promise<{}>";
+    update_alias = "updateAlias", "UpdateAlias", "UpdateAliasRequest", "Promise<{}>";
+    delete_alias = "deleteAlias", "DeleteAlias", "DeleteAliasRequest", "Promise<{}>";
+    list_aliases = "listAliases", "ListAliases", "ListAliasesRequest | undefined", "Promise<ListAliasesResponse>";
+    tag_resource = "tagResource", "TagResource", "TagResourceRequest", "Promise<{}>";
+    untag_resource = "untagResource", "UntagResource", "UntagResourceRequest", "Promise<{}>";
+    list_resource_tags = "listResourceTags", "ListResourceTags", "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>";
+    get_key_policy = "getKeyPolicy", "GetKeyPolicy", "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>";
+    list_key_policies = "listKeyPolicies", "ListKeyPolicies", "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>";
+}

@@ -1,0 +1,162 @@
+/** Options of `new Kms(options)`. */
+export interface KmsOptions {
+  /** The Region every key lives in. Default `us-east-1`. */
+  region?: string;
+  /** The 12-digit account. Default `111122223333`. */
+  account?: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`. Default `aws`. */
+  partition?: string;
+  /** The caller's ARN. Default: the account's root, `arn:aws:iam::<account>:root`. */
+  principal?: string;
+}
+
+/** What every rejected call throws: an `Error` shaped like the AWS SDK for JavaScript v3's. */
+export interface KmsServiceError extends Error {
+  /** AWS's error type, for example `NotFoundException`. */
+  name: string;
+  $fault: "client" | "server";
+  $metadata: { httpStatusCode: number };
+  __type: string;
+}
+
+export type EncryptionContextType = Record<string, string>;
+export interface Tag { TagKey: string; TagValue: string; }
+export type KeyState = "Creating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport" | "PendingReplicaDeletion" | "Unavailable" | "Updating";
+
+export interface KeyMetadata {
+  AWSAccountId: string;
+  KeyId: string;
+  Arn: string;
+  CreationDate: Date;
+  Enabled: boolean;
+  Description: string;
+  KeyUsage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT";
+  KeyState: KeyState;
+  DeletionDate?: Date;
+  Origin: "AWS_KMS" | "EXTERNAL" | "AWS_CLOUDHSM" | "EXTERNAL_KEY_STORE";
+  KeyManager: "AWS" | "CUSTOMER";
+  CustomerMasterKeySpec: string;
+  KeySpec: string;
+  EncryptionAlgorithms?: string[];
+  MultiRegion: boolean;
+  CurrentKeyMaterialId?: string;
+}
+
+export interface CreateKeyRequest {
+  Policy?: string;
+  Description?: string;
+  KeyUsage?: string;
+  CustomerMasterKeySpec?: string;
+  KeySpec?: string;
+  Origin?: string;
+  CustomKeyStoreId?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
+  Tags?: Tag[];
+  MultiRegion?: boolean;
+  XksKeyId?: string;
+}
+export interface CreateKeyResponse { KeyMetadata: KeyMetadata; }
+export interface DescribeKeyRequest { KeyId: string; GrantTokens?: string[]; }
+export interface DescribeKeyResponse { KeyMetadata: KeyMetadata; }
+export interface ListKeysRequest { Limit?: number; Marker?: string; }
+export interface KeyListEntry { KeyId: string; KeyArn: string; }
+export interface ListKeysResponse { Keys: KeyListEntry[]; NextMarker?: string; Truncated: boolean; }
+export interface UpdateKeyDescriptionRequest { KeyId: string; Description: string; }
+export interface EnableKeyRequest { KeyId: string; }
+export interface DisableKeyRequest { KeyId: string; }
+
+export interface EncryptRequest {
+  KeyId: string;
+  /** 1 to 4096 bytes. A string is taken as UTF-8 text, as the AWS SDK does. */
+  Plaintext: Uint8Array | string;
+  EncryptionContext?: EncryptionContextType;
+  GrantTokens?: string[];
+  EncryptionAlgorithm?: "SYMMETRIC_DEFAULT" | "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" | "SM2PKE";
+  DryRun?: boolean;
+}
+export interface EncryptResponse { CiphertextBlob: Uint8Array; KeyId: string; EncryptionAlgorithm: string; }
+export interface DecryptRequest {
+  CiphertextBlob: Uint8Array;
+  EncryptionContext?: EncryptionContextType;
+  GrantTokens?: string[];
+  KeyId?: string;
+  EncryptionAlgorithm?: string;
+  DryRun?: boolean;
+}
+export interface DecryptResponse { KeyId: string; Plaintext: Uint8Array; EncryptionAlgorithm: string; KeyMaterialId: string; }
+export interface ReEncryptRequest {
+  CiphertextBlob: Uint8Array;
+  SourceEncryptionContext?: EncryptionContextType;
+  SourceKeyId?: string;
+  DestinationKeyId: string;
+  DestinationEncryptionContext?: EncryptionContextType;
+  SourceEncryptionAlgorithm?: string;
+  DestinationEncryptionAlgorithm?: string;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface ReEncryptResponse {
+  CiphertextBlob: Uint8Array;
+  SourceKeyId: string;
+  KeyId: string;
+  SourceEncryptionAlgorithm: string;
+  DestinationEncryptionAlgorithm: string;
+  SourceKeyMaterialId: string;
+  DestinationKeyMaterialId: string;
+}
+export interface GenerateDataKeyRequest {
+  KeyId: string;
+  EncryptionContext?: EncryptionContextType;
+  /** 1 to 1024; give this or KeySpec, not both. */
+  NumberOfBytes?: number;
+  KeySpec?: "AES_256" | "AES_128";
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface GenerateDataKeyResponse { CiphertextBlob: Uint8Array; Plaintext: Uint8Array; KeyId: string; KeyMaterialId: string; }
+export type GenerateDataKeyWithoutPlaintextRequest = GenerateDataKeyRequest;
+export interface GenerateDataKeyWithoutPlaintextResponse { CiphertextBlob: Uint8Array; KeyId: string; KeyMaterialId: string; }
+export interface GenerateRandomRequest { NumberOfBytes: number; CustomKeyStoreId?: string; }
+export interface GenerateRandomResponse { Plaintext: Uint8Array; }
+
+export interface CreateAliasRequest { AliasName: string; TargetKeyId: string; }
+export interface UpdateAliasRequest { AliasName: string; TargetKeyId: string; }
+export interface DeleteAliasRequest { AliasName: string; }
+export interface ListAliasesRequest { KeyId?: string; Limit?: number; Marker?: string; }
+export interface AliasListEntry { AliasName: string; AliasArn: string; TargetKeyId?: string; CreationDate?: Date; LastUpdatedDate?: Date; }
+export interface ListAliasesResponse { Aliases: AliasListEntry[]; NextMarker?: string; Truncated: boolean; }
+
+export interface TagResourceRequest { KeyId: string; Tags: Tag[]; }
+export interface UntagResourceRequest { KeyId: string; TagKeys: string[]; }
+export interface ListResourceTagsRequest { KeyId: string; Limit?: number; Marker?: string; }
+export interface ListResourceTagsResponse { Tags: Tag[]; NextMarker?: string; Truncated: boolean; }
+export interface GetKeyPolicyRequest { KeyId: string; PolicyName?: string; }
+export interface GetKeyPolicyResponse { Policy: string; PolicyName: string; }
+export interface ListKeyPoliciesRequest { KeyId: string; Limit?: number; Marker?: string; }
+export interface ListKeyPoliciesResponse { PolicyNames: string[]; NextMarker?: string; Truncated: boolean; }
+
+/** One audit record, in CloudTrail's shape. */
+export interface AuditEvent {
+  eventVersion: string;
+  userIdentity: { type: string; principalId: string; arn: string; accountId: string };
+  eventTime: string;
+  eventSource: "kms.amazonaws.com";
+  eventName: string;
+  awsRegion: string;
+  sourceIPAddress: string;
+  userAgent: string;
+  requestParameters: Record<string, unknown> | null;
+  responseElements: Record<string, unknown> | null;
+  errorCode?: string;
+  errorMessage?: string;
+  /** `authorization`: each decision taken, with its effect and reason. */
+  additionalEventData: { authorization: { effect: "Allow" | "Deny"; action: string; resource: string; reason: string }[] };
+  requestID: string;
+  eventID: string;
+  readOnly: boolean;
+  resources: { accountId: string; type: string; ARN: string }[];
+  eventType: string;
+  managementEvent: boolean;
+  recipientAccountId: string;
+  eventCategory: string;
+}
