@@ -287,6 +287,16 @@ pub(crate) struct Call {
     resources: Vec<String>,
 }
 
+impl Call {
+    fn new(now: Timestamp) -> Self {
+        Call {
+            now,
+            decisions: Vec::new(),
+            resources: Vec::new(),
+        }
+    }
+}
+
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// A service with the given clock, entropy and store.
     pub fn new(config: Config, clock: C, entropy: E, store: S) -> Result<Self> {
@@ -337,11 +347,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     pub fn execute(&mut self, request: Request) -> Result<Response> {
         let op = request.operation();
         let parameters = request.audit_parameters();
-        let mut call = Call {
-            now: self.clock.now(),
-            decisions: Vec::new(),
-            resources: Vec::new(),
-        };
+        let mut call = Call::new(self.clock.now());
         let result = self.run(&mut call, request).and_then(|(response, batch)| {
             if call.decisions.is_empty() {
                 // Every operation must pass the authorization point; one that did not is a bug.
@@ -353,7 +359,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             self.store.commit(batch)?;
             Ok(response)
         });
-        self.record(op, &call, parameters, &result);
+        self.record(op, &call, parameters, result.as_ref());
         result
     }
 
@@ -371,7 +377,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         Ser: Serializer,
     {
         let op = Operation::from_name(op)?;
-        let request = codec::with_format(format, || Request::parse(op, input))?;
+        let request = match codec::with_format(format, || Request::parse(op, input)) {
+            Ok(r) => r,
+            Err(e) => {
+                // A request that does not parse is still a call: it leaves its audit event.
+                let call = Call::new(self.clock.now());
+                self.record(op, &call, Value::Null, Err(&e));
+                return Err(e);
+            }
+        };
         let response = self.execute(request)?;
         codec::with_format(format, || response.serialize(serializer))
             .map_err(|e| KmsError::Internal(format!("The response could not be encoded: {e}")))
@@ -382,7 +396,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.call(op, Format::Json, input, serde_json::value::Serializer)
     }
 
-    fn record(&mut self, op: Operation, call: &Call, parameters: Value, result: &Result<Response>) {
+    fn record(
+        &mut self,
+        op: Operation,
+        call: &Call,
+        parameters: Value,
+        result: std::result::Result<&Response, &KmsError>,
+    ) {
         let (error_code, error_message) = match result {
             Ok(_) => (None, None),
             Err(e) => (Some(e.name().to_owned()), e.message().map(str::to_owned)),

@@ -9,6 +9,9 @@ use js_sys::{Array, Date, Object, Promise, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+mod bench;
+pub use bench::BenchAesGcm;
+
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OsEntropy};
 use crate::store::MemoryStore;
@@ -31,13 +34,15 @@ type Core = crate::Kms<JsClock, OsEntropy, MemoryStore>;
 
 /// Options of `new Kms(options)`.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     region: Option<String>,
     account: Option<String>,
     partition: Option<String>,
     principal: Option<String>,
 }
+
+const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal"];
 
 /// A local AWS KMS.
 #[wasm_bindgen(js_name = Kms)]
@@ -124,11 +129,23 @@ impl JsKms {
     /// `new Kms({ region, account })`: an in-memory KMS on the real clock and the platform RNG.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "KmsOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "KmsOptions")] options: Option<JsValue>,
     ) -> Result<JsKms, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let options: Options = if options.is_undefined() || options.is_null() {
             Options::default()
         } else {
+            // serde-wasm-bindgen reads only the fields it knows, so check for misspellings here.
+            if let Some(o) = options.dyn_ref::<Object>() {
+                for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
+                    if !OPTION_NAMES.contains(&key.as_str()) {
+                        return Err(to_js_error(&KmsError::Validation(format!(
+                            "Unknown Kms option `{key}`: expected one of {}",
+                            OPTION_NAMES.join(", ")
+                        ))));
+                    }
+                }
+            }
             serde_wasm_bindgen::from_value(options).map_err(|e| {
                 to_js_error(&KmsError::Validation(format!("Invalid Kms options: {e}")))
             })?
