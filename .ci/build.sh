@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the wasm-pack targets listed in wasm-pack.toml (all, or only `serve = true` ones).
+# Usage: build.sh [all|serve] [release|dev]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+profile=${2:-release}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+targets=$(python3 - "$which" <<'PY'
+import sys, tomllib
+with open("wasm-pack.toml", "rb") as f:
+    cfg = tomllib.load(f)
+for t in cfg["target"]:
+    if sys.argv[1] == "all" or t.get("serve"):
+        print(t["name"], t["out-dir"])
+PY
+)
+while read -r name out; do
+  printf '[build] wasm-pack %s -> %s (%s)\n' "$name" "$out" "$profile"
+  wasm-pack --quiet build --"$profile" --target "$name" --out-dir "$out" --no-pack
+  if [ "$name" = nodejs ]; then
+    # The nodejs target is CommonJS; say so, or Node would read it as an ES module under the
+    # workspace's "type": "module".
+    printf '{ "type": "commonjs" }\n' > "$out/package.json"
+  fi
+done <<< "$targets"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: the README's test command (`npm test`) runs this,
+# and CI runs it through .ci/run. It first installs whatever is missing (.ci/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n=== %s\n' "$*"; }
+started=$(date +%s)
+
+step "set-up"
+bash .ci/setup.sh test
+
+step "formatting and lints (native and wasm32)"
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+
+step "native tests (cargo test: unit, integration, property and doc tests)"
+cargo test --locked
+
+step "wasm-bindgen tests in Node"
+wasm-pack test --node -- --locked --test wasm_node
+
+step "wasm-bindgen tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+  wasm-pack test --headless --chrome -- --locked --test wasm_browser
+
+step "release build of every target (wasm-pack.toml)"
+bash .ci/build.sh all release
+
+step "end-to-end: Playwright in headless Chromium against the served page"
+node --test tests/e2e/
+
+step "fuzzing the ciphertext blob parser (${FUZZ_SECONDS:=30} s)"
+# cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz blob_parse -- \
+  -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 2>&1 | tail -n 3
+
+step "benchmarks (figures, not pass/fail)"
+node bench/node.mjs
+node bench/browser.mjs
+
+step "all checks passed in $(( $(date +%s) - started )) s"
