@@ -1,0 +1,24 @@
+// Node benchmark: Encrypt, Decrypt and GenerateDataKey through the JS API of pkg/node, beside plain
+// AES-256-GCM (BenchAesGcm.seal) in the same run; then the wasm size. Prints figures, asserts nothing.
+// Run: node bench/node.mjs [--rounds N] [--round-ms MS] [--warmup-ms MS]
+import { createRequire } from 'node:module';
+import { formatLines, optionsFrom, runBench } from './lib.js';
+import { sizeLines } from './size.mjs';
+
+function flag(name) {
+  const args = process.argv.slice(2);
+  const eq = args.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const { Kms, BenchAesGcm } = createRequire(import.meta.url)('../pkg/node/wasm_kms.js');
+const options = optionsFrom(flag);
+console.log(`node ${process.version}, ${options.rounds} rounds x ${options.roundMs} ms, 4 KB random plaintext, no encryption context`);
+const tty = process.stderr.isTTY;
+const onProgress = (m) => { if (tty) process.stderr.write(`  ${m}   \r`); };
+const run = await runBench({ Kms, BenchAesGcm, ...options, onProgress });
+if (tty) process.stderr.write(`${' '.repeat(30)}\r`);
+for (const line of formatLines(run, 'node')) console.log(line);
+for (const line of sizeLines()) console.log(line);

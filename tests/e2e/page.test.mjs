@@ -1,0 +1,201 @@
+// End-to-end test of the web page (www/) in headless Chromium: `node --test tests/e2e/`.
+// Needs the web package built (pkg/web) and Chromium at $CHROMIUM_PATH or /usr/bin/chromium.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../.ci/serve.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOT = `${ROOT}test-results/page.png`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('web page', { timeout: 60_000 }, () => {
+  let server;
+  let browser;
+  let page;
+  let base;
+  let keyId;
+  const problems = []; // console errors, page errors, failed requests
+
+  before(async () => {
+    server = await startServer({ port: 0 });
+    base = `http://127.0.0.1:${server.address().port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()}`));
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((ok) => (server ? server.close(ok) : ok()));
+  });
+
+  const text = (sel) => page.locator(sel).textContent();
+  const row = (id) => page.locator(`[data-testid="key-row"][data-key-id="${id}"]`);
+
+  /** Waits for the error area to show `name`, and returns the shown name. */
+  async function expectError(name) {
+    await page.waitForFunction(
+      (n) => {
+        const box = document.getElementById('error');
+        return !box.hidden && box.dataset.errorName === n;
+      },
+      name,
+    );
+    assert.equal(await text('#error-name'), name);
+    assert.ok(await page.locator('#error').isVisible(), 'error area visible');
+  }
+
+  async function expectNoError() {
+    assert.ok(await page.locator('#error').isHidden(), `unexpected error: ${await text('#error')}`);
+  }
+
+  test('loads: wasm initialised, no console errors', async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match(await text('#status'), /Ready .*us-east-1.*111122223333/);
+    assert.ok(await page.locator('#keys-empty').isVisible());
+    await expectNoError();
+    assert.deepEqual(problems, []);
+  });
+
+  test('creates a key and lists it', async () => {
+    await page.fill('#key-description', 'e2e <b>test</b> key');
+    await page.click('#create-key');
+    await page.waitForSelector('[data-testid="key-row"]');
+    keyId = await page.locator('[data-testid="key-row"]').first().getAttribute('data-key-id');
+    assert.match(keyId, UUID);
+    const r = row(keyId);
+    assert.equal(await r.locator('[data-testid="key-id"]').textContent(), keyId);
+    assert.equal(await r.locator('[data-testid="key-state"]').textContent(), 'Enabled');
+    // The description is shown as text, not parsed as markup.
+    assert.equal(await r.locator('[data-testid="key-description"]').textContent(), 'e2e <b>test</b> key');
+    assert.equal(await r.locator('b').count(), 0);
+    assert.match(await r.locator('[data-testid="key-created"]').textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    assert.equal(await page.inputValue('#key-select'), keyId);
+    assert.ok(await page.locator('#keys-empty').isHidden());
+    await expectNoError();
+  });
+
+  const PLAINTEXT = 'Hello, KMS! ünïcødé ✓ <script>alert(1)</script>';
+  const CONTEXT = 'purpose=e2e\nteam = qa\n';
+
+  test('encrypts text and decrypts it back', async () => {
+    await page.fill('#plaintext', PLAINTEXT);
+    await page.fill('#encrypt-context', CONTEXT);
+    await page.click('#encrypt');
+    await page.waitForFunction(() => document.getElementById('ciphertext').value !== '');
+    await expectNoError();
+    const b64 = await page.inputValue('#ciphertext');
+    assert.match(b64, /^[A-Za-z0-9+/]+={0,2}$/);
+    assert.ok(Buffer.from(b64, 'base64').length > Buffer.byteLength(PLAINTEXT));
+
+    await page.click('#use-ciphertext');
+    assert.equal(await page.inputValue('#decrypt-input'), b64);
+    assert.equal(await page.inputValue('#decrypt-context'), CONTEXT);
+    await page.click('#decrypt');
+    await page.waitForSelector('#decrypted[data-done="true"]');
+    await expectNoError();
+    assert.equal(await text('#decrypted'), PLAINTEXT);
+    assert.match(await text('#decrypted-info'), new RegExp(keyId));
+  });
+
+  test('decrypting with a wrong context shows InvalidCiphertextException', async () => {
+    await page.fill('#decrypt-context', 'purpose=wrong');
+    await page.click('#decrypt');
+    await expectError('InvalidCiphertextException');
+    assert.equal(await text('#error-operation'), 'Decrypt');
+    assert.equal(await text('#error-message'), ''); // AWS sends no message for this error
+    assert.equal(await text('#decrypted'), '');
+
+    // No context at all is just as wrong.
+    await page.fill('#decrypt-context', '');
+    await page.click('#decrypt');
+    await expectError('InvalidCiphertextException');
+  });
+
+  test('decrypting garbage shows the right error', async () => {
+    // Valid base64, but not a KMS ciphertext: KMS rejects it.
+    await page.fill('#decrypt-input', Buffer.from('definitely not a ciphertext').toString('base64'));
+    await page.click('#decrypt');
+    await expectError('InvalidCiphertextException');
+    // Not base64 at all: the page refuses it before calling KMS.
+    await page.fill('#decrypt-input', 'not base64!!');
+    await page.click('#decrypt');
+    await expectError('InputError');
+    // Nothing: KMS's own validation error.
+    await page.fill('#decrypt-input', '');
+    await page.click('#decrypt');
+    await expectError('ValidationException');
+    assert.match(await text('#error-message'), /ciphertextBlob/);
+  });
+
+  test('disabling the key makes Encrypt fail with DisabledException', async () => {
+    const ciphertext = await page.inputValue('#ciphertext');
+    await row(keyId).locator('[data-testid="disable-key"]').click();
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-key-id="${id}"] [data-testid="key-state"]`)?.textContent === 'Disabled',
+      keyId,
+    );
+    await expectNoError();
+    await page.click('#encrypt');
+    await expectError('DisabledException');
+    assert.equal(await text('#error-operation'), 'Encrypt');
+    assert.match(await text('#error-message'), /is disabled/);
+
+    // Decrypt with the disabled key fails the same way.
+    await page.fill('#decrypt-input', ciphertext);
+    await page.fill('#decrypt-context', CONTEXT);
+    await page.click('#decrypt');
+    await expectError('DisabledException');
+
+    // Enabled again, it decrypts.
+    await row(keyId).locator('[data-testid="enable-key"]').click();
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-key-id="${id}"] [data-testid="key-state"]`)?.textContent === 'Enabled',
+      keyId,
+    );
+    await page.click('#decrypt');
+    await page.waitForSelector('#decrypted[data-done="true"]');
+    assert.equal(await text('#decrypted'), PLAINTEXT);
+  });
+
+  test('the audit panel lists the calls and their errors', async () => {
+    const rows = await page.locator('[data-testid="audit-row"]').evaluateAll((trs) => trs.map((tr) => ({
+      time: tr.querySelector('[data-testid="audit-time"]').textContent,
+      name: tr.querySelector('[data-testid="audit-name"]').textContent,
+      result: tr.querySelector('[data-testid="audit-result"]').textContent,
+    })));
+    assert.ok(rows.length > 0 && rows.length <= 15);
+    assert.deepEqual(rows[0], { ...rows[0], name: 'Decrypt', result: 'ok' }); // newest first
+    assert.match(rows[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const seen = rows.map((r) => `${r.name}:${r.result}`);
+    for (const want of ['Encrypt:DisabledException', 'Decrypt:DisabledException', 'DisableKey:ok', 'EnableKey:ok']) {
+      assert.ok(seen.includes(want), `audit panel lacks ${want}: ${seen.join(', ')}`);
+    }
+  });
+
+  test('no console errors, and a screenshot', async () => {
+    assert.deepEqual(problems, []);
+    // Leave a ciphertext and an error visible in the screenshot, as a user would meet them.
+    await page.click('#encrypt');
+    await page.waitForFunction(() => document.getElementById('ciphertext').value !== '');
+    await page.click('#use-ciphertext');
+    await page.fill('#decrypt-context', 'purpose=wrong');
+    await page.click('#decrypt');
+    await expectError('InvalidCiphertextException');
+    await mkdir(`${ROOT}test-results`, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+});
