@@ -1,0 +1,233 @@
+//! The JavaScript surface, tested from inside wasm: the same tests run in Node
+//! (`tests/wasm_node.rs`) and in headless Chromium (`tests/wasm_browser.rs`).
+
+use js_sys::{Array, Date, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+use wasm_kms::wasm::JsKms;
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn bytes(b: &[u8]) -> JsValue {
+    Uint8Array::from(b).into()
+}
+
+fn kms() -> JsKms {
+    JsKms::new(Some(obj(&[
+        ("region", "eu-west-1".into()),
+        ("account", "123456789012".into()),
+    ])))
+    .unwrap()
+}
+
+async fn ok(p: js_sys::Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => v,
+        Err(e) => panic!("call failed: {:?}", get(&e, "name")),
+    }
+}
+
+async fn err(p: js_sys::Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(_) => panic!("call succeeded but should have failed"),
+        Err(e) => e,
+    }
+}
+
+async fn new_key(k: &mut JsKms) -> String {
+    let out = ok(k.create_key(obj(&[("Description", "test".into())]))).await;
+    get(&get(&out, "KeyMetadata"), "KeyId").as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn create_key_returns_sdk_shapes() {
+    let mut k = kms();
+    let out = ok(k.create_key(JsValue::UNDEFINED)).await;
+    let md = get(&out, "KeyMetadata");
+    assert!(get(&md, "CreationDate").is_instance_of::<Date>());
+    assert_eq!(get(&md, "KeyState").as_string().unwrap(), "Enabled");
+    assert_eq!(get(&md, "Enabled").as_bool(), Some(true));
+    let arn = get(&md, "Arn").as_string().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:kms:eu-west-1:123456789012:key/"),
+        "{arn}"
+    );
+    assert_eq!(k.region(), "eu-west-1");
+    assert_eq!(k.account(), "123456789012");
+}
+
+#[wasm_bindgen_test]
+async fn encrypt_decrypt_round_trip_with_context() {
+    let mut k = kms();
+    let id = new_key(&mut k).await;
+    let ctx = obj(&[("purpose", "test".into()), ("app", "wasm".into())]);
+    let enc = ok(k.encrypt(obj(&[
+        ("KeyId", id.clone().into()),
+        ("Plaintext", bytes(b"hello wasm")),
+        ("EncryptionContext", ctx),
+    ])))
+    .await;
+    let blob = get(&enc, "CiphertextBlob");
+    assert!(blob.is_instance_of::<Uint8Array>());
+    // The same context given in another order decrypts.
+    let reordered = obj(&[("app", "wasm".into()), ("purpose", "test".into())]);
+    let dec = ok(k.decrypt(obj(&[
+        ("CiphertextBlob", blob.clone()),
+        ("EncryptionContext", reordered),
+    ])))
+    .await;
+    let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.to_vec(), b"hello wasm");
+    assert!(get(&dec, "KeyId").as_string().unwrap().ends_with(&id));
+    // Without the context: InvalidCiphertextException with an empty message.
+    let e = err(k.decrypt(obj(&[("CiphertextBlob", blob)]))).await;
+    assert!(e.is_instance_of::<js_sys::Error>());
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "InvalidCiphertextException"
+    );
+    assert_eq!(get(&e, "message").as_string().unwrap(), "");
+    assert_eq!(get(&e, "$fault").as_string().unwrap(), "client");
+    assert_eq!(
+        get(&get(&e, "$metadata"), "httpStatusCode").as_f64(),
+        Some(400.0)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_string_plaintext_is_utf8_as_in_the_aws_sdk() {
+    let mut k = kms();
+    let id = new_key(&mut k).await;
+    let enc = ok(k.encrypt(obj(&[("KeyId", id.into()), ("Plaintext", "héllo".into())]))).await;
+    let dec = ok(k.decrypt(obj(&[("CiphertextBlob", get(&enc, "CiphertextBlob"))]))).await;
+    let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.to_vec(), "héllo".as_bytes());
+}
+
+#[wasm_bindgen_test]
+async fn errors_carry_aws_names_and_messages() {
+    let mut k = kms();
+    let e = err(k.describe_key(obj(&[("KeyId", "fake-key-id".into())]))).await;
+    assert_eq!(get(&e, "name").as_string().unwrap(), "NotFoundException");
+    assert_eq!(
+        get(&e, "message").as_string().unwrap(),
+        "Invalid keyId 'fake-key-id'"
+    );
+
+    let e = err(k.generate_random(obj(&[("NumberOfBytes", 1025.into())]))).await;
+    assert_eq!(get(&e, "name").as_string().unwrap(), "ValidationException");
+    assert_eq!(
+        get(&e, "message").as_string().unwrap(),
+        "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024"
+    );
+
+    let id = new_key(&mut k).await;
+    ok(k.disable_key(obj(&[("KeyId", id.clone().into())]))).await;
+    let e = err(k.encrypt(obj(&[
+        ("KeyId", id.clone().into()),
+        ("Plaintext", bytes(b"x")),
+    ])))
+    .await;
+    assert_eq!(get(&e, "name").as_string().unwrap(), "DisabledException");
+    assert_eq!(
+        get(&e, "message").as_string().unwrap(),
+        format!("arn:aws:kms:eu-west-1:123456789012:key/{id} is disabled.")
+    );
+
+    let e = err(k.send("NoSuchOperation", JsValue::UNDEFINED)).await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "UnknownOperationException"
+    );
+
+    // A wrong-typed member is refused without echoing the value.
+    let e = err(k.encrypt(obj(&[("KeyId", id.into()), ("Plaintext", 42.into())]))).await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "SerializationException"
+    );
+    assert!(!get(&e, "message").as_string().unwrap().contains("42"));
+}
+
+#[wasm_bindgen_test]
+async fn send_aliases_and_data_keys() {
+    let mut k = kms();
+    let id = new_key(&mut k).await;
+    ok(k.send(
+        "CreateAlias",
+        obj(&[
+            ("AliasName", "alias/app".into()),
+            ("TargetKeyId", id.clone().into()),
+        ]),
+    ))
+    .await;
+    let listed = ok(k.list_aliases(JsValue::UNDEFINED)).await;
+    let aliases: Array = get(&listed, "Aliases").dyn_into().unwrap();
+    assert_eq!(aliases.length(), 1);
+    let entry = aliases.get(0);
+    assert_eq!(get(&entry, "TargetKeyId").as_string().unwrap(), id);
+    assert!(get(&entry, "CreationDate").is_instance_of::<Date>());
+
+    let dk = ok(k.generate_data_key(obj(&[
+        ("KeyId", "alias/app".into()),
+        ("KeySpec", "AES_256".into()),
+    ])))
+    .await;
+    let plain: Uint8Array = get(&dk, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.length(), 32);
+    let dec = ok(k.decrypt(obj(&[("CiphertextBlob", get(&dk, "CiphertextBlob"))]))).await;
+    let again: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(again.to_vec(), plain.to_vec());
+}
+
+#[wasm_bindgen_test]
+async fn audit_events_record_calls_without_secrets() {
+    let mut k = kms();
+    let id = new_key(&mut k).await;
+    let secret = b"do-not-log-this-secret";
+    ok(k.encrypt(obj(&[("KeyId", id.into()), ("Plaintext", bytes(secret))]))).await;
+    let _ = err(k.describe_key(obj(&[("KeyId", "nope".into())]))).await;
+    let events: Array = k.audit_events().unwrap().dyn_into().unwrap();
+    assert_eq!(events.length(), 3);
+    let names: Vec<String> = events
+        .iter()
+        .map(|e| get(&e, "eventName").as_string().unwrap())
+        .collect();
+    assert_eq!(names, ["CreateKey", "Encrypt", "DescribeKey"]);
+    assert_eq!(
+        get(&events.get(2), "errorCode").as_string().unwrap(),
+        "NotFoundException"
+    );
+    let text = js_sys::JSON::stringify(&events)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(!text.contains("do-not-log-this-secret"));
+    assert!(!text.contains("ZG8tbm90LWxvZy10aGlzLXNlY3JldA"));
+}
+
+#[wasm_bindgen_test]
+fn options_are_optional_and_checked() {
+    let k = JsKms::new(None).unwrap();
+    assert_eq!(k.region(), "us-east-1");
+    assert_eq!(k.account(), "111122223333");
+    let e = JsKms::new(Some(obj(&[("region", "nowhere".into())])))
+        .err()
+        .unwrap();
+    assert_eq!(get(&e, "name").as_string().unwrap(), "ValidationException");
+    let e = JsKms::new(Some(obj(&[("regoin", "us-east-1".into())])))
+        .err()
+        .unwrap();
+    assert_eq!(get(&e, "name").as_string().unwrap(), "ValidationException");
+}
