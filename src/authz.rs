@@ -49,15 +49,28 @@ impl Decision {
     /// AWS's AccessDeniedException text for a denial.
     pub fn denial_message(&self, principal: &str) -> String {
         format!(
-            "User: {principal} is not authorized to perform: {} on resource: {} because no resource-based policy allows the {} action",
-            self.action, self.resource, self.action
+            "User: {principal} is not authorized to perform: {} on resource: {} because {}",
+            self.action, self.resource, self.reason
         )
     }
 }
 
+/// The actions that create, repoint or delete an alias.
+const ALIAS_ACTIONS: [&str; 3] = ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"];
+
 /// Decides whether `req` is allowed.
 pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
-    let (effect, reason) = if req.principal_account == req.resource_account {
+    let reserved_alias = ALIAS_ACTIONS.contains(&req.action)
+        && req
+            .resource
+            .split_once(":alias/")
+            .is_some_and(|(_, name)| name.starts_with("aws/"));
+    let (effect, reason) = if reserved_alias {
+        (
+            Effect::Deny,
+            "aliases that begin with alias/aws/ are reserved for AWS managed keys".to_owned(),
+        )
+    } else if req.principal_account == req.resource_account {
         (
             Effect::Allow,
             format!(
@@ -68,10 +81,7 @@ pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
     } else {
         (
             Effect::Deny,
-            format!(
-                "no policy allows account {} to use a resource of account {}",
-                req.principal_account, req.resource_account
-            ),
+            format!("no resource-based policy allows the {} action", req.action),
         )
     };
     Decision {
@@ -86,19 +96,40 @@ pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
 mod tests {
     use super::*;
 
-    #[test]
-    fn own_account_is_allowed_and_others_denied() {
-        let mut req = AuthzRequest {
+    fn request<'a>(action: &'a str, resource: &'a str) -> AuthzRequest<'a> {
+        AuthzRequest {
             principal: "arn:aws:iam::111122223333:root",
             principal_account: "111122223333",
-            action: "kms:Encrypt",
-            resource: "arn:aws:kms:us-east-1:111122223333:key/k",
+            action,
+            resource,
             resource_account: "111122223333",
-        };
+        }
+    }
+
+    #[test]
+    fn reserved_aliases_are_denied_to_alias_actions_only() {
+        let mut req = request(
+            "kms:CreateAlias",
+            "arn:aws:kms:us-east-1:111122223333:alias/aws/s3",
+        );
+        assert_eq!(authorize(&req).effect, Effect::Deny);
+        req.resource = "arn:aws:kms:us-east-1:111122223333:alias/awsome";
+        assert_eq!(authorize(&req).effect, Effect::Allow);
+        req.resource = "arn:aws:kms:us-east-1:111122223333:alias/aws/s3";
+        req.action = "kms:DescribeKey";
+        assert_eq!(authorize(&req).effect, Effect::Allow);
+    }
+
+    #[test]
+    fn own_account_is_allowed_and_others_denied() {
+        let mut req = request("kms:Encrypt", "arn:aws:kms:us-east-1:111122223333:key/k");
         assert_eq!(authorize(&req).effect, Effect::Allow);
         req.principal_account = "444455556666";
         let d = authorize(&req);
         assert_eq!(d.effect, Effect::Deny);
+        assert!(d
+            .denial_message(req.principal)
+            .ends_with("because no resource-based policy allows the kms:Encrypt action"));
         assert!(d
             .denial_message(req.principal)
             .starts_with("User: arn:aws:iam::111122223333:root is not authorized to perform: kms:Encrypt on resource: arn:aws:kms:"));

@@ -210,6 +210,14 @@ fn serialization_error(text: &str) -> KmsError {
     })
 }
 
+/// The error for a request body that is not a JSON object (serde would otherwise read an array
+/// positionally into a request).
+pub fn not_an_object() -> KmsError {
+    KmsError::Serialization(
+        "The request body is not a valid request for this operation.".to_owned(),
+    )
+}
+
 /// How a [`Kms`] is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -379,20 +387,34 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let op = Operation::from_name(op)?;
         let request = match codec::with_format(format, || Request::parse(op, input)) {
             Ok(r) => r,
-            Err(e) => {
-                // A request that does not parse is still a call: it leaves its audit event.
-                let call = Call::new(self.clock.now());
-                self.record(op, &call, Value::Null, Err(&e));
-                return Err(e);
-            }
+            Err(e) => return Err(self.refuse_input(op.name(), e)),
         };
         let response = self.execute(request)?;
         codec::with_format(format, || response.serialize(serializer))
             .map_err(|e| KmsError::Internal(format!("The response could not be encoded: {e}")))
     }
 
+    /// Records a call whose input was refused before the operation could run (it did not parse,
+    /// or it was not an object) and returns the error to report: such a call still leaves its
+    /// audit event. An unknown operation name gives its own error instead.
+    pub fn refuse_input(&mut self, op: &str, e: KmsError) -> KmsError {
+        match Operation::from_name(op) {
+            Ok(op) => {
+                let call = Call::new(self.clock.now());
+                self.record(op, &call, Value::Null, Err(&e));
+                e
+            }
+            Err(unknown) => unknown,
+        }
+    }
+
     /// [`Kms::call`] for JSON values in AWS's wire format (base64 blobs, epoch seconds).
     pub fn call_json(&mut self, op: &str, input: Value) -> Result<Value> {
+        // serde would read a JSON array positionally into a request struct; AWS takes only an
+        // object (`{}` when there is no input).
+        if !input.is_object() {
+            return Err(self.refuse_input(op, not_an_object()));
+        }
         self.call(op, Format::Json, input, serde_json::value::Serializer)
     }
 

@@ -146,6 +146,18 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
+/// Checks the `Limit` and `Marker` members of a List operation. They are request constraints,
+/// so AWS reports them (ValidationException) before it looks up any key.
+pub fn page_args(limit: Option<i64>, marker: Option<&str>, max_limit: i64) -> Result<()> {
+    if let Some(limit) = limit {
+        range(limit, "limit", 1, max_limit)?;
+    }
+    if let Some(m) = marker {
+        length(m, "marker", 1, 1024)?;
+    }
+    Ok(())
+}
+
 /// Pages `items` (already in a stable order). `list` names the listing so that a marker from
 /// one listing is refused by another. Markers are opaque: the position, encoded.
 pub fn page<T>(
@@ -155,16 +167,13 @@ pub fn page<T>(
     marker: Option<&str>,
     (default_limit, max_limit): (i64, i64),
 ) -> Result<Page<T>> {
+    page_args(limit, marker, max_limit)?;
     let limit = limit.unwrap_or(default_limit);
-    range(limit, "limit", 1, max_limit)?;
     let start = match marker {
         None => 0,
-        Some(m) => {
-            length(m, "marker", 1, 1024)?;
-            decode_marker(m, list)
-                .filter(|start| *start <= items.len())
-                .ok_or_else(|| KmsError::InvalidMarker("Invalid marker".to_owned()))?
-        }
+        Some(m) => decode_marker(m, list)
+            .filter(|start| *start <= items.len())
+            .ok_or_else(|| KmsError::InvalidMarker("Invalid marker".to_owned()))?,
     };
     let limit = usize::try_from(limit).unwrap_or(1);
     let total = items.len();

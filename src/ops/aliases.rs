@@ -6,32 +6,24 @@ use crate::ids::{AliasName, Aliases};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::StateRule;
-use crate::store::{AliasRecord, Batch, Store, Write};
-use crate::validate::{self, range, required};
+use crate::store::{AliasRecord, Batch, KeyRecord, Store, Write};
+use crate::validate::{self, required};
 
 /// The most aliases one key may have (AWS's default quota).
 const MAX_ALIASES_PER_KEY: usize = 50;
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// Parses an AliasName member and refuses the `alias/aws/` namespace as AWS does: as an
-    /// authorization failure.
-    fn customer_alias(
-        &self,
-        call: &mut Call,
-        name: Option<String>,
-        action: &str,
-    ) -> Result<AliasName> {
-        let alias = AliasName::parse(&required(name, "aliasName")?)?;
-        if alias.is_reserved() {
-            let arn = self.scope.alias_arn(&alias);
-            let message = format!(
-                "User: {} is not authorized to perform: {action} on resource: {arn} because aliases that begin with alias/aws/ are reserved for AWS managed keys",
-                self.principal
-            );
-            self.authorize_account(call, action)?;
-            return Err(KmsError::AccessDenied(message));
+    /// Refuses one more alias for a key that already has the most it may have (CreateAlias, and
+    /// UpdateAlias when it points an alias at a new key).
+    fn check_alias_quota(&self, key: &KeyRecord) -> Result<()> {
+        let count = self.store.aliases().filter(|a| a.target == key.id).count();
+        if count >= MAX_ALIASES_PER_KEY {
+            return Err(KmsError::LimitExceeded(format!(
+                "The request was rejected because a quota was exceeded: {} already has {MAX_ALIASES_PER_KEY} aliases.",
+                key.arn
+            )));
         }
-        Ok(alias)
+        Ok(())
     }
 
     fn existing_alias(&self, alias: &AliasName) -> Result<&AliasRecord> {
@@ -44,7 +36,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     }
 
     pub(crate) fn op_create_alias(&self, call: &mut Call, req: AliasRequest) -> Outcome<Empty> {
-        let alias = self.customer_alias(call, req.alias_name, "kms:CreateAlias")?;
+        let alias = AliasName::parse(&required(req.alias_name, "aliasName")?)?;
         let key = self.find_key(
             req.target_key_id.as_deref(),
             "targetKeyId",
@@ -59,13 +51,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "An alias with the name {alias_arn} already exists"
             )));
         }
-        let count = self.store.aliases().filter(|a| a.target == key.id).count();
-        if count >= MAX_ALIASES_PER_KEY {
-            return Err(KmsError::LimitExceeded(format!(
-                "The request was rejected because a quota was exceeded: {} already has {MAX_ALIASES_PER_KEY} aliases.",
-                key.arn
-            )));
-        }
+        self.check_alias_quota(key)?;
         let record = AliasRecord {
             name: alias,
             target: key.id.clone(),
@@ -76,21 +62,26 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     }
 
     pub(crate) fn op_update_alias(&self, call: &mut Call, req: AliasRequest) -> Outcome<Empty> {
-        let alias = self.customer_alias(call, req.alias_name, "kms:UpdateAlias")?;
+        let alias = AliasName::parse(&required(req.alias_name, "aliasName")?)?;
         required(req.target_key_id.as_ref(), "targetKeyId")?;
+        // The alias is authorized before it is looked up: the alias/aws/ names are refused
+        // whether or not their AWS managed key exists yet.
+        let alias_arn = self.scope.alias_arn(&alias);
+        self.authorize(call, "kms:UpdateAlias", &alias_arn, &self.scope.account)?;
         let existing = self.existing_alias(&alias)?.clone();
         let new_target = self.find_key(
             req.target_key_id.as_deref(),
             "targetKeyId",
             Aliases::Refused,
         )?;
-        let alias_arn = self.scope.alias_arn(&alias);
-        self.authorize(call, "kms:UpdateAlias", &alias_arn, &self.scope.account)?;
         if let Some(old) = self.store.key(&existing.target) {
             self.admit(call, old, "kms:UpdateAlias", StateRule::Any)?;
         }
         self.admit(call, new_target, "kms:UpdateAlias", StateRule::Manage)?;
         self.customer_managed(new_target)?;
+        if existing.target != new_target.id {
+            self.check_alias_quota(new_target)?;
+        }
         let record = AliasRecord {
             target: new_target.id.clone(),
             updated: call.now,
@@ -104,10 +95,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: DeleteAliasRequest,
     ) -> Outcome<Empty> {
-        let alias = self.customer_alias(call, req.alias_name, "kms:DeleteAlias")?;
-        let existing = self.existing_alias(&alias)?;
+        let alias = AliasName::parse(&required(req.alias_name, "aliasName")?)?;
         let alias_arn = self.scope.alias_arn(&alias);
         self.authorize(call, "kms:DeleteAlias", &alias_arn, &self.scope.account)?;
+        let existing = self.existing_alias(&alias)?;
         if let Some(key) = self.store.key(&existing.target) {
             self.admit(call, key, "kms:DeleteAlias", StateRule::Any)?;
         }
@@ -119,9 +110,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListAliasesRequest,
     ) -> Outcome<ListAliasesResponse> {
-        if let Some(limit) = req.limit {
-            range(limit, "limit", 1, 100)?;
-        }
+        validate::page_args(req.limit, req.marker.as_deref(), 100)?;
         let filter = match req.key_id.as_deref() {
             Some(k) => Some(
                 self.find_key(Some(k), "keyId", Aliases::Refused)?

@@ -409,6 +409,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListResourceTagsRequest,
     ) -> Outcome<ListResourceTagsResponse> {
+        validate::page_args(req.limit, req.marker.as_deref(), 50)?;
         let key = self.use_key(
             call,
             req.key_id.as_deref(),
@@ -471,6 +472,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListKeyPoliciesRequest,
     ) -> Outcome<ListKeyPoliciesResponse> {
+        validate::page_args(req.limit, req.marker.as_deref(), 1000)?;
         self.use_key(
             call,
             req.key_id.as_deref(),

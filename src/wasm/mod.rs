@@ -14,6 +14,7 @@ pub use bench::BenchAesGcm;
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OsEntropy};
+use crate::service::not_an_object;
 use crate::store::MemoryStore;
 use crate::{Config, KmsError};
 
@@ -195,6 +196,10 @@ impl JsKms {
     fn dispatch(&mut self, operation: &str, input: JsValue) -> Result<JsValue, JsValue> {
         let input = if input.is_undefined() || input.is_null() {
             Object::new().into()
+        } else if !input.is_object() || Array::is_array(&input) {
+            return Err(to_js_error(
+                &self.core.refuse_input(operation, not_an_object()),
+            ));
         } else {
             dates_to_millis(&input)
         };

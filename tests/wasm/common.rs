@@ -145,6 +145,14 @@ async fn errors_carry_aws_names_and_messages() {
         format!("arn:aws:kms:eu-west-1:123456789012:key/{id} is disabled.")
     );
 
+    // An array is not a request, even where serde could read it positionally.
+    let arr: JsValue = Array::of1(&JsValue::from_str(&id)).into();
+    let e = err(k.describe_key(arr)).await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "SerializationException"
+    );
+
     let e = err(k.send("NoSuchOperation", JsValue::UNDEFINED)).await;
     assert_eq!(
         get(&e, "name").as_string().unwrap(),
