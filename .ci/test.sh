@@ -30,6 +30,9 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
 step "release build of every target (wasm-pack.toml)"
 bash .ci/build.sh all release
 
+step "TypeScript declarations type-check (tsc --noEmit against pkg/web)"
+npx --no-install tsc -p tests/types
+
 step "end-to-end: Playwright in headless Chromium against the served page"
 node --test tests/e2e/
 

@@ -130,7 +130,7 @@ impl JsKms {
     /// `new Kms({ region, account })`: an in-memory KMS on the real clock and the platform RNG.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "KmsOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "KmsOptions")] options: Option<JsValue>,
     ) -> Result<JsKms, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let options: Options = if options.is_undefined() || options.is_null() {
@@ -215,7 +215,7 @@ impl JsKms {
 }
 
 macro_rules! js_operations {
-    ($( $method:ident = $js:literal, $op:literal, $input:literal, $output:literal; )*) => {
+    ($( $method:ident = $js:literal, $op:literal, $param:ident = $input:literal, $output:literal; )*) => {
         #[wasm_bindgen(js_class = Kms)]
         impl JsKms {
             $(
@@ -223,7 +223,7 @@ macro_rules! js_operations {
                 #[wasm_bindgen(js_name = $js, unchecked_return_type = $output)]
                 pub fn $method(
                     &mut self,
-                    #[wasm_bindgen(unchecked_param_type = $input)] input: JsValue,
+                    #[wasm_bindgen($param = $input)] input: JsValue,
                 ) -> Promise {
                     settle(self.dispatch($op, input))
                 }
@@ -233,25 +233,25 @@ macro_rules! js_operations {
 }
 
 js_operations! {
-    create_key = "createKey", "CreateKey", "CreateKeyRequest | undefined", "Promise<CreateKeyResponse>";
-    describe_key = "describeKey", "DescribeKey", "DescribeKeyRequest", "Promise<DescribeKeyResponse>";
-    list_keys = "listKeys", "ListKeys", "ListKeysRequest | undefined", "Promise<ListKeysResponse>";
-    update_key_description = "updateKeyDescription", "UpdateKeyDescription", "UpdateKeyDescriptionRequest", "Promise<{}>";
-    enable_key = "enableKey", "EnableKey", "EnableKeyRequest", "Promise<{}>";
-    disable_key = "disableKey", "DisableKey", "DisableKeyRequest", "Promise<{}>";
-    encrypt = "encrypt", "Encrypt", "EncryptRequest", "Promise<EncryptResponse>";
-    decrypt = "decrypt", "Decrypt", "DecryptRequest", "Promise<DecryptResponse>";
-    re_encrypt = "reEncrypt", "ReEncrypt", "ReEncryptRequest", "Promise<ReEncryptResponse>";
-    generate_data_key = "generateDataKey", "GenerateDataKey", "GenerateDataKeyRequest", "Promise<GenerateDataKeyResponse>";
-    generate_data_key_without_plaintext = "generateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintextRequest", "Promise<GenerateDataKeyWithoutPlaintextResponse>";
-    generate_random = "generateRandom", "GenerateRandom", "GenerateRandomRequest", "Promise<GenerateRandomResponse>";
-    create_alias = "createAlias", "CreateAlias", "CreateAliasRequest", "Promise<{}>";
-    update_alias = "updateAlias", "UpdateAlias", "UpdateAliasRequest", "Promise<{}>";
-    delete_alias = "deleteAlias", "DeleteAlias", "DeleteAliasRequest", "Promise<{}>";
-    list_aliases = "listAliases", "ListAliases", "ListAliasesRequest | undefined", "Promise<ListAliasesResponse>";
-    tag_resource = "tagResource", "TagResource", "TagResourceRequest", "Promise<{}>";
-    untag_resource = "untagResource", "UntagResource", "UntagResourceRequest", "Promise<{}>";
-    list_resource_tags = "listResourceTags", "ListResourceTags", "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>";
-    get_key_policy = "getKeyPolicy", "GetKeyPolicy", "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>";
-    list_key_policies = "listKeyPolicies", "ListKeyPolicies", "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>";
+    create_key = "createKey", "CreateKey", unchecked_optional_param_type = "CreateKeyRequest", "Promise<CreateKeyResponse>";
+    describe_key = "describeKey", "DescribeKey", unchecked_param_type = "DescribeKeyRequest", "Promise<DescribeKeyResponse>";
+    list_keys = "listKeys", "ListKeys", unchecked_optional_param_type = "ListKeysRequest", "Promise<ListKeysResponse>";
+    update_key_description = "updateKeyDescription", "UpdateKeyDescription", unchecked_param_type = "UpdateKeyDescriptionRequest", "Promise<{}>";
+    enable_key = "enableKey", "EnableKey", unchecked_param_type = "EnableKeyRequest", "Promise<{}>";
+    disable_key = "disableKey", "DisableKey", unchecked_param_type = "DisableKeyRequest", "Promise<{}>";
+    encrypt = "encrypt", "Encrypt", unchecked_param_type = "EncryptRequest", "Promise<EncryptResponse>";
+    decrypt = "decrypt", "Decrypt", unchecked_param_type = "DecryptRequest", "Promise<DecryptResponse>";
+    re_encrypt = "reEncrypt", "ReEncrypt", unchecked_param_type = "ReEncryptRequest", "Promise<ReEncryptResponse>";
+    generate_data_key = "generateDataKey", "GenerateDataKey", unchecked_param_type = "GenerateDataKeyRequest", "Promise<GenerateDataKeyResponse>";
+    generate_data_key_without_plaintext = "generateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", unchecked_param_type = "GenerateDataKeyWithoutPlaintextRequest", "Promise<GenerateDataKeyWithoutPlaintextResponse>";
+    generate_random = "generateRandom", "GenerateRandom", unchecked_param_type = "GenerateRandomRequest", "Promise<GenerateRandomResponse>";
+    create_alias = "createAlias", "CreateAlias", unchecked_param_type = "CreateAliasRequest", "Promise<{}>";
+    update_alias = "updateAlias", "UpdateAlias", unchecked_param_type = "UpdateAliasRequest", "Promise<{}>";
+    delete_alias = "deleteAlias", "DeleteAlias", unchecked_param_type = "DeleteAliasRequest", "Promise<{}>";
+    list_aliases = "listAliases", "ListAliases", unchecked_optional_param_type = "ListAliasesRequest", "Promise<ListAliasesResponse>";
+    tag_resource = "tagResource", "TagResource", unchecked_param_type = "TagResourceRequest", "Promise<{}>";
+    untag_resource = "untagResource", "UntagResource", unchecked_param_type = "UntagResourceRequest", "Promise<{}>";
+    list_resource_tags = "listResourceTags", "ListResourceTags", unchecked_param_type = "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>";
+    get_key_policy = "getKeyPolicy", "GetKeyPolicy", unchecked_param_type = "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>";
+    list_key_policies = "listKeyPolicies", "ListKeyPolicies", unchecked_param_type = "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>";
 }

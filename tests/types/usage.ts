@@ -1,0 +1,37 @@
+// Type-checks the generated declarations (`npx tsc -p tests/types`): this file must compile
+// against pkg/web/wasm_kms.d.ts, and the `@ts-expect-error` lines must stay errors.
+import init, {
+  Kms,
+  type DecryptResponse,
+  type EncryptRequest,
+  type KeyMetadata,
+  type KmsServiceError,
+} from '../../pkg/web/wasm_kms.js';
+
+export async function usage(): Promise<string> {
+  await init();
+  const kms = new Kms({ region: 'us-east-1', account: '111122223333' });
+  const bare = new Kms();
+  const created = await kms.createKey({ Description: 'typed', Tags: [{ TagKey: 'team', TagValue: 'a' }] });
+  const md: KeyMetadata = created.KeyMetadata;
+  const when: Date = md.CreationDate;
+  const request: EncryptRequest = { KeyId: md.Arn, Plaintext: new Uint8Array([1, 2, 3]), EncryptionContext: { a: 'b' } };
+  const { CiphertextBlob } = await kms.encrypt(request);
+  const blob: Uint8Array = CiphertextBlob;
+  const out: DecryptResponse = await kms.decrypt({ CiphertextBlob: blob, EncryptionContext: { a: 'b' } });
+  const listed = await bare.listKeys();
+  const aliases = await kms.listAliases({ Limit: 10 });
+  const dk = await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_256' });
+  const events = kms.auditEvents();
+  try {
+    await kms.describeKey({ KeyId: 'nope' });
+  } catch (e) {
+    const err = e as KmsServiceError;
+    return `${err.name} ${err.$fault} ${err.$metadata.httpStatusCode}`;
+  }
+  // @ts-expect-error KeyId is required
+  await kms.encrypt({ Plaintext: new Uint8Array([1]) });
+  // @ts-expect-error KeySpec is AES_256 or AES_128
+  await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_512' });
+  return [when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
+}
