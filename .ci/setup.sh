@@ -10,6 +10,7 @@ WASM_PACK_VERSION=0.15.1
 # The wasm-bindgen CLI must equal the wasm-bindgen crate pinned in Cargo.toml.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
 CARGO_FUZZ_VERSION=0.13.1
+CARGO_DENY_VERSION=0.20.2
 what=${1:-test}
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -52,4 +53,9 @@ fi
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
   say "installing cargo-fuzz $CARGO_FUZZ_VERSION"
   cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+fi
+
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+  say "installing cargo-deny $CARGO_DENY_VERSION (about 4 minutes)"
+  cargo install --locked cargo-deny --version "$CARGO_DENY_VERSION"
 fi

@@ -17,6 +17,9 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 
+step "dependencies: licences, bans, sources (deny.toml; advisories need GitHub, see there)"
+cargo deny --log-level error check licenses bans sources
+
 step "native tests (cargo test: unit, integration, property and doc tests)"
 cargo test --locked
 
