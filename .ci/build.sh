@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 profile=${2:-release}
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 
 targets=$(python3 - "$which" <<'PY'
 import sys, tomllib

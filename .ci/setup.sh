@@ -14,7 +14,7 @@ CARGO_DENY_VERSION=0.20.2
 what=${1:-test}
 
 say() { printf '[setup] %s\n' "$*"; }
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 
 command -v cargo >/dev/null || { say "cargo is missing: install Rust with rustup first"; exit 1; }
 

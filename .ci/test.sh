@@ -3,7 +3,7 @@
 # and CI runs it through .ci/run. It first installs whatever is missing (.ci/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
