@@ -5,7 +5,7 @@
 //! a real `Error` whose `name` is AWS's `__type`, with `$fault` and `$metadata.httpStatusCode`
 //! as in the AWS SDK for JavaScript v3.
 
-use js_sys::{Array, Date, Object, Promise, Reflect};
+use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -65,32 +65,75 @@ fn to_js_error(e: &KmsError) -> JsValue {
     err.into()
 }
 
-/// Copies `v`, replacing every `Date` with its epoch milliseconds, so serde can read it.
-fn dates_to_millis(v: &JsValue) -> JsValue {
+/// How deep a request may nest. KMS's deepest shape (`Tags[].TagKey`) is three levels down.
+const MAX_INPUT_DEPTH: usize = 16;
+
+/// Copies a caller's input into plain data that serde can read without running caller code:
+/// `Date` becomes its epoch milliseconds, a `Map` becomes a plain object, byte arrays and
+/// primitives are kept, and anything else (class instances, `Set`, functions, cycles, nesting
+/// deeper than [`MAX_INPUT_DEPTH`]) is refused. Every access that can run caller code (getters,
+/// `Proxy` traps) goes through `Reflect`, whose failures come back as errors here rather than
+/// as exceptions thrown through the module. Keys become data properties of a fresh object, so
+/// a `"__proto__"` key cannot change its prototype.
+fn plain_input(v: &JsValue, depth: usize) -> Result<JsValue, String> {
+    if depth > MAX_INPUT_DEPTH {
+        return Err("the request is nested too deeply".to_owned());
+    }
+    if !v.is_object() || v.is_instance_of::<Uint8Array>() || v.is_instance_of::<ArrayBuffer>() {
+        return Ok(v.clone());
+    }
     if let Some(d) = v.dyn_ref::<Date>() {
-        return JsValue::from_f64(d.get_time());
+        return Ok(JsValue::from_f64(d.get_time()));
     }
+    let thrown = |_| "a request member could not be read".to_owned();
     if Array::is_array(v) {
-        let arr: &Array = v.unchecked_ref();
-        return arr
-            .iter()
-            .map(|x| dates_to_millis(&x))
-            .collect::<Array>()
-            .into();
-    }
-    let plain = v.is_object()
-        && !v.is_instance_of::<js_sys::Uint8Array>()
-        && !v.is_instance_of::<js_sys::ArrayBuffer>()
-        && !v.is_function();
-    if !plain {
-        return v.clone();
+        let len = Reflect::get(v, &"length".into()).map_err(thrown)?;
+        let len = len.as_f64().unwrap_or(0.0) as u32;
+        let out = Array::new();
+        for i in 0..len {
+            let item = Reflect::get_u32(v, i).map_err(thrown)?;
+            out.push(&plain_input(&item, depth + 1)?);
+        }
+        return Ok(out.into());
     }
     let out = Object::new();
-    for entry in Object::entries(v.unchecked_ref()).iter() {
-        let pair: Array = entry.unchecked_into();
-        let _ = Reflect::set(&out, &pair.get(0), &dates_to_millis(&pair.get(1)));
+    let put = |key: &JsValue, value: &JsValue| -> Result<(), String> {
+        if !key.is_string() {
+            return Err("request member names must be strings".to_owned());
+        }
+        let descriptor = Object::new();
+        for (name, val) in [
+            ("value", plain_input(value, depth + 1)?),
+            ("enumerable", JsValue::TRUE),
+            ("writable", JsValue::TRUE),
+            ("configurable", JsValue::TRUE),
+        ] {
+            Reflect::set(&descriptor, &name.into(), &val).map_err(thrown)?;
+        }
+        Reflect::define_property(&out, key, &descriptor).map_err(thrown)?;
+        Ok(())
+    };
+    if let Some(map) = v.dyn_ref::<js_sys::Map>() {
+        let entries = Array::from(&map.entries());
+        for entry in entries.iter() {
+            let pair: Array = entry.unchecked_into();
+            put(&pair.get(0), &pair.get(1))?;
+        }
+        return Ok(out.into());
     }
-    out.into()
+    let proto = Reflect::get_prototype_of(v).map_err(thrown)?;
+    let object_prototype = Object::get_prototype_of(&Object::new());
+    if !JsValue::from(&proto).is_null() && proto != object_prototype {
+        return Err("a request member is an object that is neither plain nor a Map".to_owned());
+    }
+    for key in Reflect::own_keys(v).map_err(thrown)?.iter() {
+        if !key.is_string() {
+            continue;
+        }
+        let value = Reflect::get(v, &key).map_err(thrown)?;
+        put(&key, &value)?;
+    }
+    Ok(out.into())
 }
 
 /// Replaces, in place, the epoch milliseconds of every timestamp member with a `Date`.
@@ -100,7 +143,7 @@ fn millis_to_dates(v: &JsValue) {
         arr.iter().for_each(|x| millis_to_dates(&x));
         return;
     }
-    if !v.is_object() || v.is_instance_of::<js_sys::Uint8Array>() {
+    if !v.is_object() || v.is_instance_of::<Uint8Array>() {
         return;
     }
     for entry in Object::entries(v.unchecked_ref()).iter() {
@@ -201,7 +244,10 @@ impl JsKms {
                 &self.core.refuse_input(operation, not_an_object()),
             ));
         } else {
-            dates_to_millis(&input)
+            plain_input(&input, 0).map_err(|why| {
+                let e = KmsError::Serialization(format!("The request could not be read: {why}."));
+                to_js_error(&self.core.refuse_input(operation, e))
+            })?
         };
         let de = serde_wasm_bindgen::Deserializer::from(input);
         let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);

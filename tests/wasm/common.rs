@@ -239,3 +239,88 @@ fn options_are_optional_and_checked() {
         .unwrap();
     assert_eq!(get(&e, "name").as_string().unwrap(), "ValidationException");
 }
+
+/// Builds a JS value from JavaScript source, for inputs Rust cannot easily make.
+fn js(source: &str) -> JsValue {
+    js_sys::Function::new_no_args(&format!("return ({source});"))
+        .call0(&JsValue::NULL)
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn hostile_inputs_are_refused_and_leave_the_instance_usable() {
+    let mut k = kms();
+    let id = new_key(&mut k).await;
+    let hostile = [
+        // A cycle.
+        "(() => { const o = { KeyId: 'x' }; o.Self = o; return o; })()",
+        // Nesting far deeper than any KMS shape.
+        "(() => { let o = {}; for (let i = 0; i < 100000; i++) o = { Nested: o }; return o; })()",
+        // A Proxy whose traps throw.
+        "new Proxy({}, { ownKeys() { throw new Error('trap'); } })",
+        // A getter that throws.
+        "({ get KeyId() { throw new Error('getter'); } })",
+        // A class instance and a Set, which are not requests.
+        "new (class Request { constructor() { this.KeyId = 'x'; } })()",
+        "({ KeyId: 'x', EncryptionContext: new Set(['a']) })",
+    ];
+    for source in hostile {
+        let e = err(k.describe_key(js(source))).await;
+        assert_eq!(
+            get(&e, "name").as_string().unwrap(),
+            "SerializationException",
+            "{source}"
+        );
+        // The instance still works.
+        let out = ok(k.describe_key(obj(&[("KeyId", id.clone().into())]))).await;
+        assert_eq!(
+            get(&get(&out, "KeyMetadata"), "KeyId").as_string().unwrap(),
+            id
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_map_context_is_honoured_and_proto_keys_are_plain_keys() {
+    let mut k = kms();
+    let id = new_key(&mut k).await;
+    let map_ctx = js("new Map([['purpose', 'map']])");
+    let enc = ok(k.encrypt(obj(&[
+        ("KeyId", id.into()),
+        ("Plaintext", bytes(b"x")),
+        ("EncryptionContext", map_ctx),
+    ])))
+    .await;
+    let blob = get(&enc, "CiphertextBlob");
+    // Bound to the Map's pair: no context fails, the same pair as a plain object succeeds.
+    let e = err(k.decrypt(obj(&[("CiphertextBlob", blob.clone())]))).await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "InvalidCiphertextException"
+    );
+    ok(k.decrypt(obj(&[
+        ("CiphertextBlob", blob),
+        ("EncryptionContext", obj(&[("purpose", "map".into())])),
+    ])))
+    .await;
+
+    // A "__proto__" key is an ordinary context key, not a prototype.
+    let id = new_key(&mut k).await;
+    let proto_ctx = js("JSON.parse('{\"__proto__\": \"p\"}')");
+    let enc = ok(k.encrypt(obj(&[
+        ("KeyId", id.into()),
+        ("Plaintext", bytes(b"y")),
+        ("EncryptionContext", proto_ctx.clone()),
+    ])))
+    .await;
+    let e = err(k.decrypt(obj(&[("CiphertextBlob", get(&enc, "CiphertextBlob"))]))).await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "InvalidCiphertextException"
+    );
+    ok(k.decrypt(obj(&[
+        ("CiphertextBlob", get(&enc, "CiphertextBlob")),
+        ("EncryptionContext", proto_ctx),
+    ])))
+    .await;
+}
