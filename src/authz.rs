@@ -74,7 +74,7 @@ pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
         (
             Effect::Allow,
             format!(
-                "the key policy statement \"Enable IAM User Permissions\" allows arn:aws:iam::{}:root, and the caller is in that account",
+                "the key policy statement \"Enable IAM User Permissions\" allows the principals of account {}, and the caller is one of them",
                 req.resource_account
             ),
         )

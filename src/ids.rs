@@ -62,8 +62,79 @@ pub fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn is_partition(s: &str) -> bool {
+/// Is `s` one of the partitions KMS runs in?
+pub fn is_partition(s: &str) -> bool {
     matches!(s, "aws" | "aws-cn" | "aws-us-gov")
+}
+
+/// What kind of principal makes the calls, as CloudTrail's `userIdentity.type` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// `arn:aws:iam::<account>:root`.
+    Root,
+    /// `arn:aws:iam::<account>:user/<name>`.
+    IamUser,
+    /// `arn:aws:iam::<account>:role/<name>` or `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    AssumedRole,
+}
+
+impl PrincipalKind {
+    /// CloudTrail's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Root => "Root",
+            PrincipalKind::IamUser => "IAMUser",
+            PrincipalKind::AssumedRole => "AssumedRole",
+        }
+    }
+}
+
+/// The caller: an IAM or STS principal ARN, and the account it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The ARN.
+    pub arn: String,
+    /// Its account.
+    pub account: String,
+    /// Root, user or role.
+    pub kind: PrincipalKind,
+}
+
+impl Principal {
+    /// Parses a principal ARN (AWS's principal pattern, 1 to 256 characters).
+    pub fn parse(s: &str) -> Option<Principal> {
+        let pattern_ok = (1..=256).contains(&s.chars().count())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c));
+        if !pattern_ok {
+            return None;
+        }
+        let rest = s.strip_prefix("arn:")?;
+        let mut parts = rest.splitn(5, ':');
+        let (partition, service, region, account, resource) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        if !is_partition(partition) || !region.is_empty() || !is_account(account) {
+            return None;
+        }
+        let named = |prefix: &str| resource.strip_prefix(prefix).is_some_and(|n| !n.is_empty());
+        let kind = match service {
+            "iam" if resource == "root" => PrincipalKind::Root,
+            "iam" if named("user/") => PrincipalKind::IamUser,
+            "iam" if named("role/") => PrincipalKind::AssumedRole,
+            "sts" if named("assumed-role/") => PrincipalKind::AssumedRole,
+            _ => return None,
+        };
+        Some(Principal {
+            arn: s.to_owned(),
+            account: account.to_owned(),
+            kind,
+        })
+    }
 }
 
 /// A well-formed key ID: a lowercase hyphenated UUID, or `mrk-` and 32 lowercase hex digits.
@@ -441,6 +512,29 @@ mod tests {
         assert!(AliasName::parse("alias/aws/s3")
             .map(|a| a.is_reserved())
             .unwrap_or(false));
+    }
+
+    #[test]
+    fn principals() {
+        let root = Principal::parse("arn:aws:iam::111122223333:root");
+        assert_eq!(
+            root.map(|p| (p.account, p.kind)),
+            Some(("111122223333".into(), PrincipalKind::Root))
+        );
+        let role = Principal::parse("arn:aws:sts::444455556666:assumed-role/app/session-1");
+        assert_eq!(role.map(|p| p.kind), Some(PrincipalKind::AssumedRole));
+        let user = Principal::parse("arn:aws-us-gov:iam::444455556666:user/eve");
+        assert_eq!(user.map(|p| p.kind), Some(PrincipalKind::IamUser));
+        for bad in [
+            "eve",
+            "arn:aws:iam::1234:root",
+            "arn:aws:iam:us-east-1:111122223333:root",
+            "arn:aws:s3::111122223333:root",
+            "arn:aws:iam::111122223333:user/",
+            "arn:aws:iam::111122223333:user/has space",
+        ] {
+            assert_eq!(Principal::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::authz::{self, AuthzRequest, Decision, Effect};
 use crate::codec::{self, Format, Timestamp};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{self, Aliases, KeyId, KeyRef, Scope};
+use crate::ids::{self, Aliases, KeyId, KeyRef, Principal, Scope};
 use crate::model::*;
 use crate::state::{self, StateRule};
 use crate::store::{Batch, KeyRecord, MemoryStore, Store};
@@ -268,7 +268,7 @@ pub const AUDIT_MEMORY_LIMIT: usize = 10_000;
 /// ```
 pub struct Kms<C: Clock, E: Entropy, S: Store = MemoryStore> {
     pub(crate) scope: Scope,
-    pub(crate) principal: String,
+    pub(crate) principal: Principal,
     pub(crate) clock: C,
     entropy: RefCell<E>,
     pub(crate) store: S,
@@ -320,12 +320,23 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 config.account
             )));
         }
+        if !ids::is_partition(&config.partition) {
+            return Err(KmsError::Validation(format!(
+                "Partition `{}` is not one of aws, aws-cn, aws-us-gov",
+                config.partition
+            )));
+        }
         let scope = Scope {
             partition: config.partition,
             region: config.region,
             account: config.account,
         };
-        let principal = config.principal.unwrap_or_else(|| scope.root_principal());
+        let arn = config.principal.unwrap_or_else(|| scope.root_principal());
+        let principal = Principal::parse(&arn).ok_or_else(|| {
+            KmsError::Validation(format!(
+                "Principal `{arn}` is not an IAM root, user or role ARN, or an STS assumed-role ARN"
+            ))
+        })?;
         Ok(Kms {
             scope,
             principal,
@@ -438,14 +449,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         };
         let event_id = self.uuid().unwrap_or_default();
         let request_id = self.uuid().unwrap_or_default();
-        let root = self.principal == self.scope.root_principal();
         let event = AuditEvent {
             event_version: "1.08".to_owned(),
             user_identity: UserIdentity {
-                kind: if root { "Root" } else { "IAMUser" }.to_owned(),
-                principal_id: self.scope.account.clone(),
-                arn: self.principal.clone(),
-                account_id: self.scope.account.clone(),
+                kind: self.principal.kind.as_str().to_owned(),
+                principal_id: self.principal.account.clone(),
+                arn: self.principal.arn.clone(),
+                account_id: self.principal.account.clone(),
             },
             event_time: call.now.to_iso8601(),
             event_source: "kms.amazonaws.com".to_owned(),
@@ -507,14 +517,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         resource_account: &str,
     ) -> Result<()> {
         let decision = authz::authorize(&AuthzRequest {
-            principal: &self.principal,
-            principal_account: &self.scope.account,
+            principal: &self.principal.arn,
+            principal_account: &self.principal.account,
             action,
             resource,
             resource_account,
         });
         let denied =
-            (decision.effect == Effect::Deny).then(|| decision.denial_message(&self.principal));
+            (decision.effect == Effect::Deny).then(|| decision.denial_message(&self.principal.arn));
         call.decisions.push(decision);
         match denied {
             Some(message) => Err(KmsError::AccessDenied(message)),

@@ -310,7 +310,7 @@ const DEFAULT_POLICY: &str = r#"{
 // ---- construction -----------------------------------------------------------------------------
 
 #[test]
-fn a_plain_manual_clock_works_and_bad_configs_are_refused() {
+fn a_plain_manual_clock_works() {
     let mut kms = Kms::new(
         Config::default(),
         ManualClock::new(Timestamp(START_MS)),
@@ -326,29 +326,6 @@ fn a_plain_manual_clock_works_and_bad_configs_are_refused() {
         second.key_metadata.creation_date,
         Timestamp(START_MS + 5_000)
     );
-
-    let bad_region = Config {
-        region: "mars".to_owned(),
-        ..Config::default()
-    };
-    let r = Kms::new(
-        bad_region,
-        ManualClock::new(Timestamp(0)),
-        InsecureTestEntropy::new(1),
-        MemoryStore::default(),
-    );
-    assert_eq!(r.err().map(|e| e.name()), Some("ValidationException"));
-    let bad_account = Config {
-        account: "12345".to_owned(),
-        ..Config::default()
-    };
-    let r = Kms::new(
-        bad_account,
-        ManualClock::new(Timestamp(0)),
-        InsecureTestEntropy::new(1),
-        MemoryStore::default(),
-    );
-    assert_eq!(r.err().map(|e| e.name()), Some("ValidationException"));
 }
 
 // ---- CreateKey and DescribeKey ----------------------------------------------------------------
@@ -3287,4 +3264,79 @@ fn a_reserved_alias_is_refused_by_the_authorization_point_and_audited_as_deny() 
     assert_eq!(last["resource"], alias_arn("alias/aws/s3"));
     // No alias was made.
     assert!(!alias_names(&mut kms, None).contains(&"alias/aws/s3".to_owned()));
+}
+
+fn kms_with(config: Config) -> Result<TestKms, KmsError> {
+    Kms::new(
+        config,
+        Rc::new(ManualClock::new(Timestamp(START_MS))),
+        InsecureTestEntropy::new(3),
+        MemoryStore::default(),
+    )
+}
+
+#[test]
+fn a_principal_of_another_account_is_denied_and_audited_as_itself() {
+    let eve = "arn:aws:iam::444455556666:user/eve";
+    let mut kms = kms_with(Config {
+        principal: Some(eve.into()),
+        ..Config::default()
+    })
+    .unwrap();
+    let e = expect_err(kms.create_key(CreateKeyRequest::default()));
+    assert_eq!(e.name(), "AccessDeniedException");
+    assert_eq!(
+        e.message(),
+        Some(format!("User: {eve} is not authorized to perform: kms:CreateKey on resource: * because no resource-based policy allows the kms:CreateKey action").as_str())
+    );
+    let event = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(event.user_identity.arn, eve);
+    assert_eq!(event.user_identity.account_id, "444455556666");
+    assert_eq!(event.user_identity.kind, "IAMUser");
+    assert_eq!(event.recipient_account_id, ACCOUNT);
+    assert!(
+        kms.audit().events().all(|e| e.error_code.is_some()),
+        "nothing succeeded"
+    );
+
+    // A role of the key's own account is allowed.
+    let mut kms = kms_with(Config {
+        principal: Some(format!("arn:aws:sts::{ACCOUNT}:assumed-role/app/s1")),
+        ..Config::default()
+    })
+    .unwrap();
+    let k = new_key(&mut kms);
+    assert!(!encrypt(&mut kms, &k.key_id, b"ok").is_empty());
+    let event = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(event.user_identity.kind, "AssumedRole");
+}
+
+#[test]
+fn bad_configurations_are_refused() {
+    for config in [
+        Config {
+            principal: Some("eve".into()),
+            ..Config::default()
+        },
+        Config {
+            partition: "aws-iso".into(),
+            ..Config::default()
+        },
+        Config {
+            region: "moon-1".into(),
+            ..Config::default()
+        },
+        Config {
+            account: "1234".into(),
+            ..Config::default()
+        },
+    ] {
+        let e = kms_with(config.clone()).err().unwrap();
+        assert_eq!(e.name(), "ValidationException", "{config:?}");
+    }
+    assert!(kms_with(Config {
+        partition: "aws-cn".into(),
+        ..Config::default()
+    })
+    .is_ok());
 }
