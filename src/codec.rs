@@ -129,6 +129,12 @@ impl<'de> Visitor<'de> for BytesVisitor {
         }
     }
 
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        // An owned string (serde-wasm-bindgen, serde_json::Value) may hold a secret: wipe it.
+        let v = Zeroizing::new(v);
+        self.visit_str(&v)
+    }
+
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
         match current() {
             Format::Js => Ok(Zeroizing::new(v.to_vec())),

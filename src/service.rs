@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::audit::{self, AuditEvent, AuditLog, Resource, UserIdentity};
@@ -134,9 +134,9 @@ macro_rules! operations {
             /// [`codec::with_format`] to choose how blobs and timestamps are read.
             pub fn parse<'de, D: Deserializer<'de>>(op: Operation, input: D) -> Result<Request> {
                 match op {
-                    $( Operation::$op => <$req>::deserialize(input)
+                    $( Operation::$op => serde_path_to_error::deserialize::<_, $req>(input)
                         .map(Request::$op)
-                        .map_err(|e| serialization_error(&e.to_string())), )*
+                        .map_err(|e| serialization_error(e.path())), )*
                 }
             }
 
@@ -198,15 +198,15 @@ operations! {
     ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse { run: op_list_key_policies, api: list_key_policies, read_only: true }
 }
 
-/// A serde error as AWS's SerializationException. Only the "expected …" part of serde's text is
-/// kept, so a value the caller sent (perhaps a secret in the wrong member) is never echoed.
-fn serialization_error(text: &str) -> KmsError {
-    let expected = text
-        .split_once("expected ")
-        .map(|(_, e)| e.split(" at line").next().unwrap_or(e).to_owned());
-    KmsError::Serialization(match expected {
-        Some(e) => format!("A request member has the wrong type: expected {e}."),
-        None => "The request body is not a valid request for this operation.".to_owned(),
+/// A member that serde could not read, as AWS's SerializationException. The message names the
+/// member but never repeats serde's text, which can quote the value sent (perhaps a secret in
+/// the wrong member) and names Rust types.
+fn serialization_error(path: &serde_path_to_error::Path) -> KmsError {
+    let path = path.to_string();
+    KmsError::Serialization(if path == "." {
+        "The request body is not a valid request for this operation.".to_owned()
+    } else {
+        format!("The value of member {path} is not of the type the operation expects.")
     })
 }
 

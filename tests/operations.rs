@@ -3042,7 +3042,7 @@ fn every_call_leaves_one_audit_event_including_failures() {
             (
                 "Encrypt",
                 Some("SerializationException"),
-                Some("The request body is not a valid request for this operation.")
+                Some("The value of member Plaintext is not of the type the operation expects.")
             ),
             (
                 "GenerateRandom",
@@ -3339,4 +3339,30 @@ fn bad_configurations_are_refused() {
         ..Config::default()
     })
     .is_ok());
+}
+
+#[test]
+fn a_wrong_typed_member_is_named_but_its_value_is_never_echoed() {
+    let mut kms = kms();
+    let m = new_key(&mut kms);
+    let e = expect_err(kms.call_json(
+        "Encrypt",
+        json!({"KeyId": m.key_id, "Plaintext": "aGk=", "DryRun": "pw expected hunter2"}),
+    ));
+    assert_eq!(e.name(), "SerializationException");
+    let message = e.message().unwrap();
+    assert_eq!(
+        message,
+        "The value of member DryRun is not of the type the operation expects."
+    );
+    let e = expect_err(kms.call_json(
+        "TagResource",
+        json!({"KeyId": m.key_id, "Tags": [{"TagKey": 1, "TagValue": "v"}]}),
+    ));
+    assert_eq!(
+        e.message(),
+        Some("The value of member Tags[0].TagKey is not of the type the operation expects.")
+    );
+    let trail = serde_json::to_string(&kms.audit().events().collect::<Vec<_>>()).unwrap();
+    assert!(!trail.contains("hunter2"));
 }
