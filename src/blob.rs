@@ -18,6 +18,7 @@
 //! the context and the layout are all authenticated. [`Envelope::parse`] rejects a blob whose
 //! length is not exactly `82 + N`, so truncated and extended blobs fail before any decryption.
 
+use crate::context::{self, EncryptionContext};
 use crate::ids::KeyId;
 
 /// The only version this code writes and reads.
@@ -68,6 +69,11 @@ pub fn header(
         at += f.len();
     }
     h
+}
+
+/// The AES-GCM associated data: the header, then the canonical encryption context.
+pub fn aad(header: &[u8; HEADER_LEN], ctx: &EncryptionContext) -> Vec<u8> {
+    [header.as_slice(), &context::canonical(ctx)].concat()
 }
 
 impl Envelope {

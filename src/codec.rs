@@ -53,10 +53,20 @@ fn current() -> Format {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Blob(pub Vec<u8>);
 
-/// A secret binary value (plaintext, data key). Zeroized on drop, never shown by `Debug`.
-#[derive(Clone, Default, PartialEq, Eq, Zeroize)]
+/// A secret binary value (plaintext, data key). Zeroized on drop, never shown by `Debug`,
+/// compared in constant time.
+#[derive(Clone, Default, Zeroize)]
 #[zeroize(drop)]
 pub struct SecretBlob(pub Vec<u8>);
+
+impl PartialEq for SecretBlob {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for SecretBlob {}
 
 impl SecretBlob {
     /// The bytes.

@@ -170,16 +170,7 @@ impl KeyId {
         if let Some(b) = raw.get_mut(8) {
             *b = (*b & 0x3f) | 0x80;
         }
-        let hex = hex(&raw);
-        let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default().to_owned();
-        KeyId(format!(
-            "{}-{}-{}-{}-{}",
-            part(0, 8),
-            part(8, 12),
-            part(12, 16),
-            part(16, 20),
-            part(20, 32)
-        ))
+        KeyId(uuid_text(&raw))
     }
 
     /// A new multi-Region key ID, `mrk-` and 32 hex digits.
@@ -211,18 +202,7 @@ impl KeyId {
         let (kind, raw) = b.split_first()?;
         let raw: [u8; 16] = raw.try_into().ok()?;
         match *kind {
-            KIND_REGIONAL => {
-                let hex = hex(&raw);
-                let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default().to_owned();
-                Some(KeyId(format!(
-                    "{}-{}-{}-{}-{}",
-                    part(0, 8),
-                    part(8, 12),
-                    part(12, 16),
-                    part(16, 20),
-                    part(20, 32)
-                )))
-            }
+            KIND_REGIONAL => Some(KeyId(uuid_text(&raw))),
             KIND_MULTI_REGION => Some(KeyId::new_multi_region(raw)),
             _ => None,
         }
@@ -248,6 +228,20 @@ fn hex_value(d: u8) -> u8 {
         b'A'..=b'F' => d - b'A' + 10,
         _ => 0,
     }
+}
+
+/// 128 bits in the hyphenated 8-4-4-4-12 form of a UUID.
+fn uuid_text(raw: &[u8; 16]) -> String {
+    let hex = hex(raw);
+    let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default();
+    format!(
+        "{}-{}-{}-{}-{}",
+        part(0, 8),
+        part(8, 12),
+        part(12, 16),
+        part(16, 20),
+        part(20, 32)
+    )
 }
 
 /// Lowercase hex of `bytes`.

@@ -497,6 +497,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         Ok(out)
     }
 
+    /// Fills `buf` with random bytes in place (for secrets: no copy is left behind).
+    pub(crate) fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
+        self.entropy.borrow_mut().fill(buf)
+    }
+
     /// A fresh vector of random bytes.
     pub(crate) fn random_vec(&self, n: usize) -> Result<Vec<u8>> {
         let mut out = vec![0u8; n];

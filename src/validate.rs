@@ -136,6 +136,14 @@ pub fn is_reserved_tag(key: &str) -> bool {
 /// The most tags a key may carry.
 pub const MAX_TAGS: usize = 50;
 
+/// Refuses a key with more tags than it may carry.
+pub fn tag_count(n: usize) -> Result<()> {
+    if n > MAX_TAGS {
+        return Err(KmsError::Tag("Too many tags".to_owned()));
+    }
+    Ok(())
+}
+
 /// One page of `items`, with AWS's `NextMarker` and `Truncated`.
 pub struct Page<T> {
     /// The items of this page.
@@ -146,38 +154,44 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
-/// Checks the `Limit` and `Marker` members of a List operation. They are request constraints,
-/// so AWS reports them (ValidationException) before it looks up any key.
-pub fn page_args(limit: Option<i64>, marker: Option<&str>, max_limit: i64) -> Result<()> {
-    if let Some(limit) = limit {
-        range(limit, "limit", 1, max_limit)?;
-    }
+/// The `Limit` and `Marker` of a List operation, checked. Only [`page_args`] makes one, so a
+/// listing cannot be paged with unchecked arguments.
+#[derive(Clone, Copy, Debug)]
+pub struct PageArgs<'a> {
+    limit: usize,
+    marker: Option<&'a str>,
+}
+
+/// Checks the `Limit` and `Marker` members of a List operation against AWS's range for it
+/// (`default` and `max`). They are request constraints, so AWS reports them
+/// (ValidationException) before it looks up any key: call this first.
+pub fn page_args<'a>(
+    limit: Option<i64>,
+    marker: Option<&'a str>,
+    (default, max): (i64, i64),
+) -> Result<PageArgs<'a>> {
+    let limit = limit.unwrap_or(default);
+    range(limit, "limit", 1, max)?;
     if let Some(m) = marker {
         length(m, "marker", 1, 1024)?;
     }
-    Ok(())
+    Ok(PageArgs {
+        limit: usize::try_from(limit).unwrap_or(1),
+        marker,
+    })
 }
 
 /// Pages `items` (already in a stable order). `list` names the listing so that a marker from
 /// one listing is refused by another. Markers are opaque: the position, encoded.
-pub fn page<T>(
-    items: Vec<T>,
-    list: &str,
-    limit: Option<i64>,
-    marker: Option<&str>,
-    (default_limit, max_limit): (i64, i64),
-) -> Result<Page<T>> {
-    page_args(limit, marker, max_limit)?;
-    let limit = limit.unwrap_or(default_limit);
-    let start = match marker {
+pub fn page<T>(items: Vec<T>, list: &str, args: PageArgs<'_>) -> Result<Page<T>> {
+    let start = match args.marker {
         None => 0,
         Some(m) => decode_marker(m, list)
             .filter(|start| *start <= items.len())
             .ok_or_else(|| KmsError::InvalidMarker("Invalid marker".to_owned()))?,
     };
-    let limit = usize::try_from(limit).unwrap_or(1);
     let total = items.len();
-    let end = start.saturating_add(limit).min(total);
+    let end = start.saturating_add(args.limit).min(total);
     let items: Vec<T> = items.into_iter().skip(start).take(end - start).collect();
     let truncated = end < total;
     Ok(Page {
@@ -211,7 +225,8 @@ mod tests {
         let mut seen = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let p = page(items.clone(), "t", Some(10), marker.as_deref(), (100, 1000));
+            let p = page_args(Some(10), marker.as_deref(), (100, 1000))
+                .and_then(|a| page(items.clone(), "t", a));
             let Ok(p) = p else {
                 unreachable!("paging failed")
             };
@@ -232,7 +247,8 @@ mod tests {
             &encode_marker("other", 1),
             &encode_marker("t", 99),
         ] {
-            let r = page(items.clone(), "t", None, Some(bad), (100, 1000));
+            let r =
+                page_args(None, Some(bad), (100, 1000)).and_then(|a| page(items.clone(), "t", a));
             assert!(matches!(r, Err(KmsError::InvalidMarker(_))), "{bad}");
         }
     }

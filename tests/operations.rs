@@ -3366,3 +3366,54 @@ fn a_wrong_typed_member_is_named_but_its_value_is_never_echoed() {
     let trail = serde_json::to_string(&kms.audit().events().collect::<Vec<_>>()).unwrap();
     assert!(!trail.contains("hunter2"));
 }
+
+#[test]
+fn re_encrypt_looks_up_both_keys_before_using_either() {
+    let mut kms = kms();
+    let source = new_key(&mut kms);
+    let blob = encrypt(&mut kms, &source.key_id, b"secret");
+    kms.disable_key(id_req(&source.key_id)).unwrap();
+    let re = |blob: Vec<u8>| ReEncryptRequest {
+        ciphertext_blob: Some(Blob(blob)),
+        destination_key_id: Some(ABSENT_ID.into()),
+        ..Default::default()
+    };
+    // A disabled source and a missing destination: NotFound comes first.
+    assert_error(
+        kms.re_encrypt(re(blob)),
+        "NotFoundException",
+        Some(&does_not_exist(ABSENT_ID)),
+    );
+    // So it does for a blob that is not a ciphertext at all.
+    assert_error(
+        kms.re_encrypt(re(vec![1, 2, 3])),
+        "NotFoundException",
+        Some(&does_not_exist(ABSENT_ID)),
+    );
+}
+
+#[test]
+fn enum_and_pattern_details() {
+    let mut kms = kms();
+    let e = expect_err(kms.create_key(CreateKeyRequest {
+        customer_master_key_spec: Some("ECC_NIST_EDWARDS25519".into()),
+        ..Default::default()
+    }));
+    assert_eq!(e.name(), "ValidationException");
+    assert!(e.message().unwrap().contains("'customerMasterKeySpec'"));
+    let k = new_key(&mut kms);
+    let e = expect_err(kms.get_key_policy(GetKeyPolicyRequest {
+        key_id: Some(k.key_id.clone()),
+        policy_name: Some("défault".into()),
+    }));
+    assert_eq!(e.name(), "ValidationException");
+    let e = expect_err(kms.create_key(CreateKeyRequest {
+        policy: Some("{not json".into()),
+        ..Default::default()
+    }));
+    assert_eq!(e.name(), "MalformedPolicyDocumentException");
+    assert_eq!(
+        e.message(),
+        Some("The key policy is not a valid JSON document.")
+    );
+}

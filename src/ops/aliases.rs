@@ -110,7 +110,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListAliasesRequest,
     ) -> Outcome<ListAliasesResponse> {
-        validate::page_args(req.limit, req.marker.as_deref(), 100)?;
+        let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 100))?;
         let filter = match req.key_id.as_deref() {
             Some(k) => Some(
                 self.find_key(Some(k), "keyId", Aliases::Refused)?
@@ -132,13 +132,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 last_updated_date: Some(a.updated),
             })
             .collect();
-        let page = validate::page(
-            entries,
-            "aliases",
-            req.limit,
-            req.marker.as_deref(),
-            (50, 100),
-        )?;
+        let page = validate::page(entries, "aliases", args)?;
         let out = ListAliasesResponse {
             aliases: page.items,
             next_marker: page.next_marker,

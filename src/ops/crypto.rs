@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use crate::blob::{self, Envelope};
 use crate::codec::{Blob, SecretBlob};
-use crate::context::{self, EncryptionContext};
+use crate::context::EncryptionContext;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::{hex, Aliases};
@@ -73,14 +73,16 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         ctx: &EncryptionContext,
         plaintext: &[u8],
     ) -> Result<(Vec<u8>, [u8; 32])> {
+        // The state table admits only keys with material, so a key without any is a bug.
         let material = key
             .current_material()
-            .ok_or_else(|| KmsError::InvalidState(format!("{} is pending import.", key.arn)))?;
+            .ok_or_else(|| KmsError::Internal(format!("{} has no key material.", key.arn)))?;
         let nonce = self.random()?;
         // In GCM the ciphertext is exactly as long as the plaintext.
         let header = blob::header(&key.id, &material.id, &nonce, plaintext.len());
-        let aad = [header.as_slice(), &context::canonical(ctx)].concat();
-        let sealed = material.key.seal(&nonce, &aad, plaintext)?;
+        let sealed = material
+            .key
+            .seal(&nonce, &blob::aad(&header, ctx), plaintext)?;
         let envelope = Envelope {
             key_id: key.id.clone(),
             material_id: material.id,
@@ -127,7 +129,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let material = key
             .material(&envelope.material_id)
             .ok_or(KmsError::InvalidCiphertext)?;
-        let aad = [envelope.header().as_slice(), &context::canonical(ctx)].concat();
+        let aad = blob::aad(&envelope.header(), ctx);
         let plaintext = material.key.open(&envelope.nonce, &aad, &envelope.sealed)?;
         Ok(Opened {
             key,
@@ -212,6 +214,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "destinationEncryptionAlgorithm",
         )?;
         validate::grant_tokens(req.grant_tokens.as_ref())?;
+        // Both keys are looked up (NotFound) before either is used, as AWS checks them.
+        let destination = self.find_key(
+            req.destination_key_id.as_deref(),
+            "destinationKeyId",
+            Aliases::Accepted,
+        )?;
         let source_ctx = req.source_encryption_context.clone().unwrap_or_default();
         let opened = self.open(
             call,
@@ -223,14 +231,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "kms:ReEncryptFrom",
             "ReEncrypt",
         )?;
-        let destination = self.use_key(
-            call,
-            req.destination_key_id.as_deref(),
-            "destinationKeyId",
-            Aliases::Accepted,
-            "kms:ReEncryptTo",
-            StateRule::Crypto,
-        )?;
+        self.admit(call, destination, "kms:ReEncryptTo", StateRule::Crypto)?;
         check_symmetric_use(
             destination,
             "ReEncrypt",

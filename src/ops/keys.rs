@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
 use crate::store::{Batch, KeyManager, KeyRecord, Material, Store, Write};
-use crate::validate::{self, length, one_of, required, MAX_TAGS};
+use crate::validate::{self, length, one_of, required};
 
 /// KeySpec values, in the order AWS lists them in its enum error.
 const KEY_SPECS: &[&str] = &[
@@ -30,6 +30,22 @@ const KEY_SPECS: &[&str] = &[
     "ML_DSA_44",
     "ML_DSA_65",
     "ML_DSA_87",
+];
+/// CustomerMasterKeySpec values: the deprecated member predates Ed25519 and ML-DSA.
+const CUSTOMER_MASTER_KEY_SPECS: &[&str] = &[
+    "RSA_2048",
+    "ECC_NIST_P384",
+    "ECC_NIST_P256",
+    "ECC_NIST_P521",
+    "HMAC_384",
+    "RSA_3072",
+    "ECC_SECG_P256K1",
+    "RSA_4096",
+    "SYMMETRIC_DEFAULT",
+    "HMAC_256",
+    "HMAC_224",
+    "HMAC_512",
+    "SM2",
 ];
 const KEY_USAGES: &[&str] = &[
     "ENCRYPT_DECRYPT",
@@ -83,10 +99,7 @@ fn check_policy(policy: &str) -> Result<()> {
         )));
     }
     let doc: serde_json::Value = serde_json::from_str(policy).map_err(|_| {
-        KmsError::MalformedPolicyDocument(
-            "The new key policy will not allow you to update the key policy in the future."
-                .to_owned(),
-        )
+        KmsError::MalformedPolicyDocument("The key policy is not a valid JSON document.".to_owned())
     })?;
     let statements_ok = match doc.get("Statement") {
         Some(serde_json::Value::Array(a)) => !a.is_empty() && a.iter().all(|s| s.is_object()),
@@ -136,7 +149,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let description = req.description.clone().unwrap_or_default();
         length(&description, "description", 0, 8192)?;
         if let Some(s) = &req.customer_master_key_spec {
-            one_of(s, "customerMasterKeySpec", KEY_SPECS)?;
+            one_of(s, "customerMasterKeySpec", CUSTOMER_MASTER_KEY_SPECS)?;
         }
         if let Some(s) = &req.key_spec {
             one_of(s, "keySpec", KEY_SPECS)?;
@@ -174,9 +187,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             length(xks, "xksKeyId", 1, 128)?;
         }
         let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
-        if tags.len() > MAX_TAGS {
-            return Err(KmsError::Tag("Too many tags".to_owned()));
-        }
+        validate::tag_count(tags.len())?;
         // What this version of wasm-kms cannot create yet is refused plainly, never faked.
         if spec != "SYMMETRIC_DEFAULT" {
             return Err(KmsError::UnsupportedOperation(Some(format!(
@@ -208,7 +219,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         };
         let material = Material {
             id: self.random()?,
-            key: SymmetricKey::from_bytes(self.random()?),
+            key: SymmetricKey::generate(|k| self.fill_random(k))?,
             created: call.now,
         };
         let arn = self.scope.key_arn(&id);
@@ -261,6 +272,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListKeysRequest,
     ) -> Outcome<ListKeysResponse> {
+        let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
         let entries: Vec<KeyListEntry> = self
             .store
             .keys()
@@ -269,13 +281,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 key_arn: k.arn.clone(),
             })
             .collect();
-        let page = validate::page(
-            entries,
-            "keys",
-            req.limit,
-            req.marker.as_deref(),
-            (100, 1000),
-        )?;
+        let page = validate::page(entries, "keys", args)?;
         self.authorize_account(call, "kms:ListKeys")?;
         let out = ListKeysResponse {
             keys: page.items,
@@ -370,9 +376,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 None => key.tags.push((k, v)),
             }
         }
-        if key.tags.len() > MAX_TAGS {
-            return Err(KmsError::Tag("Too many tags".to_owned()));
-        }
+        validate::tag_count(key.tags.len())?;
         Ok((Empty {}, Batch::one(Write::PutKey(key))))
     }
 
@@ -409,7 +413,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListResourceTagsRequest,
     ) -> Outcome<ListResourceTagsResponse> {
-        validate::page_args(req.limit, req.marker.as_deref(), 50)?;
+        let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 50))?;
         let key = self.use_key(
             call,
             req.key_id.as_deref(),
@@ -426,7 +430,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 tag_value: Some(v.clone()),
             })
             .collect();
-        let page = validate::page(tags, "tags", req.limit, req.marker.as_deref(), (50, 50))?;
+        let page = validate::page(tags, "tags", args)?;
         let out = ListResourceTagsResponse {
             tags: page.items,
             next_marker: page.next_marker,
@@ -442,7 +446,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     ) -> Outcome<GetKeyPolicyResponse> {
         let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
         length(&name, "policyName", 1, 128)?;
-        if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(KmsError::constraint(
                 "policyName",
                 Some(&name),
@@ -472,7 +476,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: ListKeyPoliciesRequest,
     ) -> Outcome<ListKeyPoliciesResponse> {
-        validate::page_args(req.limit, req.marker.as_deref(), 1000)?;
+        let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
         self.use_key(
             call,
             req.key_id.as_deref(),
@@ -481,13 +485,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "kms:ListKeyPolicies",
             StateRule::Any,
         )?;
-        let page = validate::page(
-            vec!["default".to_owned()],
-            "policies",
-            req.limit,
-            req.marker.as_deref(),
-            (100, 1000),
-        )?;
+        let page = validate::page(vec!["default".to_owned()], "policies", args)?;
         let out = ListKeyPoliciesResponse {
             policy_names: page.items,
             next_marker: page.next_marker,

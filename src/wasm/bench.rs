@@ -18,13 +18,9 @@ impl BenchAesGcm {
     /// A cipher under a fresh random key.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<BenchAesGcm, JsError> {
-        let mut key = [0u8; 32];
-        OsEntropy
-            .fill(&mut key)
+        let key = SymmetricKey::generate(|k| OsEntropy.fill(k))
             .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(BenchAesGcm {
-            key: SymmetricKey::from_bytes(key),
-        })
+        Ok(BenchAesGcm { key })
     }
 
     /// Encrypts `plaintext`, returning ciphertext and tag.
