@@ -11,7 +11,8 @@ use crate::state::{KeyState, StateRule};
 use crate::store::{Batch, KeyManager, KeyRecord, Material, Store, Write};
 use crate::validate::{self, length, one_of, required};
 
-/// KeySpec values, in the order AWS lists them in its enum error.
+/// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
+/// specs added since).
 const KEY_SPECS: &[&str] = &[
     "RSA_2048",
     "ECC_NIST_P384",
@@ -25,28 +26,15 @@ const KEY_SPECS: &[&str] = &[
     "HMAC_256",
     "HMAC_224",
     "HMAC_512",
-    "ECC_NIST_EDWARDS25519",
     "SM2",
+    "ECC_NIST_EDWARDS25519",
     "ML_DSA_44",
     "ML_DSA_65",
     "ML_DSA_87",
 ];
-/// CustomerMasterKeySpec values: the deprecated member predates Ed25519 and ML-DSA.
-const CUSTOMER_MASTER_KEY_SPECS: &[&str] = &[
-    "RSA_2048",
-    "ECC_NIST_P384",
-    "ECC_NIST_P256",
-    "ECC_NIST_P521",
-    "HMAC_384",
-    "RSA_3072",
-    "ECC_SECG_P256K1",
-    "RSA_4096",
-    "SYMMETRIC_DEFAULT",
-    "HMAC_256",
-    "HMAC_224",
-    "HMAC_512",
-    "SM2",
-];
+/// CustomerMasterKeySpec values: the deprecated member predates Ed25519 and ML-DSA, which come
+/// last in [`KEY_SPECS`].
+const CUSTOMER_MASTER_KEY_SPECS: &[&str] = KEY_SPECS.split_at(13).0;
 const KEY_USAGES: &[&str] = &[
     "ENCRYPT_DECRYPT",
     "SIGN_VERIFY",
