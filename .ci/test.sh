@@ -41,8 +41,14 @@ node --test tests/e2e/
 
 step "fuzzing the ciphertext blob parser (${FUZZ_SECONDS:=30} s)"
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
-RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz blob_parse -- \
-  -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 2>&1 | tail -n 3
+mkdir -p target
+if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz blob_parse -- \
+  -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 > target/fuzz.log 2>&1; then
+  tail -n 60 target/fuzz.log
+  echo "the fuzzer found a failure: the input is under fuzz/artifacts/blob_parse/"
+  exit 1
+fi
+tail -n 2 target/fuzz.log
 
 step "benchmarks (figures, not pass/fail)"
 node bench/node.mjs
