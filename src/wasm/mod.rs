@@ -73,8 +73,8 @@ const MAX_INPUT_DEPTH: usize = 16;
 /// primitives are kept, and anything else (class instances, `Set`, functions, cycles, nesting
 /// deeper than [`MAX_INPUT_DEPTH`]) is refused. Every access that can run caller code (getters,
 /// `Proxy` traps) goes through `Reflect`, whose failures come back as errors here rather than
-/// as exceptions thrown through the module. Keys become data properties of a fresh object, so
-/// a `"__proto__"` key cannot change its prototype.
+/// as exceptions thrown through the module. Objects are copied into objects without a
+/// prototype, so a `"__proto__"` key is an ordinary member.
 fn plain_input(v: &JsValue, depth: usize) -> Result<JsValue, String> {
     if depth > MAX_INPUT_DEPTH {
         return Err("the request is nested too deeply".to_owned());
@@ -96,21 +96,13 @@ fn plain_input(v: &JsValue, depth: usize) -> Result<JsValue, String> {
         }
         return Ok(out.into());
     }
-    let out = Object::new();
+    // A null prototype: a "__proto__" key is then an ordinary own property, not a setter.
+    let out: Object = Object::create(JsValue::NULL.unchecked_ref::<Object>());
     let put = |key: &JsValue, value: &JsValue| -> Result<(), String> {
         if !key.is_string() {
             return Err("request member names must be strings".to_owned());
         }
-        let descriptor = Object::new();
-        for (name, val) in [
-            ("value", plain_input(value, depth + 1)?),
-            ("enumerable", JsValue::TRUE),
-            ("writable", JsValue::TRUE),
-            ("configurable", JsValue::TRUE),
-        ] {
-            Reflect::set(&descriptor, &name.into(), &val).map_err(thrown)?;
-        }
-        Reflect::define_property(&out, key, &descriptor).map_err(thrown)?;
+        Reflect::set(&out, key, &plain_input(value, depth + 1)?).map_err(thrown)?;
         Ok(())
     };
     if let Some(map) = v.dyn_ref::<js_sys::Map>() {
