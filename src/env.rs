@@ -65,6 +65,52 @@ impl Clock for ManualClock {
     }
 }
 
+/// A real clock that the caller can set and move: the base clock plus an offset. With no offset
+/// it shows real time; the tutor moves it forward to show rotation and deletion happen.
+#[derive(Debug, Default)]
+pub struct OffsetClock<C: Clock> {
+    base: C,
+    offset_ms: Cell<i64>,
+}
+
+impl<C: Clock> OffsetClock<C> {
+    /// `base`, not yet moved.
+    pub fn new(base: C) -> Self {
+        OffsetClock {
+            base,
+            offset_ms: Cell::new(0),
+        }
+    }
+
+    /// Makes the clock show `t` now (it keeps running from there).
+    pub fn set(&self, t: Timestamp) {
+        self.offset_ms
+            .set(t.millis().saturating_sub(self.base.now().millis()));
+    }
+
+    /// Moves the clock by `millis` (back, for a negative amount).
+    pub fn advance(&self, millis: i64) {
+        self.offset_ms
+            .set(self.offset_ms.get().saturating_add(millis));
+    }
+
+    /// How far the clock is from its base, in milliseconds.
+    pub fn offset_millis(&self) -> i64 {
+        self.offset_ms.get()
+    }
+}
+
+impl<C: Clock> Clock for OffsetClock<C> {
+    fn now(&self) -> Timestamp {
+        Timestamp(
+            self.base
+                .now()
+                .millis()
+                .saturating_add(self.offset_ms.get()),
+        )
+    }
+}
+
 impl<C: Clock + ?Sized> Clock for std::rc::Rc<C> {
     fn now(&self) -> Timestamp {
         (**self).now()
@@ -109,5 +155,27 @@ impl Entropy for InsecureTestEntropy {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn an_offset_clock_follows_its_base_and_can_be_set_and_moved() {
+        let base = Rc::new(ManualClock::new(Timestamp(1_000)));
+        let clock = OffsetClock::new(Rc::clone(&base));
+        assert_eq!(clock.now(), Timestamp(1_000));
+        clock.advance(86_400_000);
+        assert_eq!(clock.now(), Timestamp(86_401_000));
+        base.advance(5);
+        assert_eq!(clock.now(), Timestamp(86_401_005));
+        clock.set(Timestamp(42));
+        assert_eq!(clock.now(), Timestamp(42));
+        base.advance(1);
+        assert_eq!(clock.now(), Timestamp(43));
+        assert_eq!(clock.offset_millis(), 42 - 1_005);
     }
 }

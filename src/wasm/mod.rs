@@ -13,7 +13,7 @@ mod bench;
 pub use bench::BenchAesGcm;
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
-use crate::env::{Clock, OsEntropy};
+use crate::env::{Clock, OffsetClock, OsEntropy};
 use crate::service::not_an_object;
 use crate::store::MemoryStore;
 use crate::{Config, KmsError};
@@ -31,7 +31,7 @@ impl Clock for JsClock {
     }
 }
 
-type Core = crate::Kms<JsClock, OsEntropy, MemoryStore>;
+type Core = crate::Kms<OffsetClock<JsClock>, OsEntropy, MemoryStore>;
 
 /// Options of `new Kms(options)`.
 #[derive(Deserialize, Default)]
@@ -153,6 +153,15 @@ fn millis_to_dates(v: &JsValue) {
     }
 }
 
+/// A finite number of milliseconds within the range of `Date`, or a ValidationException.
+fn finite_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
+    if ms.is_finite() && ms.abs() <= 8.64e15 {
+        Ok(ms.round() as i64)
+    } else {
+        Err(to_js_error(&KmsError::Validation(what.to_owned())))
+    }
+}
+
 fn settle(r: Result<JsValue, JsValue>) -> Promise {
     match r {
         Ok(v) => Promise::resolve(&v),
@@ -193,9 +202,53 @@ impl JsKms {
             partition: options.partition.unwrap_or(defaults.partition),
             principal: options.principal,
         };
-        let core = Core::new(config, JsClock, OsEntropy, MemoryStore::default())
-            .map_err(|e| to_js_error(&e))?;
+        let core = Core::new(
+            config,
+            OffsetClock::new(JsClock),
+            OsEntropy,
+            MemoryStore::default(),
+        )
+        .map_err(|e| to_js_error(&e))?;
         Ok(JsKms { core })
+    }
+
+    /// The KMS's clock: real time unless it was set or moved.
+    #[wasm_bindgen(js_name = now)]
+    pub fn now(&self) -> Date {
+        Date::new(&JsValue::from_f64(self.core.clock().now().millis() as f64))
+    }
+
+    /// Sets the KMS's clock to `time` (a `Date` or epoch milliseconds); it runs on from there.
+    /// Rotation and deletion that fall due happen at the next call, as if time had passed.
+    #[wasm_bindgen(js_name = setNow)]
+    pub fn set_now(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Date | number")] time: JsValue,
+    ) -> Result<(), JsValue> {
+        let millis = match time.dyn_ref::<Date>() {
+            Some(d) => d.get_time(),
+            None => time.as_f64().unwrap_or(f64::NAN),
+        };
+        let t = finite_millis(millis, "setNow takes a valid Date or epoch milliseconds")?;
+        self.core.clock().set(Timestamp(t));
+        Ok(())
+    }
+
+    /// Moves the KMS's clock forward by `milliseconds` (back, if negative).
+    #[wasm_bindgen(js_name = advanceTime)]
+    pub fn advance_time(&mut self, milliseconds: f64) -> Result<(), JsValue> {
+        let ms = finite_millis(
+            milliseconds,
+            "advanceTime takes a finite number of milliseconds",
+        )?;
+        self.core.clock().advance(ms);
+        Ok(())
+    }
+
+    /// Moves the KMS's clock forward by whole or fractional days, for example 365.
+    #[wasm_bindgen(js_name = advanceDays)]
+    pub fn advance_days(&mut self, days: f64) -> Result<(), JsValue> {
+        self.advance_time(days * 86_400_000.0)
     }
 
     /// The Region this KMS runs in.

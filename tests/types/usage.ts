@@ -23,6 +23,10 @@ export async function usage(): Promise<string> {
   const aliases = await kms.listAliases({ Limit: 10 });
   const dk = await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_256' });
   const events = kms.auditEvents();
+  kms.setNow(new Date('2030-01-01T00:00:00Z'));
+  kms.advanceDays(365);
+  kms.advanceTime(1000);
+  const clock: Date = kms.now();
   try {
     await kms.describeKey({ KeyId: 'nope' });
   } catch (e) {
@@ -33,5 +37,5 @@ export async function usage(): Promise<string> {
   await kms.encrypt({ Plaintext: new Uint8Array([1]) });
   // @ts-expect-error KeySpec is AES_256 or AES_128
   await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_512' });
-  return [when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
+  return [clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
 }

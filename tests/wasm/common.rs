@@ -324,3 +324,35 @@ async fn a_map_context_is_honoured_and_proto_keys_are_plain_keys() {
     ])))
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn the_caller_sets_and_moves_the_clock() {
+    let mut k = kms();
+    let real = Date::now();
+    assert!(
+        (k.now().get_time() - real).abs() < 60_000.0,
+        "starts on real time"
+    );
+    k.set_now(Date::new(&JsValue::from_str("2030-01-01T00:00:00Z")).into())
+        .unwrap();
+    let out = ok(k.create_key(JsValue::UNDEFINED)).await;
+    let created: Date = get(&get(&out, "KeyMetadata"), "CreationDate")
+        .dyn_into()
+        .unwrap();
+    assert!((created.get_time() - 1_893_456_000_000.0).abs() < 60_000.0);
+    k.advance_days(365.0).unwrap();
+    let out = ok(k.create_key(JsValue::UNDEFINED)).await;
+    let later: Date = get(&get(&out, "KeyMetadata"), "CreationDate")
+        .dyn_into()
+        .unwrap();
+    let days = (later.get_time() - created.get_time()) / 86_400_000.0;
+    assert!((days - 365.0).abs() < 0.01, "{days}");
+    let events: Array = k.audit_events().unwrap().dyn_into().unwrap();
+    let last_time = get(&events.get(events.length() - 1), "eventTime")
+        .as_string()
+        .unwrap();
+    assert!(last_time.starts_with("2031-01-01"), "{last_time}");
+    let e = k.advance_time(f64::NAN).err().unwrap();
+    assert_eq!(get(&e, "name").as_string().unwrap(), "ValidationException");
+    assert!(k.set_now("soon".into()).is_err());
+}
