@@ -13,15 +13,20 @@ use crate::authz::Decision;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIdentity {
-    /// `Root` or `IAMUser`.
+    /// `Root`, `IAMUser`, `AssumedRole`, or `AWSService` for what KMS does by itself.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Principal ID.
-    pub principal_id: String,
-    /// Principal ARN.
-    pub arn: String,
+    /// Principal ID (callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    /// Principal ARN (callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
     /// Account.
     pub account_id: String,
+    /// The service that acted (service events only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
 }
 
 /// A resource the call touched.

@@ -72,6 +72,8 @@ pub enum KmsError {
     DryRunOperation,
     /// No custom key store has the given ID.
     CustomKeyStoreNotFound(String),
+    /// The request conflicts with work in progress (an automatic rotation due within 20 minutes).
+    Conflict(String),
     /// Something failed inside the service (for example the system RNG). Retryable.
     Internal(String),
 }
@@ -107,6 +109,7 @@ impl KmsError {
             KmsError::CustomKeyStoreNotFound(_) => {
                 ("CustomKeyStoreNotFoundException", Fault::Client)
             }
+            KmsError::Conflict(_) => ("ConflictException", Fault::Client),
             KmsError::Internal(_) => ("KMSInternalException", Fault::Server),
         }
     }
@@ -147,6 +150,7 @@ impl KmsError {
             | KmsError::MalformedPolicyDocument(m)
             | KmsError::AccessDenied(m)
             | KmsError::CustomKeyStoreNotFound(m)
+            | KmsError::Conflict(m)
             | KmsError::Internal(m) => Some(m),
             KmsError::Disabled(m) => Some(m),
             KmsError::UnsupportedOperation(m) => m.as_deref(),

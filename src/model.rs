@@ -330,3 +330,72 @@ pub struct ListKeyPoliciesResponse {
     pub next_marker: Option<String>,
     pub truncated: bool,
 }
+
+shape!(
+    /// ScheduleKeyDeletion input.
+    ScheduleKeyDeletionRequest { key_id: String, pending_window_in_days: i64 }
+);
+
+/// ScheduleKeyDeletion output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScheduleKeyDeletionResponse {
+    pub key_id: String,
+    pub deletion_date: Timestamp,
+    pub key_state: String,
+    pub pending_window_in_days: i64,
+}
+
+/// Output of the operations that return only the key ARN: CancelKeyDeletion, RotateKeyOnDemand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyIdResponse {
+    pub key_id: String,
+}
+
+shape!(
+    /// EnableKeyRotation input.
+    EnableKeyRotationRequest { key_id: String, rotation_period_in_days: i64 }
+);
+
+/// GetKeyRotationStatus output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyRotationStatusResponse {
+    pub key_rotation_enabled: bool,
+    pub key_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_period_in_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_rotation_date: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_demand_rotation_start_date: Option<Timestamp>,
+}
+
+shape!(
+    /// ListKeyRotations input.
+    ListKeyRotationsRequest { key_id: String, include_key_material: String, limit: i64, marker: String }
+);
+
+/// One entry of ListKeyRotations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RotationsListEntry {
+    pub key_id: String,
+    pub key_material_id: String,
+    pub key_material_state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_date: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_type: Option<String>,
+}
+
+/// ListKeyRotations output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyRotationsResponse {
+    pub rotations: Vec<RotationsListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}

@@ -16,6 +16,7 @@ use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::{self, Aliases, KeyId, KeyRef, Principal, Scope};
 use crate::model::*;
+use crate::ops::lifecycle::{self, ServiceEvent};
 use crate::state::{self, StateRule};
 use crate::store::{Batch, KeyRecord, MemoryStore, Store};
 
@@ -196,6 +197,13 @@ operations! {
     ListResourceTags(ListResourceTagsRequest) -> ListResourceTagsResponse { run: op_list_resource_tags, api: list_resource_tags, read_only: true }
     GetKeyPolicy(GetKeyPolicyRequest) -> GetKeyPolicyResponse { run: op_get_key_policy, api: get_key_policy, read_only: true }
     ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse { run: op_list_key_policies, api: list_key_policies, read_only: true }
+    ScheduleKeyDeletion(ScheduleKeyDeletionRequest) -> ScheduleKeyDeletionResponse { run: op_schedule_key_deletion, api: schedule_key_deletion, read_only: false }
+    CancelKeyDeletion(KeyIdRequest) -> KeyIdResponse { run: op_cancel_key_deletion, api: cancel_key_deletion, read_only: false }
+    EnableKeyRotation(EnableKeyRotationRequest) -> Empty { run: op_enable_key_rotation, api: enable_key_rotation, read_only: false }
+    DisableKeyRotation(KeyIdRequest) -> Empty { run: op_disable_key_rotation, api: disable_key_rotation, read_only: false }
+    GetKeyRotationStatus(KeyIdRequest) -> GetKeyRotationStatusResponse { run: op_get_key_rotation_status, api: get_key_rotation_status, read_only: true }
+    RotateKeyOnDemand(KeyIdRequest) -> KeyIdResponse { run: op_rotate_key_on_demand, api: rotate_key_on_demand, read_only: false }
+    ListKeyRotations(ListKeyRotationsRequest) -> ListKeyRotationsResponse { run: op_list_key_rotations, api: list_key_rotations, read_only: true }
 }
 
 /// A member that serde could not read, as AWS's SerializationException. The message names the
@@ -273,6 +281,8 @@ pub struct Kms<C: Clock, E: Entropy, S: Store = MemoryStore> {
     entropy: RefCell<E>,
     pub(crate) store: S,
     audit: AuditLog,
+    /// The earliest time the clock changes a key by itself, once known (`None`: nothing due).
+    next_due: Option<Option<Timestamp>>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -344,6 +354,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             entropy: RefCell::new(entropy),
             store,
             audit: AuditLog::new(AUDIT_MEMORY_LIMIT),
+            next_due: None,
         })
     }
 
@@ -367,6 +378,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let op = request.operation();
         let parameters = request.audit_parameters();
         let mut call = Call::new(self.clock.now());
+        if let Err(e) = self.apply_due(call.now) {
+            self.record(op, &call, parameters, Err(&e));
+            return Err(e);
+        }
         let result = self.run(&mut call, request).and_then(|(response, batch)| {
             if call.decisions.is_empty() {
                 // Every operation must pass the authorization point; one that did not is a bug.
@@ -374,6 +389,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     "{} completed without an authorization decision.",
                     op.name()
                 )));
+            }
+            if batch.touches_keys() {
+                self.next_due = None;
             }
             self.store.commit(batch)?;
             Ok(response)
@@ -429,6 +447,84 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.call(op, Format::Json, input, serde_json::value::Serializer)
     }
 
+    /// Applies what the clock has brought about since the last call: deletions whose window has
+    /// ended and automatic rotations. AWS does these in the background; here they happen at the
+    /// start of the next call, as of the times they fell due, each with its service event, so
+    /// no call ever sees a key as it was before.
+    fn apply_due(&mut self, now: Timestamp) -> Result<()> {
+        let next = match self.next_due {
+            Some(known) => known,
+            None => {
+                let next = self.store.keys().filter_map(lifecycle::next_due).min();
+                self.next_due = Some(next);
+                next
+            }
+        };
+        if next.is_none_or(|t| t > now) {
+            return Ok(());
+        }
+        let (batch, events) = self.due_effects(now)?;
+        self.store.commit(batch)?;
+        self.next_due = None;
+        for e in events {
+            self.record_service_event(e);
+        }
+        Ok(())
+    }
+
+    /// An event of the kind every record shares, for `name` at `at` by `identity`.
+    fn base_event(&mut self, name: &str, at: Timestamp, identity: UserIdentity) -> AuditEvent {
+        AuditEvent {
+            event_version: "1.08".to_owned(),
+            user_identity: identity,
+            event_time: at.to_iso8601(),
+            event_source: "kms.amazonaws.com".to_owned(),
+            event_name: name.to_owned(),
+            aws_region: self.scope.region.clone(),
+            source_ip_address: "127.0.0.1".to_owned(),
+            user_agent: "wasm-kms".to_owned(),
+            request_parameters: Value::Null,
+            response_elements: Value::Null,
+            error_code: None,
+            error_message: None,
+            additional_event_data: Value::Null,
+            request_id: self.uuid().unwrap_or_default(),
+            event_id: self.uuid().unwrap_or_default(),
+            read_only: false,
+            resources: Vec::new(),
+            event_type: "AwsApiCall".to_owned(),
+            management_event: true,
+            recipient_account_id: self.scope.account.clone(),
+            event_category: "Management".to_owned(),
+        }
+    }
+
+    fn resource(&self, arn: &str) -> Resource {
+        Resource {
+            account_id: self.scope.account.clone(),
+            kind: "AWS::KMS::Key".to_owned(),
+            arn: arn.to_owned(),
+        }
+    }
+
+    /// Records what KMS did by itself, as CloudTrail records it (`AwsServiceEvent`).
+    fn record_service_event(&mut self, e: ServiceEvent) {
+        let identity = UserIdentity {
+            kind: "AWSService".to_owned(),
+            principal_id: None,
+            arn: None,
+            account_id: self.scope.account.clone(),
+            invoked_by: Some("kms.amazonaws.com".to_owned()),
+        };
+        let mut event = self.base_event(e.name, e.at, identity);
+        event.source_ip_address = "kms.amazonaws.com".to_owned();
+        event.user_agent = "kms.amazonaws.com".to_owned();
+        event.additional_event_data = e.data;
+        event.resources = vec![self.resource(&e.key_arn)];
+        event.event_type = "AwsServiceEvent".to_owned();
+        self.audit.record(event);
+    }
+
     fn record(
         &mut self,
         op: Operation,
@@ -447,44 +543,25 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .unwrap_or(Value::Null),
             _ => Value::Null,
         };
-        let event_id = self.uuid().unwrap_or_default();
-        let request_id = self.uuid().unwrap_or_default();
-        let event = AuditEvent {
-            event_version: "1.08".to_owned(),
-            user_identity: UserIdentity {
-                kind: self.principal.kind.as_str().to_owned(),
-                principal_id: self.principal.account.clone(),
-                arn: self.principal.arn.clone(),
-                account_id: self.principal.account.clone(),
-            },
-            event_time: call.now.to_iso8601(),
-            event_source: "kms.amazonaws.com".to_owned(),
-            event_name: op.name().to_owned(),
-            aws_region: self.scope.region.clone(),
-            source_ip_address: "127.0.0.1".to_owned(),
-            user_agent: "wasm-kms".to_owned(),
-            request_parameters: parameters,
-            response_elements,
-            error_code,
-            error_message,
-            additional_event_data: audit::decisions(&call.decisions),
-            request_id,
-            event_id,
-            read_only: op.read_only(),
-            resources: call
-                .resources
-                .iter()
-                .map(|arn| Resource {
-                    account_id: self.scope.account.clone(),
-                    kind: "AWS::KMS::Key".to_owned(),
-                    arn: arn.clone(),
-                })
-                .collect(),
-            event_type: "AwsApiCall".to_owned(),
-            management_event: true,
-            recipient_account_id: self.scope.account.clone(),
-            event_category: "Management".to_owned(),
+        let identity = UserIdentity {
+            kind: self.principal.kind.as_str().to_owned(),
+            principal_id: Some(self.principal.account.clone()),
+            arn: Some(self.principal.arn.clone()),
+            account_id: self.principal.account.clone(),
+            invoked_by: None,
         };
+        let mut event = self.base_event(op.name(), call.now, identity);
+        event.request_parameters = parameters;
+        event.response_elements = response_elements;
+        event.error_code = error_code;
+        event.error_message = error_message;
+        event.additional_event_data = audit::decisions(&call.decisions);
+        event.read_only = op.read_only();
+        event.resources = call
+            .resources
+            .iter()
+            .map(|arn| self.resource(arn))
+            .collect();
         self.audit.record(event);
     }
 
@@ -592,6 +669,17 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.find_key(key_id, member, aliases)?;
         self.admit(call, key, action, rule)?;
         Ok(key)
+    }
+
+    /// [`Kms::use_key`] for the common case: a `KeyId` member that takes a key ID or key ARN only.
+    pub(crate) fn key_by_id(
+        &self,
+        call: &mut Call,
+        key_id: Option<&str>,
+        action: &str,
+        rule: StateRule,
+    ) -> Result<&KeyRecord> {
+        self.use_key(call, key_id, "keyId", Aliases::Refused, action, rule)
     }
 
     /// Authorizes an action that names no key (CreateKey, ListKeys, GenerateRandom…).

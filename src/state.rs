@@ -50,6 +50,16 @@ pub enum StateRule {
     Manage,
     /// EnableKey and DisableKey.
     EnableDisable,
+    /// ScheduleKeyDeletion.
+    ScheduleDeletion,
+    /// CancelKeyDeletion.
+    CancelDeletion,
+    /// EnableKeyRotation and DisableKeyRotation.
+    RotationConfig,
+    /// GetKeyRotationStatus and ListKeyRotations.
+    RotationStatus,
+    /// RotateKeyOnDemand.
+    RotateOnDemand,
 }
 
 /// Whether `rule` allows a key in `state`, and AWS's error if not.
@@ -57,22 +67,42 @@ pub fn check(rule: StateRule, state: KeyState, key_arn: &str) -> Result<(), KmsE
     use KeyState as S;
     use StateRule as R;
     let invalid = |what: &str| Err(KmsError::InvalidState(format!("{key_arn} is {what}.")));
+    let unsupported = |why: String| Err(KmsError::UnsupportedOperation(Some(why)));
+    let external = || {
+        unsupported(format!(
+            "{key_arn} origin is EXTERNAL which is not valid for this operation."
+        ))
+    };
+    let custom_store = || {
+        unsupported(format!(
+            "{key_arn} is unavailable: its custom key store is disconnected."
+        ))
+    };
     match (rule, state) {
         (R::Any, _) => Ok(()),
-        (R::Crypto, S::Enabled | S::Updating) => Ok(()),
-        (R::Crypto, S::Disabled) => Err(KmsError::disabled(key_arn)),
-        (R::Crypto | R::Manage | R::EnableDisable, S::PendingDeletion) => {
-            invalid("pending deletion")
+        (R::CancelDeletion, S::PendingDeletion) => Ok(()),
+        (R::CancelDeletion, _) => invalid("not pending deletion"),
+        (R::RotationStatus, S::PendingImport) => external(),
+        (R::RotationStatus | R::RotationConfig | R::RotateOnDemand, S::Unavailable) => {
+            custom_store()
         }
-        (R::Crypto | R::EnableDisable, S::PendingImport) => invalid("pending import"),
+        (R::RotationStatus, _) => Ok(()),
+        (R::RotationConfig, S::PendingImport) => external(),
+        (R::Crypto | R::RotationConfig | R::RotateOnDemand, S::Disabled) => {
+            Err(KmsError::disabled(key_arn))
+        }
+        (_, S::PendingDeletion) => invalid("pending deletion"),
+        (_, S::PendingReplicaDeletion) => invalid("pending replica deletion"),
+        (R::Crypto | R::EnableDisable | R::RotateOnDemand, S::PendingImport) => {
+            invalid("pending import")
+        }
         (R::Crypto, S::Unavailable) => invalid("unavailable"),
-        (R::Crypto, S::Creating) => invalid("being created"),
-        (R::Crypto | R::Manage | R::EnableDisable, S::PendingReplicaDeletion) => {
-            invalid("pending replica deletion")
+        (R::Crypto | R::RotationConfig | R::RotateOnDemand, S::Creating) => {
+            invalid("being created")
         }
         (R::EnableDisable, S::Creating | S::Updating) => invalid("being updated"),
-        (R::Manage, S::Enabled | S::Disabled | S::PendingImport | S::Unavailable)
-        | (R::Manage, S::Creating | S::Updating)
+        (R::Crypto | R::RotationConfig | R::RotateOnDemand, S::Enabled | S::Updating)
+        | (R::Manage | R::ScheduleDeletion, _)
         | (R::EnableDisable, S::Enabled | S::Disabled | S::Unavailable) => Ok(()),
     }
 }
@@ -93,39 +123,50 @@ mod tests {
         KeyState::Updating,
     ];
 
-    /// Walks the whole table against the expectations written out from AWS's key-state table.
+    const RULES: [StateRule; 9] = [
+        StateRule::Crypto,
+        StateRule::Any,
+        StateRule::Manage,
+        StateRule::EnableDisable,
+        StateRule::ScheduleDeletion,
+        StateRule::CancelDeletion,
+        StateRule::RotationConfig,
+        StateRule::RotationStatus,
+        StateRule::RotateOnDemand,
+    ];
+
+    /// AWS's key-state table (shared/reference/aws-kms.md section 6.2), written out row by row
+    /// in the columns of `STATES`: ok, Dis (DisabledException), Inv (KMSInvalidStateException),
+    /// Uns (UnsupportedOperationException).
+    fn expected(rule: StateRule) -> [&'static str; 8] {
+        // Creating, Enabled, Disabled, PendingDeletion, PendingImport, PendingReplicaDeletion,
+        // Unavailable, Updating
+        match rule {
+            StateRule::Crypto => ["Inv", "ok", "Dis", "Inv", "Inv", "Inv", "Inv", "ok"],
+            StateRule::Any => ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"],
+            StateRule::Manage => ["ok", "ok", "ok", "Inv", "ok", "Inv", "ok", "ok"],
+            StateRule::EnableDisable => ["Inv", "ok", "ok", "Inv", "Inv", "Inv", "ok", "Inv"],
+            StateRule::ScheduleDeletion => ["ok", "ok", "ok", "Inv", "ok", "Inv", "ok", "ok"],
+            StateRule::CancelDeletion => ["Inv", "Inv", "Inv", "ok", "Inv", "Inv", "Inv", "Inv"],
+            StateRule::RotationConfig => ["Inv", "ok", "Dis", "Inv", "Uns", "Inv", "Uns", "ok"],
+            StateRule::RotationStatus => ["ok", "ok", "ok", "ok", "Uns", "ok", "Uns", "ok"],
+            StateRule::RotateOnDemand => ["Inv", "ok", "Dis", "Inv", "Inv", "Inv", "Uns", "ok"],
+        }
+    }
+
+    /// Walks the whole table: every rule in every state.
     #[test]
     fn the_whole_table() {
-        let expect = |rule, state| -> &'static str {
-            match (rule, state) {
-                (StateRule::Any, _) => "ok",
-                (StateRule::Crypto, KeyState::Enabled | KeyState::Updating) => "ok",
-                (StateRule::Crypto, KeyState::Disabled) => "DisabledException",
-                (StateRule::Crypto, _) => "KMSInvalidStateException",
-                (
-                    StateRule::Manage,
-                    KeyState::PendingDeletion | KeyState::PendingReplicaDeletion,
-                ) => "KMSInvalidStateException",
-                (StateRule::Manage, _) => "ok",
-                (
-                    StateRule::EnableDisable,
-                    KeyState::Enabled | KeyState::Disabled | KeyState::Unavailable,
-                ) => "ok",
-                (StateRule::EnableDisable, _) => "KMSInvalidStateException",
-            }
-        };
-        for rule in [
-            StateRule::Crypto,
-            StateRule::Any,
-            StateRule::Manage,
-            StateRule::EnableDisable,
-        ] {
-            for state in STATES {
+        for rule in RULES {
+            for (state, want) in STATES.into_iter().zip(expected(rule)) {
                 let got = match check(rule, state, ARN) {
                     Ok(()) => "ok",
-                    Err(e) => e.name(),
+                    Err(KmsError::Disabled(_)) => "Dis",
+                    Err(KmsError::InvalidState(_)) => "Inv",
+                    Err(KmsError::UnsupportedOperation(_)) => "Uns",
+                    Err(other) => other.name(),
                 };
-                assert_eq!(got, expect(rule, state), "{rule:?} in {state:?}");
+                assert_eq!(got, want, "{rule:?} in {state:?}");
             }
         }
     }
@@ -139,6 +180,24 @@ mod tests {
         assert_eq!(
             check(StateRule::Crypto, KeyState::PendingImport, ARN),
             Err(KmsError::InvalidState(format!("{ARN} is pending import.")))
+        );
+        assert_eq!(
+            check(StateRule::ScheduleDeletion, KeyState::PendingDeletion, ARN),
+            Err(KmsError::InvalidState(format!(
+                "{ARN} is pending deletion."
+            )))
+        );
+        assert_eq!(
+            check(StateRule::CancelDeletion, KeyState::Enabled, ARN),
+            Err(KmsError::InvalidState(format!(
+                "{ARN} is not pending deletion."
+            )))
+        );
+        assert_eq!(
+            check(StateRule::RotationConfig, KeyState::PendingImport, ARN),
+            Err(KmsError::UnsupportedOperation(Some(format!(
+                "{ARN} origin is EXTERNAL which is not valid for this operation."
+            ))))
         );
     }
 }

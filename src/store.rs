@@ -13,6 +13,25 @@ use crate::error::Result;
 use crate::ids::{AliasName, KeyId};
 use crate::state::KeyState;
 
+/// How a generation of material came to be current.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationType {
+    /// By the key's automatic rotation schedule.
+    Automatic,
+    /// By RotateKeyOnDemand.
+    OnDemand,
+}
+
+impl RotationType {
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationType::Automatic => "AUTOMATIC",
+            RotationType::OnDemand => "ON_DEMAND",
+        }
+    }
+}
+
 /// One generation of a key's material.
 #[derive(Clone, Debug)]
 pub struct Material {
@@ -20,8 +39,35 @@ pub struct Material {
     pub id: [u8; 32],
     /// The secret.
     pub key: SymmetricKey,
-    /// When it was made.
+    /// When it was made (for a rotation, the rotation date).
     pub created: Timestamp,
+    /// `None` for the key's original material.
+    pub rotation: Option<RotationType>,
+}
+
+/// A scheduled deletion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deletion {
+    /// When the key and its material are deleted.
+    pub date: Timestamp,
+    /// The waiting period asked for, 7 to 30 days.
+    pub window_days: i64,
+}
+
+/// An automatic rotation schedule: rotations fall due every `period_days` after `since`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RotationSchedule {
+    /// 90 to 2560 days.
+    pub period_days: i64,
+    /// When rotation was enabled, or the last automatic rotation.
+    pub since: Timestamp,
+}
+
+impl RotationSchedule {
+    /// When the next automatic rotation falls due.
+    pub fn next(&self) -> Timestamp {
+        self.since.plus_days(self.period_days)
+    }
 }
 
 /// Who manages a key.
@@ -72,6 +118,10 @@ pub struct KeyRecord {
     pub tags: Vec<(String, String)>,
     /// Every generation of material; the last is current.
     pub materials: Vec<Material>,
+    /// Set while the key is pending deletion.
+    pub deletion: Option<Deletion>,
+    /// Set while automatic rotation is enabled.
+    pub rotation: Option<RotationSchedule>,
 }
 
 impl KeyRecord {
@@ -103,11 +153,13 @@ pub struct AliasRecord {
 #[derive(Clone, Debug)]
 pub enum Write {
     /// Create or replace a key.
-    PutKey(KeyRecord),
+    PutKey(Box<KeyRecord>),
     /// Create or replace an alias.
     PutAlias(AliasRecord),
     /// Remove an alias.
     DeleteAlias(AliasName),
+    /// Remove a key and all its material.
+    DeleteKey(KeyId),
 }
 
 /// The writes of one operation, committed together or not at all.
@@ -118,6 +170,18 @@ impl Batch {
     /// A batch of one write.
     pub fn one(w: Write) -> Self {
         Batch(vec![w])
+    }
+
+    /// A batch that creates or replaces one key.
+    pub fn put_key(key: KeyRecord) -> Self {
+        Batch::one(Write::PutKey(Box::new(key)))
+    }
+
+    /// Does the batch change or remove any key (and so, perhaps, what falls due when)?
+    pub fn touches_keys(&self) -> bool {
+        self.0
+            .iter()
+            .any(|w| matches!(w, Write::PutKey(_) | Write::DeleteKey(_)))
     }
 }
 
@@ -164,13 +228,16 @@ impl Store for MemoryStore {
         for w in batch.0 {
             match w {
                 Write::PutKey(k) => {
-                    self.keys.insert(k.id.clone(), k);
+                    self.keys.insert(k.id.clone(), *k);
                 }
                 Write::PutAlias(a) => {
                     self.aliases.insert(a.name.clone(), a);
                 }
                 Write::DeleteAlias(n) => {
                     self.aliases.remove(&n);
+                }
+                Write::DeleteKey(id) => {
+                    self.keys.remove(&id);
                 }
             }
         }

@@ -3062,7 +3062,7 @@ fn every_call_leaves_one_audit_event_including_failures() {
     assert_eq!(encrypt.aws_region, REGION);
     assert_eq!(
         encrypt.user_identity.arn,
-        format!("arn:aws:iam::{ACCOUNT}:root")
+        Some(format!("arn:aws:iam::{ACCOUNT}:root"))
     );
     assert_eq!(encrypt.resources.len(), 1);
     assert_eq!(encrypt.resources[0].arn, m.arn);
@@ -3290,7 +3290,7 @@ fn a_principal_of_another_account_is_denied_and_audited_as_itself() {
         Some(format!("User: {eve} is not authorized to perform: kms:CreateKey on resource: * because no resource-based policy allows the kms:CreateKey action").as_str())
     );
     let event = kms.audit().events().last().cloned().unwrap();
-    assert_eq!(event.user_identity.arn, eve);
+    assert_eq!(event.user_identity.arn.as_deref(), Some(eve));
     assert_eq!(event.user_identity.account_id, "444455556666");
     assert_eq!(event.user_identity.kind, "IAMUser");
     assert_eq!(event.recipient_account_id, ACCOUNT);

@@ -8,7 +8,7 @@ use crate::ids::{hex, Aliases, KeyId};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
-use crate::store::{Batch, KeyManager, KeyRecord, Material, Store, Write};
+use crate::store::{Batch, KeyManager, KeyRecord, Material, Store};
 use crate::validate::{self, length, one_of, required};
 
 /// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
@@ -115,7 +115,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             description: key.description.clone(),
             key_usage: key.key_usage.clone(),
             key_state: key.state.as_str().to_owned(),
-            deletion_date: None,
+            deletion_date: key.deletion.map(|d| d.date),
             origin: key.origin.clone(),
             key_manager: key.manager.as_str().to_owned(),
             customer_master_key_spec: key.key_spec.clone(),
@@ -209,6 +209,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             id: self.random()?,
             key: SymmetricKey::generate(|k| self.fill_random(k))?,
             created: call.now,
+            rotation: None,
         };
         let arn = self.scope.key_arn(&id);
         let record = KeyRecord {
@@ -228,11 +229,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .unwrap_or_else(|| default_policy(&self.scope.partition, &self.scope.account)),
             tags,
             materials: vec![material],
+            deletion: None,
+            rotation: None,
         };
         let out = KeyMetadataResponse {
             key_metadata: self.metadata(&record),
         };
-        Ok((out, Batch::one(Write::PutKey(record))))
+        Ok((out, Batch::put_key(record)))
     }
 
     pub(crate) fn op_describe_key(
@@ -286,17 +289,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     ) -> Outcome<Empty> {
         let description = required(req.description, "description")?;
         length(&description, "description", 0, 8192)?;
-        let key = self.use_key(
+        let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             "kms:UpdateKeyDescription",
             StateRule::Manage,
         )?;
         let mut key = key.clone();
         key.description = description;
-        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+        Ok((Empty {}, Batch::put_key(key)))
     }
 
     fn set_enabled(&self, call: &mut Call, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
@@ -305,22 +306,27 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         } else {
             "kms:DisableKey"
         };
-        let key = self.use_key(
+        let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             action,
             StateRule::EnableDisable,
         )?;
         self.customer_managed(key)?;
         let mut key = key.clone();
+        if enable && key.state != KeyState::Enabled {
+            // A key does not rotate while disabled; re-enabled past its rotation date, it rotates
+            // at once (the rotation falls due now, and is applied before any later call).
+            if let Some(r) = key.rotation.as_mut().filter(|r| r.next() <= call.now) {
+                r.since = call.now.plus_days(-r.period_days);
+            }
+        }
         key.state = if enable {
             KeyState::Enabled
         } else {
             KeyState::Disabled
         };
-        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+        Ok((Empty {}, Batch::put_key(key)))
     }
 
     pub(crate) fn op_enable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
@@ -348,11 +354,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: TagResourceRequest,
     ) -> Outcome<Empty> {
         let new_tags = validate::tags(&required(req.tags, "tags")?)?;
-        let key = self.use_key(
+        let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             "kms:TagResource",
             StateRule::Manage,
         )?;
@@ -365,7 +369,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             }
         }
         validate::tag_count(key.tags.len())?;
-        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+        Ok((Empty {}, Batch::put_key(key)))
     }
 
     pub(crate) fn op_untag_resource(
@@ -382,18 +386,16 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 ));
             }
         }
-        let key = self.use_key(
+        let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             "kms:UntagResource",
             StateRule::Manage,
         )?;
         self.customer_managed(key)?;
         let mut key = key.clone();
         key.tags.retain(|(k, _)| !keys.contains(k));
-        Ok((Empty {}, Batch::one(Write::PutKey(key))))
+        Ok((Empty {}, Batch::put_key(key)))
     }
 
     pub(crate) fn op_list_resource_tags(
@@ -402,11 +404,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: ListResourceTagsRequest,
     ) -> Outcome<ListResourceTagsResponse> {
         let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 50))?;
-        let key = self.use_key(
+        let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             "kms:ListResourceTags",
             StateRule::Any,
         )?;
@@ -441,11 +441,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "Member must satisfy regular expression pattern: [\\w]+",
             ));
         }
-        let key = self.use_key(
+        let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             "kms:GetKeyPolicy",
             StateRule::Any,
         )?;
@@ -465,11 +463,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: ListKeyPoliciesRequest,
     ) -> Outcome<ListKeyPoliciesResponse> {
         let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
-        self.use_key(
+        self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Refused,
             "kms:ListKeyPolicies",
             StateRule::Any,
         )?;

@@ -5,3 +5,4 @@
 mod aliases;
 mod crypto;
 pub mod keys;
+pub(crate) mod lifecycle;

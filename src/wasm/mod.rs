@@ -345,4 +345,11 @@ js_operations! {
     list_resource_tags = "listResourceTags", "ListResourceTags", unchecked_param_type = "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>";
     get_key_policy = "getKeyPolicy", "GetKeyPolicy", unchecked_param_type = "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>";
     list_key_policies = "listKeyPolicies", "ListKeyPolicies", unchecked_param_type = "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>";
+    schedule_key_deletion = "scheduleKeyDeletion", "ScheduleKeyDeletion", unchecked_param_type = "ScheduleKeyDeletionRequest", "Promise<ScheduleKeyDeletionResponse>";
+    cancel_key_deletion = "cancelKeyDeletion", "CancelKeyDeletion", unchecked_param_type = "CancelKeyDeletionRequest", "Promise<CancelKeyDeletionResponse>";
+    enable_key_rotation = "enableKeyRotation", "EnableKeyRotation", unchecked_param_type = "EnableKeyRotationRequest", "Promise<{}>";
+    disable_key_rotation = "disableKeyRotation", "DisableKeyRotation", unchecked_param_type = "DisableKeyRotationRequest", "Promise<{}>";
+    get_key_rotation_status = "getKeyRotationStatus", "GetKeyRotationStatus", unchecked_param_type = "GetKeyRotationStatusRequest", "Promise<GetKeyRotationStatusResponse>";
+    rotate_key_on_demand = "rotateKeyOnDemand", "RotateKeyOnDemand", unchecked_param_type = "RotateKeyOnDemandRequest", "Promise<RotateKeyOnDemandResponse>";
+    list_key_rotations = "listKeyRotations", "ListKeyRotations", unchecked_param_type = "ListKeyRotationsRequest", "Promise<ListKeyRotationsResponse>";
 }

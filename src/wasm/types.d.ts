@@ -135,10 +135,37 @@ export interface GetKeyPolicyResponse { Policy: string; PolicyName: string; }
 export interface ListKeyPoliciesRequest { KeyId: string; Limit?: number; Marker?: string; }
 export interface ListKeyPoliciesResponse { PolicyNames: string[]; NextMarker?: string; Truncated: boolean; }
 
+export interface ScheduleKeyDeletionRequest { KeyId: string; /** 7 to 30, default 30. */ PendingWindowInDays?: number; }
+export interface ScheduleKeyDeletionResponse { KeyId: string; DeletionDate: Date; KeyState: KeyState; PendingWindowInDays: number; }
+export interface CancelKeyDeletionRequest { KeyId: string; }
+export interface CancelKeyDeletionResponse { KeyId: string; }
+export interface EnableKeyRotationRequest { KeyId: string; /** 90 to 2560, default 365. */ RotationPeriodInDays?: number; }
+export interface DisableKeyRotationRequest { KeyId: string; }
+export interface GetKeyRotationStatusRequest { KeyId: string; }
+export interface GetKeyRotationStatusResponse {
+  KeyRotationEnabled: boolean;
+  KeyId: string;
+  RotationPeriodInDays?: number;
+  NextRotationDate?: Date;
+  OnDemandRotationStartDate?: Date;
+}
+export interface RotateKeyOnDemandRequest { KeyId: string; }
+export interface RotateKeyOnDemandResponse { KeyId: string; }
+export interface ListKeyRotationsRequest { KeyId: string; IncludeKeyMaterial?: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY"; Limit?: number; Marker?: string; }
+export interface RotationsListEntry {
+  KeyId: string;
+  KeyMaterialId: string;
+  KeyMaterialState: "CURRENT" | "NON_CURRENT";
+  RotationDate?: Date;
+  RotationType?: "AUTOMATIC" | "ON_DEMAND";
+}
+export interface ListKeyRotationsResponse { Rotations: RotationsListEntry[]; NextMarker?: string; Truncated: boolean; }
+
 /** One audit record, in CloudTrail's shape. */
 export interface AuditEvent {
   eventVersion: string;
-  userIdentity: { type: string; principalId: string; arn: string; accountId: string };
+  /** The caller; for what KMS does by itself (`eventType` AwsServiceEvent), `type` is AWSService and `invokedBy` kms.amazonaws.com. */
+  userIdentity: { type: string; principalId?: string; arn?: string; accountId: string; invokedBy?: string };
   eventTime: string;
   eventSource: "kms.amazonaws.com";
   eventName: string;
@@ -149,13 +176,18 @@ export interface AuditEvent {
   responseElements: Record<string, unknown> | null;
   errorCode?: string;
   errorMessage?: string;
-  /** `authorization`: each decision taken, with its effect and reason. */
-  additionalEventData: { authorization: { effect: "Allow" | "Deny"; action: string; resource: string; reason: string }[] };
+  /** For calls, `authorization`: each decision taken, with its effect and reason. For service events, what KMS did (`keyMaterialId`, `pendingWindowInDays`). */
+  additionalEventData: {
+    authorization?: { effect: "Allow" | "Deny"; action: string; resource: string; reason: string }[];
+    keyMaterialId?: string;
+    rotationType?: string;
+    pendingWindowInDays?: number;
+  };
   requestID: string;
   eventID: string;
   readOnly: boolean;
   resources: { accountId: string; type: string; ARN: string }[];
-  eventType: string;
+  eventType: "AwsApiCall" | "AwsServiceEvent";
   managementEvent: boolean;
   recipientAccountId: string;
   eventCategory: string;

@@ -27,6 +27,11 @@ export async function usage(): Promise<string> {
   kms.advanceDays(365);
   kms.advanceTime(1000);
   const clock: Date = kms.now();
+  await kms.enableKeyRotation({ KeyId: md.KeyId, RotationPeriodInDays: 90 });
+  const status = await kms.getKeyRotationStatus({ KeyId: md.KeyId });
+  const next: Date | undefined = status.NextRotationDate;
+  const deletion = await kms.scheduleKeyDeletion({ KeyId: md.KeyId, PendingWindowInDays: 7 });
+  const gone: Date = deletion.DeletionDate;
   try {
     await kms.describeKey({ KeyId: 'nope' });
   } catch (e) {
@@ -37,5 +42,5 @@ export async function usage(): Promise<string> {
   await kms.encrypt({ Plaintext: new Uint8Array([1]) });
   // @ts-expect-error KeySpec is AES_256 or AES_128
   await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_512' });
-  return [clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
+  return [next?.toISOString(), gone.toISOString(), clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
 }

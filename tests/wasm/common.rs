@@ -356,3 +356,60 @@ async fn the_caller_sets_and_moves_the_clock() {
     assert_eq!(get(&e, "name").as_string().unwrap(), "ValidationException");
     assert!(k.set_now("soon".into()).is_err());
 }
+
+#[wasm_bindgen_test]
+async fn deletion_and_rotation_follow_the_clock() {
+    let mut k = kms();
+    let doomed = new_key(&mut k).await;
+    let out = ok(k.schedule_key_deletion(obj(&[
+        ("KeyId", doomed.clone().into()),
+        ("PendingWindowInDays", 7.into()),
+    ])))
+    .await;
+    assert!(get(&out, "DeletionDate").is_instance_of::<Date>());
+    assert_eq!(
+        get(&out, "KeyState").as_string().unwrap(),
+        "PendingDeletion"
+    );
+
+    let rotating = new_key(&mut k).await;
+    let blob = get(
+        &ok(k.encrypt(obj(&[
+            ("KeyId", rotating.clone().into()),
+            ("Plaintext", bytes(b"old")),
+        ])))
+        .await,
+        "CiphertextBlob",
+    );
+    ok(k.enable_key_rotation(obj(&[
+        ("KeyId", rotating.clone().into()),
+        ("RotationPeriodInDays", 90.into()),
+    ])))
+    .await;
+    let status = ok(k.get_key_rotation_status(obj(&[("KeyId", rotating.clone().into())]))).await;
+    assert!(get(&status, "NextRotationDate").is_instance_of::<Date>());
+
+    k.advance_days(91.0).unwrap();
+    let e = err(k.describe_key(obj(&[("KeyId", doomed.into())]))).await;
+    assert_eq!(get(&e, "name").as_string().unwrap(), "NotFoundException");
+    let listed = ok(k.list_key_rotations(obj(&[("KeyId", rotating.clone().into())]))).await;
+    let rotations: Array = get(&listed, "Rotations").dyn_into().unwrap();
+    assert_eq!(rotations.length(), 1);
+    let entry = rotations.get(0);
+    assert_eq!(
+        get(&entry, "RotationType").as_string().unwrap(),
+        "AUTOMATIC"
+    );
+    assert!(get(&entry, "RotationDate").is_instance_of::<Date>());
+    let dec = ok(k.decrypt(obj(&[("CiphertextBlob", blob)]))).await;
+    let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.to_vec(), b"old");
+
+    let events: Array = k.audit_events().unwrap().dyn_into().unwrap();
+    let service: Vec<String> = events
+        .iter()
+        .filter(|e| get(e, "eventType").as_string().as_deref() == Some("AwsServiceEvent"))
+        .map(|e| get(&e, "eventName").as_string().unwrap())
+        .collect();
+    assert_eq!(service, ["DeleteKey", "RotateKey"]);
+}
