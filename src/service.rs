@@ -275,8 +275,8 @@ pub const AUDIT_MEMORY_LIMIT: usize = 10_000;
 /// # Ok::<(), wasm_kms::KmsError>(())
 /// ```
 pub struct Kms<C: Clock, E: Entropy, S: Store = MemoryStore> {
-    pub(crate) scope: Scope,
-    pub(crate) principal: Principal,
+    /// Who calls when no other caller is named: the configured Region and principal.
+    caller: Caller,
     pub(crate) clock: C,
     entropy: RefCell<E>,
     pub(crate) store: S,
@@ -298,20 +298,75 @@ impl Kms<crate::env::SystemClock, crate::env::OsEntropy, MemoryStore> {
     }
 }
 
+/// Who makes a call: in which Region and account, as which principal, and whether through an
+/// AWS service acting on the principal's behalf (`kms:ViaService`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The partition, Region and account the call is made in.
+    pub scope: Scope,
+    /// The principal.
+    pub principal: Principal,
+    /// The service acting for the principal (for example `s3`), if any.
+    pub via_service: Option<String>,
+}
+
+impl Caller {
+    /// The same caller in another Region.
+    pub fn in_region(&self, region: &str) -> Result<Caller> {
+        if !ids::is_region(region) {
+            return Err(KmsError::Validation(format!(
+                "Region `{region}` is not a valid Region name"
+            )));
+        }
+        let mut caller = self.clone();
+        caller.scope.region = region.to_owned();
+        Ok(caller)
+    }
+
+    /// The same caller acting through `service` (its short name, as in `alias/aws/<service>`).
+    pub fn via(&self, service: &str) -> Result<Caller> {
+        let ok = !service.is_empty()
+            && service.len() <= 64
+            && service
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(KmsError::Validation(format!(
+                "Service `{service}` is not a service name such as s3 or ebs"
+            )));
+        }
+        let mut caller = self.clone();
+        caller.via_service = Some(service.to_owned());
+        Ok(caller)
+    }
+}
+
 /// The state of one call while it runs: who asks, what was decided, what it touched.
 pub(crate) struct Call {
     pub(crate) now: Timestamp,
+    pub(crate) caller: Caller,
     decisions: Vec<Decision>,
     resources: Vec<String>,
 }
 
 impl Call {
-    fn new(now: Timestamp) -> Self {
+    fn new(now: Timestamp, caller: &Caller) -> Self {
         Call {
             now,
+            caller: caller.clone(),
             decisions: Vec::new(),
             resources: Vec::new(),
         }
+    }
+
+    /// The Region, account and partition the call is made in.
+    pub(crate) fn scope(&self) -> &Scope {
+        &self.caller.scope
+    }
+
+    /// The caller's Region.
+    pub(crate) fn region(&self) -> &str {
+        &self.caller.scope.region
     }
 }
 
@@ -348,8 +403,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ))
         })?;
         Ok(Kms {
-            scope,
-            principal,
+            caller: Caller {
+                scope,
+                principal,
+                via_service: None,
+            },
             clock,
             entropy: RefCell::new(entropy),
             store,
@@ -360,7 +418,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
 
     /// The Region and account this service runs in.
     pub fn scope(&self) -> &Scope {
-        &self.scope
+        &self.caller.scope
+    }
+
+    /// The caller of [`Kms::execute`] and [`Kms::call`]: the configured Region and principal.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
     }
 
     /// The clock.
@@ -373,11 +436,17 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self.audit
     }
 
-    /// Runs one operation: the single pipeline of the service.
+    /// Runs one operation as the configured caller.
     pub fn execute(&mut self, request: Request) -> Result<Response> {
+        let caller = self.caller.clone();
+        self.execute_as(&caller, request)
+    }
+
+    /// Runs one operation as `caller`: the single pipeline of the service.
+    pub fn execute_as(&mut self, caller: &Caller, request: Request) -> Result<Response> {
         let op = request.operation();
         let parameters = request.audit_parameters();
-        let mut call = Call::new(self.clock.now());
+        let mut call = Call::new(self.clock.now(), caller);
         if let Err(e) = self.apply_due(call.now) {
             self.record(op, &call, parameters, Err(&e));
             return Err(e);
@@ -400,10 +469,28 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         result
     }
 
-    /// Parses `input` for the operation named `op` in `format`, runs it, and serializes the
-    /// response with `serializer` in the same format: the entry point of every binding.
+    /// [`Kms::call_as`] as the configured caller.
     pub fn call<'de, D, Ser>(
         &mut self,
+        op: &str,
+        format: Format,
+        input: D,
+        serializer: Ser,
+    ) -> Result<Ser::Ok>
+    where
+        D: Deserializer<'de>,
+        Ser: Serializer,
+    {
+        let caller = self.caller.clone();
+        self.call_as(&caller, op, format, input, serializer)
+    }
+
+    /// Parses `input` for the operation named `op` in `format`, runs it as `caller`, and
+    /// serializes the response with `serializer` in the same format: the entry point of every
+    /// binding.
+    pub fn call_as<'de, D, Ser>(
+        &mut self,
+        caller: &Caller,
         op: &str,
         format: Format,
         input: D,
@@ -416,9 +503,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let op = Operation::from_name(op)?;
         let request = match codec::with_format(format, || Request::parse(op, input)) {
             Ok(r) => r,
-            Err(e) => return Err(self.refuse_input(op.name(), e)),
+            Err(e) => return Err(self.refuse_input(caller, op.name(), e)),
         };
-        let response = self.execute(request)?;
+        let response = self.execute_as(caller, request)?;
         codec::with_format(format, || response.serialize(serializer))
             .map_err(|e| KmsError::Internal(format!("The response could not be encoded: {e}")))
     }
@@ -426,10 +513,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// Records a call whose input was refused before the operation could run (it did not parse,
     /// or it was not an object) and returns the error to report: such a call still leaves its
     /// audit event. An unknown operation name gives its own error instead.
-    pub fn refuse_input(&mut self, op: &str, e: KmsError) -> KmsError {
+    pub fn refuse_input(&mut self, caller: &Caller, op: &str, e: KmsError) -> KmsError {
         match Operation::from_name(op) {
             Ok(op) => {
-                let call = Call::new(self.clock.now());
+                let call = Call::new(self.clock.now(), caller);
                 self.record(op, &call, Value::Null, Err(&e));
                 e
             }
@@ -442,7 +529,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         // serde would read a JSON array positionally into a request struct; AWS takes only an
         // object (`{}` when there is no input).
         if !input.is_object() {
-            return Err(self.refuse_input(op, not_an_object()));
+            let caller = self.caller.clone();
+            return Err(self.refuse_input(&caller, op, not_an_object()));
         }
         self.call(op, Format::Json, input, serde_json::value::Serializer)
     }
@@ -455,7 +543,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let next = match self.next_due {
             Some(known) => known,
             None => {
-                let next = self.store.keys().filter_map(lifecycle::next_due).min();
+                let next = self.store.all_keys().filter_map(lifecycle::next_due).min();
                 self.next_due = Some(next);
                 next
             }
@@ -473,14 +561,20 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     }
 
     /// An event of the kind every record shares, for `name` at `at` by `identity`.
-    fn base_event(&mut self, name: &str, at: Timestamp, identity: UserIdentity) -> AuditEvent {
+    fn base_event(
+        &mut self,
+        name: &str,
+        at: Timestamp,
+        region: &str,
+        identity: UserIdentity,
+    ) -> AuditEvent {
         AuditEvent {
             event_version: "1.08".to_owned(),
             user_identity: identity,
             event_time: at.to_iso8601(),
             event_source: "kms.amazonaws.com".to_owned(),
             event_name: name.to_owned(),
-            aws_region: self.scope.region.clone(),
+            aws_region: region.to_owned(),
             source_ip_address: "127.0.0.1".to_owned(),
             user_agent: "wasm-kms".to_owned(),
             request_parameters: Value::Null,
@@ -494,14 +588,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             resources: Vec::new(),
             event_type: "AwsApiCall".to_owned(),
             management_event: true,
-            recipient_account_id: self.scope.account.clone(),
+            recipient_account_id: self.caller.scope.account.clone(),
             event_category: "Management".to_owned(),
         }
     }
 
     fn resource(&self, arn: &str) -> Resource {
         Resource {
-            account_id: self.scope.account.clone(),
+            account_id: self.caller.scope.account.clone(),
             kind: "AWS::KMS::Key".to_owned(),
             arn: arn.to_owned(),
         }
@@ -513,10 +607,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             kind: "AWSService".to_owned(),
             principal_id: None,
             arn: None,
-            account_id: self.scope.account.clone(),
+            account_id: self.caller.scope.account.clone(),
             invoked_by: Some("kms.amazonaws.com".to_owned()),
         };
-        let mut event = self.base_event(e.name, e.at, identity);
+        let mut event = self.base_event(e.name, e.at, &e.region, identity);
         event.source_ip_address = "kms.amazonaws.com".to_owned();
         event.user_agent = "kms.amazonaws.com".to_owned();
         event.additional_event_data = e.data;
@@ -543,14 +637,19 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .unwrap_or(Value::Null),
             _ => Value::Null,
         };
+        let principal = &call.caller.principal;
         let identity = UserIdentity {
-            kind: self.principal.kind.as_str().to_owned(),
-            principal_id: Some(self.principal.account.clone()),
-            arn: Some(self.principal.arn.clone()),
-            account_id: self.principal.account.clone(),
-            invoked_by: None,
+            kind: principal.kind.as_str().to_owned(),
+            principal_id: Some(principal.account.clone()),
+            arn: Some(principal.arn.clone()),
+            account_id: principal.account.clone(),
+            invoked_by: call
+                .caller
+                .via_service
+                .as_ref()
+                .map(|s| format!("{s}.amazonaws.com")),
         };
-        let mut event = self.base_event(op.name(), call.now, identity);
+        let mut event = self.base_event(op.name(), call.now, call.region(), identity);
         event.request_parameters = parameters;
         event.response_elements = response_elements;
         event.error_code = error_code;
@@ -598,15 +697,16 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         resource: &str,
         resource_account: &str,
     ) -> Result<()> {
+        let principal = &call.caller.principal;
         let decision = authz::authorize(&AuthzRequest {
-            principal: &self.principal.arn,
-            principal_account: &self.principal.account,
+            principal: &principal.arn,
+            principal_account: &principal.account,
             action,
             resource,
             resource_account,
         });
         let denied =
-            (decision.effect == Effect::Deny).then(|| decision.denial_message(&self.principal.arn));
+            (decision.effect == Effect::Deny).then(|| decision.denial_message(&principal.arn));
         call.decisions.push(decision);
         match denied {
             Some(message) => Err(KmsError::AccessDenied(message)),
@@ -617,25 +717,24 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// Resolves a `KeyId` argument to a key, with AWS's NotFound texts.
     pub(crate) fn find_key(
         &self,
+        call: &Call,
         key_id: Option<&str>,
         member: &str,
         aliases: Aliases,
     ) -> Result<&KeyRecord> {
         let input = key_id.ok_or_else(|| KmsError::missing(member))?;
-        let id = match ids::parse_key_ref(input, member, &self.scope, aliases)? {
+        let scope = call.scope();
+        let id = match ids::parse_key_ref(input, member, scope, aliases)? {
             KeyRef::Key(id) => id,
             KeyRef::Alias(alias) => {
-                let record = self.store.alias(&alias).ok_or_else(|| {
-                    KmsError::NotFound(format!(
-                        "Alias {} is not found.",
-                        self.scope.alias_arn(&alias)
-                    ))
+                let record = self.store.alias(&scope.region, &alias).ok_or_else(|| {
+                    KmsError::NotFound(format!("Alias {} is not found.", scope.alias_arn(&alias)))
                 })?;
                 record.target.clone()
             }
         };
-        self.store.key(&id).ok_or_else(|| {
-            KmsError::NotFound(format!("Key '{}' does not exist", self.scope.key_arn(&id)))
+        self.store.key(&scope.region, &id).ok_or_else(|| {
+            KmsError::NotFound(format!("Key '{}' does not exist", scope.key_arn(&id)))
         })
     }
 
@@ -666,7 +765,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         action: &str,
         rule: StateRule,
     ) -> Result<&KeyRecord> {
-        let key = self.find_key(key_id, member, aliases)?;
+        let key = self.find_key(call, key_id, member, aliases)?;
         self.admit(call, key, action, rule)?;
         Ok(key)
     }
@@ -684,7 +783,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
 
     /// Authorizes an action that names no key (CreateKey, ListKeys, GenerateRandom…).
     pub(crate) fn authorize_account(&self, call: &mut Call, action: &str) -> Result<()> {
-        let account = self.scope.account.clone();
+        let account = call.scope().account.clone();
         self.authorize(call, action, "*", &account)
     }
 }

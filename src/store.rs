@@ -92,6 +92,8 @@ impl KeyManager {
 /// Everything kept about one KMS key in one Region.
 #[derive(Clone, Debug)]
 pub struct KeyRecord {
+    /// The Region it lives in.
+    pub region: String,
     /// The key ID.
     pub id: KeyId,
     /// The key ARN.
@@ -139,6 +141,8 @@ impl KeyRecord {
 /// An alias and its target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AliasRecord {
+    /// The Region it lives in.
+    pub region: String,
     /// The alias name.
     pub name: AliasName,
     /// The key it points at.
@@ -156,10 +160,10 @@ pub enum Write {
     PutKey(Box<KeyRecord>),
     /// Create or replace an alias.
     PutAlias(AliasRecord),
-    /// Remove an alias.
-    DeleteAlias(AliasName),
-    /// Remove a key and all its material.
-    DeleteKey(KeyId),
+    /// Remove an alias (Region, name).
+    DeleteAlias(String, AliasName),
+    /// Remove a key and all its material (Region, ID).
+    DeleteKey(String, KeyId),
 }
 
 /// The writes of one operation, committed together or not at all.
@@ -181,20 +185,22 @@ impl Batch {
     pub fn touches_keys(&self) -> bool {
         self.0
             .iter()
-            .any(|w| matches!(w, Write::PutKey(_) | Write::DeleteKey(_)))
+            .any(|w| matches!(w, Write::PutKey(_) | Write::DeleteKey(..)))
     }
 }
 
-/// Read access to the records, and atomic commits.
+/// Read access to the records, and atomic commits. Every record belongs to one Region.
 pub trait Store {
-    /// A key by ID.
-    fn key(&self, id: &KeyId) -> Option<&KeyRecord>;
-    /// All keys, ordered by ID.
-    fn keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
-    /// An alias by name.
-    fn alias(&self, name: &AliasName) -> Option<&AliasRecord>;
-    /// All aliases, ordered by name.
-    fn aliases(&self) -> Box<dyn Iterator<Item = &AliasRecord> + '_>;
+    /// A key by Region and ID.
+    fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord>;
+    /// The keys of one Region, ordered by ID.
+    fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
+    /// The keys of every Region.
+    fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
+    /// An alias by Region and name.
+    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord>;
+    /// The aliases of one Region, ordered by name.
+    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_>;
     /// Applies every write of `batch`, or none of them.
     fn commit(&mut self, batch: Batch) -> Result<()>;
 }
@@ -202,25 +208,34 @@ pub trait Store {
 /// Records in memory: for tests, and for pages that need no persistence.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    keys: BTreeMap<KeyId, KeyRecord>,
-    aliases: BTreeMap<AliasName, AliasRecord>,
+    keys: BTreeMap<String, BTreeMap<KeyId, KeyRecord>>,
+    aliases: BTreeMap<String, BTreeMap<AliasName, AliasRecord>>,
 }
 
 impl Store for MemoryStore {
-    fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
-        self.keys.get(id)
+    fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord> {
+        self.keys.get(region)?.get(id)
     }
 
-    fn keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
-        Box::new(self.keys.values())
+    fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        Box::new(self.keys.get(region).into_iter().flat_map(BTreeMap::values))
     }
 
-    fn alias(&self, name: &AliasName) -> Option<&AliasRecord> {
-        self.aliases.get(name)
+    fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        Box::new(self.keys.values().flat_map(BTreeMap::values))
     }
 
-    fn aliases(&self) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
-        Box::new(self.aliases.values())
+    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {
+        self.aliases.get(region)?.get(name)
+    }
+
+    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+        Box::new(
+            self.aliases
+                .get(region)
+                .into_iter()
+                .flat_map(BTreeMap::values),
+        )
     }
 
     fn commit(&mut self, batch: Batch) -> Result<()> {
@@ -228,16 +243,22 @@ impl Store for MemoryStore {
         for w in batch.0 {
             match w {
                 Write::PutKey(k) => {
-                    self.keys.insert(k.id.clone(), *k);
+                    let region = self.keys.entry(k.region.clone()).or_default();
+                    region.insert(k.id.clone(), *k);
                 }
                 Write::PutAlias(a) => {
-                    self.aliases.insert(a.name.clone(), a);
+                    let region = self.aliases.entry(a.region.clone()).or_default();
+                    region.insert(a.name.clone(), a);
                 }
-                Write::DeleteAlias(n) => {
-                    self.aliases.remove(&n);
+                Write::DeleteAlias(region, name) => {
+                    if let Some(r) = self.aliases.get_mut(&region) {
+                        r.remove(&name);
+                    }
                 }
-                Write::DeleteKey(id) => {
-                    self.keys.remove(&id);
+                Write::DeleteKey(region, id) => {
+                    if let Some(r) = self.keys.get_mut(&region) {
+                        r.remove(&id);
+                    }
                 }
             }
         }

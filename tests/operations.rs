@@ -16,7 +16,7 @@ use wasm_kms::context::EncryptionContext;
 use wasm_kms::env::{InsecureTestEntropy, ManualClock};
 use wasm_kms::model::*;
 use wasm_kms::store::MemoryStore;
-use wasm_kms::{Config, Kms, KmsError};
+use wasm_kms::{Config, Kms, KmsError, Request, Response};
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -3416,4 +3416,57 @@ fn enum_and_pattern_details() {
         e.message(),
         Some("The key policy is not a valid JSON document.")
     );
+}
+
+#[test]
+fn each_region_has_its_own_keys_and_aliases() {
+    let mut kms = kms();
+    let eu = kms.caller().in_region("eu-west-1").unwrap();
+    let here = new_key(&mut kms);
+    create_alias(&mut kms, "alias/app", &here.key_id);
+    let created = kms
+        .execute_as(&eu, Request::CreateKey(CreateKeyRequest::default()))
+        .unwrap();
+    let Response::CreateKey(there) = created else {
+        panic!("wrong response")
+    };
+    let there = there.key_metadata;
+    assert!(there
+        .arn
+        .starts_with("arn:aws:kms:eu-west-1:111122223333:key/"));
+    // The same alias name may exist in each Region.
+    kms.execute_as(
+        &eu,
+        Request::CreateAlias(alias_req("alias/app", &there.key_id)),
+    )
+    .unwrap();
+    assert_eq!(describe(&mut kms, "alias/app").key_id, here.key_id);
+    let listed = kms
+        .execute_as(&eu, Request::ListKeys(ListKeysRequest::default()))
+        .unwrap();
+    let Response::ListKeys(listed) = listed else {
+        panic!("wrong response")
+    };
+    assert_eq!(listed.keys.len(), 1);
+    assert_eq!(listed.keys[0].key_id, there.key_id);
+    // A key of one Region is not found by ID from another.
+    let e = expect_err(kms.describe_key(DescribeKeyRequest {
+        key_id: Some(there.key_id.clone()),
+        ..Default::default()
+    }));
+    assert_eq!(
+        e.message(),
+        Some(format!("Key '{}' does not exist", key_arn(&there.key_id)).as_str())
+    );
+    // The audit trail names the caller's Region.
+    let last = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(last.aws_region, REGION);
+    let eu_event = kms
+        .audit()
+        .events()
+        .find(|e| e.aws_region == "eu-west-1")
+        .cloned()
+        .unwrap();
+    assert_eq!(eu_event.event_name, "CreateKey");
+    assert!(kms.caller().in_region("moon").is_err());
 }

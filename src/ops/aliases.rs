@@ -16,7 +16,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// Refuses one more alias for a key that already has the most it may have (CreateAlias, and
     /// UpdateAlias when it points an alias at a new key).
     fn check_alias_quota(&self, key: &KeyRecord) -> Result<()> {
-        let count = self.store.aliases().filter(|a| a.target == key.id).count();
+        let count = self
+            .store
+            .aliases(&key.region)
+            .filter(|a| a.target == key.id)
+            .count();
         if count >= MAX_ALIASES_PER_KEY {
             return Err(KmsError::LimitExceeded(format!(
                 "The request was rejected because a quota was exceeded: {} already has {MAX_ALIASES_PER_KEY} aliases.",
@@ -26,33 +30,42 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         Ok(())
     }
 
-    fn existing_alias(&self, alias: &AliasName) -> Result<&AliasRecord> {
-        self.store.alias(alias).ok_or_else(|| {
+    fn existing_alias(&self, call: &Call, alias: &AliasName) -> Result<&AliasRecord> {
+        self.store.alias(call.region(), alias).ok_or_else(|| {
             KmsError::NotFound(format!(
                 "Alias {} is not found.",
-                self.scope.alias_arn(alias)
+                call.scope().alias_arn(alias)
             ))
         })
+    }
+
+    /// Authorizes `action` on the alias itself (the reserved `alias/aws/` names are refused here).
+    fn authorize_alias(&self, call: &mut Call, action: &str, alias: &AliasName) -> Result<()> {
+        let alias_arn = call.scope().alias_arn(alias);
+        let account = call.scope().account.clone();
+        self.authorize(call, action, &alias_arn, &account)
     }
 
     pub(crate) fn op_create_alias(&self, call: &mut Call, req: AliasRequest) -> Outcome<Empty> {
         let alias = AliasName::parse(&required(req.alias_name, "aliasName")?)?;
         let key = self.find_key(
+            call,
             req.target_key_id.as_deref(),
             "targetKeyId",
             Aliases::Refused,
         )?;
-        let alias_arn = self.scope.alias_arn(&alias);
-        self.authorize(call, "kms:CreateAlias", &alias_arn, &self.scope.account)?;
+        self.authorize_alias(call, "kms:CreateAlias", &alias)?;
         self.admit(call, key, "kms:CreateAlias", StateRule::Manage)?;
         self.customer_managed(key)?;
-        if self.store.alias(&alias).is_some() {
+        if self.store.alias(call.region(), &alias).is_some() {
+            let alias_arn = call.scope().alias_arn(&alias);
             return Err(KmsError::AlreadyExists(format!(
                 "An alias with the name {alias_arn} already exists"
             )));
         }
         self.check_alias_quota(key)?;
         let record = AliasRecord {
+            region: key.region.clone(),
             name: alias,
             target: key.id.clone(),
             created: call.now,
@@ -66,15 +79,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         required(req.target_key_id.as_ref(), "targetKeyId")?;
         // The alias is authorized before it is looked up: the alias/aws/ names are refused
         // whether or not their AWS managed key exists yet.
-        let alias_arn = self.scope.alias_arn(&alias);
-        self.authorize(call, "kms:UpdateAlias", &alias_arn, &self.scope.account)?;
-        let existing = self.existing_alias(&alias)?.clone();
+        self.authorize_alias(call, "kms:UpdateAlias", &alias)?;
+        let existing = self.existing_alias(call, &alias)?.clone();
         let new_target = self.find_key(
+            call,
             req.target_key_id.as_deref(),
             "targetKeyId",
             Aliases::Refused,
         )?;
-        if let Some(old) = self.store.key(&existing.target) {
+        if let Some(old) = self.store.key(call.region(), &existing.target) {
             self.admit(call, old, "kms:UpdateAlias", StateRule::Any)?;
         }
         self.admit(call, new_target, "kms:UpdateAlias", StateRule::Manage)?;
@@ -96,13 +109,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: DeleteAliasRequest,
     ) -> Outcome<Empty> {
         let alias = AliasName::parse(&required(req.alias_name, "aliasName")?)?;
-        let alias_arn = self.scope.alias_arn(&alias);
-        self.authorize(call, "kms:DeleteAlias", &alias_arn, &self.scope.account)?;
-        let existing = self.existing_alias(&alias)?;
-        if let Some(key) = self.store.key(&existing.target) {
+        self.authorize_alias(call, "kms:DeleteAlias", &alias)?;
+        let existing = self.existing_alias(call, &alias)?;
+        if let Some(key) = self.store.key(call.region(), &existing.target) {
             self.admit(call, key, "kms:DeleteAlias", StateRule::Any)?;
         }
-        Ok((Empty {}, Batch::one(Write::DeleteAlias(alias))))
+        Ok((
+            Empty {},
+            Batch::one(Write::DeleteAlias(call.region().to_owned(), alias)),
+        ))
     }
 
     pub(crate) fn op_list_aliases(
@@ -113,7 +128,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 100))?;
         let filter = match req.key_id.as_deref() {
             Some(k) => Some(
-                self.find_key(Some(k), "keyId", Aliases::Refused)?
+                self.find_key(call, Some(k), "keyId", Aliases::Refused)?
                     .id
                     .clone(),
             ),
@@ -122,11 +137,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.authorize_account(call, "kms:ListAliases")?;
         let entries: Vec<AliasListEntry> = self
             .store
-            .aliases()
+            .aliases(call.region())
             .filter(|a| filter.as_ref().is_none_or(|id| a.target == *id))
             .map(|a| AliasListEntry {
                 alias_name: a.name.as_str().to_owned(),
-                alias_arn: self.scope.alias_arn(&a.name),
+                alias_arn: call.scope().alias_arn(&a.name),
                 target_key_id: Some(a.target.to_string()),
                 creation_date: Some(a.created),
                 last_updated_date: Some(a.updated),

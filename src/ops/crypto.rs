@@ -109,7 +109,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     ) -> Result<Opened<'_>> {
         let named = match key_id {
             Some(k) => Some(
-                self.find_key(Some(k), key_member, Aliases::Accepted)?
+                self.find_key(call, Some(k), key_member, Aliases::Accepted)?
                     .id
                     .clone(),
             ),
@@ -122,7 +122,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         // A blob naming a key this service never had is as foreign as a corrupted one.
         let key = self
             .store
-            .key(&envelope.key_id)
+            .key(call.region(), &envelope.key_id)
             .ok_or(KmsError::InvalidCiphertext)?;
         self.admit(call, key, action, StateRule::Crypto)?;
         check_symmetric_use(key, operation, alg)?;
@@ -216,6 +216,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         validate::grant_tokens(req.grant_tokens.as_ref())?;
         // Both keys are looked up (NotFound) before either is used, as AWS checks them.
         let destination = self.find_key(
+            call,
             req.destination_key_id.as_deref(),
             "destinationKeyId",
             Aliases::Accepted,

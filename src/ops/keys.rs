@@ -193,7 +193,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             )));
         }
         self.authorize_account(call, "kms:CreateKey")?;
-        if self.store.keys().count() >= MAX_KEYS {
+        if self.store.keys(call.region()).count() >= MAX_KEYS {
             return Err(KmsError::LimitExceeded(
                 "The request was rejected because a quota was exceeded: keys per Region."
                     .to_owned(),
@@ -201,7 +201,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         let id = loop {
             let id = KeyId::new_regional(self.random()?);
-            if self.store.key(&id).is_none() {
+            if self.store.key(call.region(), &id).is_none() {
                 break id;
             }
         };
@@ -211,11 +211,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             created: call.now,
             rotation: None,
         };
-        let arn = self.scope.key_arn(&id);
+        let scope = call.scope();
+        let arn = scope.key_arn(&id);
         let record = KeyRecord {
+            region: scope.region.clone(),
             id,
             arn,
-            account: self.scope.account.clone(),
+            account: scope.account.clone(),
             created: call.now,
             description,
             state: KeyState::Enabled,
@@ -226,7 +228,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             policy: req
                 .policy
                 .clone()
-                .unwrap_or_else(|| default_policy(&self.scope.partition, &self.scope.account)),
+                .unwrap_or_else(|| default_policy(&scope.partition, &scope.account)),
             tags,
             materials: vec![material],
             deletion: None,
@@ -266,7 +268,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
         let entries: Vec<KeyListEntry> = self
             .store
-            .keys()
+            .keys(call.region())
             .map(|k| KeyListEntry {
                 key_id: k.id.to_string(),
                 key_arn: k.arn.clone(),

@@ -33,6 +33,8 @@ pub(crate) struct ServiceEvent {
     pub at: Timestamp,
     /// The key.
     pub key_arn: String,
+    /// The key's Region.
+    pub region: String,
     /// CloudTrail's `additionalEventData`.
     pub data: serde_json::Value,
 }
@@ -69,19 +71,28 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let mut events = Vec::new();
         let due: Vec<&KeyRecord> = self
             .store
-            .keys()
+            .all_keys()
             .filter(|k| next_due(k).is_some_and(|t| t <= now))
             .collect();
         for key in due {
             if let (KeyState::PendingDeletion, Some(d)) = (key.state, key.deletion) {
-                batch.0.push(Write::DeleteKey(key.id.clone()));
-                for alias in self.store.aliases().filter(|a| a.target == key.id) {
-                    batch.0.push(Write::DeleteAlias(alias.name.clone()));
+                batch
+                    .0
+                    .push(Write::DeleteKey(key.region.clone(), key.id.clone()));
+                for alias in self
+                    .store
+                    .aliases(&key.region)
+                    .filter(|a| a.target == key.id)
+                {
+                    batch
+                        .0
+                        .push(Write::DeleteAlias(key.region.clone(), alias.name.clone()));
                 }
                 events.push(ServiceEvent {
                     name: "DeleteKey",
                     at: d.date,
                     key_arn: key.arn.clone(),
+                    region: key.region.clone(),
                     data: json!({ "pendingWindowInDays": d.window_days }),
                 });
                 continue;
@@ -98,6 +109,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     name: "RotateKey",
                     at,
                     key_arn: key.arn.clone(),
+                    region: key.region.clone(),
                     data: json!({ "keyMaterialId": hex(&material.id), "rotationType": "AUTOMATIC" }),
                 });
                 key.materials.push(material);

@@ -14,7 +14,10 @@ pub use bench::BenchAesGcm;
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OffsetClock, OsEntropy};
-use crate::service::not_an_object;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::service::{not_an_object, Caller};
 use crate::store::MemoryStore;
 use crate::{Config, KmsError};
 
@@ -48,7 +51,10 @@ const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal"];
 /// A local AWS KMS.
 #[wasm_bindgen(js_name = Kms)]
 pub struct JsKms {
-    core: Core,
+    /// One KMS, shared by every view made with `forRegion` and `asService`.
+    core: Rc<RefCell<Core>>,
+    /// Who this view calls as.
+    caller: Caller,
 }
 
 /// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws.
@@ -209,20 +215,25 @@ impl JsKms {
             MemoryStore::default(),
         )
         .map_err(|e| to_js_error(&e))?;
-        Ok(JsKms { core })
+        let caller = core.caller().clone();
+        Ok(JsKms {
+            core: Rc::new(RefCell::new(core)),
+            caller,
+        })
     }
 
     /// The KMS's clock: real time unless it was set or moved.
     #[wasm_bindgen(js_name = now)]
     pub fn now(&self) -> Date {
-        Date::new(&JsValue::from_f64(self.core.clock().now().millis() as f64))
+        let millis = self.with_core(|core| Ok(core.clock().now().millis()));
+        Date::new(&JsValue::from_f64(millis.unwrap_or(0) as f64))
     }
 
     /// Sets the KMS's clock to `time` (a `Date` or epoch milliseconds); it runs on from there.
     /// Rotation and deletion that fall due happen at the next call, as if time had passed.
     #[wasm_bindgen(js_name = setNow)]
     pub fn set_now(
-        &mut self,
+        &self,
         #[wasm_bindgen(unchecked_param_type = "Date | number")] time: JsValue,
     ) -> Result<(), JsValue> {
         let millis = match time.dyn_ref::<Date>() {
@@ -230,76 +241,121 @@ impl JsKms {
             None => time.as_f64().unwrap_or(f64::NAN),
         };
         let t = finite_millis(millis, "setNow takes a valid Date or epoch milliseconds")?;
-        self.core.clock().set(Timestamp(t));
-        Ok(())
+        self.with_core(|core| {
+            core.clock().set(Timestamp(t));
+            Ok(())
+        })
     }
 
     /// Moves the KMS's clock forward by `milliseconds` (back, if negative).
     #[wasm_bindgen(js_name = advanceTime)]
-    pub fn advance_time(&mut self, milliseconds: f64) -> Result<(), JsValue> {
+    pub fn advance_time(&self, milliseconds: f64) -> Result<(), JsValue> {
         let ms = finite_millis(
             milliseconds,
             "advanceTime takes a finite number of milliseconds",
         )?;
-        self.core.clock().advance(ms);
-        Ok(())
+        self.with_core(|core| {
+            core.clock().advance(ms);
+            Ok(())
+        })
     }
 
     /// Moves the KMS's clock forward by whole or fractional days, for example 365.
     #[wasm_bindgen(js_name = advanceDays)]
-    pub fn advance_days(&mut self, days: f64) -> Result<(), JsValue> {
+    pub fn advance_days(&self, days: f64) -> Result<(), JsValue> {
         self.advance_time(days * 86_400_000.0)
     }
 
     /// The Region this KMS runs in.
     #[wasm_bindgen(getter)]
     pub fn region(&self) -> String {
-        self.core.scope().region.clone()
+        self.caller.scope.region.clone()
     }
 
     /// The account this KMS runs in.
     #[wasm_bindgen(getter)]
     pub fn account(&self) -> String {
-        self.core.scope().account.clone()
+        self.caller.scope.account.clone()
     }
 
     /// Runs any operation by its AWS name: `send("Encrypt", { KeyId, Plaintext })`.
     #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
-    pub fn send(&mut self, operation: &str, input: JsValue) -> Promise {
+    pub fn send(&self, operation: &str, input: JsValue) -> Promise {
         settle(self.dispatch(operation, input))
     }
 
     /// The audit trail kept in memory: CloudTrail-shaped records, oldest first.
     #[wasm_bindgen(js_name = auditEvents, unchecked_return_type = "AuditEvent[]")]
     pub fn audit_events(&self) -> Result<JsValue, JsValue> {
-        let events: Vec<_> = self.core.audit().events().collect();
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        serde::Serialize::serialize(&events, &ser).map_err(|e| {
-            to_js_error(&KmsError::Internal(format!(
-                "The audit trail could not be encoded: {e}"
-            )))
+        self.with_core(|core| {
+            let events: Vec<_> = core.audit().events().collect();
+            let ser = serde_wasm_bindgen::Serializer::json_compatible();
+            serde::Serialize::serialize(&events, &ser).map_err(|e| {
+                KmsError::Internal(format!("The audit trail could not be encoded: {e}"))
+            })
         })
     }
 
-    fn dispatch(&mut self, operation: &str, input: JsValue) -> Result<JsValue, JsValue> {
+    /// A view of the same KMS that calls in another Region: its keys, aliases and ARNs are that
+    /// Region's. The clock, the store and the audit trail are shared.
+    #[wasm_bindgen(js_name = forRegion)]
+    pub fn for_region(&self, region: &str) -> Result<JsKms, JsValue> {
+        let caller = self.caller.in_region(region).map_err(|e| to_js_error(&e))?;
+        Ok(JsKms {
+            core: Rc::clone(&self.core),
+            caller,
+        })
+    }
+
+    /// A view of the same KMS that calls as an AWS service acting for this caller (for example
+    /// `asService("s3")`): what S3 does with `alias/aws/s3` when it encrypts an object for you.
+    #[wasm_bindgen(js_name = asService)]
+    pub fn as_service(&self, service: &str) -> Result<JsKms, JsValue> {
+        let caller = self.caller.via(service).map_err(|e| to_js_error(&e))?;
+        Ok(JsKms {
+            core: Rc::clone(&self.core),
+            caller,
+        })
+    }
+
+    /// The AWS service this view acts as, if any.
+    #[wasm_bindgen(getter, js_name = viaService)]
+    pub fn via_service(&self) -> Option<String> {
+        self.caller.via_service.clone()
+    }
+}
+
+impl JsKms {
+    /// Runs `f` on the shared core. A call made while another is running (from a getter or
+    /// `Proxy` in the input) gets an error instead of a second borrow, which would panic.
+    fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> Result<T, KmsError>) -> Result<T, JsValue> {
+        let mut core = self.core.try_borrow_mut().map_err(|_| {
+            to_js_error(&KmsError::Internal(
+                "The KMS was called from inside one of its own calls.".to_owned(),
+            ))
+        })?;
+        f(&mut core).map_err(|e| to_js_error(&e))
+    }
+
+    fn dispatch(&self, operation: &str, input: JsValue) -> Result<JsValue, JsValue> {
+        // The input is copied (which may run the caller's getters) before the core is borrowed.
         let input = if input.is_undefined() || input.is_null() {
-            Object::new().into()
+            Ok(Object::new().into())
         } else if !input.is_object() || Array::is_array(&input) {
-            return Err(to_js_error(
-                &self.core.refuse_input(operation, not_an_object()),
-            ));
+            Err(not_an_object())
         } else {
             plain_input(&input, 0).map_err(|why| {
-                let e = KmsError::Serialization(format!("The request could not be read: {why}."));
-                to_js_error(&self.core.refuse_input(operation, e))
-            })?
+                KmsError::Serialization(format!("The request could not be read: {why}."))
+            })
         };
-        let de = serde_wasm_bindgen::Deserializer::from(input);
-        let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        let out = self
-            .core
-            .call(operation, Format::Js, de, &ser)
-            .map_err(|e| to_js_error(&e))?;
+        let out = self.with_core(|core| match input {
+            Err(e) => Err(core.refuse_input(&self.caller, operation, e)),
+            Ok(input) => {
+                let de = serde_wasm_bindgen::Deserializer::from(input);
+                let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+                core.call_as(&self.caller, operation, Format::Js, de, &ser)
+            }
+        })?;
         millis_to_dates(&out);
         Ok(out)
     }
@@ -313,7 +369,7 @@ macro_rules! js_operations {
                 #[doc = concat!("Runs ", $op, ".")]
                 #[wasm_bindgen(js_name = $js, unchecked_return_type = $output)]
                 pub fn $method(
-                    &mut self,
+                    &self,
                     #[wasm_bindgen($param = $input)] input: JsValue,
                 ) -> Promise {
                     settle(self.dispatch($op, input))

@@ -45,14 +45,14 @@ async fn err(p: js_sys::Promise) -> JsValue {
     }
 }
 
-async fn new_key(k: &mut JsKms) -> String {
+async fn new_key(k: &JsKms) -> String {
     let out = ok(k.create_key(obj(&[("Description", "test".into())]))).await;
     get(&get(&out, "KeyMetadata"), "KeyId").as_string().unwrap()
 }
 
 #[wasm_bindgen_test]
 async fn create_key_returns_sdk_shapes() {
-    let mut k = kms();
+    let k = kms();
     let out = ok(k.create_key(JsValue::UNDEFINED)).await;
     let md = get(&out, "KeyMetadata");
     assert!(get(&md, "CreationDate").is_instance_of::<Date>());
@@ -69,8 +69,8 @@ async fn create_key_returns_sdk_shapes() {
 
 #[wasm_bindgen_test]
 async fn encrypt_decrypt_round_trip_with_context() {
-    let mut k = kms();
-    let id = new_key(&mut k).await;
+    let k = kms();
+    let id = new_key(&k).await;
     let ctx = obj(&[("purpose", "test".into()), ("app", "wasm".into())]);
     let enc = ok(k.encrypt(obj(&[
         ("KeyId", id.clone().into()),
@@ -107,8 +107,8 @@ async fn encrypt_decrypt_round_trip_with_context() {
 
 #[wasm_bindgen_test]
 async fn a_string_plaintext_is_utf8_as_in_the_aws_sdk() {
-    let mut k = kms();
-    let id = new_key(&mut k).await;
+    let k = kms();
+    let id = new_key(&k).await;
     let enc = ok(k.encrypt(obj(&[("KeyId", id.into()), ("Plaintext", "héllo".into())]))).await;
     let dec = ok(k.decrypt(obj(&[("CiphertextBlob", get(&enc, "CiphertextBlob"))]))).await;
     let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
@@ -117,7 +117,7 @@ async fn a_string_plaintext_is_utf8_as_in_the_aws_sdk() {
 
 #[wasm_bindgen_test]
 async fn errors_carry_aws_names_and_messages() {
-    let mut k = kms();
+    let k = kms();
     let e = err(k.describe_key(obj(&[("KeyId", "fake-key-id".into())]))).await;
     assert_eq!(get(&e, "name").as_string().unwrap(), "NotFoundException");
     assert_eq!(
@@ -132,7 +132,7 @@ async fn errors_carry_aws_names_and_messages() {
         "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024"
     );
 
-    let id = new_key(&mut k).await;
+    let id = new_key(&k).await;
     ok(k.disable_key(obj(&[("KeyId", id.clone().into())]))).await;
     let e = err(k.encrypt(obj(&[
         ("KeyId", id.clone().into()),
@@ -170,8 +170,8 @@ async fn errors_carry_aws_names_and_messages() {
 
 #[wasm_bindgen_test]
 async fn send_aliases_and_data_keys() {
-    let mut k = kms();
-    let id = new_key(&mut k).await;
+    let k = kms();
+    let id = new_key(&k).await;
     ok(k.send(
         "CreateAlias",
         obj(&[
@@ -201,8 +201,8 @@ async fn send_aliases_and_data_keys() {
 
 #[wasm_bindgen_test]
 async fn audit_events_record_calls_without_secrets() {
-    let mut k = kms();
-    let id = new_key(&mut k).await;
+    let k = kms();
+    let id = new_key(&k).await;
     let secret = b"do-not-log-this-secret";
     ok(k.encrypt(obj(&[("KeyId", id.into()), ("Plaintext", bytes(secret))]))).await;
     let _ = err(k.describe_key(obj(&[("KeyId", "nope".into())]))).await;
@@ -249,8 +249,8 @@ fn js(source: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn hostile_inputs_are_refused_and_leave_the_instance_usable() {
-    let mut k = kms();
-    let id = new_key(&mut k).await;
+    let k = kms();
+    let id = new_key(&k).await;
     let hostile = [
         // A cycle.
         "(() => { const o = { KeyId: 'x' }; o.Self = o; return o; })()",
@@ -282,8 +282,8 @@ async fn hostile_inputs_are_refused_and_leave_the_instance_usable() {
 
 #[wasm_bindgen_test]
 async fn a_map_context_is_honoured_and_proto_keys_are_plain_keys() {
-    let mut k = kms();
-    let id = new_key(&mut k).await;
+    let k = kms();
+    let id = new_key(&k).await;
     let map_ctx = js("new Map([['purpose', 'map']])");
     let enc = ok(k.encrypt(obj(&[
         ("KeyId", id.into()),
@@ -305,7 +305,7 @@ async fn a_map_context_is_honoured_and_proto_keys_are_plain_keys() {
     .await;
 
     // A "__proto__" key is an ordinary context key, not a prototype.
-    let id = new_key(&mut k).await;
+    let id = new_key(&k).await;
     let proto_ctx = js("JSON.parse('{\"__proto__\": \"p\"}')");
     let enc = ok(k.encrypt(obj(&[
         ("KeyId", id.into()),
@@ -327,7 +327,7 @@ async fn a_map_context_is_honoured_and_proto_keys_are_plain_keys() {
 
 #[wasm_bindgen_test]
 async fn the_caller_sets_and_moves_the_clock() {
-    let mut k = kms();
+    let k = kms();
     let real = Date::now();
     assert!(
         (k.now().get_time() - real).abs() < 60_000.0,
@@ -359,8 +359,8 @@ async fn the_caller_sets_and_moves_the_clock() {
 
 #[wasm_bindgen_test]
 async fn deletion_and_rotation_follow_the_clock() {
-    let mut k = kms();
-    let doomed = new_key(&mut k).await;
+    let k = kms();
+    let doomed = new_key(&k).await;
     let out = ok(k.schedule_key_deletion(obj(&[
         ("KeyId", doomed.clone().into()),
         ("PendingWindowInDays", 7.into()),
@@ -372,7 +372,7 @@ async fn deletion_and_rotation_follow_the_clock() {
         "PendingDeletion"
     );
 
-    let rotating = new_key(&mut k).await;
+    let rotating = new_key(&k).await;
     let blob = get(
         &ok(k.encrypt(obj(&[
             ("KeyId", rotating.clone().into()),
@@ -412,4 +412,27 @@ async fn deletion_and_rotation_follow_the_clock() {
         .map(|e| get(&e, "eventName").as_string().unwrap())
         .collect();
     assert_eq!(service, ["DeleteKey", "RotateKey"]);
+}
+
+#[wasm_bindgen_test]
+async fn region_views_share_the_clock_and_trail_but_not_keys() {
+    let us = kms();
+    let eu = us.for_region("eu-central-1").unwrap();
+    assert_eq!(eu.region(), "eu-central-1");
+    let id = new_key(&eu).await;
+    let md = get(
+        &ok(eu.describe_key(obj(&[("KeyId", id.clone().into())]))).await,
+        "KeyMetadata",
+    );
+    assert!(get(&md, "Arn")
+        .as_string()
+        .unwrap()
+        .starts_with("arn:aws:kms:eu-central-1:"));
+    let e = err(us.describe_key(obj(&[("KeyId", id.into())]))).await;
+    assert_eq!(get(&e, "name").as_string().unwrap(), "NotFoundException");
+    us.advance_days(1.0).unwrap();
+    assert_eq!(us.now().get_time(), eu.now().get_time());
+    let events: Array = us.audit_events().unwrap().dyn_into().unwrap();
+    assert_eq!(events.length(), 3);
+    assert!(us.for_region("nowhere").is_err());
 }
