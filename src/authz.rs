@@ -20,6 +20,10 @@ pub struct AuthzRequest<'a> {
     pub resource: &'a str,
     /// The account that owns the resource.
     pub resource_account: &'a str,
+    /// The AWS service the caller acts through (`kms:ViaService`), if any.
+    pub via_service: Option<&'a str>,
+    /// For an AWS managed key, the service it belongs to: its key policy applies.
+    pub aws_managed_by: Option<&'a str>,
 }
 
 /// Allowed or denied.
@@ -58,6 +62,45 @@ impl Decision {
 /// The actions that create, repoint or delete an alias.
 const ALIAS_ACTIONS: [&str; 3] = ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"];
 
+/// What an AWS managed key's policy lets its service do for the account's principals.
+const VIA_SERVICE_ACTIONS: [&str; 9] = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+];
+
+/// The policy of an AWS managed key of `service`: the account reads the key's metadata
+/// directly, and uses it only through the service.
+fn aws_managed_policy(req: &AuthzRequest<'_>, service: &str) -> (Effect, String) {
+    let same_account = req.principal_account == req.resource_account;
+    let read = ["kms:Describe", "kms:Get", "kms:List"]
+        .iter()
+        .any(|p| req.action.starts_with(p));
+    let via = req.via_service == Some(service) && VIA_SERVICE_ACTIONS.contains(&req.action);
+    if same_account && via {
+        (
+            Effect::Allow,
+            format!("the AWS managed key's policy allows the account's principals to use it through {service} (kms:ViaService)"),
+        )
+    } else if same_account && read {
+        (
+            Effect::Allow,
+            "the AWS managed key's policy statement \"Allow direct access to key metadata to the account\" allows it".to_owned(),
+        )
+    } else {
+        (
+            Effect::Deny,
+            format!("no resource-based policy allows the {} action", req.action),
+        )
+    }
+}
+
 /// Decides whether `req` is allowed.
 pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
     let reserved_alias = ALIAS_ACTIONS.contains(&req.action)
@@ -70,6 +113,8 @@ pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
             Effect::Deny,
             "aliases that begin with alias/aws/ are reserved for AWS managed keys".to_owned(),
         )
+    } else if let Some(service) = req.aws_managed_by {
+        aws_managed_policy(req, service)
     } else if req.principal_account == req.resource_account {
         (
             Effect::Allow,
@@ -103,7 +148,34 @@ mod tests {
             action,
             resource,
             resource_account: "111122223333",
+            via_service: None,
+            aws_managed_by: None,
         }
+    }
+
+    #[test]
+    fn an_aws_managed_key_is_read_directly_and_used_only_through_its_service() {
+        let key = "arn:aws:kms:us-east-1:111122223333:key/k";
+        let mut req = request("kms:Encrypt", key);
+        req.aws_managed_by = Some("s3");
+        assert_eq!(authorize(&req).effect, Effect::Deny);
+        req.via_service = Some("ebs");
+        assert_eq!(authorize(&req).effect, Effect::Deny);
+        req.via_service = Some("s3");
+        assert_eq!(authorize(&req).effect, Effect::Allow);
+        req.action = "kms:DisableKey";
+        assert_eq!(authorize(&req).effect, Effect::Deny);
+        req.via_service = None;
+        for read in [
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:ListResourceTags",
+        ] {
+            req.action = read;
+            assert_eq!(authorize(&req).effect, Effect::Allow, "{read}");
+        }
+        req.action = "kms:ScheduleKeyDeletion";
+        assert_eq!(authorize(&req).effect, Effect::Deny);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::ids::{self, Aliases, KeyId, KeyRef, Principal, Scope};
 use crate::model::*;
 use crate::ops::lifecycle::{self, ServiceEvent};
 use crate::state::{self, StateRule};
-use crate::store::{Batch, KeyRecord, MemoryStore, Store};
+use crate::store::{Batch, KeyManager, KeyRecord, MemoryStore, Store};
 
 /// What an operation returns: its output and the writes to commit.
 pub(crate) type Outcome<T> = Result<(T, Batch)>;
@@ -447,7 +447,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let op = request.operation();
         let parameters = request.audit_parameters();
         let mut call = Call::new(self.clock.now(), caller);
-        if let Err(e) = self.apply_due(call.now) {
+        let effects = self.apply_due(call.now).and_then(|()| {
+            let (batch, events) = self.managed_keys_to_create(caller, call.now, &parameters)?;
+            self.commit_service_effects(batch, events)
+        });
+        if let Err(e) = effects {
             self.record(op, &call, parameters, Err(&e));
             return Err(e);
         }
@@ -552,6 +556,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             return Ok(());
         }
         let (batch, events) = self.due_effects(now)?;
+        self.commit_service_effects(batch, events)
+    }
+
+    /// Commits what KMS does by itself (due effects, AWS managed keys) and records its events.
+    fn commit_service_effects(&mut self, batch: Batch, events: Vec<ServiceEvent>) -> Result<()> {
+        if batch.0.is_empty() {
+            return Ok(());
+        }
         self.store.commit(batch)?;
         self.next_due = None;
         for e in events {
@@ -696,6 +708,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         action: &str,
         resource: &str,
         resource_account: &str,
+        manager: &KeyManager,
     ) -> Result<()> {
         let principal = &call.caller.principal;
         let decision = authz::authorize(&AuthzRequest {
@@ -704,6 +717,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             action,
             resource,
             resource_account,
+            via_service: call.caller.via_service.as_deref(),
+            aws_managed_by: match manager {
+                KeyManager::Aws { service } => Some(service),
+                KeyManager::Customer => None,
+            },
         });
         let denied =
             (decision.effect == Effect::Deny).then(|| decision.denial_message(&principal.arn));
@@ -750,7 +768,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         if !call.resources.contains(&key.arn) {
             call.resources.push(key.arn.clone());
         }
-        self.authorize(call, action, &key.arn, &key.account)?;
+        self.authorize(call, action, &key.arn, &key.account, &key.manager)?;
         state::check(rule, key.state, &key.arn)
     }
 
@@ -784,6 +802,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// Authorizes an action that names no key (CreateKey, ListKeys, GenerateRandom…).
     pub(crate) fn authorize_account(&self, call: &mut Call, action: &str) -> Result<()> {
         let account = call.scope().account.clone();
-        self.authorize(call, action, "*", &account)
+        self.authorize(call, action, "*", &account, &KeyManager::Customer)
     }
 }

@@ -71,20 +71,23 @@ impl RotationSchedule {
 }
 
 /// Who manages a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyManager {
     /// Created by the account with CreateKey.
     Customer,
     /// Created on a service's behalf (`alias/aws/<service>`).
-    Aws,
+    Aws {
+        /// The service's short name, for example `s3`.
+        service: String,
+    },
 }
 
 impl KeyManager {
     /// AWS's name.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             KeyManager::Customer => "CUSTOMER",
-            KeyManager::Aws => "AWS",
+            KeyManager::Aws { .. } => "AWS",
         }
     }
 }

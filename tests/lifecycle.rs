@@ -4,28 +4,18 @@
 
 use std::rc::Rc;
 
+mod common;
+use common::{TestKms, DAY, START};
+
 use wasm_kms::codec::{Blob, SecretBlob, Timestamp};
-use wasm_kms::env::{Clock, InsecureTestEntropy, ManualClock};
+use wasm_kms::env::{Clock, ManualClock};
 use wasm_kms::model::*;
-use wasm_kms::store::MemoryStore;
-use wasm_kms::{Config, Kms, KmsError};
+use wasm_kms::KmsError;
 
-type TestKms = Kms<Rc<ManualClock>, InsecureTestEntropy, MemoryStore>;
-
-const START: i64 = 1_795_000_000_000;
-const DAY: i64 = 86_400_000;
 const SECOND: i64 = 1_000;
 
 fn setup() -> (TestKms, Rc<ManualClock>) {
-    let clock = Rc::new(ManualClock::new(Timestamp(START)));
-    let kms = Kms::new(
-        Config::default(),
-        Rc::clone(&clock),
-        InsecureTestEntropy::new(11),
-        MemoryStore::default(),
-    )
-    .unwrap();
-    (kms, clock)
+    common::setup(11)
 }
 
 fn new_key(kms: &mut TestKms) -> KeyMetadata {

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::rc::Rc;
 
+mod common;
+
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
 use base64::Engine as _;
 use serde_json::json;
@@ -20,7 +22,7 @@ use wasm_kms::{Config, Kms, KmsError, Request, Response};
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
-type TestKms = Kms<Rc<ManualClock>, InsecureTestEntropy, MemoryStore>;
+use common::TestKms;
 
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";
@@ -30,15 +32,7 @@ const START_MS: i64 = 1_795_000_000_000;
 const ABSENT_ID: &str = "0badc0de-0000-1000-8000-000000000000";
 
 fn setup(seed: u64) -> (TestKms, Rc<ManualClock>) {
-    let clock = Rc::new(ManualClock::new(Timestamp(START_MS)));
-    let kms = Kms::new(
-        Config::default(),
-        Rc::clone(&clock),
-        InsecureTestEntropy::new(seed),
-        MemoryStore::default(),
-    )
-    .unwrap();
-    (kms, clock)
+    common::setup(seed)
 }
 
 fn kms() -> TestKms {

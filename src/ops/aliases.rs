@@ -6,7 +6,7 @@ use crate::ids::{AliasName, Aliases};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::StateRule;
-use crate::store::{AliasRecord, Batch, KeyRecord, Store, Write};
+use crate::store::{AliasRecord, Batch, KeyManager, KeyRecord, Store, Write};
 use crate::validate::{self, required};
 
 /// The most aliases one key may have (AWS's default quota).
@@ -43,7 +43,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     fn authorize_alias(&self, call: &mut Call, action: &str, alias: &AliasName) -> Result<()> {
         let alias_arn = call.scope().alias_arn(alias);
         let account = call.scope().account.clone();
-        self.authorize(call, action, &alias_arn, &account)
+        self.authorize(call, action, &alias_arn, &account, &KeyManager::Customer)
     }
 
     pub(crate) fn op_create_alias(&self, call: &mut Call, req: AliasRequest) -> Outcome<Empty> {
@@ -56,7 +56,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         )?;
         self.authorize_alias(call, "kms:CreateAlias", &alias)?;
         self.admit(call, key, "kms:CreateAlias", StateRule::Manage)?;
-        self.customer_managed(key)?;
         if self.store.alias(call.region(), &alias).is_some() {
             let alias_arn = call.scope().alias_arn(&alias);
             return Err(KmsError::AlreadyExists(format!(
@@ -91,7 +90,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             self.admit(call, old, "kms:UpdateAlias", StateRule::Any)?;
         }
         self.admit(call, new_target, "kms:UpdateAlias", StateRule::Manage)?;
-        self.customer_managed(new_target)?;
         if existing.target != new_target.id {
             self.check_alias_quota(new_target)?;
         }

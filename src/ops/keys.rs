@@ -314,7 +314,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             action,
             StateRule::EnableDisable,
         )?;
-        self.customer_managed(key)?;
         let mut key = key.clone();
         if enable && key.state != KeyState::Enabled {
             // A key does not rotate while disabled; re-enabled past its rotation date, it rotates
@@ -339,17 +338,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.set_enabled(call, req, false)
     }
 
-    /// Refuses changes to AWS managed keys.
-    pub(crate) fn customer_managed(&self, key: &KeyRecord) -> Result<()> {
-        match key.manager {
-            KeyManager::Customer => Ok(()),
-            KeyManager::Aws => Err(KmsError::UnsupportedOperation(Some(format!(
-                "{} is an AWS managed key, which cannot be changed.",
-                key.arn
-            )))),
-        }
-    }
-
     pub(crate) fn op_tag_resource(
         &self,
         call: &mut Call,
@@ -362,7 +350,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "kms:TagResource",
             StateRule::Manage,
         )?;
-        self.customer_managed(key)?;
         let mut key = key.clone();
         for (k, v) in new_tags {
             match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
@@ -394,7 +381,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "kms:UntagResource",
             StateRule::Manage,
         )?;
-        self.customer_managed(key)?;
         let mut key = key.clone();
         key.tags.retain(|(k, _)| !keys.contains(k));
         Ok((Empty {}, Batch::put_key(key)))

@@ -138,7 +138,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "kms:ScheduleKeyDeletion",
             StateRule::ScheduleDeletion,
         )?;
-        self.customer_managed(key)?;
         let deletion = Deletion {
             date: call.now.plus_days(window),
             window_days: window,
@@ -202,7 +201,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         change: impl FnOnce(Option<RotationSchedule>) -> Option<RotationSchedule>,
     ) -> Outcome<Empty> {
         let key = self.rotation_key(call, key_id, action, StateRule::RotationConfig)?;
-        self.customer_managed(key)?;
         let mut key = key.clone();
         key.rotation = change(key.rotation);
         Ok((Empty {}, Batch::put_key(key)))
@@ -290,7 +288,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 key.arn, key.origin
             ))));
         }
-        self.customer_managed(key)?;
         let on_demand = key
             .materials
             .iter()

@@ -6,3 +6,4 @@ mod aliases;
 mod crypto;
 pub mod keys;
 pub(crate) mod lifecycle;
+mod managed;

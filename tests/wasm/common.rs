@@ -436,3 +436,30 @@ async fn region_views_share_the_clock_and_trail_but_not_keys() {
     assert_eq!(events.length(), 3);
     assert!(us.for_region("nowhere").is_err());
 }
+
+#[wasm_bindgen_test]
+async fn an_aws_managed_key_is_used_through_its_service() {
+    let me = kms();
+    let s3 = me.as_service("s3").unwrap();
+    assert_eq!(s3.via_service().as_deref(), Some("s3"));
+    let enc = ok(s3.encrypt(obj(&[
+        ("KeyId", "alias/aws/s3".into()),
+        ("Plaintext", bytes(b"object")),
+    ])))
+    .await;
+    let blob = get(&enc, "CiphertextBlob");
+    let dec = ok(s3.decrypt(obj(&[("CiphertextBlob", blob.clone())]))).await;
+    let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.to_vec(), b"object");
+    let e = err(me.decrypt(obj(&[("CiphertextBlob", blob)]))).await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "AccessDeniedException"
+    );
+    let md = get(
+        &ok(me.describe_key(obj(&[("KeyId", "alias/aws/s3".into())]))).await,
+        "KeyMetadata",
+    );
+    assert_eq!(get(&md, "KeyManager").as_string().unwrap(), "AWS");
+    assert!(me.as_service("S3!").is_err());
+}
