@@ -41,7 +41,28 @@ pub struct KeyMetadata {
     pub encryption_algorithms: Option<Vec<String>>,
     pub multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region_configuration: Option<MultiRegionConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_deletion_window_in_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_key_material_id: Option<String>,
+}
+
+/// A key of a multi-Region set, by ARN and Region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MultiRegionKey {
+    pub arn: String,
+    pub region: String,
+}
+
+/// Where the keys of a multi-Region set are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MultiRegionConfiguration {
+    pub multi_region_key_type: String,
+    pub primary_key: MultiRegionKey,
+    pub replica_keys: Vec<MultiRegionKey>,
 }
 
 macro_rules! shape {
@@ -341,7 +362,8 @@ shape!(
 #[serde(rename_all = "PascalCase")]
 pub struct ScheduleKeyDeletionResponse {
     pub key_id: String,
-    pub deletion_date: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<Timestamp>,
     pub key_state: String,
     pub pending_window_in_days: i64,
 }
@@ -399,3 +421,29 @@ pub struct ListKeyRotationsResponse {
     pub next_marker: Option<String>,
     pub truncated: bool,
 }
+
+shape!(
+    /// ReplicateKey input.
+    ReplicateKeyRequest {
+        key_id: String,
+        replica_region: String,
+        policy: String,
+        bypass_policy_lockout_safety_check: bool,
+        description: String,
+        tags: Vec<Tag>,
+    }
+);
+
+/// ReplicateKey output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicateKeyResponse {
+    pub replica_key_metadata: KeyMetadata,
+    pub replica_policy: String,
+    pub replica_tags: Vec<Tag>,
+}
+
+shape!(
+    /// UpdatePrimaryRegion input.
+    UpdatePrimaryRegionRequest { key_id: String, primary_region: String }
+);

@@ -204,6 +204,8 @@ operations! {
     GetKeyRotationStatus(KeyIdRequest) -> GetKeyRotationStatusResponse { run: op_get_key_rotation_status, api: get_key_rotation_status, read_only: true }
     RotateKeyOnDemand(KeyIdRequest) -> KeyIdResponse { run: op_rotate_key_on_demand, api: rotate_key_on_demand, read_only: false }
     ListKeyRotations(ListKeyRotationsRequest) -> ListKeyRotationsResponse { run: op_list_key_rotations, api: list_key_rotations, read_only: true }
+    ReplicateKey(ReplicateKeyRequest) -> ReplicateKeyResponse { run: op_replicate_key, api: replicate_key, read_only: false }
+    UpdatePrimaryRegion(UpdatePrimaryRegionRequest) -> Empty { run: op_update_primary_region, api: update_primary_region, read_only: false }
 }
 
 /// A member that serde could not read, as AWS's SerializationException. The message names the

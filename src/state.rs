@@ -60,6 +60,8 @@ pub enum StateRule {
     RotationStatus,
     /// RotateKeyOnDemand.
     RotateOnDemand,
+    /// ReplicateKey and UpdatePrimaryRegion.
+    MultiRegion,
 }
 
 /// Whether `rule` allows a key in `state`, and AWS's error if not.
@@ -80,7 +82,7 @@ pub fn check(rule: StateRule, state: KeyState, key_arn: &str) -> Result<(), KmsE
     };
     match (rule, state) {
         (R::Any, _) => Ok(()),
-        (R::CancelDeletion, S::PendingDeletion) => Ok(()),
+        (R::CancelDeletion, S::PendingDeletion | S::PendingReplicaDeletion) => Ok(()),
         (R::CancelDeletion, _) => invalid("not pending deletion"),
         (R::RotationStatus, S::PendingImport) => external(),
         (R::RotationStatus | R::RotationConfig | R::RotateOnDemand, S::Unavailable) => {
@@ -96,7 +98,11 @@ pub fn check(rule: StateRule, state: KeyState, key_arn: &str) -> Result<(), KmsE
         (R::Crypto | R::EnableDisable | R::RotateOnDemand, S::PendingImport) => {
             invalid("pending import")
         }
-        (R::Crypto, S::Unavailable) => invalid("unavailable"),
+        (R::Crypto | R::MultiRegion, S::Unavailable) => invalid("unavailable"),
+        (R::MultiRegion, S::Disabled) => Err(KmsError::disabled(key_arn)),
+        (R::MultiRegion, S::Creating) => invalid("being created"),
+        (R::MultiRegion, S::Updating) => invalid("being updated"),
+        (R::MultiRegion, S::Enabled | S::PendingImport) => Ok(()),
         (R::Crypto | R::RotationConfig | R::RotateOnDemand, S::Creating) => {
             invalid("being created")
         }
@@ -123,7 +129,8 @@ mod tests {
         KeyState::Updating,
     ];
 
-    const RULES: [StateRule; 9] = [
+    const RULES: [StateRule; 10] = [
+        StateRule::MultiRegion,
         StateRule::Crypto,
         StateRule::Any,
         StateRule::Manage,
@@ -147,10 +154,11 @@ mod tests {
             StateRule::Manage => ["ok", "ok", "ok", "Inv", "ok", "Inv", "ok", "ok"],
             StateRule::EnableDisable => ["Inv", "ok", "ok", "Inv", "Inv", "Inv", "ok", "Inv"],
             StateRule::ScheduleDeletion => ["ok", "ok", "ok", "Inv", "ok", "Inv", "ok", "ok"],
-            StateRule::CancelDeletion => ["Inv", "Inv", "Inv", "ok", "Inv", "Inv", "Inv", "Inv"],
+            StateRule::CancelDeletion => ["Inv", "Inv", "Inv", "ok", "Inv", "ok", "Inv", "Inv"],
             StateRule::RotationConfig => ["Inv", "ok", "Dis", "Inv", "Uns", "Inv", "Uns", "ok"],
             StateRule::RotationStatus => ["ok", "ok", "ok", "ok", "Uns", "ok", "Uns", "ok"],
             StateRule::RotateOnDemand => ["Inv", "ok", "Dis", "Inv", "Inv", "Inv", "Uns", "ok"],
+            StateRule::MultiRegion => ["Inv", "ok", "Dis", "Inv", "ok", "Inv", "Inv", "Inv"],
         }
     }
 

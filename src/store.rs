@@ -45,6 +45,25 @@ pub struct Material {
     pub rotation: Option<RotationType>,
 }
 
+/// A multi-Region key's role in its set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MultiRegionRole {
+    /// The key the set is managed from.
+    Primary,
+    /// A copy in another Region, with the same ID and material.
+    Replica,
+}
+
+impl MultiRegionRole {
+    /// AWS's `MultiRegionKeyType`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MultiRegionRole::Primary => "PRIMARY",
+            MultiRegionRole::Replica => "REPLICA",
+        }
+    }
+}
+
 /// A scheduled deletion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deletion {
@@ -125,8 +144,10 @@ pub struct KeyRecord {
     pub materials: Vec<Material>,
     /// Set while the key is pending deletion.
     pub deletion: Option<Deletion>,
-    /// Set while automatic rotation is enabled.
+    /// Set while automatic rotation is enabled (for a multi-Region set, on its primary only).
     pub rotation: Option<RotationSchedule>,
+    /// For a multi-Region key, its role in the set.
+    pub multi_region: Option<MultiRegionRole>,
 }
 
 impl KeyRecord {
@@ -200,6 +221,8 @@ pub trait Store {
     fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
     /// The keys of every Region.
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
+    /// The keys with this ID in every Region (a multi-Region set), ordered by Region.
+    fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
     /// An alias by Region and name.
     fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord>;
     /// The aliases of one Region, ordered by name.
@@ -226,6 +249,11 @@ impl Store for MemoryStore {
 
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         Box::new(self.keys.values().flat_map(BTreeMap::values))
+    }
+
+    fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        let id = id.clone();
+        Box::new(self.keys.values().filter_map(move |region| region.get(&id)))
     }
 
     fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {

@@ -105,7 +105,7 @@ fn a_scheduled_key_is_unusable_then_gone_with_its_aliases_when_the_window_ends()
     let out = schedule(&mut kms, &k.key_id, Some(7)).unwrap();
     let deletion = Timestamp(START + 7 * DAY);
     assert_eq!(out.key_id, k.arn);
-    assert_eq!(out.deletion_date, deletion);
+    assert_eq!(out.deletion_date, Some(deletion));
     assert_eq!(out.key_state, "PendingDeletion");
     assert_eq!(out.pending_window_in_days, 7);
 
@@ -192,7 +192,7 @@ fn the_window_is_7_to_30_days_and_defaults_to_30() {
     assert_eq!(describe(&mut kms, &k.key_id).unwrap().key_state, "Enabled");
     let out = schedule(&mut kms, &k.key_id, None).unwrap();
     assert_eq!(out.pending_window_in_days, 30);
-    assert_eq!(out.deletion_date, Timestamp(START + 30 * DAY));
+    assert_eq!(out.deletion_date, Some(Timestamp(START + 30 * DAY)));
     let other = new_key(&mut kms);
     assert_eq!(
         schedule(&mut kms, &other.key_id, Some(30))

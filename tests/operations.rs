@@ -558,10 +558,6 @@ fn create_key_refuses_bad_specs_and_usages_with_aws_texts() {
             origin: Some("EXTERNAL".into()),
             ..Default::default()
         },
-        CreateKeyRequest {
-            multi_region: Some(true),
-            ..Default::default()
-        },
     ] {
         assert_error_name(kms.create_key(req), "UnsupportedOperationException");
     }

@@ -8,7 +8,7 @@ use crate::ids::{hex, Aliases, KeyId};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
-use crate::store::{Batch, KeyManager, KeyRecord, Material, Store};
+use crate::store::{Batch, KeyManager, KeyRecord, Material, MultiRegionRole, Store};
 use crate::validate::{self, length, one_of, required};
 
 /// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
@@ -69,7 +69,7 @@ pub fn default_policy(partition: &str, account: &str) -> String {
 
 /// Checks a supplied key policy: AWS's charset and size rules, then that it is a JSON policy
 /// document with statements.
-fn check_policy(policy: &str) -> Result<()> {
+pub(crate) fn check_policy(policy: &str) -> Result<()> {
     length(policy, "policy", 1, 131_072)?;
     let charset_ok = policy
         .chars()
@@ -105,6 +105,49 @@ fn check_policy(policy: &str) -> Result<()> {
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// KeyMetadata as DescribeKey shows it.
     pub(crate) fn metadata(&self, key: &KeyRecord) -> KeyMetadata {
+        self.metadata_with(key, None)
+    }
+
+    /// Where the keys of `key`'s multi-Region set are, taking `key` and `new_replica` as they
+    /// are about to be stored rather than as the store has them.
+    fn multi_region_configuration(
+        &self,
+        key: &KeyRecord,
+        new_replica: Option<&KeyRecord>,
+    ) -> Option<MultiRegionConfiguration> {
+        let role = key.multi_region?;
+        let fresh: Vec<&KeyRecord> = std::iter::once(key).chain(new_replica).collect();
+        let mut set: Vec<&KeyRecord> = self
+            .store
+            .key_in_all_regions(&key.id)
+            .filter(|k| fresh.iter().all(|f| f.region != k.region))
+            .chain(fresh.iter().copied())
+            .collect();
+        set.sort_by(|a, b| a.region.cmp(&b.region));
+        let entry = |k: &KeyRecord| MultiRegionKey {
+            arn: k.arn.clone(),
+            region: k.region.clone(),
+        };
+        let primary = set
+            .iter()
+            .find(|k| k.multi_region == Some(MultiRegionRole::Primary))?;
+        Some(MultiRegionConfiguration {
+            multi_region_key_type: role.as_str().to_owned(),
+            primary_key: entry(primary),
+            replica_keys: set
+                .iter()
+                .filter(|k| k.multi_region == Some(MultiRegionRole::Replica))
+                .map(|k| entry(k))
+                .collect(),
+        })
+    }
+
+    /// KeyMetadata, counting `new_replica` (not yet stored) in a multi-Region set.
+    pub(crate) fn metadata_with(
+        &self,
+        key: &KeyRecord,
+        new_replica: Option<&KeyRecord>,
+    ) -> KeyMetadata {
         let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
         KeyMetadata {
             aws_account_id: key.account.clone(),
@@ -115,13 +158,21 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             description: key.description.clone(),
             key_usage: key.key_usage.clone(),
             key_state: key.state.as_str().to_owned(),
-            deletion_date: key.deletion.map(|d| d.date),
+            deletion_date: key
+                .deletion
+                .filter(|_| key.state == KeyState::PendingDeletion)
+                .map(|d| d.date),
             origin: key.origin.clone(),
             key_manager: key.manager.as_str().to_owned(),
             customer_master_key_spec: key.key_spec.clone(),
             key_spec: key.key_spec.clone(),
             encryption_algorithms: symmetric.then(|| vec!["SYMMETRIC_DEFAULT".to_owned()]),
-            multi_region: key.id.as_str().starts_with("mrk-"),
+            multi_region: key.multi_region.is_some(),
+            multi_region_configuration: self.multi_region_configuration(key, new_replica),
+            pending_deletion_window_in_days: key
+                .deletion
+                .filter(|_| key.state == KeyState::PendingReplicaDeletion)
+                .map(|d| d.window_days),
             current_key_material_id: key.current_material().map(|m| hex(&m.id)),
         }
     }
@@ -187,11 +238,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "wasm-kms does not support Origin {origin} or custom key stores yet."
             ))));
         }
-        if req.multi_region == Some(true) {
-            return Err(KmsError::UnsupportedOperation(Some(
-                "wasm-kms does not support multi-Region keys yet.".to_owned(),
-            )));
-        }
+        let multi_region = req.multi_region == Some(true);
         self.authorize_account(call, "kms:CreateKey")?;
         if self.store.keys(call.region()).count() >= MAX_KEYS {
             return Err(KmsError::LimitExceeded(
@@ -200,8 +247,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ));
         }
         let id = loop {
-            let id = KeyId::new_regional(self.random()?);
-            if self.store.key(call.region(), &id).is_none() {
+            let raw = self.random()?;
+            let id = if multi_region {
+                KeyId::new_multi_region(raw)
+            } else {
+                KeyId::new_regional(raw)
+            };
+            // A multi-Region key ID is the same in every Region, so it must be free in all.
+            if self.store.key_in_all_regions(&id).next().is_none() {
                 break id;
             }
         };
@@ -233,6 +286,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             materials: vec![material],
             deletion: None,
             rotation: None,
+            multi_region: multi_region.then_some(MultiRegionRole::Primary),
         };
         let out = KeyMetadataResponse {
             key_metadata: self.metadata(&record),

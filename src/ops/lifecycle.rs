@@ -13,7 +13,8 @@ use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
 use crate::store::{
-    Batch, Deletion, KeyRecord, Material, RotationSchedule, RotationType, Store, Write,
+    Batch, Deletion, KeyRecord, Material, MultiRegionRole, RotationSchedule, RotationType, Store,
+    Write,
 };
 use crate::validate::{self, one_of, range};
 
@@ -65,7 +66,29 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         })
     }
 
-    /// The writes and service events of everything that has fallen due by `now`.
+    /// The replicas of a multi-Region primary key (none for any other key).
+    fn replicas_of<'a>(&'a self, key: &KeyRecord) -> impl Iterator<Item = &'a KeyRecord> + 'a {
+        let primary = key.multi_region == Some(MultiRegionRole::Primary);
+        self.store
+            .key_in_all_regions(&key.id)
+            .filter(move |k| primary && k.multi_region == Some(MultiRegionRole::Replica))
+    }
+
+    /// The primary of the multi-Region set `key` belongs to (the key itself, if it is one).
+    fn primary_of<'a>(&'a self, key: &'a KeyRecord) -> Option<&'a KeyRecord> {
+        match key.multi_region {
+            Some(MultiRegionRole::Replica) => self
+                .store
+                .key_in_all_regions(&key.id)
+                .find(|k| k.multi_region == Some(MultiRegionRole::Primary)),
+            _ => Some(key),
+        }
+    }
+
+    /// The writes and service events of everything that has fallen due by `now`: deletions
+    /// first, then automatic rotations (whose new material every replica of a multi-Region
+    /// primary receives too), then the primaries whose last replica has just gone, which start
+    /// their own waiting period.
     pub(crate) fn due_effects(&self, now: Timestamp) -> Result<(Batch, Vec<ServiceEvent>)> {
         let mut batch = Batch::default();
         let mut events = Vec::new();
@@ -74,30 +97,44 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .all_keys()
             .filter(|k| next_due(k).is_some_and(|t| t <= now))
             .collect();
-        for key in due {
-            if let (KeyState::PendingDeletion, Some(d)) = (key.state, key.deletion) {
+        let mut deleted: Vec<(&str, &KeyRecord, Timestamp)> = Vec::new();
+        for key in &due {
+            let (KeyState::PendingDeletion, Some(d)) = (key.state, key.deletion) else {
+                continue;
+            };
+            batch
+                .0
+                .push(Write::DeleteKey(key.region.clone(), key.id.clone()));
+            for alias in self
+                .store
+                .aliases(&key.region)
+                .filter(|a| a.target == key.id)
+            {
                 batch
                     .0
-                    .push(Write::DeleteKey(key.region.clone(), key.id.clone()));
-                for alias in self
-                    .store
-                    .aliases(&key.region)
-                    .filter(|a| a.target == key.id)
-                {
-                    batch
-                        .0
-                        .push(Write::DeleteAlias(key.region.clone(), alias.name.clone()));
-                }
-                events.push(ServiceEvent {
-                    name: "DeleteKey",
-                    at: d.date,
-                    key_arn: key.arn.clone(),
-                    region: key.region.clone(),
-                    data: json!({ "pendingWindowInDays": d.window_days }),
-                });
-                continue;
+                    .push(Write::DeleteAlias(key.region.clone(), alias.name.clone()));
             }
-            let mut key = key.clone();
+            events.push(ServiceEvent {
+                name: "DeleteKey",
+                at: d.date,
+                key_arn: key.arn.clone(),
+                region: key.region.clone(),
+                data: json!({ "pendingWindowInDays": d.window_days }),
+            });
+            deleted.push((key.region.as_str(), *key, d.date));
+        }
+        let is_deleted = |k: &KeyRecord| {
+            deleted
+                .iter()
+                .any(|(r, d, _)| *r == k.region && d.id == k.id)
+        };
+        for key in due.iter().filter(|k| k.state == KeyState::Enabled) {
+            let mut key = (*key).clone();
+            let mut replicas: Vec<KeyRecord> = self
+                .replicas_of(&key)
+                .filter(|r| !is_deleted(r))
+                .cloned()
+                .collect();
             let mut rotated = 0;
             while let Some(schedule) = key.rotation.filter(|r| r.next() <= now) {
                 if rotated == MAX_CATCH_UP_ROTATIONS {
@@ -112,6 +149,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     region: key.region.clone(),
                     data: json!({ "keyMaterialId": hex(&material.id), "rotationType": "AUTOMATIC" }),
                 });
+                for replica in &mut replicas {
+                    replica.materials.push(material.clone());
+                }
                 key.materials.push(material);
                 key.rotation = Some(RotationSchedule {
                     since: at,
@@ -120,6 +160,37 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 rotated += 1;
             }
             batch.0.push(Write::PutKey(Box::new(key)));
+            batch
+                .0
+                .extend(replicas.into_iter().map(|r| Write::PutKey(Box::new(r))));
+        }
+        for (_, replica, at) in &deleted {
+            let primary = self.store.key_in_all_regions(&replica.id).find(|k| {
+                k.multi_region == Some(MultiRegionRole::Primary)
+                    && k.state == KeyState::PendingReplicaDeletion
+            });
+            let Some(primary) = primary else { continue };
+            let remaining = self.replicas_of(primary).filter(|r| !is_deleted(r)).count();
+            let last_gone = deleted
+                .iter()
+                .filter(|(_, d, _)| d.id == replica.id)
+                .map(|(_, _, t)| *t)
+                .max();
+            let already = batch
+                .0
+                .iter()
+                .any(|w| matches!(w, Write::PutKey(k) if k.id == primary.id && k.region == primary.region));
+            if remaining > 0 || already || last_gone != Some(*at) {
+                continue;
+            }
+            let mut primary = primary.clone();
+            let window = primary.deletion.map_or(30, |d| d.window_days);
+            primary.state = KeyState::PendingDeletion;
+            primary.deletion = Some(Deletion {
+                date: at.plus_days(window),
+                window_days: window,
+            });
+            batch.0.push(Write::PutKey(Box::new(primary)));
         }
         events.sort_by_key(|e| e.at);
         Ok((batch, events))
@@ -142,12 +213,19 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             date: call.now.plus_days(window),
             window_days: window,
         };
+        // A multi-Region primary waits for its replicas to be deleted first; its own window
+        // starts when the last one has gone.
+        let waits_for_replicas = self.replicas_of(key).next().is_some();
         let mut key = key.clone();
-        key.state = KeyState::PendingDeletion;
+        key.state = if waits_for_replicas {
+            KeyState::PendingReplicaDeletion
+        } else {
+            KeyState::PendingDeletion
+        };
         key.deletion = Some(deletion);
         let out = ScheduleKeyDeletionResponse {
             key_id: key.arn.clone(),
-            deletion_date: deletion.date,
+            deletion_date: (!waits_for_replicas).then_some(deletion.date),
             key_state: key.state.as_str().to_owned(),
             pending_window_in_days: window,
         };
@@ -183,6 +261,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         rule: StateRule,
     ) -> Result<&KeyRecord> {
         let key = self.key_by_id(call, key_id, action, rule)?;
+        if rule != StateRule::RotationStatus && key.multi_region == Some(MultiRegionRole::Replica) {
+            return Err(KmsError::UnsupportedOperation(Some(format!(
+                "{} is a multi-Region replica key: its rotation is managed on its primary key.",
+                key.arn
+            ))));
+        }
         if !rotatable(key) {
             return Err(KmsError::UnsupportedOperation(Some(format!(
                 "{} origin is {} which is not valid for this operation.",
@@ -253,8 +337,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             StateRule::RotationStatus,
         )?;
         // A key pending deletion reads as not rotating.
-        let schedule = key
-            .rotation
+        // A replica reports its primary's schedule.
+        let schedule = self
+            .primary_of(key)
+            .and_then(|p| p.rotation)
             .filter(|_| key.state != KeyState::PendingDeletion);
         let out = GetKeyRotationStatusResponse {
             key_rotation_enabled: schedule.is_some(),
@@ -307,13 +393,26 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 )));
             }
         }
+        if key.multi_region == Some(MultiRegionRole::Replica) {
+            return Err(KmsError::UnsupportedOperation(Some(format!(
+                "{} is a multi-Region replica key: its rotation is managed on its primary key.",
+                key.arn
+            ))));
+        }
+        let material = self.new_material(call.now, RotationType::OnDemand)?;
+        let mut batch = Batch::default();
+        for replica in self.replicas_of(key) {
+            let mut replica = replica.clone();
+            replica.materials.push(material.clone());
+            batch.0.push(Write::PutKey(Box::new(replica)));
+        }
         let mut key = key.clone();
-        key.materials
-            .push(self.new_material(call.now, RotationType::OnDemand)?);
+        key.materials.push(material);
         let out = KeyIdResponse {
             key_id: key.arn.clone(),
         };
-        Ok((out, Batch::put_key(key)))
+        batch.0.push(Write::PutKey(Box::new(key)));
+        Ok((out, batch))
     }
 
     pub(crate) fn op_list_key_rotations(

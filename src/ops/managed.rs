@@ -145,6 +145,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     period_days: MANAGED_ROTATION_DAYS,
                     since: now,
                 }),
+                multi_region: None,
             };
             batch.0.push(Write::PutKey(Box::new(record)));
             batch.0.push(Write::PutAlias(AliasRecord {

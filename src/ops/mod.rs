@@ -7,3 +7,4 @@ mod crypto;
 pub mod keys;
 pub(crate) mod lifecycle;
 mod managed;
+mod multi_region;

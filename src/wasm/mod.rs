@@ -408,4 +408,6 @@ js_operations! {
     get_key_rotation_status = "getKeyRotationStatus", "GetKeyRotationStatus", unchecked_param_type = "GetKeyRotationStatusRequest", "Promise<GetKeyRotationStatusResponse>";
     rotate_key_on_demand = "rotateKeyOnDemand", "RotateKeyOnDemand", unchecked_param_type = "RotateKeyOnDemandRequest", "Promise<RotateKeyOnDemandResponse>";
     list_key_rotations = "listKeyRotations", "ListKeyRotations", unchecked_param_type = "ListKeyRotationsRequest", "Promise<ListKeyRotationsResponse>";
+    replicate_key = "replicateKey", "ReplicateKey", unchecked_param_type = "ReplicateKeyRequest", "Promise<ReplicateKeyResponse>";
+    update_primary_region = "updatePrimaryRegion", "UpdatePrimaryRegion", unchecked_param_type = "UpdatePrimaryRegionRequest", "Promise<{}>";
 }

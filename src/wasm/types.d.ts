@@ -39,7 +39,17 @@ export interface KeyMetadata {
   KeySpec: string;
   EncryptionAlgorithms?: string[];
   MultiRegion: boolean;
+  /** Multi-Region keys only. */
+  MultiRegionConfiguration?: MultiRegionConfiguration;
+  /** While PendingReplicaDeletion: the waiting period that starts when the last replica is gone. */
+  PendingDeletionWindowInDays?: number;
   CurrentKeyMaterialId?: string;
+}
+export interface MultiRegionKey { Arn: string; Region: string; }
+export interface MultiRegionConfiguration {
+  MultiRegionKeyType: "PRIMARY" | "REPLICA";
+  PrimaryKey: MultiRegionKey;
+  ReplicaKeys: MultiRegionKey[];
 }
 
 export interface CreateKeyRequest {
@@ -136,7 +146,8 @@ export interface ListKeyPoliciesRequest { KeyId: string; Limit?: number; Marker?
 export interface ListKeyPoliciesResponse { PolicyNames: string[]; NextMarker?: string; Truncated: boolean; }
 
 export interface ScheduleKeyDeletionRequest { KeyId: string; /** 7 to 30, default 30. */ PendingWindowInDays?: number; }
-export interface ScheduleKeyDeletionResponse { KeyId: string; DeletionDate: Date; KeyState: KeyState; PendingWindowInDays: number; }
+/** `DeletionDate` is absent when a multi-Region primary waits for its replicas (PendingReplicaDeletion). */
+export interface ScheduleKeyDeletionResponse { KeyId: string; DeletionDate?: Date; KeyState: KeyState; PendingWindowInDays: number; }
 export interface CancelKeyDeletionRequest { KeyId: string; }
 export interface CancelKeyDeletionResponse { KeyId: string; }
 export interface EnableKeyRotationRequest { KeyId: string; /** 90 to 2560, default 365. */ RotationPeriodInDays?: number; }
@@ -160,6 +171,17 @@ export interface RotationsListEntry {
   RotationType?: "AUTOMATIC" | "ON_DEMAND";
 }
 export interface ListKeyRotationsResponse { Rotations: RotationsListEntry[]; NextMarker?: string; Truncated: boolean; }
+
+export interface ReplicateKeyRequest {
+  KeyId: string;
+  ReplicaRegion: string;
+  Policy?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
+  Description?: string;
+  Tags?: Tag[];
+}
+export interface ReplicateKeyResponse { ReplicaKeyMetadata: KeyMetadata; ReplicaPolicy: string; ReplicaTags: Tag[]; }
+export interface UpdatePrimaryRegionRequest { KeyId: string; PrimaryRegion: string; }
 
 /** One audit record, in CloudTrail's shape. */
 export interface AuditEvent {

@@ -31,7 +31,11 @@ export async function usage(): Promise<string> {
   const status = await kms.getKeyRotationStatus({ KeyId: md.KeyId });
   const next: Date | undefined = status.NextRotationDate;
   const deletion = await kms.scheduleKeyDeletion({ KeyId: md.KeyId, PendingWindowInDays: 7 });
-  const gone: Date = deletion.DeletionDate;
+  const gone: Date | undefined = deletion.DeletionDate;
+  const mrk = await kms.createKey({ MultiRegion: true });
+  const replica = await kms.replicateKey({ KeyId: mrk.KeyMetadata.KeyId, ReplicaRegion: 'eu-west-1' });
+  const kind: 'PRIMARY' | 'REPLICA' | undefined = replica.ReplicaKeyMetadata.MultiRegionConfiguration?.MultiRegionKeyType;
+  await kms.forRegion('eu-west-1').decrypt({ CiphertextBlob: blob });
   try {
     await kms.describeKey({ KeyId: 'nope' });
   } catch (e) {
@@ -42,5 +46,5 @@ export async function usage(): Promise<string> {
   await kms.encrypt({ Plaintext: new Uint8Array([1]) });
   // @ts-expect-error KeySpec is AES_256 or AES_128
   await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_512' });
-  return [next?.toISOString(), gone.toISOString(), clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
+  return [kind, next?.toISOString(), gone?.toISOString(), clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
 }

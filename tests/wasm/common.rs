@@ -463,3 +463,42 @@ async fn an_aws_managed_key_is_used_through_its_service() {
     assert_eq!(get(&md, "KeyManager").as_string().unwrap(), "AWS");
     assert!(me.as_service("S3!").is_err());
 }
+
+#[wasm_bindgen_test]
+async fn a_multi_region_key_decrypts_in_its_replicas_region() {
+    let us = kms();
+    let eu = us.for_region("eu-west-3").unwrap();
+    let md = get(
+        &ok(us.create_key(obj(&[("MultiRegion", JsValue::TRUE)]))).await,
+        "KeyMetadata",
+    );
+    let id = get(&md, "KeyId").as_string().unwrap();
+    assert!(id.starts_with("mrk-"));
+    let out = ok(us.replicate_key(obj(&[
+        ("KeyId", id.clone().into()),
+        ("ReplicaRegion", "eu-west-3".into()),
+    ])))
+    .await;
+    let replica = get(&out, "ReplicaKeyMetadata");
+    assert_eq!(get(&replica, "KeyState").as_string().unwrap(), "Creating");
+    let config = get(&replica, "MultiRegionConfiguration");
+    assert_eq!(
+        get(&config, "MultiRegionKeyType").as_string().unwrap(),
+        "REPLICA"
+    );
+    let blob = get(
+        &ok(us.encrypt(obj(&[
+            ("KeyId", id.clone().into()),
+            ("Plaintext", bytes(b"both")),
+        ])))
+        .await,
+        "CiphertextBlob",
+    );
+    let dec = ok(eu.decrypt(obj(&[("CiphertextBlob", blob)]))).await;
+    let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.to_vec(), b"both");
+    assert!(get(&dec, "KeyId")
+        .as_string()
+        .unwrap()
+        .contains(":eu-west-3:"));
+}

@@ -1,0 +1,160 @@
+//! Multi-Region keys: ReplicateKey and UpdatePrimaryRegion. A set shares its key ID, its key
+//! material (every generation) and its rotation; each key has its own Region, ARN, policy,
+//! tags, description, aliases and state.
+
+use crate::env::{Clock, Entropy};
+use crate::error::{KmsError, Result};
+use crate::ids::{self, Scope};
+use crate::model::*;
+use crate::ops::keys::{check_policy, default_policy};
+use crate::service::{Call, Kms, Outcome};
+use crate::state::{KeyState, StateRule};
+use crate::store::{Batch, KeyManager, KeyRecord, MultiRegionRole, Store, Write};
+use crate::validate::{self, length, required};
+
+/// Checks a Region member (`replicaRegion`, `primaryRegion`).
+fn region_member(value: Option<String>, member: &str) -> Result<String> {
+    let region = required(value, member)?;
+    length(&region, member, 1, 32)?;
+    if !ids::is_region(&region) {
+        return Err(KmsError::constraint(
+            member,
+            Some(&region),
+            "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$",
+        ));
+    }
+    Ok(region)
+}
+
+/// AWS's text for an operation that needs a multi-Region primary key.
+fn not_a_primary(key: &KeyRecord) -> KmsError {
+    KmsError::UnsupportedOperation(Some(format!(
+        "{} is not a multi-region primary key.",
+        key.arn
+    )))
+}
+
+impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
+    pub(crate) fn op_replicate_key(
+        &self,
+        call: &mut Call,
+        req: ReplicateKeyRequest,
+    ) -> Outcome<ReplicateKeyResponse> {
+        let region = region_member(req.replica_region, "replicaRegion")?;
+        if let Some(p) = &req.policy {
+            check_policy(p)?;
+        }
+        let description = req.description.unwrap_or_default();
+        length(&description, "description", 0, 8192)?;
+        let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
+        validate::tag_count(tags.len())?;
+        let primary = self.key_by_id(
+            call,
+            req.key_id.as_deref(),
+            "kms:ReplicateKey",
+            StateRule::MultiRegion,
+        )?;
+        if primary.multi_region != Some(MultiRegionRole::Primary) {
+            return Err(not_a_primary(primary));
+        }
+        let scope = Scope {
+            region: region.clone(),
+            ..call.scope().clone()
+        };
+        // Replicating creates a key in the replica's Region.
+        let account = scope.account.clone();
+        self.authorize(call, "kms:CreateKey", "*", &account, &KeyManager::Customer)?;
+        if self.store.key(&region, &primary.id).is_some() {
+            return Err(KmsError::AlreadyExists(format!(
+                "Multi-Region key {} already exists in {region}.",
+                primary.id
+            )));
+        }
+        let policy = req
+            .policy
+            .unwrap_or_else(|| default_policy(&scope.partition, &scope.account));
+        let replica = KeyRecord {
+            region: region.clone(),
+            id: primary.id.clone(),
+            arn: scope.key_arn(&primary.id),
+            account: scope.account.clone(),
+            created: call.now,
+            description,
+            state: KeyState::Enabled,
+            key_spec: primary.key_spec.clone(),
+            key_usage: primary.key_usage.clone(),
+            origin: primary.origin.clone(),
+            manager: KeyManager::Customer,
+            policy: policy.clone(),
+            tags,
+            materials: primary.materials.clone(),
+            deletion: None,
+            rotation: None,
+            multi_region: Some(MultiRegionRole::Replica),
+        };
+        // AWS answers while the replica is still being created (verified): Creating, disabled,
+        // no current material yet. It is ready by the time any later call can see it.
+        let mut creating = replica.clone();
+        creating.state = KeyState::Creating;
+        creating.materials.clear();
+        let out = ReplicateKeyResponse {
+            replica_key_metadata: self.metadata(&creating),
+            replica_policy: policy,
+            replica_tags: replica
+                .tags
+                .iter()
+                .map(|(k, v)| Tag {
+                    tag_key: Some(k.clone()),
+                    tag_value: Some(v.clone()),
+                })
+                .collect(),
+        };
+        Ok((out, Batch::put_key(replica)))
+    }
+
+    pub(crate) fn op_update_primary_region(
+        &self,
+        call: &mut Call,
+        req: UpdatePrimaryRegionRequest,
+    ) -> Outcome<Empty> {
+        let region = region_member(req.primary_region, "primaryRegion")?;
+        let primary = self.key_by_id(
+            call,
+            req.key_id.as_deref(),
+            "kms:UpdatePrimaryRegion",
+            StateRule::MultiRegion,
+        )?;
+        if primary.multi_region != Some(MultiRegionRole::Primary) {
+            return Err(not_a_primary(primary));
+        }
+        if region == primary.region {
+            return Ok((Empty {}, Batch::default()));
+        }
+        let replica = self.store.key(&region, &primary.id).ok_or_else(|| {
+            let scope = Scope {
+                region: region.clone(),
+                ..call.scope().clone()
+            };
+            KmsError::NotFound(format!(
+                "Key '{}' does not exist",
+                scope.key_arn(&primary.id)
+            ))
+        })?;
+        self.admit(
+            call,
+            replica,
+            "kms:UpdatePrimaryRegion",
+            StateRule::MultiRegion,
+        )?;
+        let (mut old, mut new) = (primary.clone(), replica.clone());
+        old.multi_region = Some(MultiRegionRole::Replica);
+        new.multi_region = Some(MultiRegionRole::Primary);
+        // The set's rotation schedule moves with the primary role.
+        new.rotation = old.rotation.take();
+        let batch = Batch(vec![
+            Write::PutKey(Box::new(old)),
+            Write::PutKey(Box::new(new)),
+        ]);
+        Ok((Empty {}, batch))
+    }
+}
