@@ -102,6 +102,11 @@ impl World {
     fn key_request(&mut self, caller: &Caller, request: Request) -> Result<Response, KmsError> {
         self.run(caller, request)
     }
+
+    /// The name of the error `request` fails with.
+    fn error_name(&mut self, caller: &Caller, request: Request) -> String {
+        self.run(caller, request).unwrap_err().name().to_owned()
+    }
 }
 
 fn id_req(id: &str) -> KeyIdRequest {
@@ -285,13 +290,11 @@ fn rotation_is_the_primarys_and_reaches_every_replica() {
         rotation_period_in_days: None,
     });
     assert_eq!(
-        w.key_request(&away, on_replica).unwrap_err().name(),
+        w.error_name(&away, on_replica),
         "UnsupportedOperationException"
     );
     assert_eq!(
-        w.key_request(&away, Request::RotateKeyOnDemand(id_req(&primary.key_id)))
-            .unwrap_err()
-            .name(),
+        w.error_name(&away, Request::RotateKeyOnDemand(id_req(&primary.key_id))),
         "UnsupportedOperationException"
     );
 }
@@ -382,10 +385,7 @@ fn the_primary_region_can_move_to_a_replica() {
         key_id: Some(primary.key_id.clone()),
         primary_region: Some("ap-south-1".into()),
     });
-    assert_eq!(
-        w.key_request(&home, missing).unwrap_err().name(),
-        "NotFoundException"
-    );
+    assert_eq!(w.error_name(&home, missing), "NotFoundException");
     let update = Request::UpdatePrimaryRegion(UpdatePrimaryRegionRequest {
         key_id: Some(primary.key_id.clone()),
         primary_region: Some(AWAY.into()),
@@ -418,9 +418,7 @@ fn the_primary_region_can_move_to_a_replica() {
     w.key_request(&away, Request::RotateKeyOnDemand(id_req(&primary.key_id)))
         .unwrap();
     assert_eq!(
-        w.key_request(&home, Request::RotateKeyOnDemand(id_req(&primary.key_id)))
-            .unwrap_err()
-            .name(),
+        w.error_name(&home, Request::RotateKeyOnDemand(id_req(&primary.key_id))),
         "UnsupportedOperationException"
     );
 }
