@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 profile=${2:-release}
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
+# node_modules/.bin first: wasm-pack runs the wasm-opt of npm's binaryen@132 (see Cargo.toml).
+export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 
 targets=$(python3 - "$which" <<'PY'
 import sys, tomllib

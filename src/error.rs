@@ -72,6 +72,12 @@ pub enum KmsError {
     DryRunOperation,
     /// No custom key store has the given ID.
     CustomKeyStoreNotFound(String),
+    /// An import token is not one issued for this key.
+    InvalidImportToken(String),
+    /// An import token has expired.
+    ExpiredImportToken(String),
+    /// Imported material is not the material the key takes.
+    IncorrectKeyMaterial(String),
     /// The request conflicts with work in progress (an automatic rotation due within 20 minutes).
     Conflict(String),
     /// Something failed inside the service (for example the system RNG). Retryable.
@@ -110,6 +116,9 @@ impl KmsError {
                 ("CustomKeyStoreNotFoundException", Fault::Client)
             }
             KmsError::Conflict(_) => ("ConflictException", Fault::Client),
+            KmsError::InvalidImportToken(_) => ("InvalidImportTokenException", Fault::Client),
+            KmsError::ExpiredImportToken(_) => ("ExpiredImportTokenException", Fault::Client),
+            KmsError::IncorrectKeyMaterial(_) => ("IncorrectKeyMaterialException", Fault::Client),
             KmsError::Internal(_) => ("KMSInternalException", Fault::Server),
         }
     }
@@ -151,6 +160,9 @@ impl KmsError {
             | KmsError::AccessDenied(m)
             | KmsError::CustomKeyStoreNotFound(m)
             | KmsError::Conflict(m)
+            | KmsError::InvalidImportToken(m)
+            | KmsError::ExpiredImportToken(m)
+            | KmsError::IncorrectKeyMaterial(m)
             | KmsError::Internal(m) => Some(m),
             KmsError::Disabled(m) => Some(m),
             KmsError::UnsupportedOperation(m) => m.as_deref(),

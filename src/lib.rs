@@ -47,6 +47,7 @@ pub mod service;
 pub mod state;
 pub mod store;
 pub mod validate;
+pub mod wrap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -46,6 +46,10 @@ pub struct KeyMetadata {
     pub pending_deletion_window_in_days: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Timestamp>,
 }
 
 /// A key of a multi-Region set, by ARN and Region.
@@ -446,4 +450,46 @@ pub struct ReplicateKeyResponse {
 shape!(
     /// UpdatePrimaryRegion input.
     UpdatePrimaryRegionRequest { key_id: String, primary_region: String }
+);
+
+shape!(
+    /// GetParametersForImport input.
+    GetParametersForImportRequest { key_id: String, wrapping_algorithm: String, wrapping_key_spec: String }
+);
+
+/// GetParametersForImport output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetParametersForImportResponse {
+    pub key_id: String,
+    pub import_token: Blob,
+    pub public_key: Blob,
+    pub parameters_valid_to: Timestamp,
+}
+
+shape!(
+    /// ImportKeyMaterial input.
+    ImportKeyMaterialRequest {
+        key_id: String,
+        import_token: Blob,
+        encrypted_key_material: SecretBlob,
+        valid_to: Timestamp,
+        expiration_model: String,
+        import_type: String,
+        key_material_description: String,
+        key_material_id: String,
+    }
+);
+
+/// ImportKeyMaterial and DeleteImportedKeyMaterial output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMaterialResponse {
+    pub key_id: String,
+    pub key_material_id: String,
+}
+
+shape!(
+    /// DeleteImportedKeyMaterial input.
+    DeleteImportedKeyMaterialRequest { key_id: String, key_material_id: String }
 );

@@ -206,6 +206,9 @@ operations! {
     ListKeyRotations(ListKeyRotationsRequest) -> ListKeyRotationsResponse { run: op_list_key_rotations, api: list_key_rotations, read_only: true }
     ReplicateKey(ReplicateKeyRequest) -> ReplicateKeyResponse { run: op_replicate_key, api: replicate_key, read_only: false }
     UpdatePrimaryRegion(UpdatePrimaryRegionRequest) -> Empty { run: op_update_primary_region, api: update_primary_region, read_only: false }
+    GetParametersForImport(GetParametersForImportRequest) -> GetParametersForImportResponse { run: op_get_parameters_for_import, api: get_parameters_for_import, read_only: false }
+    ImportKeyMaterial(ImportKeyMaterialRequest) -> KeyMaterialResponse { run: op_import_key_material, api: import_key_material, read_only: false }
+    DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest) -> KeyMaterialResponse { run: op_delete_imported_key_material, api: delete_imported_key_material, read_only: false }
 }
 
 /// A member that serde could not read, as AWS's SerializationException. The message names the
@@ -685,6 +688,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let mut out = [0u8; N];
         self.entropy.borrow_mut().fill(&mut out)?;
         Ok(out)
+    }
+
+    /// The entropy source itself, for code that takes an RNG (RSA key generation, blinding).
+    pub(crate) fn entropy(&self) -> std::cell::RefMut<'_, E> {
+        self.entropy.borrow_mut()
     }
 
     /// Fills `buf` with random bytes in place (for secrets: no copy is left behind).

@@ -62,6 +62,10 @@ pub enum StateRule {
     RotateOnDemand,
     /// ReplicateKey and UpdatePrimaryRegion.
     MultiRegion,
+    /// GetParametersForImport and ImportKeyMaterial.
+    Import,
+    /// DeleteImportedKeyMaterial.
+    DeleteImport,
 }
 
 /// Whether `rule` allows a key in `state`, and AWS's error if not.
@@ -82,6 +86,11 @@ pub fn check(rule: StateRule, state: KeyState, key_arn: &str) -> Result<(), KmsE
     };
     match (rule, state) {
         (R::Any, _) => Ok(()),
+        (R::Import | R::DeleteImport, S::Unavailable) => custom_store(),
+        (R::DeleteImport, S::Creating) => invalid("being created"),
+        (R::DeleteImport, _) => Ok(()),
+        (R::Import, S::Creating) => invalid("being created"),
+        (R::Import, S::Enabled | S::Disabled | S::PendingImport | S::Updating) => Ok(()),
         (R::CancelDeletion, S::PendingDeletion | S::PendingReplicaDeletion) => Ok(()),
         (R::CancelDeletion, _) => invalid("not pending deletion"),
         (R::RotationStatus, S::PendingImport) => external(),
@@ -129,7 +138,9 @@ mod tests {
         KeyState::Updating,
     ];
 
-    const RULES: [StateRule; 10] = [
+    const RULES: [StateRule; 12] = [
+        StateRule::Import,
+        StateRule::DeleteImport,
         StateRule::MultiRegion,
         StateRule::Crypto,
         StateRule::Any,
@@ -159,6 +170,8 @@ mod tests {
             StateRule::RotationStatus => ["ok", "ok", "ok", "ok", "Uns", "ok", "Uns", "ok"],
             StateRule::RotateOnDemand => ["Inv", "ok", "Dis", "Inv", "Inv", "Inv", "Uns", "ok"],
             StateRule::MultiRegion => ["Inv", "ok", "Dis", "Inv", "ok", "Inv", "Inv", "Inv"],
+            StateRule::Import => ["Inv", "ok", "ok", "Inv", "ok", "Inv", "Uns", "ok"],
+            StateRule::DeleteImport => ["Inv", "ok", "ok", "ok", "ok", "ok", "Uns", "ok"],
         }
     }
 

@@ -12,6 +12,7 @@ use crate::crypto::SymmetricKey;
 use crate::error::Result;
 use crate::ids::{AliasName, KeyId};
 use crate::state::KeyState;
+use crate::wrap::WrappingAlgorithm;
 
 /// How a generation of material came to be current.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +63,44 @@ impl MultiRegionRole {
             MultiRegionRole::Replica => "REPLICA",
         }
     }
+}
+
+/// One set of import parameters from GetParametersForImport: a wrapping key pair and the token
+/// that names it, valid for 24 hours.
+#[derive(Clone)]
+pub struct ImportParameters {
+    /// The opaque token the caller sends back with the material.
+    pub token: Vec<u8>,
+    /// The private half of the wrapping key.
+    pub wrapping_key: rsa::PrivateKey,
+    /// How the caller will wrap the material.
+    pub algorithm: WrappingAlgorithm,
+    /// When the token and wrapping key expire.
+    pub valid_to: Timestamp,
+}
+
+impl std::fmt::Debug for ImportParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ImportParameters({}, valid to {:?}, wrapping key ...)",
+            self.algorithm.as_str(),
+            self.valid_to
+        )
+    }
+}
+
+/// What a key with imported material (Origin EXTERNAL) keeps about its import.
+#[derive(Clone, Debug, Default)]
+pub struct Import {
+    /// Outstanding import parameters, oldest first.
+    pub parameters: Vec<ImportParameters>,
+    /// The ID of the material the key takes, set by the first import: re-imports must match.
+    pub material_id: Option<[u8; 32]>,
+    /// When the imported material expires (`KEY_MATERIAL_EXPIRES`), while it is imported.
+    pub valid_to: Option<Timestamp>,
+    /// `KEY_MATERIAL_EXPIRES` or `KEY_MATERIAL_DOES_NOT_EXPIRE`, while material is imported.
+    pub expiration_model: Option<String>,
 }
 
 /// A scheduled deletion.
@@ -148,6 +187,8 @@ pub struct KeyRecord {
     pub rotation: Option<RotationSchedule>,
     /// For a multi-Region key, its role in the set.
     pub multi_region: Option<MultiRegionRole>,
+    /// For a key with imported material (Origin EXTERNAL).
+    pub import: Option<Import>,
 }
 
 impl KeyRecord {

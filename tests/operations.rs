@@ -555,7 +555,7 @@ fn create_key_refuses_bad_specs_and_usages_with_aws_texts() {
             ..Default::default()
         },
         CreateKeyRequest {
-            origin: Some("EXTERNAL".into()),
+            origin: Some("AWS_CLOUDHSM".into()),
             ..Default::default()
         },
     ] {

@@ -8,7 +8,7 @@ use crate::ids::{hex, Aliases, KeyId};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
-use crate::store::{Batch, KeyManager, KeyRecord, Material, MultiRegionRole, Store};
+use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole, Store};
 use crate::validate::{self, length, one_of, required};
 
 /// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
@@ -173,7 +173,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .deletion
                 .filter(|_| key.state == KeyState::PendingReplicaDeletion)
                 .map(|d| d.window_days),
-            current_key_material_id: key.current_material().map(|m| hex(&m.id)),
+            // An imported key keeps showing its material's ID after the material is deleted.
+            current_key_material_id: key
+                .current_material()
+                .map(|m| m.id)
+                .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
+                .map(|id| hex(&id)),
+            expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
+            valid_to: key.import.as_ref().and_then(|i| i.valid_to),
         }
     }
 
@@ -233,7 +240,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "wasm-kms does not support KeySpec {spec} yet."
             ))));
         }
-        if origin != "AWS_KMS" || req.custom_key_store_id.is_some() {
+        let external = origin == "EXTERNAL";
+        if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
                 "wasm-kms does not support Origin {origin} or custom key stores yet."
             ))));
@@ -258,11 +266,16 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 break id;
             }
         };
-        let material = Material {
-            id: self.random()?,
-            key: SymmetricKey::generate(|k| self.fill_random(k))?,
-            created: call.now,
-            rotation: None,
+        // A key for imported material has none until the caller imports it.
+        let materials = if external {
+            Vec::new()
+        } else {
+            vec![Material {
+                id: self.random()?,
+                key: SymmetricKey::generate(|k| self.fill_random(k))?,
+                created: call.now,
+                rotation: None,
+            }]
         };
         let scope = call.scope();
         let arn = scope.key_arn(&id);
@@ -273,7 +286,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             account: scope.account.clone(),
             created: call.now,
             description,
-            state: KeyState::Enabled,
+            state: if external {
+                KeyState::PendingImport
+            } else {
+                KeyState::Enabled
+            },
             key_spec: spec,
             key_usage: usage,
             origin,
@@ -283,10 +300,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .clone()
                 .unwrap_or_else(|| default_policy(&scope.partition, &scope.account)),
             tags,
-            materials: vec![material],
+            materials,
             deletion: None,
             rotation: None,
             multi_region: multi_region.then_some(MultiRegionRole::Primary),
+            import: external.then(Import::default),
         };
         let out = KeyMetadataResponse {
             key_metadata: self.metadata(&record),

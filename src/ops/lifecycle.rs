@@ -10,6 +10,7 @@ use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::hex;
 use crate::model::*;
+use crate::ops::import::{forget_material, origin_not_valid};
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
 use crate::store::{
@@ -40,14 +41,29 @@ pub(crate) struct ServiceEvent {
     pub data: serde_json::Value,
 }
 
-/// When the clock next changes `key` by itself: the end of its deletion window, or its next
-/// automatic rotation (only an enabled key rotates).
+/// When the clock next changes `key` by itself: the end of its deletion window, its next
+/// automatic rotation (only an enabled key rotates), or the expiry of its imported material.
 pub(crate) fn next_due(key: &KeyRecord) -> Option<Timestamp> {
-    match (key.state, key.deletion, key.rotation) {
-        (KeyState::PendingDeletion, Some(d), _) => Some(d.date),
-        (KeyState::Enabled, _, Some(r)) => Some(r.next()),
+    let deletion = match (key.state, key.deletion) {
+        (KeyState::PendingDeletion, Some(d)) => Some(d.date),
         _ => None,
-    }
+    };
+    let rotation = match (key.state, key.rotation) {
+        (KeyState::Enabled, Some(r)) => Some(r.next()),
+        _ => None,
+    };
+    [deletion, rotation, material_expiry(key)]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+/// When `key`'s imported material expires, while it has some.
+fn material_expiry(key: &KeyRecord) -> Option<Timestamp> {
+    key.import
+        .as_ref()
+        .and_then(|i| i.valid_to)
+        .filter(|_| !key.materials.is_empty())
 }
 
 /// Only symmetric keys with material made by KMS rotate.
@@ -128,7 +144,25 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .iter()
                 .any(|(r, d, _)| *r == k.region && d.id == k.id)
         };
-        for key in due.iter().filter(|k| k.state == KeyState::Enabled) {
+        for key in due.iter().filter(|k| !is_deleted(k)) {
+            let Some(at) = material_expiry(key).filter(|t| *t <= now) else {
+                continue;
+            };
+            let mut key = (*key).clone();
+            forget_material(&mut key);
+            events.push(ServiceEvent {
+                name: "DeleteExpiredKeyMaterial",
+                at,
+                key_arn: key.arn.clone(),
+                region: key.region.clone(),
+                data: serde_json::Value::Null,
+            });
+            batch.0.push(Write::PutKey(Box::new(key)));
+        }
+        let rotation_due = |k: &KeyRecord| {
+            k.state == KeyState::Enabled && k.rotation.is_some_and(|r| r.next() <= now)
+        };
+        for key in due.iter().filter(|k| rotation_due(k)) {
             let mut key = (*key).clone();
             let mut replicas: Vec<KeyRecord> = self
                 .replicas_of(&key)
@@ -268,10 +302,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ))));
         }
         if !rotatable(key) {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "{} origin is {} which is not valid for this operation.",
-                key.arn, key.origin
-            ))));
+            return Err(origin_not_valid(key));
         }
         Ok(key)
     }
@@ -369,10 +400,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             return Err(KmsError::UnsupportedOperation(None));
         }
         if !rotatable(key) {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "{} origin is {} which is not valid for this operation.",
-                key.arn, key.origin
-            ))));
+            return Err(origin_not_valid(key));
         }
         let on_demand = key
             .materials

@@ -146,6 +146,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     since: now,
                 }),
                 multi_region: None,
+                import: None,
             };
             batch.0.push(Write::PutKey(Box::new(record)));
             batch.0.push(Write::PutAlias(AliasRecord {

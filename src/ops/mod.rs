@@ -4,6 +4,7 @@
 
 mod aliases;
 mod crypto;
+pub(crate) mod import;
 pub mod keys;
 pub(crate) mod lifecycle;
 mod managed;

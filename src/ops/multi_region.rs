@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::ops::keys::{check_policy, default_policy};
 use crate::service::{Call, Kms, Outcome};
 use crate::state::{KeyState, StateRule};
-use crate::store::{Batch, KeyManager, KeyRecord, MultiRegionRole, Store, Write};
+use crate::store::{Batch, Import, KeyManager, KeyRecord, MultiRegionRole, Store, Write};
 use crate::validate::{self, length, required};
 
 /// Checks a Region member (`replicaRegion`, `primaryRegion`).
@@ -91,7 +91,18 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             deletion: None,
             rotation: None,
             multi_region: Some(MultiRegionRole::Replica),
+            // A replica of a key with imported material has none until the same material is
+            // imported into it too.
+            import: primary.import.as_ref().map(|i| Import {
+                material_id: i.material_id,
+                ..Import::default()
+            }),
         };
+        let mut replica = replica;
+        if replica.import.is_some() {
+            replica.materials.clear();
+            replica.state = KeyState::PendingImport;
+        }
         // AWS answers while the replica is still being created (verified): Creating, disabled,
         // no current material yet. It is ready by the time any later call can see it.
         let mut creating = replica.clone();

@@ -410,4 +410,7 @@ js_operations! {
     list_key_rotations = "listKeyRotations", "ListKeyRotations", unchecked_param_type = "ListKeyRotationsRequest", "Promise<ListKeyRotationsResponse>";
     replicate_key = "replicateKey", "ReplicateKey", unchecked_param_type = "ReplicateKeyRequest", "Promise<ReplicateKeyResponse>";
     update_primary_region = "updatePrimaryRegion", "UpdatePrimaryRegion", unchecked_param_type = "UpdatePrimaryRegionRequest", "Promise<{}>";
+    get_parameters_for_import = "getParametersForImport", "GetParametersForImport", unchecked_param_type = "GetParametersForImportRequest", "Promise<GetParametersForImportResponse>";
+    import_key_material = "importKeyMaterial", "ImportKeyMaterial", unchecked_param_type = "ImportKeyMaterialRequest", "Promise<ImportKeyMaterialResponse>";
+    delete_imported_key_material = "deleteImportedKeyMaterial", "DeleteImportedKeyMaterial", unchecked_param_type = "DeleteImportedKeyMaterialRequest", "Promise<DeleteImportedKeyMaterialResponse>";
 }

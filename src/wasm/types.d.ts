@@ -44,6 +44,9 @@ export interface KeyMetadata {
   /** While PendingReplicaDeletion: the waiting period that starts when the last replica is gone. */
   PendingDeletionWindowInDays?: number;
   CurrentKeyMaterialId?: string;
+  /** Keys with imported material, while it is imported. */
+  ExpirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  ValidTo?: Date;
 }
 export interface MultiRegionKey { Arn: string; Region: string; }
 export interface MultiRegionConfiguration {
@@ -182,6 +185,27 @@ export interface ReplicateKeyRequest {
 }
 export interface ReplicateKeyResponse { ReplicaKeyMetadata: KeyMetadata; ReplicaPolicy: string; ReplicaTags: Tag[]; }
 export interface UpdatePrimaryRegionRequest { KeyId: string; PrimaryRegion: string; }
+
+export interface GetParametersForImportRequest {
+  KeyId: string;
+  WrappingAlgorithm: "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" | "RSA_AES_KEY_WRAP_SHA_1" | "RSA_AES_KEY_WRAP_SHA_256";
+  WrappingKeySpec: "RSA_2048" | "RSA_3072" | "RSA_4096";
+}
+export interface GetParametersForImportResponse { KeyId: string; ImportToken: Uint8Array; PublicKey: Uint8Array; ParametersValidTo: Date; }
+export interface ImportKeyMaterialRequest {
+  KeyId: string;
+  ImportToken: Uint8Array;
+  EncryptedKeyMaterial: Uint8Array;
+  /** Required with KEY_MATERIAL_EXPIRES (the default); in the future, at most 365 days ahead. */
+  ValidTo?: Date;
+  ExpirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  ImportType?: "NEW_KEY_MATERIAL" | "EXISTING_KEY_MATERIAL";
+  KeyMaterialDescription?: string;
+  KeyMaterialId?: string;
+}
+export interface ImportKeyMaterialResponse { KeyId: string; KeyMaterialId: string; }
+export interface DeleteImportedKeyMaterialRequest { KeyId: string; KeyMaterialId?: string; }
+export interface DeleteImportedKeyMaterialResponse { KeyId: string; KeyMaterialId: string; }
 
 /** One audit record, in CloudTrail's shape. */
 export interface AuditEvent {

@@ -1,0 +1,310 @@
+//! Imported key material (Origin EXTERNAL): GetParametersForImport, ImportKeyMaterial,
+//! DeleteImportedKeyMaterial. The caller wraps 256 bits of material outside KMS under a
+//! wrapping public key from GetParametersForImport; re-importing the same material restores the
+//! key and every ciphertext it made, other material is refused.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::codec::{Blob, Timestamp};
+use crate::crypto::SymmetricKey;
+use crate::env::{Clock, Entropy};
+use crate::error::{KmsError, Result};
+use crate::ids::{hex, KeyId};
+use crate::model::*;
+use crate::service::{Call, Kms, Outcome};
+use crate::state::{KeyState, StateRule};
+use crate::store::{Batch, ImportParameters, KeyRecord, Material, Store};
+use crate::validate::{blob_length, length, one_of, required};
+use crate::wrap::{self, WrappingAlgorithm};
+
+/// Import tokens and wrapping keys are valid for 24 hours.
+const PARAMETERS_VALID_MS: i64 = 24 * 60 * 60 * 1000;
+/// The most outstanding import parameters a key keeps (older ones are dropped).
+const MAX_PARAMETERS: usize = 10;
+/// `ValidTo` may be at most this far ahead.
+const MAX_VALID_DAYS: i64 = 365;
+const WRAPPING_ALGORITHMS: &[&str] = &[
+    "RSAES_PKCS1_V1_5",
+    "RSAES_OAEP_SHA_1",
+    "RSAES_OAEP_SHA_256",
+    "RSA_AES_KEY_WRAP_SHA_1",
+    "RSA_AES_KEY_WRAP_SHA_256",
+    "SM2PKE",
+];
+const WRAPPING_KEY_SPECS: &[&str] = &["RSA_2048", "RSA_3072", "RSA_4096", "SM2"];
+const EXPIRES: &str = "KEY_MATERIAL_EXPIRES";
+const DOES_NOT_EXPIRE: &str = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+
+/// The ID of imported material: a one-way function of the key and the material, so the same
+/// material always gets the same ID (and the ciphertexts it made decrypt again after a
+/// re-import), while the ID reveals nothing of the 256-bit material.
+fn imported_material_id(key: &KeyId, material: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"wasm-kms imported key material v1\0");
+    h.update(key.to_binary());
+    h.update(material);
+    h.finalize().into()
+}
+
+/// AWS's refusal of an operation that the key's origin does not allow (importing into a key
+/// whose material KMS made, rotating one whose material was imported).
+pub(crate) fn origin_not_valid(key: &KeyRecord) -> KmsError {
+    KmsError::UnsupportedOperation(Some(format!(
+        "{} origin is {} which is not valid for this operation.",
+        key.arn, key.origin
+    )))
+}
+
+impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
+    /// The EXTERNAL key of an import operation.
+    fn external_key(
+        &self,
+        call: &mut Call,
+        key_id: Option<&str>,
+        action: &str,
+        rule: StateRule,
+    ) -> Result<&KeyRecord> {
+        let key = self.key_by_id(call, key_id, action, rule)?;
+        if key.import.is_none() {
+            return Err(origin_not_valid(key));
+        }
+        Ok(key)
+    }
+
+    pub(crate) fn op_get_parameters_for_import(
+        &self,
+        call: &mut Call,
+        req: GetParametersForImportRequest,
+    ) -> Outcome<GetParametersForImportResponse> {
+        let algorithm = required(req.wrapping_algorithm, "wrappingAlgorithm")?;
+        one_of(&algorithm, "wrappingAlgorithm", WRAPPING_ALGORITHMS)?;
+        let spec = required(req.wrapping_key_spec, "wrappingKeySpec")?;
+        one_of(&spec, "wrappingKeySpec", WRAPPING_KEY_SPECS)?;
+        let algorithm = WrappingAlgorithm::parse(&algorithm).ok_or_else(|| {
+            KmsError::Validation(format!(
+                "WrappingAlgorithm {algorithm} is not supported: use RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
+            ))
+        })?;
+        let bits = match spec.as_str() {
+            "RSA_2048" => 2048,
+            "RSA_3072" => 3072,
+            "RSA_4096" => 4096,
+            other => {
+                return Err(KmsError::Validation(format!(
+                    "WrappingKeySpec {other} is available only in China Regions."
+                )))
+            }
+        };
+        let key = self.external_key(
+            call,
+            req.key_id.as_deref(),
+            "kms:GetParametersForImport",
+            StateRule::Import,
+        )?;
+        let wrapping_key = wrap::generate(&mut *self.entropy(), bits).ok_or_else(|| {
+            KmsError::Internal("The wrapping key could not be generated.".to_owned())
+        })?;
+        let public_key = wrap::public_key_der(&wrapping_key).ok_or_else(|| {
+            KmsError::Internal("The wrapping key could not be encoded.".to_owned())
+        })?;
+        let token = [key.id.to_binary().as_slice(), &self.random::<32>()?].concat();
+        let valid_to = Timestamp(call.now.millis().saturating_add(PARAMETERS_VALID_MS));
+        let mut key = key.clone();
+        if let Some(import) = key.import.as_mut() {
+            import.parameters.retain(|p| p.valid_to > call.now);
+            if import.parameters.len() >= MAX_PARAMETERS {
+                import.parameters.remove(0);
+            }
+            import.parameters.push(ImportParameters {
+                token: token.clone(),
+                wrapping_key,
+                algorithm,
+                valid_to,
+            });
+        }
+        let out = GetParametersForImportResponse {
+            key_id: key.arn.clone(),
+            import_token: Blob(token),
+            public_key: Blob(public_key),
+            parameters_valid_to: valid_to,
+        };
+        Ok((out, Batch::put_key(key)))
+    }
+
+    pub(crate) fn op_import_key_material(
+        &self,
+        call: &mut Call,
+        req: ImportKeyMaterialRequest,
+    ) -> Outcome<KeyMaterialResponse> {
+        let token = required(req.import_token.as_ref(), "importToken")?;
+        blob_length(token.as_bytes(), "importToken", 1, 6144)?;
+        let wrapped = required(req.encrypted_key_material.as_ref(), "encryptedKeyMaterial")?;
+        blob_length(wrapped.as_bytes(), "encryptedKeyMaterial", 1, 6144)?;
+        let model = req
+            .expiration_model
+            .clone()
+            .unwrap_or_else(|| EXPIRES.to_owned());
+        one_of(&model, "expirationModel", &[EXPIRES, DOES_NOT_EXPIRE])?;
+        match (model.as_str(), req.valid_to) {
+            (EXPIRES, None) => {
+                return Err(KmsError::Validation(
+                    "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
+                        .to_owned(),
+                ))
+            }
+            (DOES_NOT_EXPIRE, Some(_)) => {
+                return Err(KmsError::Validation(
+                    "A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE"
+                        .to_owned(),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(kind) = &req.import_type {
+            one_of(
+                kind,
+                "importType",
+                &["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"],
+            )?;
+        }
+        if let Some(d) = &req.key_material_description {
+            length(d, "keyMaterialDescription", 0, 256)?;
+        }
+        if let Some(id) = &req.key_material_id {
+            length(id, "keyMaterialId", 64, 64)?;
+        }
+        let key = self.external_key(
+            call,
+            req.key_id.as_deref(),
+            "kms:ImportKeyMaterial",
+            StateRule::Import,
+        )?;
+        let import = key.import.as_ref().ok_or_else(|| origin_not_valid(key))?;
+        if req.import_type.as_deref() == Some("NEW_KEY_MATERIAL") && import.material_id.is_some() {
+            return Err(KmsError::UnsupportedOperation(Some(
+                "wasm-kms does not support importing new key material for rotation yet.".to_owned(),
+            )));
+        }
+        if let Some(valid_to) = req.valid_to {
+            if valid_to <= call.now || valid_to > call.now.plus_days(MAX_VALID_DAYS) {
+                return Err(KmsError::Validation(
+                    "The ValidTo date must be in the future and no more than 365 days from now."
+                        .to_owned(),
+                ));
+            }
+        }
+        let parameters = import
+            .parameters
+            .iter()
+            .find(|p| bool::from(p.token.as_slice().ct_eq(token.as_bytes())))
+            .ok_or_else(|| {
+                KmsError::InvalidImportToken(format!(
+                    "The import token is not valid for {}.",
+                    key.arn
+                ))
+            })?;
+        if parameters.valid_to <= call.now {
+            return Err(KmsError::ExpiredImportToken(
+                "The import token has expired.".to_owned(),
+            ));
+        }
+        let material: Zeroizing<Vec<u8>> = wrap::unwrap(
+            &parameters.wrapping_key,
+            parameters.algorithm,
+            &mut *self.entropy(),
+            wrapped.as_bytes(),
+        )
+        .ok_or(KmsError::InvalidCiphertext)?;
+        let material: &[u8; 32] = material.as_slice().try_into().map_err(|_| {
+            KmsError::IncorrectKeyMaterial(format!(
+                "The key material must be 256 bits (32 bytes) for the {} key {}.",
+                key.key_spec, key.arn
+            ))
+        })?;
+        let id = imported_material_id(&key.id, material);
+        let expected = import.material_id;
+        if expected.is_some_and(|e| e != id)
+            || req
+                .key_material_id
+                .as_ref()
+                .is_some_and(|given| *given != hex(&id))
+        {
+            return Err(KmsError::IncorrectKeyMaterial(format!(
+                "The key material is not the material of {}.",
+                key.arn
+            )));
+        }
+        let mut key = key.clone();
+        if key.materials.is_empty() {
+            key.materials.push(Material {
+                id,
+                key: SymmetricKey::generate(|k| {
+                    k.copy_from_slice(material);
+                    Ok::<(), KmsError>(())
+                })?,
+                created: call.now,
+                rotation: None,
+            });
+        }
+        if key.state == KeyState::PendingImport {
+            key.state = KeyState::Enabled;
+        }
+        if let Some(import) = key.import.as_mut() {
+            import.material_id = Some(id);
+            import.valid_to = req.valid_to;
+            import.expiration_model = Some(model);
+        }
+        let out = KeyMaterialResponse {
+            key_id: key.arn.clone(),
+            key_material_id: hex(&id),
+        };
+        Ok((out, Batch::put_key(key)))
+    }
+
+    pub(crate) fn op_delete_imported_key_material(
+        &self,
+        call: &mut Call,
+        req: DeleteImportedKeyMaterialRequest,
+    ) -> Outcome<KeyMaterialResponse> {
+        if let Some(id) = &req.key_material_id {
+            length(id, "keyMaterialId", 64, 64)?;
+        }
+        let key = self.external_key(
+            call,
+            req.key_id.as_deref(),
+            "kms:DeleteImportedKeyMaterial",
+            StateRule::DeleteImport,
+        )?;
+        let material_id = key.import.as_ref().and_then(|i| i.material_id);
+        if let Some(given) = &req.key_material_id {
+            if material_id.map(|m| hex(&m)).as_ref() != Some(given) {
+                return Err(KmsError::NotFound(format!(
+                    "Key material {given} does not exist in {}.",
+                    key.arn
+                )));
+            }
+        }
+        let mut key = key.clone();
+        forget_material(&mut key);
+        let out = KeyMaterialResponse {
+            key_id: key.arn.clone(),
+            key_material_id: material_id.map(|m| hex(&m)).unwrap_or_default(),
+        };
+        Ok((out, Batch::put_key(key)))
+    }
+}
+
+/// Removes a key's imported material (deleted, or expired): the key waits for it again, unless
+/// it is pending deletion, which it stays.
+pub(crate) fn forget_material(key: &mut KeyRecord) {
+    key.materials.clear();
+    if let Some(import) = key.import.as_mut() {
+        import.valid_to = None;
+        import.expiration_model = None;
+    }
+    if matches!(key.state, KeyState::Enabled | KeyState::Disabled) {
+        key.state = KeyState::PendingImport;
+    }
+}

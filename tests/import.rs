@@ -1,0 +1,372 @@
+//! Imported key material: material wrapped outside KMS (here with the `rsa` and `aes-kw`
+//! crates, as a caller would with OpenSSL) imports, encrypts, expires, is deleted, and comes
+//! back by re-import with every ciphertext it made.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+use common::{TestKms, DAY, START};
+
+use aes_kw::aes::Aes256;
+use aes_kw::{AesKwp, KeyInit};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::{Oaep, PublicKey};
+use sha2::Sha256;
+use wasm_kms::codec::{Blob, SecretBlob, Timestamp};
+use wasm_kms::env::{Entropy, InsecureTestEntropy};
+use wasm_kms::model::*;
+use wasm_kms::wrap::EntropyRng;
+use wasm_kms::KmsError;
+
+const MATERIAL: [u8; 32] = [0x42; 32];
+
+fn external(kms: &mut TestKms) -> KeyMetadata {
+    kms.create_key(CreateKeyRequest {
+        origin: Some("EXTERNAL".into()),
+        ..Default::default()
+    })
+    .unwrap()
+    .key_metadata
+}
+
+fn parameters(
+    kms: &mut TestKms,
+    id: &str,
+    algorithm: &str,
+) -> Result<GetParametersForImportResponse, KmsError> {
+    kms.get_parameters_for_import(GetParametersForImportRequest {
+        key_id: Some(id.to_owned()),
+        wrapping_algorithm: Some(algorithm.to_owned()),
+        wrapping_key_spec: Some("RSA_2048".into()),
+    })
+}
+
+/// Wraps `material` as a caller does outside KMS.
+fn wrap(public_key_der: &[u8], algorithm: &str, material: &[u8]) -> Vec<u8> {
+    let public = PublicKey::from_public_key_der(public_key_der).unwrap();
+    let mut entropy = InsecureTestEntropy::new(77);
+    let mut rng = EntropyRng(&mut entropy);
+    match algorithm {
+        "RSAES_OAEP_SHA_256" => public
+            .encrypt(&mut rng, Oaep::<Sha256>::new(), material)
+            .unwrap(),
+        "RSA_AES_KEY_WRAP_SHA_256" => {
+            let mut aes_key = [0u8; 32];
+            InsecureTestEntropy::new(78).fill(&mut aes_key).unwrap();
+            let head = public
+                .encrypt(&mut rng, Oaep::<Sha256>::new(), &aes_key)
+                .unwrap();
+            let mut buf = vec![0u8; material.len() + 16];
+            let kwp = AesKwp::<Aes256>::new((&aes_key).into());
+            let tail = kwp.wrap_key(material, &mut buf).unwrap().to_vec();
+            [head, tail].concat()
+        }
+        other => panic!("no wrapping for {other}"),
+    }
+}
+
+fn import(
+    kms: &mut TestKms,
+    id: &str,
+    params: &GetParametersForImportResponse,
+    wrapped: Vec<u8>,
+    valid_to: Option<Timestamp>,
+) -> Result<KeyMaterialResponse, KmsError> {
+    kms.import_key_material(ImportKeyMaterialRequest {
+        key_id: Some(id.to_owned()),
+        import_token: Some(params.import_token.clone()),
+        encrypted_key_material: Some(SecretBlob(wrapped)),
+        valid_to,
+        expiration_model: valid_to
+            .is_none()
+            .then(|| "KEY_MATERIAL_DOES_NOT_EXPIRE".to_owned()),
+        ..Default::default()
+    })
+}
+
+fn describe(kms: &mut TestKms, id: &str) -> KeyMetadata {
+    kms.describe_key(DescribeKeyRequest {
+        key_id: Some(id.to_owned()),
+        ..Default::default()
+    })
+    .unwrap()
+    .key_metadata
+}
+
+fn encrypt(kms: &mut TestKms, id: &str) -> Result<Vec<u8>, KmsError> {
+    kms.encrypt(EncryptRequest {
+        key_id: Some(id.to_owned()),
+        plaintext: Some(SecretBlob(b"imported".to_vec())),
+        ..Default::default()
+    })
+    .map(|r| r.ciphertext_blob.0)
+}
+
+fn decrypt(kms: &mut TestKms, blob: &[u8]) -> Result<Vec<u8>, KmsError> {
+    kms.decrypt(DecryptRequest {
+        ciphertext_blob: Some(Blob(blob.to_vec())),
+        ..Default::default()
+    })
+    .map(|r| r.plaintext.as_bytes().to_vec())
+}
+
+#[test]
+fn a_key_waits_for_its_material_then_uses_it() {
+    let (mut kms, _) = common::setup(21);
+    let k = external(&mut kms);
+    assert_eq!(
+        (k.key_state.as_str(), k.enabled, k.origin.as_str()),
+        ("PendingImport", false, "EXTERNAL")
+    );
+    assert_eq!(k.current_key_material_id, None);
+    assert_eq!(
+        encrypt(&mut kms, &k.key_id).unwrap_err().message(),
+        Some(format!("{} is pending import.", k.arn).as_str())
+    );
+
+    let params = parameters(&mut kms, &k.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    assert_eq!(params.key_id, k.arn);
+    assert_eq!(params.parameters_valid_to, Timestamp(START + DAY));
+    let valid_to = Timestamp(START + 30 * DAY);
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    let out = import(&mut kms, &k.key_id, &params, wrapped, Some(valid_to)).unwrap();
+    assert_eq!(out.key_id, k.arn);
+    assert_eq!(out.key_material_id.len(), 64);
+
+    let md = describe(&mut kms, &k.key_id);
+    assert_eq!((md.key_state.as_str(), md.enabled), ("Enabled", true));
+    assert_eq!(
+        md.current_key_material_id.as_deref(),
+        Some(out.key_material_id.as_str())
+    );
+    assert_eq!(md.expiration_model.as_deref(), Some("KEY_MATERIAL_EXPIRES"));
+    assert_eq!(md.valid_to, Some(valid_to));
+    let blob = encrypt(&mut kms, &k.key_id).unwrap();
+    assert_eq!(decrypt(&mut kms, &blob).unwrap(), b"imported");
+}
+
+#[test]
+fn rsa_aes_key_wrap_imports_too() {
+    let (mut kms, _) = common::setup(22);
+    let k = external(&mut kms);
+    let params = parameters(&mut kms, &k.key_id, "RSA_AES_KEY_WRAP_SHA_256").unwrap();
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSA_AES_KEY_WRAP_SHA_256",
+        &MATERIAL,
+    );
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    let md = describe(&mut kms, &k.key_id);
+    assert_eq!(
+        md.expiration_model.as_deref(),
+        Some("KEY_MATERIAL_DOES_NOT_EXPIRE")
+    );
+    assert_eq!(md.valid_to, None);
+}
+
+#[test]
+fn tokens_and_material_are_checked() {
+    let (mut kms, clock) = common::setup(23);
+    let k = external(&mut kms);
+    let other = external(&mut kms);
+    let params = parameters(&mut kms, &k.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    let foreign = parameters(&mut kms, &other.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    let good = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    let later = Some(Timestamp(START + DAY));
+
+    // A token of another key.
+    let e = import(&mut kms, &k.key_id, &foreign, good.clone(), later).unwrap_err();
+    assert_eq!(e.name(), "InvalidImportTokenException");
+    // Tampered material.
+    let mut bad = good.clone();
+    bad[5] ^= 1;
+    assert_eq!(
+        import(&mut kms, &k.key_id, &params, bad, later)
+            .unwrap_err()
+            .name(),
+        "InvalidCiphertextException"
+    );
+    // Wrong length of material.
+    let short = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &[1u8; 16],
+    );
+    assert_eq!(
+        import(&mut kms, &k.key_id, &params, short, later)
+            .unwrap_err()
+            .name(),
+        "IncorrectKeyMaterialException"
+    );
+    // ValidTo rules.
+    let e = kms
+        .import_key_material(ImportKeyMaterialRequest {
+            key_id: Some(k.key_id.clone()),
+            import_token: Some(params.import_token.clone()),
+            encrypted_key_material: Some(SecretBlob(good.clone())),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES")
+    );
+    let too_far = Some(Timestamp(START + 366 * DAY));
+    assert_eq!(
+        import(&mut kms, &k.key_id, &params, good.clone(), too_far)
+            .unwrap_err()
+            .name(),
+        "ValidationException"
+    );
+    assert_eq!(describe(&mut kms, &k.key_id).key_state, "PendingImport");
+
+    // The first import fixes the material; the same material again is accepted, other is not.
+    import(&mut kms, &k.key_id, &params, good.clone(), later).unwrap();
+    import(&mut kms, &k.key_id, &params, good, later).unwrap();
+    let different = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &[0x43; 32],
+    );
+    assert_eq!(
+        import(&mut kms, &k.key_id, &params, different, later)
+            .unwrap_err()
+            .name(),
+        "IncorrectKeyMaterialException"
+    );
+
+    // Tokens expire after 24 hours.
+    clock.set(Timestamp(START + DAY + 1));
+    let again = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    let e = import(
+        &mut kms,
+        &k.key_id,
+        &params,
+        again,
+        Some(Timestamp(START + 2 * DAY)),
+    )
+    .unwrap_err();
+    assert_eq!(e.name(), "ExpiredImportTokenException");
+}
+
+#[test]
+fn expired_or_deleted_material_comes_back_by_re_import() {
+    let (mut kms, clock) = common::setup(24);
+    let k = external(&mut kms);
+    let params = parameters(&mut kms, &k.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    let valid_to = Timestamp(START + 10 * DAY);
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    let material_id = import(&mut kms, &k.key_id, &params, wrapped, Some(valid_to))
+        .unwrap()
+        .key_material_id;
+    let blob = encrypt(&mut kms, &k.key_id).unwrap();
+
+    clock.set(Timestamp(valid_to.millis() - 1_000));
+    assert_eq!(describe(&mut kms, &k.key_id).key_state, "Enabled");
+    clock.set(valid_to);
+    let md = describe(&mut kms, &k.key_id);
+    assert_eq!(md.key_state, "PendingImport");
+    assert_eq!((md.expiration_model, md.valid_to), (None, None));
+    assert_eq!(
+        md.current_key_material_id.as_deref(),
+        Some(material_id.as_str())
+    );
+    assert_eq!(
+        decrypt(&mut kms, &blob).unwrap_err().name(),
+        "KMSInvalidStateException"
+    );
+    assert!(kms
+        .audit()
+        .events()
+        .any(|e| e.event_name == "DeleteExpiredKeyMaterial"));
+
+    let params = parameters(&mut kms, &k.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    assert_eq!(decrypt(&mut kms, &blob).unwrap(), b"imported");
+
+    let out = kms
+        .delete_imported_key_material(DeleteImportedKeyMaterialRequest {
+            key_id: Some(k.key_id.clone()),
+            key_material_id: None,
+        })
+        .unwrap();
+    assert_eq!(
+        (out.key_id.as_str(), out.key_material_id.as_str()),
+        (k.arn.as_str(), material_id.as_str())
+    );
+    assert_eq!(describe(&mut kms, &k.key_id).key_state, "PendingImport");
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    assert_eq!(decrypt(&mut kms, &blob).unwrap(), b"imported");
+}
+
+#[test]
+fn import_operations_refuse_keys_with_kms_material_and_bad_parameters() {
+    let (mut kms, _) = common::setup(25);
+    let own = kms
+        .create_key(CreateKeyRequest::default())
+        .unwrap()
+        .key_metadata;
+    let expected = format!(
+        "{} origin is AWS_KMS which is not valid for this operation.",
+        own.arn
+    );
+    let e = parameters(&mut kms, &own.key_id, "RSAES_OAEP_SHA_256").unwrap_err();
+    assert_eq!(
+        (e.name(), e.message()),
+        ("UnsupportedOperationException", Some(expected.as_str()))
+    );
+    let e = kms
+        .delete_imported_key_material(DeleteImportedKeyMaterialRequest {
+            key_id: Some(own.key_id.clone()),
+            key_material_id: None,
+        })
+        .unwrap_err();
+    assert_eq!(e.name(), "UnsupportedOperationException");
+    let k = external(&mut kms);
+    for (algorithm, name) in [
+        ("RSAES_PKCS1_V1_5", "ValidationException"),
+        ("SM2PKE", "ValidationException"),
+        ("NONE", "ValidationException"),
+    ] {
+        assert_eq!(
+            parameters(&mut kms, &k.key_id, algorithm)
+                .unwrap_err()
+                .name(),
+            name,
+            "{algorithm}"
+        );
+    }
+    // Rotation is for material KMS makes.
+    let e = kms
+        .enable_key_rotation(EnableKeyRotationRequest {
+            key_id: Some(k.key_id.clone()),
+            rotation_period_in_days: None,
+        })
+        .unwrap_err();
+    assert_eq!(e.name(), "UnsupportedOperationException");
+}
