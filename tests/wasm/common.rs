@@ -505,3 +505,64 @@ async fn a_multi_region_key_decrypts_in_its_replicas_region() {
         .unwrap()
         .contains(":eu-west-3:"));
 }
+
+/// WebCrypto (in the browser, and Node's) wraps material under the KMS wrapping key with
+/// RSA-OAEP SHA-256; KMS imports it and decrypts what it encrypted.
+#[wasm_bindgen_test]
+async fn material_wrapped_by_webcrypto_imports() {
+    let webcrypto_wrap = js_sys::Function::new_with_args(
+        "spki, material",
+        "return (async () => {
+           const key = await crypto.subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['encrypt']);
+           return new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, material));
+         })();",
+    );
+    let k = kms();
+    let created = ok(k.create_key(obj(&[("Origin", "EXTERNAL".into())]))).await;
+    let md = get(&created, "KeyMetadata");
+    assert_eq!(get(&md, "KeyState").as_string().unwrap(), "PendingImport");
+    let id = get(&md, "KeyId");
+    let params = ok(k.get_parameters_for_import(obj(&[
+        ("KeyId", id.clone()),
+        ("WrappingAlgorithm", "RSAES_OAEP_SHA_256".into()),
+        ("WrappingKeySpec", "RSA_2048".into()),
+    ])))
+    .await;
+    assert!(get(&params, "ParametersValidTo").is_instance_of::<Date>());
+    let promise: js_sys::Promise = webcrypto_wrap
+        .call2(
+            &JsValue::NULL,
+            &get(&params, "PublicKey"),
+            &bytes(&[5u8; 32]),
+        )
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let wrapped = JsFuture::from(promise).await.unwrap();
+    let valid_to = Date::new(&JsValue::from_f64(k.now().get_time() + 86_400_000.0));
+    let out = ok(k.import_key_material(obj(&[
+        ("KeyId", id.clone()),
+        ("ImportToken", get(&params, "ImportToken")),
+        ("EncryptedKeyMaterial", wrapped),
+        ("ValidTo", valid_to.into()),
+    ])))
+    .await;
+    assert_eq!(get(&out, "KeyMaterialId").as_string().unwrap().len(), 64);
+    let blob = get(
+        &ok(k.encrypt(obj(&[
+            ("KeyId", id),
+            ("Plaintext", bytes(b"via webcrypto")),
+        ])))
+        .await,
+        "CiphertextBlob",
+    );
+    let dec = ok(k.decrypt(obj(&[("CiphertextBlob", blob)]))).await;
+    let plain: Uint8Array = get(&dec, "Plaintext").dyn_into().unwrap();
+    assert_eq!(plain.to_vec(), b"via webcrypto");
+    // ValidTo went in as a Date and comes back as one.
+    let md = get(
+        &ok(k.describe_key(obj(&[("KeyId", get(&out, "KeyId"))]))).await,
+        "KeyMetadata",
+    );
+    assert!(get(&md, "ValidTo").is_instance_of::<Date>());
+}
