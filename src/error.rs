@@ -49,6 +49,8 @@ pub enum KmsError {
     InvalidKeyUsage(String),
     /// The key named by the caller is not the key that made the ciphertext.
     IncorrectKey,
+    /// VerifyMac found that the MAC does not match (AWS sends no message).
+    InvalidMac,
     /// The ciphertext is malformed, tampered with, foreign, or bound to another context.
     /// Deliberately carries nothing: no caller learns which check failed.
     InvalidCiphertext,
@@ -101,6 +103,7 @@ impl KmsError {
             KmsError::InvalidKeyUsage(_) => ("InvalidKeyUsageException", Fault::Client),
             KmsError::IncorrectKey => ("IncorrectKeyException", Fault::Client),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", Fault::Client),
+            KmsError::InvalidMac => ("KMSInvalidMacException", Fault::Client),
             KmsError::AlreadyExists(_) => ("AlreadyExistsException", Fault::Client),
             KmsError::InvalidAliasName(_) => ("InvalidAliasNameException", Fault::Client),
             KmsError::LimitExceeded(_) => ("LimitExceededException", Fault::Client),
@@ -170,7 +173,7 @@ impl KmsError {
                 "The key ID in the request does not identify a CMK that can perform this operation.",
             ),
             KmsError::DryRunOperation => Some(DRY_RUN_MESSAGE),
-            KmsError::InvalidCiphertext => None,
+            KmsError::InvalidCiphertext | KmsError::InvalidMac => None,
         }
     }
 

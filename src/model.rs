@@ -39,6 +39,8 @@ pub struct KeyMetadata {
     pub key_spec: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_algorithms: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_algorithms: Option<Vec<String>>,
     pub multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_region_configuration: Option<MultiRegionConfiguration>,
@@ -493,3 +495,44 @@ shape!(
     /// DeleteImportedKeyMaterial input.
     DeleteImportedKeyMaterialRequest { key_id: String, key_material_id: String }
 );
+
+shape!(
+    /// GenerateMac input.
+    GenerateMacRequest {
+        message: SecretBlob,
+        key_id: String,
+        mac_algorithm: String,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// GenerateMac output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateMacResponse {
+    pub mac: Blob,
+    pub mac_algorithm: String,
+    pub key_id: String,
+}
+
+shape!(
+    /// VerifyMac input.
+    VerifyMacRequest {
+        message: SecretBlob,
+        key_id: String,
+        mac_algorithm: String,
+        mac: Blob,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// VerifyMac output (it never says false: a mismatch is KMSInvalidMacException).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyMacResponse {
+    pub key_id: String,
+    pub mac_valid: bool,
+    pub mac_algorithm: String,
+}

@@ -209,6 +209,8 @@ operations! {
     GetParametersForImport(GetParametersForImportRequest) -> GetParametersForImportResponse { run: op_get_parameters_for_import, api: get_parameters_for_import, read_only: false }
     ImportKeyMaterial(ImportKeyMaterialRequest) -> KeyMaterialResponse { run: op_import_key_material, api: import_key_material, read_only: false }
     DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest) -> KeyMaterialResponse { run: op_delete_imported_key_material, api: delete_imported_key_material, read_only: false }
+    GenerateMac(GenerateMacRequest) -> GenerateMacResponse { run: op_generate_mac, api: generate_mac, read_only: true }
+    VerifyMac(VerifyMacRequest) -> VerifyMacResponse { run: op_verify_mac, api: verify_mac, read_only: true }
 }
 
 /// A member that serde could not read, as AWS's SerializationException. The message names the

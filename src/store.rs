@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::codec::Timestamp;
-use crate::crypto::SymmetricKey;
+use crate::crypto::Secret;
 use crate::error::Result;
 use crate::ids::{AliasName, KeyId};
 use crate::state::KeyState;
@@ -39,7 +39,7 @@ pub struct Material {
     /// 256-bit material ID (shown as 64 hex digits).
     pub id: [u8; 32],
     /// The secret.
-    pub key: SymmetricKey,
+    pub key: Secret,
     /// When it was made (for a rotation, the rotation date).
     pub created: Timestamp,
     /// `None` for the key's original material.

@@ -57,7 +57,8 @@ fn check_symmetric_use(key: &KeyRecord, operation: &str, alg: Option<&String>) -
     Ok(())
 }
 
-fn dry_run(flag: Option<bool>) -> Result<()> {
+/// DryRunOperationException when a DryRun request would have succeeded.
+pub(crate) fn dry_run(flag: Option<bool>) -> Result<()> {
     match flag {
         Some(true) => Err(KmsError::DryRunOperation),
         _ => Ok(()),
@@ -82,6 +83,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let header = blob::header(&key.id, &material.id, &nonce, plaintext.len());
         let sealed = material
             .key
+            .aes()?
             .seal(&nonce, &blob::aad(&header, ctx), plaintext)?;
         let envelope = Envelope {
             key_id: key.id.clone(),
@@ -130,7 +132,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .material(&envelope.material_id)
             .ok_or(KmsError::InvalidCiphertext)?;
         let aad = blob::aad(&envelope.header(), ctx);
-        let plaintext = material.key.open(&envelope.nonce, &aad, &envelope.sealed)?;
+        let plaintext = material
+            .key
+            .aes()?
+            .open(&envelope.nonce, &aad, &envelope.sealed)?;
         Ok(Opened {
             key,
             plaintext,

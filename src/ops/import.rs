@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::codec::{Blob, Timestamp};
-use crate::crypto::SymmetricKey;
+use crate::crypto::{Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::{hex, KeyId};
@@ -240,10 +240,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         if key.materials.is_empty() {
             key.materials.push(Material {
                 id,
-                key: SymmetricKey::generate(|k| {
+                key: Secret::from(SymmetricKey::generate(|k| {
                     k.copy_from_slice(material);
                     Ok::<(), KmsError>(())
-                })?,
+                })?),
                 created: call.now,
                 rotation: None,
             });

@@ -1,7 +1,7 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, tags, and the key policy.
 
-use crate::crypto::SymmetricKey;
+use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::{hex, Aliases, KeyId};
@@ -167,6 +167,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             customer_master_key_spec: key.key_spec.clone(),
             key_spec: key.key_spec.clone(),
             encryption_algorithms: symmetric.then(|| vec!["SYMMETRIC_DEFAULT".to_owned()]),
+            mac_algorithms: MacHash::parse(&key.key_spec)
+                .filter(|_| key.key_usage == "GENERATE_VERIFY_MAC")
+                .map(|h| vec![h.algorithm().to_owned()]),
             multi_region: key.multi_region.is_some(),
             multi_region_configuration: self.multi_region_configuration(key, new_replica),
             pending_deletion_window_in_days: key
@@ -174,8 +177,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .filter(|_| key.state == KeyState::PendingReplicaDeletion)
                 .map(|d| d.window_days),
             // An imported key keeps showing its material's ID after the material is deleted.
+            // Shown for symmetric encryption keys only, as AWS does.
             current_key_material_id: key
                 .current_material()
+                .filter(|_| symmetric)
                 .map(|m| m.id)
                 .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
                 .map(|id| hex(&id)),
@@ -235,12 +240,18 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
         validate::tag_count(tags.len())?;
         // What this version of wasm-kms cannot create yet is refused plainly, never faked.
-        if spec != "SYMMETRIC_DEFAULT" {
+        let hmac = MacHash::parse(&spec).filter(|_| spec.starts_with("HMAC_"));
+        if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
                 "wasm-kms does not support KeySpec {spec} yet."
             ))));
         }
         let external = origin == "EXTERNAL";
+        if external && spec != "SYMMETRIC_DEFAULT" {
+            return Err(KmsError::UnsupportedOperation(Some(format!(
+                "wasm-kms does not support importing material for KeySpec {spec} yet."
+            ))));
+        }
         if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
                 "wasm-kms does not support Origin {origin} or custom key stores yet."
@@ -272,7 +283,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         } else {
             vec![Material {
                 id: self.random()?,
-                key: SymmetricKey::generate(|k| self.fill_random(k))?,
+                key: match hmac {
+                    Some(hash) => Secret::Hmac(HmacKey::generate(hash, |k| self.fill_random(k))?),
+                    None => Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
+                },
                 created: call.now,
                 rotation: None,
             }]

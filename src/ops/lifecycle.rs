@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::codec::Timestamp;
-use crate::crypto::SymmetricKey;
+use crate::crypto::{Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::hex;
@@ -76,7 +76,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     fn new_material(&self, at: Timestamp, kind: RotationType) -> Result<Material> {
         Ok(Material {
             id: self.random()?,
-            key: SymmetricKey::generate(|k| self.fill_random(k))?,
+            key: Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
             created: at,
             rotation: Some(kind),
         })

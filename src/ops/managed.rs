@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::codec::Timestamp;
-use crate::crypto::SymmetricKey;
+use crate::crypto::{Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::Result;
 use crate::ids::{self, AliasName, Aliases, KeyId, KeyRef, RESERVED_ALIAS_PREFIX};
@@ -136,7 +136,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 tags: Vec::new(),
                 materials: vec![Material {
                     id: self.random()?,
-                    key: SymmetricKey::generate(|k| self.fill_random(k))?,
+                    key: Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
                     created: now,
                     rotation: None,
                 }],

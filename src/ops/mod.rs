@@ -3,9 +3,10 @@
 //! returns its output with one batch of writes.
 
 mod aliases;
-mod crypto;
+pub(crate) mod crypto;
 pub(crate) mod import;
 pub mod keys;
 pub(crate) mod lifecycle;
+mod mac;
 mod managed;
 mod multi_region;

@@ -413,4 +413,6 @@ js_operations! {
     get_parameters_for_import = "getParametersForImport", "GetParametersForImport", unchecked_param_type = "GetParametersForImportRequest", "Promise<GetParametersForImportResponse>";
     import_key_material = "importKeyMaterial", "ImportKeyMaterial", unchecked_param_type = "ImportKeyMaterialRequest", "Promise<ImportKeyMaterialResponse>";
     delete_imported_key_material = "deleteImportedKeyMaterial", "DeleteImportedKeyMaterial", unchecked_param_type = "DeleteImportedKeyMaterialRequest", "Promise<DeleteImportedKeyMaterialResponse>";
+    generate_mac = "generateMac", "GenerateMac", unchecked_param_type = "GenerateMacRequest", "Promise<GenerateMacResponse>";
+    verify_mac = "verifyMac", "VerifyMac", unchecked_param_type = "VerifyMacRequest", "Promise<VerifyMacResponse>";
 }

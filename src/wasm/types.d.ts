@@ -38,6 +38,8 @@ export interface KeyMetadata {
   CustomerMasterKeySpec: string;
   KeySpec: string;
   EncryptionAlgorithms?: string[];
+  /** HMAC keys only. */
+  MacAlgorithms?: MacAlgorithmSpec[];
   MultiRegion: boolean;
   /** Multi-Region keys only. */
   MultiRegionConfiguration?: MultiRegionConfiguration;
@@ -206,6 +208,13 @@ export interface ImportKeyMaterialRequest {
 export interface ImportKeyMaterialResponse { KeyId: string; KeyMaterialId: string; }
 export interface DeleteImportedKeyMaterialRequest { KeyId: string; KeyMaterialId?: string; }
 export interface DeleteImportedKeyMaterialResponse { KeyId: string; KeyMaterialId: string; }
+
+export type MacAlgorithmSpec = "HMAC_SHA_224" | "HMAC_SHA_256" | "HMAC_SHA_384" | "HMAC_SHA_512";
+export interface GenerateMacRequest { Message: Uint8Array | string; KeyId: string; MacAlgorithm: MacAlgorithmSpec; GrantTokens?: string[]; DryRun?: boolean; }
+export interface GenerateMacResponse { Mac: Uint8Array; MacAlgorithm: MacAlgorithmSpec; KeyId: string; }
+export interface VerifyMacRequest { Message: Uint8Array | string; KeyId: string; MacAlgorithm: MacAlgorithmSpec; Mac: Uint8Array; GrantTokens?: string[]; DryRun?: boolean; }
+/** `MacValid` is always true: a MAC that does not match rejects with KMSInvalidMacException. */
+export interface VerifyMacResponse { KeyId: string; MacValid: boolean; MacAlgorithm: MacAlgorithmSpec; }
 
 /** One audit record, in CloudTrail's shape. */
 export interface AuditEvent {

@@ -36,6 +36,9 @@ export async function usage(): Promise<string> {
   const replica = await kms.replicateKey({ KeyId: mrk.KeyMetadata.KeyId, ReplicaRegion: 'eu-west-1' });
   const kind: 'PRIMARY' | 'REPLICA' | undefined = replica.ReplicaKeyMetadata.MultiRegionConfiguration?.MultiRegionKeyType;
   await kms.forRegion('eu-west-1').decrypt({ CiphertextBlob: blob });
+  const hmac = await kms.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+  const { Mac } = await kms.generateMac({ KeyId: hmac.KeyMetadata.KeyId, Message: 'm', MacAlgorithm: 'HMAC_SHA_256' });
+  const checked: boolean = (await kms.verifyMac({ KeyId: hmac.KeyMetadata.KeyId, Message: 'm', MacAlgorithm: 'HMAC_SHA_256', Mac })).MacValid;
   try {
     await kms.describeKey({ KeyId: 'nope' });
   } catch (e) {
@@ -46,5 +49,5 @@ export async function usage(): Promise<string> {
   await kms.encrypt({ Plaintext: new Uint8Array([1]) });
   // @ts-expect-error KeySpec is AES_256 or AES_128
   await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_512' });
-  return [kind, next?.toISOString(), gone?.toISOString(), clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
+  return [checked, kind, next?.toISOString(), gone?.toISOString(), clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
 }

@@ -566,3 +566,45 @@ async fn material_wrapped_by_webcrypto_imports() {
     );
     assert!(get(&md, "ValidTo").is_instance_of::<Date>());
 }
+
+#[wasm_bindgen_test]
+async fn hmac_keys_make_and_check_macs() {
+    let k = kms();
+    let md = get(
+        &ok(k.create_key(obj(&[
+            ("KeySpec", "HMAC_256".into()),
+            ("KeyUsage", "GENERATE_VERIFY_MAC".into()),
+        ])))
+        .await,
+        "KeyMetadata",
+    );
+    let id = get(&md, "KeyId");
+    let out = ok(k.generate_mac(obj(&[
+        ("KeyId", id.clone()),
+        ("Message", "signed text".into()),
+        ("MacAlgorithm", "HMAC_SHA_256".into()),
+    ])))
+    .await;
+    let mac: Uint8Array = get(&out, "Mac").dyn_into().unwrap();
+    assert_eq!(mac.length(), 32);
+    let ok_out = ok(k.verify_mac(obj(&[
+        ("KeyId", id.clone()),
+        ("Message", "signed text".into()),
+        ("MacAlgorithm", "HMAC_SHA_256".into()),
+        ("Mac", mac.clone().into()),
+    ])))
+    .await;
+    assert_eq!(get(&ok_out, "MacValid").as_bool(), Some(true));
+    let e = err(k.verify_mac(obj(&[
+        ("KeyId", id),
+        ("Message", "other text".into()),
+        ("MacAlgorithm", "HMAC_SHA_256".into()),
+        ("Mac", mac.into()),
+    ])))
+    .await;
+    assert_eq!(
+        get(&e, "name").as_string().unwrap(),
+        "KMSInvalidMacException"
+    );
+    assert_eq!(get(&e, "message").as_string().unwrap(), "");
+}
