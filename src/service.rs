@@ -257,6 +257,10 @@ impl Default for Config {
     }
 }
 
+/// The most passes over what is due in one call (each pass is bounded too); anything still due
+/// after them is applied at the next call.
+const MAX_DUE_PASSES: usize = 8;
+
 /// The most audit events kept in memory; older ones are dropped first.
 pub const AUDIT_MEMORY_LIMIT: usize = 10_000;
 
@@ -454,13 +458,28 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let op = request.operation();
         let parameters = request.audit_parameters();
         let mut call = Call::new(self.clock.now(), caller);
-        let effects = self.apply_due(call.now).and_then(|()| {
-            let (batch, events) = self.managed_keys_to_create(caller, call.now, &parameters)?;
-            self.commit_service_effects(batch, events)
-        });
-        if let Err(e) = effects {
+        if let Err(e) = self.apply_due(call.now) {
             self.record(op, &call, parameters, Err(&e));
             return Err(e);
+        }
+        // AWS managed keys the request names are created for it; if the call then fails, they
+        // are removed again, so a failed call changes nothing.
+        let managed = self
+            .managed_keys_to_create(caller, call.now, &parameters)
+            .and_then(|(batch, events)| {
+                let undo = batch.undo_creations();
+                self.store.commit(batch)?;
+                Ok((undo, events))
+            });
+        let (undo, managed_events) = match managed {
+            Ok(created) => created,
+            Err(e) => {
+                self.record(op, &call, parameters, Err(&e));
+                return Err(e);
+            }
+        };
+        if !undo.0.is_empty() {
+            self.next_due = None;
         }
         let result = self.run(&mut call, request).and_then(|(response, batch)| {
             if call.decisions.is_empty() {
@@ -476,6 +495,18 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             self.store.commit(batch)?;
             Ok(response)
         });
+        match &result {
+            Ok(_) => managed_events
+                .into_iter()
+                .for_each(|e| self.record_service_event(e)),
+            Err(_) if !undo.0.is_empty() => {
+                // Removing what this call just created cannot fail in a store that just took it;
+                // if it did, the error of the call is still the one to report.
+                let _ = self.store.commit(undo);
+                self.next_due = None;
+            }
+            Err(_) => {}
+        }
         self.record(op, &call, parameters, result.as_ref());
         result
     }
@@ -551,19 +582,24 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// start of the next call, as of the times they fell due, each with its service event, so
     /// no call ever sees a key as it was before.
     fn apply_due(&mut self, now: Timestamp) -> Result<()> {
-        let next = match self.next_due {
-            Some(known) => known,
-            None => {
-                let next = self.store.all_keys().filter_map(lifecycle::next_due).min();
-                self.next_due = Some(next);
-                next
+        // One effect can make another due (the last replica's deletion starts its primary's
+        // window, which may already have passed), so passes repeat until nothing is due.
+        for _ in 0..MAX_DUE_PASSES {
+            let next = match self.next_due {
+                Some(known) => known,
+                None => {
+                    let next = self.store.all_keys().filter_map(lifecycle::next_due).min();
+                    self.next_due = Some(next);
+                    next
+                }
+            };
+            if next.is_none_or(|t| t > now) {
+                return Ok(());
             }
-        };
-        if next.is_none_or(|t| t > now) {
-            return Ok(());
+            let (batch, events) = self.due_effects(now)?;
+            self.commit_service_effects(batch, events)?;
         }
-        let (batch, events) = self.due_effects(now)?;
-        self.commit_service_effects(batch, events)
+        Ok(())
     }
 
     /// Commits what KMS does by itself (due effects, AWS managed keys) and records its events.

@@ -246,6 +246,23 @@ impl Batch {
         Batch::one(Write::PutKey(Box::new(key)))
     }
 
+    /// The writes that undo this batch's creation of keys and aliases (for a batch that only
+    /// creates: AWS managed keys made for a call that then fails).
+    pub fn undo_creations(&self) -> Batch {
+        Batch(
+            self.0
+                .iter()
+                .filter_map(|w| match w {
+                    Write::PutKey(k) => Some(Write::DeleteKey(k.region.clone(), k.id.clone())),
+                    Write::PutAlias(a) => {
+                        Some(Write::DeleteAlias(a.region.clone(), a.name.clone()))
+                    }
+                    Write::DeleteAlias(..) | Write::DeleteKey(..) => None,
+                })
+                .collect(),
+        )
+    }
+
     /// Does the batch change or remove any key (and so, perhaps, what falls due when)?
     pub fn touches_keys(&self) -> bool {
         self.0

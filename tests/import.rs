@@ -370,3 +370,34 @@ fn import_operations_refuse_keys_with_kms_material_and_bad_parameters() {
         .unwrap_err();
     assert_eq!(e.name(), "UnsupportedOperationException");
 }
+
+#[test]
+fn on_demand_rotation_of_imported_material_needs_pending_material() {
+    let (mut kms, _) = common::setup(26);
+    let k = external(&mut kms);
+    let params = parameters(&mut kms, &k.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &MATERIAL,
+    );
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    let e = kms
+        .rotate_key_on_demand(KeyIdRequest {
+            key_id: Some(k.key_id.clone()),
+        })
+        .unwrap_err();
+    assert_eq!(
+        (e.name(), e.message()),
+        (
+            "KMSInvalidStateException",
+            Some(
+                format!(
+                    "No available key material pending rotation for the key: {}.",
+                    k.arn
+                )
+                .as_str()
+            )
+        )
+    );
+}

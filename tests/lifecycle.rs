@@ -541,3 +541,43 @@ fn time_driven_effects_follow_the_json_api_too() {
         .unwrap_err();
     assert_eq!(e.name(), "NotFoundException");
 }
+
+#[test]
+fn shortening_the_period_rotates_now_rather_than_in_the_past() {
+    let (mut kms, clock) = setup();
+    let k = new_key(&mut kms);
+    enable_rotation(&mut kms, &k.key_id, Some(365)).unwrap();
+    clock.set(Timestamp(START + 200 * DAY));
+    enable_rotation(&mut kms, &k.key_id, Some(90)).unwrap();
+    let listed = rotations(&mut kms, &k.key_id, None);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].rotation_date, Some(Timestamp(START + 200 * DAY)));
+    assert_eq!(
+        kms.get_key_rotation_status(key(&k.key_id))
+            .unwrap()
+            .next_rotation_date,
+        Some(Timestamp(START + 290 * DAY))
+    );
+}
+
+#[test]
+fn extreme_clocks_neither_overflow_nor_run_away() {
+    let (mut kms, clock) = setup();
+    clock.set(Timestamp(i64::MAX - DAY));
+    let k = new_key(&mut kms);
+    enable_rotation(&mut kms, &k.key_id, Some(90)).unwrap();
+    clock.set(Timestamp(i64::MIN + 1));
+    kms.rotate_key_on_demand(key(&k.key_id)).unwrap();
+    // A jump of a million years applies a bounded number of rotations per call.
+    let (mut kms, clock) = setup();
+    let k = new_key(&mut kms);
+    enable_rotation(&mut kms, &k.key_id, Some(90)).unwrap();
+    clock.set(Timestamp(START + 365_000_000 * DAY));
+    assert!(describe(&mut kms, &k.key_id).is_ok());
+    let done = kms
+        .audit()
+        .events()
+        .filter(|e| e.event_name == "RotateKey")
+        .count();
+    assert!((1..=80_000).contains(&done), "{done}");
+}

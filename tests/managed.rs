@@ -259,3 +259,46 @@ fn service_names_are_checked() {
         );
     }
 }
+
+#[test]
+fn a_failed_call_leaves_no_aws_managed_key_behind() {
+    let (mut kms, _) = setup();
+    let e = kms
+        .encrypt(EncryptRequest {
+            key_id: Some("alias/aws/s3".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.name(), "ValidationException");
+    let me = kms.caller().clone();
+    assert_eq!(
+        encrypt_as(&mut kms, &me, "alias/aws/sqs")
+            .unwrap_err()
+            .name(),
+        "AccessDeniedException"
+    );
+    assert!(kms
+        .list_aliases(ListAliasesRequest::default())
+        .unwrap()
+        .aliases
+        .is_empty());
+    assert!(kms
+        .list_keys(ListKeysRequest::default())
+        .unwrap()
+        .keys
+        .is_empty());
+    assert!(!kms
+        .audit()
+        .events()
+        .any(|e| e.event_type == "AwsServiceEvent"));
+    // Succeeding, the same reference creates it.
+    let s3 = me.via("s3").unwrap();
+    encrypt_as(&mut kms, &s3, "alias/aws/s3").unwrap();
+    assert_eq!(
+        kms.list_keys(ListKeysRequest::default())
+            .unwrap()
+            .keys
+            .len(),
+        1
+    );
+}

@@ -7,6 +7,7 @@ use std::rc::Rc;
 mod common;
 use common::{TestKms, DAY, START};
 
+use rsa::pkcs8::DecodePublicKey;
 use wasm_kms::codec::{Blob, SecretBlob, Timestamp};
 use wasm_kms::env::ManualClock;
 use wasm_kms::model::*;
@@ -420,5 +421,94 @@ fn the_primary_region_can_move_to_a_replica() {
     assert_eq!(
         w.error_name(&home, Request::RotateKeyOnDemand(id_req(&primary.key_id))),
         "UnsupportedOperationException"
+    );
+}
+
+#[test]
+fn a_primary_is_never_left_waiting_for_replicas_that_are_gone() {
+    let mut w = world();
+    let (home, away) = (w.home.clone(), w.away.clone());
+    // A multi-Region key with imported material that expires when its replica is deleted.
+    let create = Request::CreateKey(CreateKeyRequest {
+        origin: Some("EXTERNAL".into()),
+        multi_region: Some(true),
+        ..Default::default()
+    });
+    let Response::CreateKey(created) = w.key_request(&home, create).unwrap() else {
+        panic!("wrong response")
+    };
+    let id = created.key_metadata.key_id;
+    let params = match w
+        .key_request(
+            &home,
+            Request::GetParametersForImport(GetParametersForImportRequest {
+                key_id: Some(id.clone()),
+                wrapping_algorithm: Some("RSAES_OAEP_SHA_1".into()),
+                wrapping_key_spec: Some("RSA_2048".into()),
+            }),
+        )
+        .unwrap()
+    {
+        Response::GetParametersForImport(p) => p,
+        other => panic!("unexpected {other:?}"),
+    };
+    let public = rsa::PublicKey::from_public_key_der(params.public_key.as_bytes()).unwrap();
+    let mut entropy = wasm_kms::env::InsecureTestEntropy::new(3);
+    let wrapped = public
+        .encrypt(
+            &mut wasm_kms::wrap::EntropyRng(&mut entropy),
+            rsa::Oaep::<sha1::Sha1>::new(),
+            &[1u8; 32],
+        )
+        .unwrap();
+    let import = Request::ImportKeyMaterial(ImportKeyMaterialRequest {
+        key_id: Some(id.clone()),
+        import_token: Some(params.import_token),
+        encrypted_key_material: Some(SecretBlob(wrapped)),
+        valid_to: Some(Timestamp(START + 7 * DAY)),
+        ..Default::default()
+    });
+    w.key_request(&home, import).unwrap();
+    w.replicate(&id, AWAY).unwrap();
+    let schedule = |days| {
+        Request::ScheduleKeyDeletion(ScheduleKeyDeletionRequest {
+            key_id: Some(id.clone()),
+            pending_window_in_days: Some(days),
+        })
+    };
+    w.key_request(&away, schedule(7)).unwrap();
+    w.key_request(&home, schedule(10)).unwrap();
+    // Both fall due together: the replica goes and the primary's material expires.
+    w.clock.set(Timestamp(START + 8 * DAY));
+    let md = w.describe(&home, &id).unwrap();
+    assert_eq!(md.key_state, "PendingDeletion");
+    assert_eq!(md.deletion_date, Some(Timestamp(START + 17 * DAY)));
+    assert_eq!(md.expiration_model, None);
+}
+
+#[test]
+fn a_primary_whose_window_has_already_passed_goes_in_the_same_call() {
+    let mut w = world();
+    let primary = w.primary();
+    w.replicate(&primary.key_id, AWAY).unwrap();
+    let (home, away) = (w.home.clone(), w.away.clone());
+    let schedule = |days| {
+        Request::ScheduleKeyDeletion(ScheduleKeyDeletionRequest {
+            key_id: Some(primary.key_id.clone()),
+            pending_window_in_days: Some(days),
+        })
+    };
+    w.key_request(&away, schedule(7)).unwrap();
+    w.key_request(&home, schedule(7)).unwrap();
+    w.clock.set(Timestamp(START + 30 * DAY));
+    assert_eq!(
+        w.error_name(
+            &home,
+            Request::DescribeKey(DescribeKeyRequest {
+                key_id: Some(primary.key_id.clone()),
+                ..Default::default()
+            })
+        ),
+        "NotFoundException"
     );
 }

@@ -2,13 +2,15 @@
 //! DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations, and the
 //! effects the clock brings about (deletions and automatic rotations falling due).
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::hex;
+use crate::ids::{hex, KeyId};
 use crate::model::*;
 use crate::ops::import::{forget_material, origin_not_valid};
 use crate::service::{Call, Kms, Outcome};
@@ -23,8 +25,9 @@ use crate::validate::{self, one_of, range};
 const MAX_ON_DEMAND_ROTATIONS: usize = 25;
 /// How close an automatic rotation may be before an on-demand one conflicts with it.
 const ROTATION_CONFLICT_MS: i64 = 20 * 60 * 1000;
-/// The most automatic rotations applied in one call; any still due are applied at the next.
-const MAX_CATCH_UP_ROTATIONS: usize = 1_000;
+/// The most automatic rotations applied in one pass over what is due (all keys together); any
+/// still due are applied by the next pass or call.
+const MAX_CATCH_UP_ROTATIONS: usize = 10_000;
 
 /// Something the clock brought about, recorded as a CloudTrail service event.
 #[derive(Clone, Debug)]
@@ -101,34 +104,34 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
     }
 
-    /// The writes and service events of everything that has fallen due by `now`: deletions
-    /// first, then automatic rotations (whose new material every replica of a multi-Region
-    /// primary receives too), then the primaries whose last replica has just gone, which start
-    /// their own waiting period.
+    /// The writes and service events of everything that has fallen due by `now`: deletions,
+    /// expiries of imported material, automatic rotations (whose new material every replica of
+    /// a multi-Region primary receives too), and the primaries whose last replica has just gone,
+    /// which start their own waiting period. Every key changed is changed in one working copy
+    /// and written once, so no effect can undo another in the same batch.
     pub(crate) fn due_effects(&self, now: Timestamp) -> Result<(Batch, Vec<ServiceEvent>)> {
-        let mut batch = Batch::default();
         let mut events = Vec::new();
+        let mut work: BTreeMap<(String, KeyId), KeyRecord> = BTreeMap::new();
+        let mut deleted: BTreeMap<(String, KeyId), Timestamp> = BTreeMap::new();
+        let mut alias_deletes = Vec::new();
         let due: Vec<&KeyRecord> = self
             .store
             .all_keys()
             .filter(|k| next_due(k).is_some_and(|t| t <= now))
             .collect();
-        let mut deleted: Vec<(&str, &KeyRecord, Timestamp)> = Vec::new();
+        let slot = |k: &KeyRecord| (k.region.clone(), k.id.clone());
+
         for key in &due {
             let (KeyState::PendingDeletion, Some(d)) = (key.state, key.deletion) else {
                 continue;
             };
-            batch
-                .0
-                .push(Write::DeleteKey(key.region.clone(), key.id.clone()));
+            deleted.insert(slot(key), d.date);
             for alias in self
                 .store
                 .aliases(&key.region)
                 .filter(|a| a.target == key.id)
             {
-                batch
-                    .0
-                    .push(Write::DeleteAlias(key.region.clone(), alias.name.clone()));
+                alias_deletes.push(Write::DeleteAlias(key.region.clone(), alias.name.clone()));
             }
             events.push(ServiceEvent {
                 name: "DeleteKey",
@@ -137,19 +140,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 region: key.region.clone(),
                 data: json!({ "pendingWindowInDays": d.window_days }),
             });
-            deleted.push((key.region.as_str(), *key, d.date));
         }
-        let is_deleted = |k: &KeyRecord| {
-            deleted
-                .iter()
-                .any(|(r, d, _)| *r == k.region && d.id == k.id)
-        };
-        for key in due.iter().filter(|k| !is_deleted(k)) {
+
+        for key in due.iter().filter(|k| !deleted.contains_key(&slot(k))) {
             let Some(at) = material_expiry(key).filter(|t| *t <= now) else {
                 continue;
             };
-            let mut key = (*key).clone();
-            forget_material(&mut key);
+            let copy = work.entry(slot(key)).or_insert_with(|| (*key).clone());
+            forget_material(copy);
             events.push(ServiceEvent {
                 name: "DeleteExpiredKeyMaterial",
                 at,
@@ -157,74 +155,94 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 region: key.region.clone(),
                 data: serde_json::Value::Null,
             });
-            batch.0.push(Write::PutKey(Box::new(key)));
         }
-        let rotation_due = |k: &KeyRecord| {
-            k.state == KeyState::Enabled && k.rotation.is_some_and(|r| r.next() <= now)
-        };
-        for key in due.iter().filter(|k| rotation_due(k)) {
-            let mut key = (*key).clone();
-            let mut replicas: Vec<KeyRecord> = self
-                .replicas_of(&key)
-                .filter(|r| !is_deleted(r))
-                .cloned()
+
+        let mut budget = MAX_CATCH_UP_ROTATIONS;
+        for key in &due {
+            if deleted.contains_key(&slot(key)) {
+                continue;
+            }
+            let replica_slots: Vec<(String, KeyId)> = self
+                .replicas_of(key)
+                .filter(|r| !deleted.contains_key(&slot(r)))
+                .map(|r| {
+                    work.entry(slot(r)).or_insert_with(|| r.clone());
+                    slot(r)
+                })
                 .collect();
-            let mut rotated = 0;
-            while let Some(schedule) = key.rotation.filter(|r| r.next() <= now) {
-                if rotated == MAX_CATCH_UP_ROTATIONS {
+            loop {
+                let copy = work.entry(slot(key)).or_insert_with(|| (*key).clone());
+                let Some(schedule) = copy
+                    .rotation
+                    .filter(|r| copy.state == KeyState::Enabled && r.next() <= now)
+                else {
+                    break;
+                };
+                if budget == 0 {
                     break;
                 }
+                budget -= 1;
                 let at = schedule.next();
                 let material = self.new_material(at, RotationType::Automatic)?;
                 events.push(ServiceEvent {
                     name: "RotateKey",
                     at,
-                    key_arn: key.arn.clone(),
-                    region: key.region.clone(),
+                    key_arn: copy.arn.clone(),
+                    region: copy.region.clone(),
                     data: json!({ "keyMaterialId": hex(&material.id), "rotationType": "AUTOMATIC" }),
                 });
-                for replica in &mut replicas {
-                    replica.materials.push(material.clone());
-                }
-                key.materials.push(material);
-                key.rotation = Some(RotationSchedule {
+                copy.materials.push(material.clone());
+                copy.rotation = Some(RotationSchedule {
                     since: at,
                     ..schedule
                 });
-                rotated += 1;
+                for r in &replica_slots {
+                    if let Some(replica) = work.get_mut(r) {
+                        replica.materials.push(material.clone());
+                    }
+                }
             }
-            batch.0.push(Write::PutKey(Box::new(key)));
-            batch
-                .0
-                .extend(replicas.into_iter().map(|r| Write::PutKey(Box::new(r))));
         }
-        for (_, replica, at) in &deleted {
-            let primary = self.store.key_in_all_regions(&replica.id).find(|k| {
+
+        for (_, id) in deleted.keys() {
+            let primary = self.store.key_in_all_regions(id).find(|k| {
                 k.multi_region == Some(MultiRegionRole::Primary)
                     && k.state == KeyState::PendingReplicaDeletion
+                    && !deleted.contains_key(&slot(k))
             });
             let Some(primary) = primary else { continue };
-            let remaining = self.replicas_of(primary).filter(|r| !is_deleted(r)).count();
-            let last_gone = deleted
-                .iter()
-                .filter(|(_, d, _)| d.id == replica.id)
-                .map(|(_, _, t)| *t)
-                .max();
-            let already = batch
-                .0
-                .iter()
-                .any(|w| matches!(w, Write::PutKey(k) if k.id == primary.id && k.region == primary.region));
-            if remaining > 0 || already || last_gone != Some(*at) {
+            if self
+                .replicas_of(primary)
+                .any(|r| !deleted.contains_key(&slot(r)))
+            {
                 continue;
             }
-            let mut primary = primary.clone();
-            let window = primary.deletion.map_or(30, |d| d.window_days);
-            primary.state = KeyState::PendingDeletion;
-            primary.deletion = Some(Deletion {
-                date: at.plus_days(window),
-                window_days: window,
-            });
-            batch.0.push(Write::PutKey(Box::new(primary)));
+            let last_gone = deleted
+                .iter()
+                .filter(|((_, d), _)| d == id)
+                .map(|(_, t)| *t)
+                .max()
+                .unwrap_or(now);
+            let copy = work.entry(slot(primary)).or_insert_with(|| primary.clone());
+            if copy.state == KeyState::PendingReplicaDeletion {
+                let window = copy.deletion.map_or(30, |d| d.window_days);
+                copy.state = KeyState::PendingDeletion;
+                copy.deletion = Some(Deletion {
+                    date: last_gone.plus_days(window),
+                    window_days: window,
+                });
+            }
+        }
+
+        let mut batch = Batch::default();
+        for (region, id) in deleted.keys() {
+            batch.0.push(Write::DeleteKey(region.clone(), id.clone()));
+        }
+        batch.0.extend(alias_deletes);
+        for (key_slot, key) in work {
+            if !deleted.contains_key(&key_slot) {
+                batch.0.push(Write::PutKey(Box::new(key)));
+            }
         }
         events.sort_by_key(|e| e.at);
         Ok((batch, events))
@@ -335,9 +353,17 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.key_id.as_deref(),
             "kms:EnableKeyRotation",
             |current| {
+                // If the new period has already run out, the rotation falls due now (it is
+                // never back-dated to a time when the old material was still in use).
+                let since = current.map_or(now, |r| r.since);
+                let since = if since.plus_days(period) <= now {
+                    now.plus_days(-period)
+                } else {
+                    since
+                };
                 Some(RotationSchedule {
                     period_days: period,
-                    since: current.map_or(now, |r| r.since),
+                    since,
                 })
             },
         )
@@ -399,6 +425,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             // AWS sends no message here (verified).
             return Err(KmsError::UnsupportedOperation(None));
         }
+        if key.import.is_some() {
+            // Imported material rotates only to new imported material, and none is pending.
+            return Err(KmsError::InvalidState(format!(
+                "No available key material pending rotation for the key: {}.",
+                key.arn
+            )));
+        }
         if !rotatable(key) {
             return Err(origin_not_valid(key));
         }
@@ -414,7 +447,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             )));
         }
         if let Some(next) = key.rotation.map(|r| r.next()) {
-            if next.millis() - call.now.millis() <= ROTATION_CONFLICT_MS {
+            if next.millis().saturating_sub(call.now.millis()) <= ROTATION_CONFLICT_MS {
                 return Err(KmsError::Conflict(format!(
                     "An automatic rotation of {} is due within 20 minutes; try again after it.",
                     key.arn

@@ -168,6 +168,18 @@ fn finite_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
     }
 }
 
+/// The latest time the clock may show: the end of the year 9999, as far as AWS's timestamps go.
+const LATEST_MILLIS: f64 = 253_402_300_799_999.0;
+
+/// A clock reading between 1970 and the end of 9999, or a ValidationException.
+fn clock_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
+    if (0.0..=LATEST_MILLIS).contains(&ms) {
+        finite_millis(ms, what)
+    } else {
+        Err(to_js_error(&KmsError::Validation(what.to_owned())))
+    }
+}
+
 fn settle(r: Result<JsValue, JsValue>) -> Promise {
     match r {
         Ok(v) => Promise::resolve(&v),
@@ -224,13 +236,14 @@ impl JsKms {
 
     /// The KMS's clock: real time unless it was set or moved.
     #[wasm_bindgen(js_name = now)]
-    pub fn now(&self) -> Date {
-        let millis = self.with_core(|core| Ok(core.clock().now().millis()));
-        Date::new(&JsValue::from_f64(millis.unwrap_or(0) as f64))
+    pub fn now(&self) -> Result<Date, JsValue> {
+        let millis = self.with_core(|core| Ok(core.clock().now().millis()))?;
+        Ok(Date::new(&JsValue::from_f64(millis as f64)))
     }
 
-    /// Sets the KMS's clock to `time` (a `Date` or epoch milliseconds); it runs on from there.
-    /// Rotation and deletion that fall due happen at the next call, as if time had passed.
+    /// Sets the KMS's clock to `time` (a `Date` or epoch milliseconds, from 1970 to 9999); it
+    /// runs on from there. Rotation and deletion that fall due happen at the next call, as if
+    /// time had passed.
     #[wasm_bindgen(js_name = setNow)]
     pub fn set_now(
         &self,
@@ -240,16 +253,26 @@ impl JsKms {
             Some(d) => d.get_time(),
             None => time.as_f64().unwrap_or(f64::NAN),
         };
-        let t = finite_millis(millis, "setNow takes a valid Date or epoch milliseconds")?;
+        let t = clock_millis(
+            millis,
+            "setNow takes a Date or epoch milliseconds from 1970 to 9999",
+        )?;
         self.with_core(|core| {
             core.clock().set(Timestamp(t));
             Ok(())
         })
     }
 
-    /// Moves the KMS's clock forward by `milliseconds` (back, if negative).
+    /// Moves the KMS's clock forward by `milliseconds` (back, if negative), staying within the
+    /// years 1970 to 9999.
     #[wasm_bindgen(js_name = advanceTime)]
     pub fn advance_time(&self, milliseconds: f64) -> Result<(), JsValue> {
+        let now = self.with_core(|core| Ok(core.clock().now().millis()))?;
+        let target = now as f64 + milliseconds;
+        clock_millis(
+            target,
+            "advanceTime would move the clock outside the years 1970 to 9999",
+        )?;
         let ms = finite_millis(
             milliseconds,
             "advanceTime takes a finite number of milliseconds",
