@@ -1,23 +1,11 @@
 // Browser benchmark: serves the repository (.ci/serve.mjs), opens bench/index.html in headless
 // Chromium through playwright-core, waits for bench/bench.js (the same bench/lib.js as Node) and
 // prints its figures. Run: node bench/browser.mjs [--rounds N] [--round-ms MS] [--warmup-ms MS]
-import { chromium } from 'playwright-core';
 import { startServer } from '../.ci/serve.mjs';
 import { formatLines, optionsFrom } from './lib.js';
+import { flag, launchChromium } from './cli.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
 
-function flag(name) {
-  const args = process.argv.slice(2);
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  if (eq) return eq.slice(name.length + 3);
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 const options = optionsFrom(flag);
 const query = new URLSearchParams({
@@ -28,7 +16,7 @@ const budgetMs = 30_000 + options.warmupMs + options.rounds * options.roundMs * 
 const server = await startServer({ port: 0 });
 let browser;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const page = await browser.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });

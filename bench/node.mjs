@@ -4,14 +4,8 @@
 import { createRequire } from 'node:module';
 import { formatLines, optionsFrom, runBench } from './lib.js';
 import { sizeLines } from './size.mjs';
+import { flag } from './cli.mjs';
 
-function flag(name) {
-  const args = process.argv.slice(2);
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  if (eq) return eq.slice(name.length + 3);
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 const { Kms, BenchAesGcm } = createRequire(import.meta.url)('../pkg/node/wasm_kms.js');
 const options = optionsFrom(flag);

@@ -4,16 +4,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer } from '../../.ci/serve.mjs';
+import { launchChromium } from '../../bench/cli.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOT = `${ROOT}test-results/page.png`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('web page', { timeout: 60_000 }, () => {
@@ -27,7 +22,7 @@ describe('web page', { timeout: 60_000 }, () => {
   before(async () => {
     server = await startServer({ port: 0 });
     base = `http://127.0.0.1:${server.address().port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.setDefaultTimeout(10_000);
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
