@@ -7,27 +7,22 @@ use zeroize::Zeroizing;
 use crate::blob::NONCE_LEN;
 use crate::error::{KmsError, Result};
 
-/// 256 bits of key material, zeroized on drop and never printed. The expanded AES-GCM cipher
-/// is kept beside the bytes (its round keys are zeroized on drop too), so no call re-expands the
-/// key or copies it onto the stack.
+/// 256 bits of key material, held only as the expanded AES-GCM cipher (whose round keys are
+/// zeroized on drop), so no call re-expands the key or copies it onto the stack. Never printed.
 #[derive(Clone)]
 pub struct SymmetricKey {
-    bytes: Zeroizing<[u8; 32]>,
     cipher: Aes256Gcm,
 }
 
 impl SymmetricKey {
-    /// A key whose bytes `fill` writes in place (from an RNG, or from unwrapped material).
+    /// A key whose bytes `fill` writes in place (from an RNG, or from unwrapped material); the
+    /// buffer is wiped as soon as the cipher is made from it.
     pub fn generate<E>(fill: impl FnOnce(&mut [u8; 32]) -> Result<(), E>) -> Result<Self, E> {
         let mut bytes = Zeroizing::new([0u8; 32]);
         fill(&mut bytes)?;
-        let cipher = Aes256Gcm::new((&*bytes).into());
-        Ok(SymmetricKey { bytes, cipher })
-    }
-
-    /// The raw bytes, for wrapping under another key.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.bytes
+        Ok(SymmetricKey {
+            cipher: Aes256Gcm::new((&*bytes).into()),
+        })
     }
 
     /// Encrypts `plaintext`, returning ciphertext followed by the 16-byte tag.
