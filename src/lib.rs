@@ -32,6 +32,7 @@
 //! # Ok::<(), wasm_kms::KmsError>(())
 //! ```
 
+pub mod asym;
 pub mod audit;
 pub mod authz;
 pub mod blob;
