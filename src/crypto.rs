@@ -4,6 +4,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::Zeroizing;
 
+use crate::asym::AsymKey;
 use crate::blob::NONCE_LEN;
 use crate::error::{KmsError, Result};
 
@@ -180,6 +181,8 @@ pub enum Secret {
     Aes(Box<SymmetricKey>),
     /// An HMAC key, for HMAC_* keys.
     Hmac(HmacKey),
+    /// A private key, for RSA, ECC and Ed25519 keys.
+    Asym(AsymKey),
 }
 
 impl From<SymmetricKey> for Secret {
@@ -194,7 +197,7 @@ impl Secret {
     pub fn aes(&self) -> Result<&SymmetricKey> {
         match self {
             Secret::Aes(k) => Ok(&**k),
-            Secret::Hmac(_) => Err(KmsError::Internal("Not an encryption key.".to_owned())),
+            _ => Err(KmsError::Internal("Not an encryption key.".to_owned())),
         }
     }
 
@@ -202,7 +205,15 @@ impl Secret {
     pub fn hmac(&self) -> Result<&HmacKey> {
         match self {
             Secret::Hmac(k) => Ok(k),
-            Secret::Aes(_) => Err(KmsError::Internal("Not an HMAC key.".to_owned())),
+            _ => Err(KmsError::Internal("Not an HMAC key.".to_owned())),
+        }
+    }
+
+    /// The private key, for the asymmetric operations.
+    pub fn asym(&self) -> Result<&AsymKey> {
+        match self {
+            Secret::Asym(k) => Ok(k),
+            _ => Err(KmsError::Internal("Not an asymmetric key.".to_owned())),
         }
     }
 }

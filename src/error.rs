@@ -51,6 +51,8 @@ pub enum KmsError {
     IncorrectKey,
     /// VerifyMac found that the MAC does not match (AWS sends no message).
     InvalidMac,
+    /// Verify found that the signature does not match (AWS sends no message).
+    InvalidSignature,
     /// The ciphertext is malformed, tampered with, foreign, or bound to another context.
     /// Deliberately carries nothing: no caller learns which check failed.
     InvalidCiphertext,
@@ -104,6 +106,7 @@ impl KmsError {
             KmsError::IncorrectKey => ("IncorrectKeyException", Fault::Client),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", Fault::Client),
             KmsError::InvalidMac => ("KMSInvalidMacException", Fault::Client),
+            KmsError::InvalidSignature => ("KMSInvalidSignatureException", Fault::Client),
             KmsError::AlreadyExists(_) => ("AlreadyExistsException", Fault::Client),
             KmsError::InvalidAliasName(_) => ("InvalidAliasNameException", Fault::Client),
             KmsError::LimitExceeded(_) => ("LimitExceededException", Fault::Client),
@@ -173,7 +176,7 @@ impl KmsError {
                 "The key ID in the request does not identify a CMK that can perform this operation.",
             ),
             KmsError::DryRunOperation => Some(DRY_RUN_MESSAGE),
-            KmsError::InvalidCiphertext | KmsError::InvalidMac => None,
+            KmsError::InvalidCiphertext | KmsError::InvalidMac | KmsError::InvalidSignature => None,
         }
     }
 

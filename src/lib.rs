@@ -43,6 +43,7 @@ pub mod env;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod offload;
 mod ops;
 pub mod service;
 pub mod state;

@@ -40,6 +40,10 @@ pub struct KeyMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_algorithms: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_algorithms: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_agreement_algorithms: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_algorithms: Option<Vec<String>>,
     pub multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,7 +196,9 @@ pub struct DecryptResponse {
     pub key_id: String,
     pub plaintext: SecretBlob,
     pub encryption_algorithm: String,
-    pub key_material_id: String,
+    /// Present only when a symmetric key decrypted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 shape!(
@@ -219,8 +225,10 @@ pub struct ReEncryptResponse {
     pub key_id: String,
     pub source_encryption_algorithm: String,
     pub destination_encryption_algorithm: String,
-    pub source_key_material_id: String,
-    pub destination_key_material_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_key_material_id: Option<String>,
 }
 
 shape!(
@@ -535,4 +543,124 @@ pub struct VerifyMacResponse {
     pub key_id: String,
     pub mac_valid: bool,
     pub mac_algorithm: String,
+}
+
+shape!(
+    /// Sign input.
+    SignRequest {
+        key_id: String,
+        message: SecretBlob,
+        message_type: String,
+        grant_tokens: Vec<String>,
+        signing_algorithm: String,
+        dry_run: bool,
+    }
+);
+
+/// Sign output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignResponse {
+    pub key_id: String,
+    pub signature: Blob,
+    pub signing_algorithm: String,
+}
+
+shape!(
+    /// Verify input.
+    VerifyRequest {
+        key_id: String,
+        message: SecretBlob,
+        message_type: String,
+        signature: Blob,
+        signing_algorithm: String,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// Verify output. `SignatureValid` is always true: a bad signature is KMSInvalidSignatureException.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyResponse {
+    pub key_id: String,
+    pub signature_valid: bool,
+    pub signing_algorithm: String,
+}
+
+shape!(
+    /// GetPublicKey input.
+    GetPublicKeyRequest { key_id: String, grant_tokens: Vec<String> }
+);
+
+/// GetPublicKey output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPublicKeyResponse {
+    pub key_id: String,
+    pub public_key: Blob,
+    pub customer_master_key_spec: String,
+    pub key_spec: String,
+    pub key_usage: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithms: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_algorithms: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_agreement_algorithms: Option<Vec<String>>,
+}
+
+shape!(
+    /// GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext input.
+    GenerateDataKeyPairRequest {
+        encryption_context: EncryptionContext,
+        key_id: String,
+        key_pair_spec: String,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// GenerateDataKeyPair output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyPairResponse {
+    pub private_key_ciphertext_blob: Blob,
+    pub private_key_plaintext: SecretBlob,
+    pub public_key: Blob,
+    pub key_id: String,
+    pub key_pair_spec: String,
+    pub key_material_id: String,
+}
+
+/// GenerateDataKeyPairWithoutPlaintext output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyPairWithoutPlaintextResponse {
+    pub private_key_ciphertext_blob: Blob,
+    pub public_key: Blob,
+    pub key_id: String,
+    pub key_pair_spec: String,
+    pub key_material_id: String,
+}
+
+shape!(
+    /// DeriveSharedSecret input.
+    DeriveSharedSecretRequest {
+        key_id: String,
+        key_agreement_algorithm: String,
+        public_key: Blob,
+        grant_tokens: Vec<String>,
+        dry_run: bool,
+    }
+);
+
+/// DeriveSharedSecret output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeriveSharedSecretResponse {
+    pub key_id: String,
+    pub shared_secret: SecretBlob,
+    pub key_agreement_algorithm: String,
+    pub key_origin: String,
 }

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use serde::{Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::asym::{AsymKey, AsymSpec};
 use crate::audit::{self, AuditEvent, AuditLog, Resource, UserIdentity};
 use crate::authz::{self, AuthzRequest, Decision, Effect};
 use crate::codec::{self, Format, Timestamp};
@@ -16,6 +17,7 @@ use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::{self, Aliases, KeyId, KeyRef, Principal, Scope};
 use crate::model::*;
+use crate::offload::Offload;
 use crate::ops::lifecycle::{self, ServiceEvent};
 use crate::state::{self, StateRule};
 use crate::store::{Batch, KeyManager, KeyRecord, MemoryStore, Store};
@@ -211,6 +213,12 @@ operations! {
     DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest) -> KeyMaterialResponse { run: op_delete_imported_key_material, api: delete_imported_key_material, read_only: false }
     GenerateMac(GenerateMacRequest) -> GenerateMacResponse { run: op_generate_mac, api: generate_mac, read_only: true }
     VerifyMac(VerifyMacRequest) -> VerifyMacResponse { run: op_verify_mac, api: verify_mac, read_only: true }
+    Sign(SignRequest) -> SignResponse { run: op_sign, api: sign, read_only: true }
+    Verify(VerifyRequest) -> VerifyResponse { run: op_verify, api: verify, read_only: true }
+    GetPublicKey(GetPublicKeyRequest) -> GetPublicKeyResponse { run: op_get_public_key, api: get_public_key, read_only: true }
+    GenerateDataKeyPair(GenerateDataKeyPairRequest) -> GenerateDataKeyPairResponse { run: op_generate_data_key_pair, api: generate_data_key_pair, read_only: true }
+    GenerateDataKeyPairWithoutPlaintext(GenerateDataKeyPairRequest) -> GenerateDataKeyPairWithoutPlaintextResponse { run: op_generate_data_key_pair_without_plaintext, api: generate_data_key_pair_without_plaintext, read_only: true }
+    DeriveSharedSecret(DeriveSharedSecretRequest) -> DeriveSharedSecretResponse { run: op_derive_shared_secret, api: derive_shared_secret, read_only: true }
 }
 
 /// A member that serde could not read, as AWS's SerializationException. The message names the
@@ -294,6 +302,9 @@ pub struct Kms<C: Clock, E: Entropy, S: Store = MemoryStore> {
     audit: AuditLog,
     /// The earliest time the clock changes a key by itself, once known (`None`: nothing due).
     next_due: Option<Option<Timestamp>>,
+    /// Key pairs and private-key results a faster engine computed for the core (see
+    /// [`crate::offload`]).
+    offload: RefCell<Offload>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -424,6 +435,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             store,
             audit: AuditLog::new(AUDIT_MEMORY_LIMIT),
             next_due: None,
+            offload: RefCell::new(Offload::default()),
         })
     }
 
@@ -507,8 +519,56 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             }
             Err(_) => {}
         }
+        // An offered result serves only the call it was offered for.
+        self.offload.borrow_mut().clear_result();
         self.record(op, &call, parameters, result.as_ref());
         result
+    }
+
+    /// Where a faster engine offers key pairs and private-key results (see [`crate::offload`]).
+    pub fn offload(&self) -> std::cell::RefMut<'_, Offload> {
+        self.offload.borrow_mut()
+    }
+
+    /// For an engine that computes private-key results ahead of a call: the asymmetric key that
+    /// `key_ref` (a key ID, key ARN, alias name or alias ARN) names in `caller`'s Region, as
+    /// `(current material ID, spec, usage)`. No authorization is asked and nothing is audited:
+    /// the call that follows does both, and uses an offered result only if it is allowed to.
+    pub fn offload_target(
+        &self,
+        caller: &Caller,
+        key_ref: &str,
+    ) -> Option<([u8; 32], AsymSpec, String)> {
+        let call = Call::new(self.clock.now(), caller);
+        let key = self
+            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
+            .ok()?;
+        let material = key.current_material()?;
+        let spec = material.key.asym().ok()?.spec();
+        Some((material.id, spec, key.key_usage.clone()))
+    }
+
+    /// The PKCS#8 private key of material `material_id` of the key `key_ref` names, for an
+    /// engine to import once as a non-extractable key. Zeroized on drop.
+    pub fn offload_private_key(
+        &self,
+        caller: &Caller,
+        key_ref: &str,
+        material_id: &[u8; 32],
+    ) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let call = Call::new(self.clock.now(), caller);
+        let key = self
+            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
+            .ok()?;
+        key.material(material_id)?.key.asym().ok()?.to_pkcs8().ok()
+    }
+
+    /// A new key pair of `spec`: one a faster engine offered, else one generated here.
+    pub(crate) fn new_key_pair(&self, spec: AsymSpec) -> Result<AsymKey> {
+        if let Some(key) = self.offload.borrow_mut().take_key_pair(spec) {
+            return Ok(key);
+        }
+        AsymKey::generate(spec, &mut *self.entropy.borrow_mut())
     }
 
     /// [`Kms::call_as`] as the configured caller.

@@ -266,11 +266,11 @@ fn automatic_rotation_falls_due_after_the_period_and_old_ciphertexts_still_decry
     // Old ciphertext still decrypts with the old material; new ciphertext uses the new one.
     let old = decrypt(&mut kms, &first_blob).unwrap();
     assert_eq!(old.plaintext.as_bytes(), b"generation 1");
-    assert_eq!(old.key_material_id, first_material);
+    assert_eq!(old.key_material_id.as_ref(), Some(&first_material));
     let second_blob = encrypt(&mut kms, &k.key_id, b"generation 2").unwrap();
     assert_eq!(
         decrypt(&mut kms, &second_blob).unwrap().key_material_id,
-        second_material
+        Some(second_material.clone())
     );
 
     let rotated = kms

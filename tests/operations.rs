@@ -550,7 +550,7 @@ fn create_key_refuses_bad_specs_and_usages_with_aws_texts() {
     // Valid requests that this version cannot fulfil are refused plainly, never faked.
     for req in [
         CreateKeyRequest {
-            key_spec: Some("RSA_2048".into()),
+            key_spec: Some("ML_DSA_44".into()),
             key_usage: Some("SIGN_VERIFY".into()),
             ..Default::default()
         },
@@ -1513,7 +1513,7 @@ fn json_requests_of_the_wrong_shape_are_serialization_errors() {
 
     let e = kms.call_json("Encryptt", json!({})).unwrap_err();
     assert_eq!(e.name(), "UnknownOperationException");
-    let e = kms.call_json("Sign", json!({})).unwrap_err();
+    let e = kms.call_json("CreateGrant", json!({})).unwrap_err();
     assert_eq!(e.name(), "UnsupportedOperationException");
     // Absent optional members may be sent as null.
     let out = kms
@@ -1555,7 +1555,7 @@ fn decrypt_round_trips_with_context_and_reports_material() {
     assert_eq!(out.plaintext.as_bytes(), b"pay day");
     assert_eq!(out.key_id, m.arn);
     assert_eq!(out.encryption_algorithm, "SYMMETRIC_DEFAULT");
-    assert_eq!(Some(out.key_material_id), m.current_key_material_id);
+    assert_eq!(out.key_material_id, m.current_key_material_id);
     // An explicit empty context is the same as none.
     let plain = encrypt(&mut kms, &m.key_id, b"no context");
     let out = kms
@@ -1939,11 +1939,11 @@ fn re_encrypt_moves_a_ciphertext_to_another_key_and_context() {
     assert_eq!(out.source_encryption_algorithm, "SYMMETRIC_DEFAULT");
     assert_eq!(out.destination_encryption_algorithm, "SYMMETRIC_DEFAULT");
     assert_eq!(
-        Some(out.source_key_material_id.clone()),
+        out.source_key_material_id.clone(),
         a.current_key_material_id
     );
     assert_eq!(
-        Some(out.destination_key_material_id.clone()),
+        out.destination_key_material_id.clone(),
         b.current_key_material_id
     );
     let opened = kms
@@ -3203,7 +3203,7 @@ fn failed_calls_change_nothing() {
     });
     let _ = kms.create_key(CreateKeyRequest {
         key_spec: Some("RSA_2048".into()),
-        key_usage: Some("ENCRYPT_DECRYPT".into()),
+        key_usage: Some("KEY_AGREEMENT".into()),
         ..Default::default()
     });
     let _ = kms.create_alias(alias_req("alias/one", &m.key_id));

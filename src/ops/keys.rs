@@ -1,6 +1,7 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, tags, and the key policy.
 
+use crate::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
@@ -52,6 +53,55 @@ fn usages_for(spec: &str) -> &'static [&'static str] {
         "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" => &["SIGN_VERIFY", "KEY_AGREEMENT"],
         "SM2" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"],
         _ => &["SIGN_VERIFY"],
+    }
+}
+
+/// The algorithm lists of a key, as KeyMetadata and GetPublicKey show them: only the list that
+/// matches the key's usage is present.
+#[derive(Default)]
+pub(crate) struct AlgorithmLists {
+    pub encryption: Option<Vec<String>>,
+    pub signing: Option<Vec<String>>,
+    pub key_agreement: Option<Vec<String>>,
+    pub mac: Option<Vec<String>>,
+}
+
+/// The algorithms a key of `spec` and `usage` offers, in AWS's order.
+pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
+    let names = |v: Vec<&str>| Some(v.into_iter().map(str::to_owned).collect());
+    let asym = AsymSpec::parse(spec);
+    match usage {
+        "ENCRYPT_DECRYPT" if spec == "SYMMETRIC_DEFAULT" => AlgorithmLists {
+            encryption: names(vec!["SYMMETRIC_DEFAULT"]),
+            ..Default::default()
+        },
+        "ENCRYPT_DECRYPT" => AlgorithmLists {
+            encryption: asym.map(|a| {
+                a.encryption_algorithms()
+                    .iter()
+                    .map(|h| h.as_str().to_owned())
+                    .collect()
+            }),
+            ..Default::default()
+        },
+        "SIGN_VERIFY" => AlgorithmLists {
+            signing: asym.map(|a| {
+                a.signing_algorithms()
+                    .iter()
+                    .map(|h| h.as_str().to_owned())
+                    .collect()
+            }),
+            ..Default::default()
+        },
+        "KEY_AGREEMENT" => AlgorithmLists {
+            key_agreement: names(vec!["ECDH"]),
+            ..Default::default()
+        },
+        "GENERATE_VERIFY_MAC" => AlgorithmLists {
+            mac: MacHash::parse(spec).map(|h| vec![h.algorithm().to_owned()]),
+            ..Default::default()
+        },
+        _ => AlgorithmLists::default(),
     }
 }
 
@@ -149,6 +199,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         new_replica: Option<&KeyRecord>,
     ) -> KeyMetadata {
         let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
+        let lists = algorithms(&key.key_spec, &key.key_usage);
         KeyMetadata {
             aws_account_id: key.account.clone(),
             key_id: key.id.to_string(),
@@ -166,10 +217,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             key_manager: key.manager.as_str().to_owned(),
             customer_master_key_spec: key.key_spec.clone(),
             key_spec: key.key_spec.clone(),
-            encryption_algorithms: symmetric.then(|| vec!["SYMMETRIC_DEFAULT".to_owned()]),
-            mac_algorithms: MacHash::parse(&key.key_spec)
-                .filter(|_| key.key_usage == "GENERATE_VERIFY_MAC")
-                .map(|h| vec![h.algorithm().to_owned()]),
+            encryption_algorithms: lists.encryption,
+            signing_algorithms: lists.signing,
+            key_agreement_algorithms: lists.key_agreement,
+            mac_algorithms: lists.mac,
             multi_region: key.multi_region.is_some(),
             multi_region_configuration: self.multi_region_configuration(key, new_replica),
             pending_deletion_window_in_days: key
@@ -241,7 +292,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         validate::tag_count(tags.len())?;
         // What this version of wasm-kms cannot create yet is refused plainly, never faked.
         let hmac = MacHash::parse(&spec).filter(|_| spec.starts_with("HMAC_"));
-        if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() {
+        let asym = AsymSpec::parse(&spec);
+        if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() && asym.is_none() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
                 "wasm-kms does not support KeySpec {spec} yet."
             ))));
@@ -283,9 +335,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         } else {
             vec![Material {
                 id: self.random()?,
-                key: match hmac {
-                    Some(hash) => Secret::Hmac(HmacKey::generate(hash, |k| self.fill_random(k))?),
-                    None => Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
+                key: match (hmac, asym) {
+                    (Some(hash), _) => {
+                        Secret::Hmac(HmacKey::generate(hash, |k| self.fill_random(k))?)
+                    }
+                    (None, Some(spec)) => Secret::Asym(self.new_key_pair(spec)?),
+                    (None, None) => Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
                 },
                 created: call.now,
                 rotation: None,

@@ -3,6 +3,7 @@
 //! returns its output with one batch of writes.
 
 mod aliases;
+mod asymmetric;
 pub(crate) mod crypto;
 pub(crate) mod import;
 pub mod keys;

@@ -1,0 +1,357 @@
+//! Asymmetric keys: Sign, Verify, GetPublicKey, DeriveSharedSecret, and the data key pairs of
+//! GenerateDataKeyPair(WithoutPlaintext). RSA Encrypt and Decrypt live with the symmetric ones
+//! in [`super::crypto`].
+
+use zeroize::Zeroizing;
+
+use crate::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
+use crate::codec::{Blob, SecretBlob};
+use crate::env::{Clock, Entropy};
+use crate::error::{KmsError, Result};
+use crate::ids::{hex, Aliases};
+use crate::model::*;
+use crate::ops::crypto::{check_symmetric_use, dry_run};
+use crate::ops::keys::algorithms;
+use crate::service::{Call, Kms, Outcome};
+use crate::state::StateRule;
+use crate::store::{Batch, KeyRecord, Store};
+use crate::validate::{self, blob_length, one_of, required};
+
+const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
+/// DataKeyPairSpec values, in the order of AWS's enum.
+const KEY_PAIR_SPECS: &[&str] = &[
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "ECC_NIST_P256",
+    "ECC_NIST_P384",
+    "ECC_NIST_P521",
+    "ECC_SECG_P256K1",
+    "SM2",
+    "ECC_NIST_EDWARDS25519",
+];
+
+/// The longest DER SubjectPublicKeyInfo a request may carry.
+const MAX_PUBLIC_KEY: usize = 8192;
+
+/// A validated Sign or Verify request, ready to use its key.
+struct Signing<'k> {
+    key: &'k KeyRecord,
+    material_id: [u8; 32],
+    private: &'k AsymKey,
+    algorithm: SigningAlgorithm,
+    digest: bool,
+}
+
+/// InvalidKeyUsageException for a key whose usage is not `wanted`.
+fn wrong_usage(key: &KeyRecord, operation: &str) -> KmsError {
+    KmsError::InvalidKeyUsage(format!(
+        "{} key usage is {} which is not valid for {operation}.",
+        key.arn, key.key_usage
+    ))
+}
+
+/// The private key of `key`'s current material (the state table admits only keys with some).
+fn private_key(key: &KeyRecord) -> Result<(&AsymKey, [u8; 32])> {
+    let material = key
+        .current_material()
+        .ok_or_else(|| KmsError::Internal(format!("{} has no key material.", key.arn)))?;
+    Ok((material.key.asym()?, material.id))
+}
+
+impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
+    /// Validates Sign and Verify and finds the key, in AWS's order: members, then the key, its
+    /// usage, the algorithm's fit with its spec, the message type and the digest length.
+    #[allow(clippy::too_many_arguments)]
+    fn signing_key(
+        &self,
+        call: &mut Call,
+        key_id: Option<&str>,
+        message: Option<&[u8]>,
+        message_type: Option<&String>,
+        algorithm: Option<&String>,
+        grant_tokens: Option<&Vec<String>>,
+        operation: &str,
+    ) -> Result<Signing<'_>> {
+        let message = required(message, "message")?;
+        blob_length(message, "message", 1, 4096)?;
+        let algorithm = required(algorithm, "signingAlgorithm")?;
+        one_of(algorithm, "signingAlgorithm", SIGNING_ALGORITHM_NAMES)?;
+        let message_type = message_type.map(String::as_str).unwrap_or("RAW");
+        one_of(message_type, "messageType", MESSAGE_TYPES)?;
+        validate::grant_tokens(grant_tokens)?;
+        let key = self.use_key(
+            call,
+            key_id,
+            "keyId",
+            Aliases::Accepted,
+            &format!("kms:{operation}"),
+            StateRule::Crypto,
+        )?;
+        if key.key_usage != "SIGN_VERIFY" {
+            return Err(wrong_usage(key, operation));
+        }
+        let (private, material_id) = private_key(key)?;
+        let alg = SigningAlgorithm::parse(algorithm)
+            .filter(|a| private.spec().signing_algorithms().contains(a))
+            .ok_or_else(|| {
+                KmsError::InvalidKeyUsage(format!(
+                    "Algorithm {algorithm} is incompatible with key spec {}.",
+                    key.key_spec
+                ))
+            })?;
+        // Ed25519 signs the message itself, Ed25519ph a SHA-512 digest of it; EXTERNAL_MU is
+        // for ML-DSA only.
+        let type_fits = match (alg, message_type) {
+            (_, "EXTERNAL_MU") => false,
+            (SigningAlgorithm::Ed25519Sha512, t) => t == "RAW",
+            (SigningAlgorithm::Ed25519PhSha512, t) => t == "DIGEST",
+            _ => true,
+        };
+        if !type_fits {
+            return Err(KmsError::Validation(format!(
+                "Message type {message_type} is incompatible with signing algorithm {algorithm}."
+            )));
+        }
+        let digest = message_type == "DIGEST";
+        if digest && message.len() != alg.hash().len() {
+            return Err(KmsError::Validation(format!(
+                "Digest is invalid length for algorithm {algorithm}."
+            )));
+        }
+        Ok(Signing {
+            key,
+            material_id,
+            private,
+            algorithm: alg,
+            digest,
+        })
+    }
+
+    pub(crate) fn op_sign(&self, call: &mut Call, req: SignRequest) -> Outcome<SignResponse> {
+        let message = req.message.as_ref().map(|m| m.as_bytes());
+        let s = self.signing_key(
+            call,
+            req.key_id.as_deref(),
+            message,
+            req.message_type.as_ref(),
+            req.signing_algorithm.as_ref(),
+            req.grant_tokens.as_ref(),
+            "Sign",
+        )?;
+        dry_run(req.dry_run)?;
+        let message = message.unwrap_or_default();
+        let offered = (!s.digest)
+            .then(|| {
+                self.offload()
+                    .take_signature(&s.material_id, s.algorithm, message)
+            })
+            .flatten();
+        let signature = match offered {
+            Some(signature) => signature,
+            None => {
+                let m = if s.digest {
+                    Message::Digest(message)
+                } else {
+                    Message::Raw(message)
+                };
+                s.private.sign(s.algorithm, m, &mut *self.entropy())?
+            }
+        };
+        let out = SignResponse {
+            key_id: s.key.arn.clone(),
+            signature: Blob(signature),
+            signing_algorithm: s.algorithm.as_str().to_owned(),
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_verify(&self, call: &mut Call, req: VerifyRequest) -> Outcome<VerifyResponse> {
+        let signature = required(req.signature.as_ref(), "signature")?;
+        blob_length(signature.as_bytes(), "signature", 1, 6144)?;
+        let message = req.message.as_ref().map(|m| m.as_bytes());
+        let s = self.signing_key(
+            call,
+            req.key_id.as_deref(),
+            message,
+            req.message_type.as_ref(),
+            req.signing_algorithm.as_ref(),
+            req.grant_tokens.as_ref(),
+            "Verify",
+        )?;
+        dry_run(req.dry_run)?;
+        let message = message.unwrap_or_default();
+        let m = if s.digest {
+            Message::Digest(message)
+        } else {
+            Message::Raw(message)
+        };
+        // A mismatch is an error, never `SignatureValid: false`.
+        if !s.private.verify(s.algorithm, m, signature.as_bytes()) {
+            return Err(KmsError::InvalidSignature);
+        }
+        let out = VerifyResponse {
+            key_id: s.key.arn.clone(),
+            signature_valid: true,
+            signing_algorithm: s.algorithm.as_str().to_owned(),
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_get_public_key(
+        &self,
+        call: &mut Call,
+        req: GetPublicKeyRequest,
+    ) -> Outcome<GetPublicKeyResponse> {
+        validate::grant_tokens(req.grant_tokens.as_ref())?;
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Accepted,
+            "kms:GetPublicKey",
+            StateRule::Crypto,
+        )?;
+        if AsymSpec::parse(&key.key_spec).is_none() {
+            return Err(KmsError::UnsupportedOperation(Some(format!(
+                "{} key spec {} is not supported for this operation.",
+                key.arn, key.key_spec
+            ))));
+        }
+        let (private, _) = private_key(key)?;
+        let lists = algorithms(&key.key_spec, &key.key_usage);
+        let out = GetPublicKeyResponse {
+            key_id: key.arn.clone(),
+            public_key: Blob(private.public_key_der()?),
+            customer_master_key_spec: key.key_spec.clone(),
+            key_spec: key.key_spec.clone(),
+            key_usage: key.key_usage.clone(),
+            encryption_algorithms: lists.encryption,
+            signing_algorithms: lists.signing,
+            key_agreement_algorithms: lists.key_agreement,
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_derive_shared_secret(
+        &self,
+        call: &mut Call,
+        req: DeriveSharedSecretRequest,
+    ) -> Outcome<DeriveSharedSecretResponse> {
+        let algorithm = required(
+            req.key_agreement_algorithm.as_ref(),
+            "keyAgreementAlgorithm",
+        )?;
+        one_of(algorithm, "keyAgreementAlgorithm", &["ECDH"])?;
+        let peer = required(req.public_key.as_ref(), "publicKey")?;
+        blob_length(peer.as_bytes(), "publicKey", 1, MAX_PUBLIC_KEY)?;
+        validate::grant_tokens(req.grant_tokens.as_ref())?;
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Accepted,
+            "kms:DeriveSharedSecret",
+            StateRule::Crypto,
+        )?;
+        if key.key_usage != "KEY_AGREEMENT" {
+            return Err(wrong_usage(key, "DeriveSharedSecret"));
+        }
+        let (private, _) = private_key(key)?;
+        dry_run(req.dry_run)?;
+        // A peer key that does not parse, or is on another curve: AWS sends no message.
+        let secret = private
+            .agree(peer.as_bytes())
+            .ok_or_else(|| KmsError::Validation(String::new()))?;
+        let out = DeriveSharedSecretResponse {
+            key_id: key.arn.clone(),
+            shared_secret: SecretBlob(secret.to_vec()),
+            key_agreement_algorithm: algorithm.clone(),
+            key_origin: key.origin.clone(),
+        };
+        Ok((out, Batch::default()))
+    }
+
+    /// The shared part of both GenerateDataKeyPair operations: a fresh key pair, its public
+    /// key, and its PKCS#8 private key sealed under `KeyId` with the encryption context.
+    fn data_key_pair(
+        &self,
+        call: &mut Call,
+        req: GenerateDataKeyPairRequest,
+        operation: &str,
+    ) -> Result<DataKeyPair> {
+        let spec_name = required(req.key_pair_spec.as_ref(), "keyPairSpec")?;
+        one_of(spec_name, "keyPairSpec", KEY_PAIR_SPECS)?;
+        validate::grant_tokens(req.grant_tokens.as_ref())?;
+        let key = self.use_key(
+            call,
+            req.key_id.as_deref(),
+            "keyId",
+            Aliases::Accepted,
+            &format!("kms:{operation}"),
+            StateRule::Crypto,
+        )?;
+        check_symmetric_use(key, operation)?;
+        let spec = AsymSpec::parse(spec_name).ok_or_else(|| {
+            KmsError::UnsupportedOperation(Some(format!(
+                "KeyPairSpec {spec_name} is not supported in this Region."
+            )))
+        })?;
+        dry_run(req.dry_run)?;
+        let pair = self.new_key_pair(spec)?;
+        let private = pair.to_pkcs8()?;
+        let ctx = req.encryption_context.unwrap_or_default();
+        let (blob, material) = self.seal(key, &ctx, &private)?;
+        Ok(DataKeyPair {
+            public: Blob(pair.public_key_der()?),
+            private,
+            sealed: Blob(blob),
+            key_id: key.arn.clone(),
+            spec: spec_name.clone(),
+            material: hex(&material),
+        })
+    }
+
+    pub(crate) fn op_generate_data_key_pair(
+        &self,
+        call: &mut Call,
+        req: GenerateDataKeyPairRequest,
+    ) -> Outcome<GenerateDataKeyPairResponse> {
+        let pair = self.data_key_pair(call, req, "GenerateDataKeyPair")?;
+        let out = GenerateDataKeyPairResponse {
+            private_key_ciphertext_blob: pair.sealed,
+            private_key_plaintext: SecretBlob(pair.private.to_vec()),
+            public_key: pair.public,
+            key_id: pair.key_id,
+            key_pair_spec: pair.spec,
+            key_material_id: pair.material,
+        };
+        Ok((out, Batch::default()))
+    }
+
+    pub(crate) fn op_generate_data_key_pair_without_plaintext(
+        &self,
+        call: &mut Call,
+        req: GenerateDataKeyPairRequest,
+    ) -> Outcome<GenerateDataKeyPairWithoutPlaintextResponse> {
+        let pair = self.data_key_pair(call, req, "GenerateDataKeyPairWithoutPlaintext")?;
+        let out = GenerateDataKeyPairWithoutPlaintextResponse {
+            private_key_ciphertext_blob: pair.sealed,
+            public_key: pair.public,
+            key_id: pair.key_id,
+            key_pair_spec: pair.spec,
+            key_material_id: pair.material,
+        };
+        Ok((out, Batch::default()))
+    }
+}
+
+/// What both GenerateDataKeyPair operations return.
+struct DataKeyPair {
+    public: Blob,
+    private: Zeroizing<Vec<u8>>,
+    sealed: Blob,
+    key_id: String,
+    spec: String,
+    material: String,
+}
