@@ -24,7 +24,7 @@ step "native tests (cargo test: unit, integration, property and doc tests)"
 cargo test --locked
 
 step "wasm-bindgen tests in Node"
-wasm-pack test --node -- --locked --test wasm_node
+WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --node -- --locked --test wasm_node
 
 step "wasm-bindgen tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \

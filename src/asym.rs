@@ -150,7 +150,7 @@ impl Hash {
 }
 
 /// A signing algorithm (`SigningAlgorithmSpec`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SigningAlgorithm {
     /// RSASSA-PSS, SHA-256, MGF1 with SHA-256, 32-byte salt.
     PssSha256,
@@ -242,7 +242,7 @@ impl SigningAlgorithm {
 }
 
 /// The hash of an RSAES-OAEP encryption algorithm (used for OAEP and for MGF1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OaepHash {
     /// `RSAES_OAEP_SHA_1`.
     Sha1,
@@ -308,6 +308,12 @@ impl fmt::Debug for AsymKey {
         write!(f, "AsymKey({}, ...)", self.spec().as_str())
     }
 }
+
+/// The DER of a PKCS#8 v1 Ed25519 private key up to its 32-byte seed: SEQUENCE { INTEGER 0,
+/// SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32 bytes) } }.
+const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 
 /// Runs `$body` with `$sk` bound to the secret key of an elliptic-curve variant of the
 /// RustCrypto curve crates and `$c` naming that crate; any other variant gives `$other`.
@@ -463,7 +469,14 @@ impl AsymKey {
         use p256::pkcs8::EncodePrivateKey as _;
         let doc = match self {
             AsymKey::Rsa(k) => k.to_pkcs8_der(),
-            AsymKey::Ed25519(k) => k.to_pkcs8_der(),
+            // PKCS#8 v1 with the seed only (RFC 8410 section 7), as OpenSSL writes it: the v2
+            // form with the public key, which `ed25519-dalek` writes, fails to load in OpenSSL.
+            AsymKey::Ed25519(k) => {
+                let mut der = Zeroizing::new(Vec::with_capacity(48));
+                der.extend_from_slice(&ED25519_PKCS8_V1_PREFIX);
+                der.extend_from_slice(k.as_bytes());
+                return Ok(der);
+            }
             other => with_ecdsa_curve!(other, |sk, c| sk.to_pkcs8_der(), {
                 return Err(internal("key encoding"));
             }),
@@ -624,6 +637,14 @@ impl AsymKey {
                 },
                 false
             ),
+        }
+    }
+
+    /// The RSA key itself, for an RSA key.
+    pub fn into_rsa(self) -> Option<rsa::PrivateKey> {
+        match self {
+            AsymKey::Rsa(k) => Some(*k),
+            _ => None,
         }
     }
 

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::asym::AsymSpec;
 use crate::codec::{Blob, Timestamp};
 use crate::crypto::{Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
@@ -103,7 +104,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "kms:GetParametersForImport",
             StateRule::Import,
         )?;
-        let wrapping_key = wrap::generate(&mut *self.entropy(), bits).ok_or_else(|| {
+        let spec = match bits {
+            3072 => AsymSpec::Rsa3072,
+            4096 => AsymSpec::Rsa4096,
+            _ => AsymSpec::Rsa2048,
+        };
+        let wrapping_key = self.new_key_pair(spec)?.into_rsa().ok_or_else(|| {
             KmsError::Internal("The wrapping key could not be generated.".to_owned())
         })?;
         let public_key = wrap::public_key_der(&wrapping_key).ok_or_else(|| {

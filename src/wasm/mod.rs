@@ -10,7 +10,11 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 mod bench;
+mod webcrypto;
 pub use bench::BenchAesGcm;
+
+use crate::asym::{AsymSpec, OaepHash, SigningAlgorithm};
+use webcrypto::{Engine, Purpose};
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OffsetClock, OsEntropy};
@@ -44,9 +48,10 @@ struct Options {
     account: Option<String>,
     partition: Option<String>,
     principal: Option<String>,
+    web_crypto: Option<bool>,
 }
 
-const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal"];
+const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal", "webCrypto"];
 
 /// A local AWS KMS.
 #[wasm_bindgen(js_name = Kms)]
@@ -55,6 +60,70 @@ pub struct JsKms {
     core: Rc<RefCell<Core>>,
     /// Who this view calls as.
     caller: Caller,
+    /// WebCrypto, for the private-key work it does faster (shared by every view).
+    engine: Rc<RefCell<Engine>>,
+}
+
+/// Private-key work WebCrypto can do ahead of a call (see [`webcrypto`]).
+enum Plan {
+    /// A fresh key pair of an RSA spec.
+    KeyPair(AsymSpec),
+    /// A signature of a RAW message.
+    Sign {
+        key_ref: String,
+        algorithm: SigningAlgorithm,
+        message: Vec<u8>,
+    },
+    /// An RSAES-OAEP decryption.
+    Decrypt {
+        key_ref: String,
+        hash: OaepHash,
+        ciphertext: Vec<u8>,
+    },
+}
+
+/// A string member of a plain input object.
+fn member_str(input: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(input, &name.into()).ok()?.as_string()
+}
+
+/// A byte-array member of a plain input object.
+fn member_bytes(input: &JsValue, name: &str) -> Option<Vec<u8>> {
+    let v = Reflect::get(input, &name.into()).ok()?;
+    v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+}
+
+/// What WebCrypto could do before `operation` runs with this (already copied) input.
+fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
+    let rsa = |s: Option<String>| {
+        s.and_then(|s| AsymSpec::parse(&s))
+            .filter(|s| s.rsa_bits().is_some())
+    };
+    match operation {
+        "CreateKey" if member_str(input, "Origin").as_deref() != Some("EXTERNAL") => {
+            rsa(member_str(input, "KeySpec").or_else(|| member_str(input, "CustomerMasterKeySpec")))
+                .map(Plan::KeyPair)
+        }
+        "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext" => {
+            rsa(member_str(input, "KeyPairSpec")).map(Plan::KeyPair)
+        }
+        "GetParametersForImport" => rsa(member_str(input, "WrappingKeySpec")).map(Plan::KeyPair),
+        "Sign" if member_str(input, "MessageType").is_none_or(|t| t == "RAW") => {
+            let algorithm = SigningAlgorithm::parse(&member_str(input, "SigningAlgorithm")?)?;
+            Purpose::Sign(algorithm).supported().then_some(())?;
+            Some(Plan::Sign {
+                key_ref: member_str(input, "KeyId")?,
+                algorithm,
+                message: member_bytes(input, "Message")?,
+            })
+        }
+        "Decrypt" => Some(Plan::Decrypt {
+            key_ref: member_str(input, "KeyId")?,
+            hash: OaepHash::parse(&member_str(input, "EncryptionAlgorithm")?)?,
+            ciphertext: member_bytes(input, "CiphertextBlob")?,
+        }),
+        _ => None,
+    }
 }
 
 /// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws.
@@ -231,6 +300,9 @@ impl JsKms {
         Ok(JsKms {
             core: Rc::new(RefCell::new(core)),
             caller,
+            engine: Rc::new(RefCell::new(Engine::new(
+                options.web_crypto.unwrap_or(true),
+            ))),
         })
     }
 
@@ -304,7 +376,7 @@ impl JsKms {
     /// Runs any operation by its AWS name: `send("Encrypt", { KeyId, Plaintext })`.
     #[wasm_bindgen(unchecked_return_type = "Promise<any>")]
     pub fn send(&self, operation: &str, input: JsValue) -> Promise {
-        settle(self.dispatch(operation, input))
+        self.run(operation, input)
     }
 
     /// The audit trail kept in memory: CloudTrail-shaped records, oldest first.
@@ -324,10 +396,7 @@ impl JsKms {
     #[wasm_bindgen(js_name = forRegion)]
     pub fn for_region(&self, region: &str) -> Result<JsKms, JsValue> {
         let caller = self.caller.in_region(region).map_err(|e| to_js_error(&e))?;
-        Ok(JsKms {
-            core: Rc::clone(&self.core),
-            caller,
-        })
+        Ok(self.view(caller))
     }
 
     /// A view of the same KMS that calls as an AWS service acting for this caller (for example
@@ -335,10 +404,7 @@ impl JsKms {
     #[wasm_bindgen(js_name = asService)]
     pub fn as_service(&self, service: &str) -> Result<JsKms, JsValue> {
         let caller = self.caller.via(service).map_err(|e| to_js_error(&e))?;
-        Ok(JsKms {
-            core: Rc::clone(&self.core),
-            caller,
-        })
+        Ok(self.view(caller))
     }
 
     /// The AWS service this view acts as, if any.
@@ -360,20 +426,121 @@ impl JsKms {
         f(&mut core).map_err(|e| to_js_error(&e))
     }
 
-    fn dispatch(&self, operation: &str, input: JsValue) -> Result<JsValue, JsValue> {
-        // The input is copied (which may run the caller's getters) before the core is borrowed.
-        let input = if input.is_undefined() || input.is_null() {
-            Ok(Object::new().into())
-        } else if !input.is_object() || Array::is_array(&input) {
-            Err(not_an_object())
-        } else {
-            plain_input(&input, 0).map_err(|why| {
-                KmsError::Serialization(format!("The request could not be read: {why}."))
-            })
+    /// The same KMS, calling as `caller`.
+    fn view(&self, caller: Caller) -> JsKms {
+        JsKms {
+            core: Rc::clone(&self.core),
+            caller,
+            engine: Rc::clone(&self.engine),
+        }
+    }
+
+    /// Runs `operation`: at once, or after WebCrypto has done the private-key work it does
+    /// faster (the page is never blocked by RSA key generation when WebCrypto is there).
+    fn run(&self, operation: &str, input: JsValue) -> Promise {
+        // The input is copied (which may run the caller's getters) before anything else.
+        let input = copy_input(input);
+        let plan = match &input {
+            Ok(plain) if self.engine.borrow().available() => plan(operation, plain),
+            _ => None,
         };
+        let Some(plan) = plan else {
+            return settle(self.dispatch(operation, input, |_| {}));
+        };
+        let this = self.view(self.caller.clone());
+        let operation = operation.to_owned();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let offer = this.prepare(plan).await;
+            this.dispatch(&operation, input, |core| {
+                if let Some(offer) = offer {
+                    offer(core);
+                }
+            })
+        })
+    }
+
+    /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`
+    /// if there is nothing to offer (the core then does the work itself).
+    async fn prepare(&self, plan: Plan) -> Option<Box<dyn FnOnce(&mut Core)>> {
+        match plan {
+            Plan::KeyPair(spec) => {
+                let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
+                if waiting > 0 {
+                    return None;
+                }
+                let key = webcrypto::generate(spec).await?;
+                Some(Box::new(move |core: &mut Core| {
+                    core.offload().offer_key_pair(key)
+                }))
+            }
+            Plan::Sign {
+                key_ref,
+                algorithm,
+                message,
+            } => {
+                let purpose = Purpose::Sign(algorithm);
+                let key = self.webcrypto_key(&key_ref, purpose, "SIGN_VERIFY").await?;
+                let signature = webcrypto::sign(&key.1, algorithm, &message).await?;
+                Some(Box::new(move |core: &mut Core| {
+                    core.offload()
+                        .offer_signature(key.0, algorithm, &message, signature)
+                }))
+            }
+            Plan::Decrypt {
+                key_ref,
+                hash,
+                ciphertext,
+            } => {
+                let purpose = Purpose::Decrypt(hash);
+                let key = self
+                    .webcrypto_key(&key_ref, purpose, "ENCRYPT_DECRYPT")
+                    .await?;
+                let plaintext = webcrypto::decrypt(&key.1, &ciphertext).await?;
+                Some(Box::new(move |core: &mut Core| {
+                    core.offload()
+                        .offer_decryption(key.0, hash, &ciphertext, plaintext)
+                }))
+            }
+        }
+    }
+
+    /// The current material of the RSA key `key_ref` names, if its usage is `usage` and it
+    /// offers `purpose`'s algorithm, and its WebCrypto key (imported once).
+    async fn webcrypto_key(
+        &self,
+        key_ref: &str,
+        purpose: Purpose,
+        usage: &str,
+    ) -> Option<([u8; 32], JsValue)> {
+        let (material, spec, key_usage) = self
+            .with_core(|c| Ok(c.offload_target(&self.caller, key_ref)))
+            .ok()??;
+        let fits = match purpose {
+            Purpose::Sign(a) => spec.signing_algorithms().contains(&a),
+            Purpose::Decrypt(h) => spec.encryption_algorithms().contains(&h),
+        };
+        if key_usage != usage || !fits {
+            return None;
+        }
+        let pkcs8 = || {
+            self.with_core(|c| Ok(c.offload_private_key(&self.caller, key_ref, &material)))
+                .ok()
+                .flatten()
+        };
+        let key = webcrypto::key_for(&self.engine, material, purpose, pkcs8).await?;
+        Some((material, key))
+    }
+
+    fn dispatch(
+        &self,
+        operation: &str,
+        input: Result<JsValue, KmsError>,
+        offer: impl FnOnce(&mut Core),
+    ) -> Result<JsValue, JsValue> {
         let out = self.with_core(|core| match input {
             Err(e) => Err(core.refuse_input(&self.caller, operation, e)),
             Ok(input) => {
+                offer(core);
                 let de = serde_wasm_bindgen::Deserializer::from(input);
                 let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
                 core.call_as(&self.caller, operation, Format::Js, de, &ser)
@@ -381,6 +548,19 @@ impl JsKms {
         })?;
         millis_to_dates(&out);
         Ok(out)
+    }
+}
+
+/// A request as plain data (see [`plain_input`]), or the error it gets.
+fn copy_input(input: JsValue) -> Result<JsValue, KmsError> {
+    if input.is_undefined() || input.is_null() {
+        Ok(Object::new().into())
+    } else if !input.is_object() || Array::is_array(&input) {
+        Err(not_an_object())
+    } else {
+        plain_input(&input, 0).map_err(|why| {
+            KmsError::Serialization(format!("The request could not be read: {why}."))
+        })
     }
 }
 
@@ -395,7 +575,7 @@ macro_rules! js_operations {
                     &self,
                     #[wasm_bindgen($param = $input)] input: JsValue,
                 ) -> Promise {
-                    settle(self.dispatch($op, input))
+                    self.run($op, input)
                 }
             )*
         }
@@ -438,4 +618,10 @@ js_operations! {
     delete_imported_key_material = "deleteImportedKeyMaterial", "DeleteImportedKeyMaterial", unchecked_param_type = "DeleteImportedKeyMaterialRequest", "Promise<DeleteImportedKeyMaterialResponse>";
     generate_mac = "generateMac", "GenerateMac", unchecked_param_type = "GenerateMacRequest", "Promise<GenerateMacResponse>";
     verify_mac = "verifyMac", "VerifyMac", unchecked_param_type = "VerifyMacRequest", "Promise<VerifyMacResponse>";
+    sign = "sign", "Sign", unchecked_param_type = "SignRequest", "Promise<SignResponse>";
+    verify = "verify", "Verify", unchecked_param_type = "VerifyRequest", "Promise<VerifyResponse>";
+    get_public_key = "getPublicKey", "GetPublicKey", unchecked_param_type = "GetPublicKeyRequest", "Promise<GetPublicKeyResponse>";
+    generate_data_key_pair = "generateDataKeyPair", "GenerateDataKeyPair", unchecked_param_type = "GenerateDataKeyPairRequest", "Promise<GenerateDataKeyPairResponse>";
+    generate_data_key_pair_without_plaintext = "generateDataKeyPairWithoutPlaintext", "GenerateDataKeyPairWithoutPlaintext", unchecked_param_type = "GenerateDataKeyPairWithoutPlaintextRequest", "Promise<GenerateDataKeyPairWithoutPlaintextResponse>";
+    derive_shared_secret = "deriveSharedSecret", "DeriveSharedSecret", unchecked_param_type = "DeriveSharedSecretRequest", "Promise<DeriveSharedSecretResponse>";
 }

@@ -8,6 +8,12 @@ export interface KmsOptions {
   partition?: string;
   /** The caller's ARN. Default: the account's root, `arn:aws:iam::<account>:root`. */
   principal?: string;
+  /**
+   * Let WebCrypto do RSA key generation, RSA signing (RAW messages) and RSA-OAEP decryption,
+   * which it does many times faster than WebAssembly, without blocking the page. Default true;
+   * `false` keeps every operation in Rust (results are the same; it is slower).
+   */
+  webCrypto?: boolean;
 }
 
 /** What every rejected call throws: an `Error` shaped like the AWS SDK for JavaScript v3's. */
@@ -37,7 +43,12 @@ export interface KeyMetadata {
   KeyManager: "AWS" | "CUSTOMER";
   CustomerMasterKeySpec: string;
   KeySpec: string;
-  EncryptionAlgorithms?: string[];
+  /** ENCRYPT_DECRYPT keys only. */
+  EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
+  /** SIGN_VERIFY keys only. */
+  SigningAlgorithms?: SigningAlgorithmSpec[];
+  /** KEY_AGREEMENT keys only. */
+  KeyAgreementAlgorithms?: "ECDH"[];
   /** HMAC keys only. */
   MacAlgorithms?: MacAlgorithmSpec[];
   MultiRegion: boolean;
@@ -98,7 +109,8 @@ export interface DecryptRequest {
   EncryptionAlgorithm?: string;
   DryRun?: boolean;
 }
-export interface DecryptResponse { KeyId: string; Plaintext: Uint8Array; EncryptionAlgorithm: string; KeyMaterialId: string; }
+/** `KeyMaterialId` is present only when a symmetric key decrypted. */
+export interface DecryptResponse { KeyId: string; Plaintext: Uint8Array; EncryptionAlgorithm: EncryptionAlgorithmSpec; KeyMaterialId?: string; }
 export interface ReEncryptRequest {
   CiphertextBlob: Uint8Array;
   SourceEncryptionContext?: EncryptionContextType;
@@ -116,8 +128,10 @@ export interface ReEncryptResponse {
   KeyId: string;
   SourceEncryptionAlgorithm: string;
   DestinationEncryptionAlgorithm: string;
-  SourceKeyMaterialId: string;
-  DestinationKeyMaterialId: string;
+  /** Present when the source key is symmetric. */
+  SourceKeyMaterialId?: string;
+  /** Present when the destination key is symmetric. */
+  DestinationKeyMaterialId?: string;
 }
 export interface GenerateDataKeyRequest {
   KeyId: string;
@@ -215,6 +229,52 @@ export interface GenerateMacResponse { Mac: Uint8Array; MacAlgorithm: MacAlgorit
 export interface VerifyMacRequest { Message: Uint8Array | string; KeyId: string; MacAlgorithm: MacAlgorithmSpec; Mac: Uint8Array; GrantTokens?: string[]; DryRun?: boolean; }
 /** `MacValid` is always true: a MAC that does not match rejects with KMSInvalidMacException. */
 export interface VerifyMacResponse { KeyId: string; MacValid: boolean; MacAlgorithm: MacAlgorithmSpec; }
+
+export type EncryptionAlgorithmSpec = "SYMMETRIC_DEFAULT" | "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" | "SM2PKE";
+export type SigningAlgorithmSpec =
+  | "RSASSA_PSS_SHA_256" | "RSASSA_PSS_SHA_384" | "RSASSA_PSS_SHA_512"
+  | "RSASSA_PKCS1_V1_5_SHA_256" | "RSASSA_PKCS1_V1_5_SHA_384" | "RSASSA_PKCS1_V1_5_SHA_512"
+  | "ECDSA_SHA_256" | "ECDSA_SHA_384" | "ECDSA_SHA_512"
+  | "SM2DSA" | "ML_DSA_SHAKE_256" | "ED25519_SHA_512" | "ED25519_PH_SHA_512";
+export type DataKeyPairSpec =
+  | "RSA_2048" | "RSA_3072" | "RSA_4096" | "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521"
+  | "ECC_SECG_P256K1" | "SM2" | "ECC_NIST_EDWARDS25519";
+/** RAW: KMS hashes `Message`. DIGEST: `Message` is the digest (its length must match the algorithm's hash). */
+export type MessageType = "RAW" | "DIGEST" | "EXTERNAL_MU";
+export interface SignRequest { KeyId: string; Message: Uint8Array | string; MessageType?: MessageType; GrantTokens?: string[]; SigningAlgorithm: SigningAlgorithmSpec; DryRun?: boolean; }
+export interface SignResponse { KeyId: string; Signature: Uint8Array; SigningAlgorithm: SigningAlgorithmSpec; }
+export interface VerifyRequest { KeyId: string; Message: Uint8Array | string; MessageType?: MessageType; Signature: Uint8Array; SigningAlgorithm: SigningAlgorithmSpec; GrantTokens?: string[]; DryRun?: boolean; }
+/** `SignatureValid` is always true: a signature that does not verify rejects with KMSInvalidSignatureException. */
+export interface VerifyResponse { KeyId: string; SignatureValid: boolean; SigningAlgorithm: SigningAlgorithmSpec; }
+export interface GetPublicKeyRequest { KeyId: string; GrantTokens?: string[]; }
+export interface GetPublicKeyResponse {
+  KeyId: string;
+  /** DER-encoded SubjectPublicKeyInfo (RFC 5280). */
+  PublicKey: Uint8Array;
+  CustomerMasterKeySpec: string;
+  KeySpec: string;
+  KeyUsage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "KEY_AGREEMENT";
+  EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
+  SigningAlgorithms?: SigningAlgorithmSpec[];
+  KeyAgreementAlgorithms?: "ECDH"[];
+}
+export interface GenerateDataKeyPairRequest { EncryptionContext?: EncryptionContextType; KeyId: string; KeyPairSpec: DataKeyPairSpec; GrantTokens?: string[]; DryRun?: boolean; }
+export interface GenerateDataKeyPairResponse {
+  /** The PKCS#8 private key, encrypted under `KeyId` with the encryption context. */
+  PrivateKeyCiphertextBlob: Uint8Array;
+  /** DER-encoded PKCS#8 PrivateKeyInfo. */
+  PrivateKeyPlaintext: Uint8Array;
+  /** DER-encoded SubjectPublicKeyInfo. */
+  PublicKey: Uint8Array;
+  KeyId: string;
+  KeyPairSpec: DataKeyPairSpec;
+  KeyMaterialId: string;
+}
+export type GenerateDataKeyPairWithoutPlaintextRequest = GenerateDataKeyPairRequest;
+export interface GenerateDataKeyPairWithoutPlaintextResponse { PrivateKeyCiphertextBlob: Uint8Array; PublicKey: Uint8Array; KeyId: string; KeyPairSpec: DataKeyPairSpec; KeyMaterialId: string; }
+export interface DeriveSharedSecretRequest { KeyId: string; KeyAgreementAlgorithm: "ECDH"; PublicKey: Uint8Array; GrantTokens?: string[]; DryRun?: boolean; }
+/** `SharedSecret` is the raw x-coordinate of the shared point, as OpenSSL derives it. */
+export interface DeriveSharedSecretResponse { KeyId: string; SharedSecret: Uint8Array; KeyAgreementAlgorithm: "ECDH"; KeyOrigin: "AWS_KMS" | "EXTERNAL"; }
 
 /** One audit record, in CloudTrail's shape. */
 export interface AuditEvent {

@@ -613,3 +613,145 @@ async fn hmac_keys_make_and_check_macs() {
     );
     assert_eq!(get(&e, "message").as_string().unwrap(), "");
 }
+
+/// Runs an async JavaScript interop script with `kms` (the JS `Kms` object) and returns the
+/// checks it reports as failed.
+async fn interop(kms: JsKms, body: &str) -> Vec<String> {
+    let script =
+        js_sys::Function::new_with_args("kms", &format!("return (async () => {{ {body} }})();"));
+    let promise: js_sys::Promise = script
+        .call1(&JsValue::NULL, &JsValue::from(kms))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let out = match JsFuture::from(promise).await {
+        Ok(v) => v,
+        Err(e) => panic!(
+            "interop script threw: {:?} {:?}",
+            get(&e, "name"),
+            get(&e, "message")
+        ),
+    };
+    Array::from(&out)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
+}
+
+/// The WebCrypto interop checks (in Chromium, and Node's WebCrypto): every public key from
+/// GetPublicKey imports; every signature verifies; RSA-OAEP ciphertext made by WebCrypto from
+/// that public key decrypts; an ECDH secret equals WebCrypto's; a data key pair's halves match.
+const WEBCRYPTO_INTEROP: &str = r#"
+  const s = crypto.subtle, fails = [], check = (ok, what) => { if (!ok) fails.push(what); };
+  const msg = new TextEncoder().encode('interop message');
+  const sha = async (h, m) => new Uint8Array(await s.digest(h, m));
+  const eq = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  // ECDSA: KMS returns DER SEQUENCE{r, s}; WebCrypto wants r || s, each n bytes.
+  const derToRaw = (der, n) => {
+    let i = (der[1] & 0x80) ? 2 + (der[1] & 0x7f) : 2;
+    const int = () => { i++; const len = der[i++]; let v = der.slice(i, i + len); i += len;
+      while (v.length > n && v[0] === 0) v = v.slice(1);
+      const out = new Uint8Array(n); out.set(v, n - v.length); return out; };
+    const r = int(), t = int(), out = new Uint8Array(2 * n); out.set(r); out.set(t, n); return out;
+  };
+  // RSA signatures, every algorithm, RAW and DIGEST.
+  for (const spec of ['RSA_2048', 'RSA_3072']) {
+    const { KeyMetadata: md } = await kms.createKey({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY' });
+    const { PublicKey: spki } = await kms.getPublicKey({ KeyId: md.KeyId });
+    check(md.SigningAlgorithms.length === 6, `${spec} lists six signing algorithms`);
+    for (const alg of md.SigningAlgorithms) {
+      const bits = Number(alg.slice(-3)), hash = 'SHA-' + bits, pss = alg.startsWith('RSASSA_PSS');
+      const name = pss ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+      const pub = await s.importKey('spki', spki, { name, hash }, false, ['verify']);
+      const params = pss ? { name, saltLength: bits / 8 } : { name };
+      for (const MessageType of ['RAW', 'DIGEST']) {
+        const Message = MessageType === 'RAW' ? msg : await sha(hash, msg);
+        const { Signature } = await kms.sign({ KeyId: md.KeyId, Message, MessageType, SigningAlgorithm: alg });
+        check(await s.verify(params, pub, Signature, msg), `${spec} ${alg} ${MessageType}: WebCrypto verifies`);
+        const v = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature, SigningAlgorithm: alg });
+        check(v.SignatureValid === true, `${spec} ${alg}: KMS verifies its own signature`);
+      }
+    }
+  }
+  // ECDSA on the NIST curves.
+  for (const [spec, namedCurve, hash, n] of [['ECC_NIST_P256', 'P-256', 'SHA-256', 32],
+      ['ECC_NIST_P384', 'P-384', 'SHA-384', 48], ['ECC_NIST_P521', 'P-521', 'SHA-512', 66]]) {
+    const { KeyMetadata: md } = await kms.createKey({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY' });
+    const alg = md.SigningAlgorithms[0];
+    const { PublicKey: spki } = await kms.getPublicKey({ KeyId: md.KeyId });
+    const pub = await s.importKey('spki', spki, { name: 'ECDSA', namedCurve }, false, ['verify']);
+    const { Signature } = await kms.sign({ KeyId: md.KeyId, Message: msg, SigningAlgorithm: alg });
+    check(await s.verify({ name: 'ECDSA', hash }, pub, derToRaw(Signature, n), msg), `${spec} ECDSA verifies in WebCrypto`);
+    // And the other way: a signature WebCrypto made with a key pair KMS generated.
+    const pair = await kms.generateDataKeyPair({ KeyId: (await kms.createKey()).KeyMetadata.KeyId, KeyPairSpec: spec });
+    const priv = await s.importKey('pkcs8', pair.PrivateKeyPlaintext, { name: 'ECDSA', namedCurve }, false, ['sign']);
+    const pub2 = await s.importKey('spki', pair.PublicKey, { name: 'ECDSA', namedCurve }, false, ['verify']);
+    const sig = new Uint8Array(await s.sign({ name: 'ECDSA', hash }, priv, msg));
+    check(await s.verify({ name: 'ECDSA', hash }, pub2, sig, msg), `${spec} data key pair halves match`);
+  }
+  // Ed25519, where the platform's WebCrypto has it.
+  {
+    const { KeyMetadata: md } = await kms.createKey({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' });
+    const { PublicKey: spki } = await kms.getPublicKey({ KeyId: md.KeyId });
+    check(spki.length === 44, 'Ed25519 SPKI is 44 bytes');
+    const pub = await s.importKey('spki', spki, { name: 'Ed25519' }, false, ['verify']).catch(() => null);
+    if (pub) {
+      const { Signature } = await kms.sign({ KeyId: md.KeyId, Message: msg, SigningAlgorithm: 'ED25519_SHA_512' });
+      check(Signature.length === 64 && await s.verify({ name: 'Ed25519' }, pub, Signature, msg), 'Ed25519 verifies in WebCrypto');
+    }
+  }
+  // RSA-OAEP: ciphertext WebCrypto made from the public key decrypts in KMS, both hashes.
+  {
+    const { KeyMetadata: md } = await kms.createKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+    const { PublicKey: spki } = await kms.getPublicKey({ KeyId: md.KeyId });
+    for (const [alg, hash] of [['RSAES_OAEP_SHA_1', 'SHA-1'], ['RSAES_OAEP_SHA_256', 'SHA-256']]) {
+      const pub = await s.importKey('spki', spki, { name: 'RSA-OAEP', hash }, false, ['encrypt']);
+      const ct = new Uint8Array(await s.encrypt({ name: 'RSA-OAEP' }, pub, msg));
+      const out = await kms.decrypt({ KeyId: md.KeyId, CiphertextBlob: ct, EncryptionAlgorithm: alg });
+      check(eq(out.Plaintext, msg) && out.EncryptionAlgorithm === alg, `${alg}: WebCrypto ciphertext decrypts`);
+      check(out.KeyMaterialId === undefined, `${alg}: no KeyMaterialId for RSA`);
+      const other = alg === 'RSAES_OAEP_SHA_1' ? 'RSAES_OAEP_SHA_256' : 'RSAES_OAEP_SHA_1';
+      const wrong = await kms.decrypt({ KeyId: md.KeyId, CiphertextBlob: ct, EncryptionAlgorithm: other }).catch(e => e);
+      check(wrong.name === 'IncorrectKeyException', `${alg}: the other hash is IncorrectKey (got ${wrong.name})`);
+    }
+  }
+  // ECDH: the secret equals the one WebCrypto derives on the other side.
+  for (const [spec, namedCurve, bits] of [['ECC_NIST_P256', 'P-256', 256], ['ECC_NIST_P384', 'P-384', 384], ['ECC_NIST_P521', 'P-521', 528]]) {
+    const { KeyMetadata: md } = await kms.createKey({ KeySpec: spec, KeyUsage: 'KEY_AGREEMENT' });
+    const mine = await s.generateKey({ name: 'ECDH', namedCurve }, true, ['deriveBits']);
+    const mySpki = new Uint8Array(await s.exportKey('spki', mine.publicKey));
+    const out = await kms.deriveSharedSecret({ KeyId: md.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: mySpki });
+    const { PublicKey: kmsSpki } = await kms.getPublicKey({ KeyId: md.KeyId });
+    const kmsPub = await s.importKey('spki', kmsSpki, { name: 'ECDH', namedCurve }, false, []);
+    const theirs = new Uint8Array(await s.deriveBits({ name: 'ECDH', public: kmsPub }, mine.privateKey, bits));
+    check(eq(out.SharedSecret, theirs), `${spec}: ECDH secret equals WebCrypto's`);
+  }
+  // An RSA data key pair: PKCS#8 and SPKI halves match.
+  {
+    const sym = (await kms.createKey()).KeyMetadata.KeyId;
+    const pair = await kms.generateDataKeyPair({ KeyId: sym, KeyPairSpec: 'RSA_2048', EncryptionContext: { app: 'interop' } });
+    const params = { name: 'RSA-PSS', hash: 'SHA-256' };
+    const priv = await s.importKey('pkcs8', pair.PrivateKeyPlaintext, params, false, ['sign']);
+    const pub = await s.importKey('spki', pair.PublicKey, params, false, ['verify']);
+    const sig = await s.sign({ name: 'RSA-PSS', saltLength: 32 }, priv, msg);
+    check(await s.verify({ name: 'RSA-PSS', saltLength: 32 }, pub, sig, msg), 'RSA data key pair halves match');
+    const back = await kms.decrypt({ CiphertextBlob: pair.PrivateKeyCiphertextBlob, EncryptionContext: { app: 'interop' } });
+    check(eq(back.Plaintext, pair.PrivateKeyPlaintext), 'the private key ciphertext decrypts to the PKCS#8');
+  }
+  return fails;
+"#;
+
+/// With WebCrypto doing RSA key generation, signing and decryption (the default).
+#[wasm_bindgen_test]
+async fn interop_with_webcrypto() {
+    let fails = interop(kms(), WEBCRYPTO_INTEROP).await;
+    assert!(fails.is_empty(), "{fails:#?}");
+}
+
+/// The same checks with every operation in Rust (`webCrypto: false`).
+#[wasm_bindgen_test]
+async fn interop_with_webcrypto_all_in_rust() {
+    let k = JsKms::new(Some(obj(&[("webCrypto", JsValue::FALSE)]))).unwrap();
+    let fails = interop(k, WEBCRYPTO_INTEROP).await;
+    assert!(fails.is_empty(), "{fails:#?}");
+}

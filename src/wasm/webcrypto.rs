@@ -1,0 +1,275 @@
+//! WebCrypto as the faster engine for private-key work (see [`crate::offload`]).
+//!
+//! RSA in WebAssembly is slow: key generation blocks a thread for 0.1 to 12 s, and decryption
+//! and signing run at a few percent of the platform's rate. Browsers and Node both ship
+//! WebCrypto, whose RSA is native, constant-time code (BoringSSL, OpenSSL). Before a call that
+//! needs it, the binding therefore asks WebCrypto, without blocking the page:
+//!
+//! - CreateKey, GenerateDataKeyPair(WithoutPlaintext) and GetParametersForImport with an RSA
+//!   spec: a new key pair, exported once as PKCS#8 and offered to the core;
+//! - Sign (RAW messages, RSA algorithms) and Decrypt (RSAES-OAEP): the result, computed with a
+//!   non-extractable `CryptoKey` imported once per key material and kept in a small cache.
+//!
+//! The core still validates, authorizes, checks state and audits every call, and uses an
+//! offered result only for the same material, algorithm and input (a wrong or missing offer is
+//! ignored and the work is done in Rust). Where WebCrypto is missing (a page served over plain
+//! HTTP from another host has no `crypto.subtle`) or fails, everything runs in Rust.
+
+use std::collections::HashMap;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
+
+use crate::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
+
+/// How many imported `CryptoKey`s are kept; past this the cache starts afresh.
+const MAX_CACHED_KEYS: usize = 256;
+
+/// `crypto.subtle`, if this platform has it.
+fn subtle() -> Option<Object> {
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    if !crypto.is_object() {
+        return None;
+    }
+    let subtle = Reflect::get(&crypto, &"subtle".into()).ok()?;
+    subtle.is_object().then(|| subtle.unchecked_into())
+}
+
+/// Calls `crypto.subtle[method](...args)` and awaits it.
+async fn call(method: &str, args: &[JsValue]) -> Option<JsValue> {
+    let subtle = subtle()?;
+    let f: Function = Reflect::get(&subtle, &method.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args: Array = args.iter().collect();
+    let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
+    JsFuture::from(promise).await.ok()
+}
+
+/// A plain object with the given members.
+fn object(members: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in members {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
+
+fn hash_name(alg: SigningAlgorithm) -> &'static str {
+    match alg.hash() {
+        crate::asym::Hash::Sha256 => "SHA-256",
+        crate::asym::Hash::Sha384 => "SHA-384",
+        crate::asym::Hash::Sha512 => "SHA-512",
+    }
+}
+
+/// What a `CryptoKey` was imported for: WebCrypto binds the algorithm and hash at import.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Purpose {
+    /// Signing with an RSA algorithm.
+    Sign(SigningAlgorithm),
+    /// RSAES-OAEP decryption.
+    Decrypt(OaepHash),
+}
+
+impl Purpose {
+    /// Whether WebCrypto can do this (RSA only: WebCrypto has no secp256k1 and signs ECDSA in
+    /// another encoding).
+    pub fn supported(self) -> bool {
+        self.import_params().is_some()
+    }
+
+    /// The algorithm object of `importKey`, and the usage.
+    fn import_params(self) -> Option<(JsValue, &'static str)> {
+        match self {
+            Purpose::Sign(alg) => {
+                let name = match alg {
+                    SigningAlgorithm::PssSha256
+                    | SigningAlgorithm::PssSha384
+                    | SigningAlgorithm::PssSha512 => "RSA-PSS",
+                    SigningAlgorithm::Pkcs1Sha256
+                    | SigningAlgorithm::Pkcs1Sha384
+                    | SigningAlgorithm::Pkcs1Sha512 => "RSASSA-PKCS1-v1_5",
+                    _ => return None,
+                };
+                let params = object(&[("name", name.into()), ("hash", hash_name(alg).into())]);
+                Some((params, "sign"))
+            }
+            Purpose::Decrypt(hash) => {
+                let hash = match hash {
+                    OaepHash::Sha1 => "SHA-1",
+                    OaepHash::Sha256 => "SHA-256",
+                };
+                Some((
+                    object(&[("name", "RSA-OAEP".into()), ("hash", hash.into())]),
+                    "decrypt",
+                ))
+            }
+        }
+    }
+
+    /// The algorithm object of `sign` or `decrypt`.
+    fn operation_params(self) -> JsValue {
+        match self {
+            Purpose::Sign(alg) if is_pss(alg) => object(&[
+                ("name", "RSA-PSS".into()),
+                // AWS's PSS salt is as long as the hash.
+                ("saltLength", JsValue::from(alg.hash().len() as u32)),
+            ]),
+            Purpose::Sign(_) => object(&[("name", "RSASSA-PKCS1-v1_5".into())]),
+            Purpose::Decrypt(_) => object(&[("name", "RSA-OAEP".into())]),
+        }
+    }
+}
+
+fn is_pss(alg: SigningAlgorithm) -> bool {
+    matches!(
+        alg,
+        SigningAlgorithm::PssSha256 | SigningAlgorithm::PssSha384 | SigningAlgorithm::PssSha512
+    )
+}
+
+/// WebCrypto's state in one KMS: imported keys by material and purpose.
+pub struct Engine {
+    enabled: bool,
+    keys: HashMap<([u8; 32], Purpose), JsValue>,
+}
+
+impl Engine {
+    /// An engine; `enabled: false` (`new Kms({ webCrypto: false })`) keeps all work in Rust.
+    pub fn new(enabled: bool) -> Self {
+        Engine {
+            enabled,
+            keys: HashMap::new(),
+        }
+    }
+
+    /// Whether WebCrypto is there to use.
+    pub fn available(&self) -> bool {
+        self.enabled && subtle().is_some()
+    }
+
+    fn cached(&self, material: &[u8; 32], purpose: Purpose) -> Option<JsValue> {
+        self.keys.get(&(*material, purpose)).cloned()
+    }
+
+    fn remember(&mut self, material: [u8; 32], purpose: Purpose, key: JsValue) {
+        if self.keys.len() >= MAX_CACHED_KEYS {
+            self.keys.clear();
+        }
+        self.keys.insert((material, purpose), key);
+    }
+}
+
+/// Copies bytes into a fresh `Uint8Array` in JavaScript's heap.
+fn bytes(b: &[u8]) -> JsValue {
+    Uint8Array::from(b).into()
+}
+
+/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped.
+fn take_buffer(v: &JsValue) -> Option<Zeroizing<Vec<u8>>> {
+    let view = Uint8Array::new(v);
+    let out = Zeroizing::new(view.to_vec());
+    view.fill(0, 0, view.length());
+    Some(out)
+}
+
+/// A new key pair of an RSA `spec` from WebCrypto, as the core's key type. `None` if the spec
+/// is not RSA or WebCrypto could not make one.
+pub async fn generate(spec: AsymSpec) -> Option<AsymKey> {
+    let bits = spec.rsa_bits()?;
+    let params = object(&[
+        ("name", "RSA-PSS".into()),
+        ("modulusLength", JsValue::from(bits as u32)),
+        ("publicExponent", bytes(&[1, 0, 1])),
+        ("hash", "SHA-256".into()),
+    ]);
+    let usages: Array = ["sign", "verify"]
+        .iter()
+        .map(|u| JsValue::from(*u))
+        .collect();
+    let pair = call("generateKey", &[params, JsValue::TRUE, usages.into()]).await?;
+    let private = Reflect::get(&pair, &"privateKey".into()).ok()?;
+    let exported = call("exportKey", &["pkcs8".into(), private]).await?;
+    let der = take_buffer(&exported)?;
+    AsymKey::from_pkcs8(spec, &der)
+}
+
+/// Imports `pkcs8` once, as a non-extractable key for `purpose`, and keeps it.
+async fn import(
+    engine: &std::cell::RefCell<Engine>,
+    material: [u8; 32],
+    purpose: Purpose,
+    pkcs8: &[u8],
+) -> Option<JsValue> {
+    let (params, usage) = purpose.import_params()?;
+    let der = Uint8Array::from(pkcs8);
+    let usages: Array = std::iter::once(JsValue::from(usage)).collect();
+    let key = call(
+        "importKey",
+        &[
+            "pkcs8".into(),
+            der.clone().into(),
+            params,
+            JsValue::FALSE,
+            usages.into(),
+        ],
+    )
+    .await;
+    der.fill(0, 0, der.length());
+    let key = key?;
+    engine.borrow_mut().remember(material, purpose, key.clone());
+    Some(key)
+}
+
+/// The `CryptoKey` for `material` and `purpose`: cached, or imported from what `pkcs8` gives.
+pub async fn key_for(
+    engine: &std::cell::RefCell<Engine>,
+    material: [u8; 32],
+    purpose: Purpose,
+    pkcs8: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
+) -> Option<JsValue> {
+    if !purpose.supported() {
+        return None;
+    }
+    if let Some(k) = engine.borrow().cached(&material, purpose) {
+        return Some(k);
+    }
+    let der = pkcs8()?;
+    import(engine, material, purpose, &der).await
+}
+
+/// An RSA signature of `message` (WebCrypto hashes it) with `key`.
+pub async fn sign(key: &JsValue, alg: SigningAlgorithm, message: &[u8]) -> Option<Vec<u8>> {
+    let params = Purpose::Sign(alg).operation_params();
+    let out = call("sign", &[params, key.clone(), bytes(message)]).await?;
+    Some(Uint8Array::new(&out).to_vec())
+}
+
+/// RSAES-OAEP decryption with `key`: `Some(None)` when the ciphertext does not decrypt,
+/// `None` when WebCrypto could not be asked at all.
+pub async fn decrypt(key: &JsValue, ciphertext: &[u8]) -> Option<Option<Zeroizing<Vec<u8>>>> {
+    let subtle = subtle()?;
+    let f: Function = Reflect::get(&subtle, &"decrypt".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args: Array = [
+        Purpose::Decrypt(OaepHash::Sha256).operation_params(),
+        key.clone(),
+        bytes(ciphertext),
+    ]
+    .iter()
+    .collect();
+    let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
+    // A rejection here means the ciphertext did not decrypt under this key and hash.
+    Some(
+        JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| take_buffer(&v)),
+    )
+}
