@@ -2,6 +2,7 @@
 // The result is left in window.__bench = { done, run | error } and shown in the page.
 import init, { Kms, BenchAesGcm } from '/pkg/web/wasm_kms.js';
 import { formatLines, optionsFrom, runBench } from './lib.js';
+import { formatAsymLines, runAsymBench } from './asym.js';
 
 const status = document.getElementById('status');
 const out = document.getElementById('results');
@@ -14,8 +15,10 @@ try {
   const run = await runBench({ Kms, BenchAesGcm, ...options, onProgress: (m) => { status.textContent = m; } });
   run.userAgent = navigator.userAgent;
   out.textContent = formatLines(run, 'browser').join('\n');
+  const asym = await runAsymBench({ Kms, ...options, onProgress: (m) => { status.textContent = m; } });
+  out.textContent += `\n${formatAsymLines(asym, 'browser').join('\n')}`;
   status.textContent = 'Done.';
-  window.__bench = { done: true, run };
+  window.__bench = { done: true, run, asym };
 } catch (err) {
   status.textContent = `Failed: ${err && err.stack ? err.stack : err}`;
   window.__bench = { done: true, error: String(err && err.stack ? err.stack : err) };

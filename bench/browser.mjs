@@ -3,6 +3,7 @@
 // prints its figures. Run: node bench/browser.mjs [--rounds N] [--round-ms MS] [--warmup-ms MS]
 import { startServer } from '../.ci/serve.mjs';
 import { formatLines, optionsFrom } from './lib.js';
+import { formatAsymLines } from './asym.js';
 import { flag, launchChromium } from './cli.mjs';
 
 
@@ -11,7 +12,8 @@ const options = optionsFrom(flag);
 const query = new URLSearchParams({
   rounds: options.rounds, 'round-ms': options.roundMs, 'warmup-ms': options.warmupMs,
 });
-const budgetMs = 30_000 + options.warmupMs + options.rounds * options.roundMs * 4 * 3;
+// The symmetric part, then the asymmetric one (key generation included, up to about a minute).
+const budgetMs = 120_000 + options.warmupMs + options.rounds * options.roundMs * 4 * 3 * 4;
 
 const server = await startServer({ port: 0 });
 let browser;
@@ -28,6 +30,7 @@ try {
   const result = await page.evaluate(() => window.__bench);
   if (result.error) throw new Error(`the page failed: ${result.error}`);
   for (const line of formatLines(result.run, 'browser')) console.log(line);
+  for (const line of formatAsymLines(result.asym, 'browser')) console.log(line);
   if (problems.length) console.log(`browser console errors: ${problems.join(' | ')}`);
 } finally {
   await browser?.close();

@@ -3,6 +3,7 @@
 // Run: node bench/node.mjs [--rounds N] [--round-ms MS] [--warmup-ms MS]
 import { createRequire } from 'node:module';
 import { formatLines, optionsFrom, runBench } from './lib.js';
+import { formatAsymLines, runAsymBench } from './asym.js';
 import { sizeLines } from './size.mjs';
 import { flag } from './cli.mjs';
 
@@ -15,4 +16,7 @@ const onProgress = (m) => { if (tty) process.stderr.write(`  ${m}   \r`); };
 const run = await runBench({ Kms, BenchAesGcm, ...options, onProgress });
 if (tty) process.stderr.write(`${' '.repeat(30)}\r`);
 for (const line of formatLines(run, 'node')) console.log(line);
+const asym = await runAsymBench({ Kms, ...options, onProgress });
+if (tty) process.stderr.write(`${' '.repeat(40)}\r`);
+for (const line of formatAsymLines(asym, 'node')) console.log(line);
 for (const line of sizeLines()) console.log(line);

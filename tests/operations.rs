@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 mod common;
 
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::json;
 use wasm_kms::codec::{Blob, Format, SecretBlob, Timestamp};
@@ -3075,32 +3075,6 @@ fn every_call_leaves_one_audit_event_including_failures() {
     );
 }
 
-/// Every encoding under which `secret` could show up in a JSON trail.
-fn encodings(secret: &[u8]) -> Vec<String> {
-    let mut out = vec![
-        STANDARD.encode(secret),
-        STANDARD_NO_PAD.encode(secret),
-        URL_SAFE.encode(secret),
-        secret.iter().map(|b| format!("{b:02x}")).collect(),
-        secret.iter().map(|b| format!("{b:02X}")).collect(),
-        secret
-            .iter()
-            .take(12)
-            .map(u8::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-    ];
-    // Base64 at the other two alignments (as if embedded in a longer blob), minus the edges.
-    for shift in 1..3 {
-        let shifted = STANDARD_NO_PAD.encode([&[0u8; 3][..shift], secret].concat());
-        out.push(shifted[4..shifted.len() - 4].to_owned());
-    }
-    if let Ok(text) = std::str::from_utf8(secret) {
-        out.push(text.to_owned());
-    }
-    out
-}
-
 #[test]
 fn the_audit_trail_never_holds_plaintext_or_data_keys() {
     let mut kms = kms();
@@ -3170,7 +3144,7 @@ fn the_audit_trail_never_holds_plaintext_or_data_keys() {
     assert!(trail.contains("audit-test"));
     assert!(trail.contains("DryRunOperationException"));
     for secret in &secrets {
-        for needle in encodings(secret) {
+        for needle in common::encodings(secret) {
             assert!(
                 !trail.contains(&needle),
                 "the audit trail holds a secret encoded as {needle}"

@@ -258,11 +258,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             return Err(wrong_usage(key, "DeriveSharedSecret"));
         }
         let (private, _) = private_key(key)?;
-        dry_run(req.dry_run)?;
-        // A peer key that does not parse, or is on another curve: AWS sends no message.
+        // A peer key that does not parse, or is on another curve: AWS sends no message. It is
+        // checked before DryRun, which reports only requests that would succeed.
         let secret = private
             .agree(peer.as_bytes())
             .ok_or_else(|| KmsError::Validation(String::new()))?;
+        dry_run(req.dry_run)?;
         let out = DeriveSharedSecretResponse {
             key_id: key.arn.clone(),
             shared_secret: SecretBlob(secret.to_vec()),

@@ -96,6 +96,22 @@ fn no_context_for_rsa(ctx: &EncryptionContext) -> Result<()> {
     }
 }
 
+/// ValidationException if `plaintext_len` bytes are more than RSAES-OAEP with `hash` fits in
+/// `key`'s modulus (AWS's limits: 214/190 bytes for RSA_2048, 342/318 for RSA_3072, 470/446
+/// for RSA_4096).
+fn check_rsa_plaintext(key: &KeyRecord, hash: OaepHash, plaintext_len: usize) -> Result<()> {
+    let modulus = current(key)?.key.asym()?.rsa_size().unwrap_or(0);
+    let max = hash.max_plaintext(modulus);
+    if plaintext_len > max {
+        return Err(KmsError::Validation(format!(
+            "Algorithm {} and key spec {} cannot encrypt data larger than {max} bytes.",
+            hash.as_str(),
+            key.key_spec
+        )));
+    }
+    Ok(())
+}
+
 /// The current material of `key`; the state table admits only keys that have some.
 fn current(key: &KeyRecord) -> Result<&Material> {
     key.current_material()
@@ -154,15 +170,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             });
         };
         no_context_for_rsa(ctx)?;
+        check_rsa_plaintext(key, hash, plaintext.len())?;
         let rsa = current(key)?.key.asym()?;
-        let max = hash.max_plaintext(rsa.rsa_size().unwrap_or(0));
-        if plaintext.len() > max {
-            return Err(KmsError::Validation(format!(
-                "Algorithm {} and key spec {} cannot encrypt data larger than {max} bytes.",
-                hash.as_str(),
-                key.key_spec
-            )));
-        }
         let blob = rsa.encrypt(hash, plaintext, &mut *self.entropy())?;
         Ok(Sealed {
             blob,
@@ -224,6 +233,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         };
         // An RSA key's ciphertext is plain RSAES-OAEP: it names no key, so KeyId must.
         if let Some(key) = named.filter(|k| AsymSpec::parse(&k.key_spec).is_some()) {
+            // A symmetric blob names the (symmetric) key that made it, which is not this one:
+            // IncorrectKey, checked before the key is used, as for a symmetric KeyId.
+            if Envelope::parse(blob_bytes).is_some() {
+                return Err(KmsError::IncorrectKey);
+            }
             self.admit(call, key, action, StateRule::Crypto)?;
             return match encryption_use(key, operation, alg)? {
                 Some(hash) => self.rsa_open(key, hash, ctx, blob_bytes),
@@ -279,8 +293,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         )?;
         let hash = encryption_use(key, "Encrypt", req.encryption_algorithm.as_ref())?;
         let ctx = req.encryption_context.unwrap_or_default();
-        if hash.is_some() {
+        if let Some(hash) = hash {
             no_context_for_rsa(&ctx)?;
+            check_rsa_plaintext(key, hash, plaintext.as_bytes().len())?;
         }
         dry_run(req.dry_run)?;
         let sealed = self.encrypt_with(key, hash, &ctx, plaintext.as_bytes())?;
@@ -367,8 +382,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .destination_encryption_context
             .clone()
             .unwrap_or_default();
-        if hash.is_some() {
+        if let Some(hash) = hash {
             no_context_for_rsa(&destination_ctx)?;
+            check_rsa_plaintext(destination, hash, opened.plaintext.len())?;
         }
         dry_run(req.dry_run)?;
         let sealed = self.encrypt_with(destination, hash, &destination_ctx, &opened.plaintext)?;
