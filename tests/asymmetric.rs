@@ -2418,3 +2418,52 @@ fn the_audit_trail_never_holds_messages_private_keys_or_secrets() {
         assert!(!lower.contains(member), "{member}");
     }
 }
+
+/// UpdateAlias moves an alias only to a key of the same kind (symmetric, asymmetric, HMAC) and
+/// the same key usage; anything else is refused and the alias keeps its target.
+#[test]
+fn update_alias_keeps_the_key_kind_and_usage() {
+    let (mut kms, _) = common::setup(130);
+    let alias = |name: &str, target: &str| AliasRequest {
+        alias_name: Some(name.to_owned()),
+        target_key_id: Some(target.to_owned()),
+    };
+    let sym = symmetric(&mut kms);
+    let sym2 = symmetric(&mut kms);
+    let p256_sign = create(&mut kms, "ECC_NIST_P256", "SIGN_VERIFY");
+    let p384_sign = create(&mut kms, "ECC_NIST_P384", "SIGN_VERIFY");
+    let p256_agree = create(&mut kms, "ECC_NIST_P256", "KEY_AGREEMENT");
+    let hmac = create(&mut kms, "HMAC_256", "GENERATE_VERIFY_MAC");
+    kms.create_alias(alias("alias/sym", &sym.key_id)).unwrap();
+    kms.create_alias(alias("alias/signer", &p256_sign.key_id))
+        .unwrap();
+    for (name, target) in [
+        ("alias/sym", &p256_sign.key_id),
+        ("alias/sym", &hmac.key_id),
+        ("alias/signer", &sym.key_id),
+        ("alias/signer", &p256_agree.key_id),
+    ] {
+        let (e, message) = error(kms.update_alias(alias(name, target)));
+        assert_eq!(e, "ValidationException", "{name} -> {target}");
+        assert!(message
+            .unwrap()
+            .starts_with(&format!("Alias {name} cannot be updated")));
+    }
+    let target_of = |kms: &mut TestKms, a: &str| {
+        kms.describe_key(DescribeKeyRequest {
+            key_id: Some(a.to_owned()),
+            ..Default::default()
+        })
+        .unwrap()
+        .key_metadata
+        .key_id
+    };
+    assert_eq!(target_of(&mut kms, "alias/sym"), sym.key_id);
+    assert_eq!(target_of(&mut kms, "alias/signer"), p256_sign.key_id);
+    // Same kind and usage: allowed, even across specs.
+    kms.update_alias(alias("alias/sym", &sym2.key_id)).unwrap();
+    kms.update_alias(alias("alias/signer", &p384_sign.key_id))
+        .unwrap();
+    assert_eq!(target_of(&mut kms, "alias/sym"), sym2.key_id);
+    assert_eq!(target_of(&mut kms, "alias/signer"), p384_sign.key_id);
+}

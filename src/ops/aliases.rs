@@ -86,10 +86,32 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "targetKeyId",
             Aliases::Refused,
         )?;
-        if let Some(old) = self.store.key(call.region(), &existing.target) {
+        let old = self.store.key(call.region(), &existing.target);
+        if let Some(old) = old {
             self.admit(call, old, "kms:UpdateAlias", StateRule::Any)?;
         }
         self.admit(call, new_target, "kms:UpdateAlias", StateRule::Manage)?;
+        // An alias keeps pointing at the same kind of key: symmetric, asymmetric or HMAC, with
+        // the same key usage, so code that uses it keeps working.
+        if let Some(old) = old {
+            let kind = |spec: &str| match spec {
+                "SYMMETRIC_DEFAULT" => "symmetric",
+                s if s.starts_with("HMAC_") => "HMAC",
+                _ => "asymmetric",
+            };
+            if kind(&old.key_spec) != kind(&new_target.key_spec)
+                || old.key_usage != new_target.key_usage
+            {
+                return Err(KmsError::Validation(format!(
+                    "Alias {} cannot be updated from a {} key with key usage {} to a {} key with key usage {}.",
+                    alias.as_str(),
+                    kind(&old.key_spec),
+                    old.key_usage,
+                    kind(&new_target.key_spec),
+                    new_target.key_usage
+                )));
+            }
+        }
         if existing.target != new_target.id {
             self.check_alias_quota(new_target)?;
         }
