@@ -6,6 +6,7 @@ import init, {
   type EncryptRequest,
   type KeyMetadata,
   type KmsServiceError,
+  type SigningAlgorithmSpec,
 } from '../../pkg/web/wasm_kms.js';
 
 export async function usage(): Promise<string> {
@@ -51,3 +52,20 @@ export async function usage(): Promise<string> {
   await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_512' });
   return [checked, kind, next?.toISOString(), gone?.toISOString(), clock.toISOString(), when.toISOString(), out.KeyId, listed.Keys.length, aliases.Truncated, dk.Plaintext.length, events.length].join();
 }
+
+// Asymmetric operations are typed: algorithm names are checked, blobs are Uint8Array.
+async function asymmetric(kms: Kms): Promise<void> {
+  const { KeyMetadata } = await kms.createKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
+  const algorithms: SigningAlgorithmSpec[] | undefined = KeyMetadata.SigningAlgorithms;
+  const signed = await kms.sign({ KeyId: KeyMetadata.KeyId, Message: new Uint8Array(8), SigningAlgorithm: 'RSASSA_PSS_SHA_256' });
+  const sig: Uint8Array = signed.Signature;
+  const pk: Uint8Array = (await kms.getPublicKey({ KeyId: KeyMetadata.KeyId })).PublicKey;
+  const pair = await kms.generateDataKeyPair({ KeyId: 'alias/x', KeyPairSpec: 'ECC_NIST_P256' });
+  const der: Uint8Array = pair.PrivateKeyPlaintext;
+  const secret = await kms.deriveSharedSecret({ KeyId: 'k', KeyAgreementAlgorithm: 'ECDH', PublicKey: pk });
+  const shared: Uint8Array = secret.SharedSecret;
+  // @ts-expect-error not a signing algorithm
+  await kms.sign({ KeyId: 'k', Message: sig, SigningAlgorithm: 'RSAES_OAEP_SHA_256' });
+  void algorithms; void der; void shared;
+}
+void asymmetric;
