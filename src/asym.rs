@@ -19,7 +19,7 @@ use crate::error::{KmsError, Result};
 use crate::wrap::EntropyRng;
 
 /// An asymmetric key spec (the same names serve as KeySpec and as KeyPairSpec).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AsymSpec {
     /// RSA with a 2048-bit modulus.
     Rsa2048,
@@ -291,14 +291,14 @@ pub enum Message<'a> {
 pub enum AsymKey {
     /// An RSA key.
     Rsa(Box<rsa::PrivateKey>),
-    /// A P-256 key.
-    P256(p256::SecretKey),
+    /// A P-256 key (with its public key, computed once).
+    P256(p256::ecdsa::SigningKey),
     /// A P-384 key.
-    P384(p384::SecretKey),
+    P384(p384::ecdsa::SigningKey),
     /// A P-521 key.
-    P521(p521::SecretKey),
+    P521(p521::ecdsa::SigningKey),
     /// A secp256k1 key.
-    Secp256k1(k256::SecretKey),
+    Secp256k1(k256::ecdsa::SigningKey),
     /// An Ed25519 key.
     Ed25519(Box<ed25519_dalek::SigningKey>),
 }
@@ -315,7 +315,7 @@ const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
-/// Runs `$body` with `$sk` bound to the secret key of an elliptic-curve variant of the
+/// Runs `$body` with `$sk` bound to the ECDSA signing key of an elliptic-curve variant of the
 /// RustCrypto curve crates and `$c` naming that crate; any other variant gives `$other`.
 macro_rules! with_ecdsa_curve {
     ($key:expr, |$sk:ident, $c:ident| $body:expr, $other:expr) => {
@@ -406,16 +406,16 @@ impl AsymKey {
                 AsymKey::Rsa(Box::new(key))
             }
             AsymSpec::P256 => AsymKey::P256(ec_secret(entropy, 32, 0xff, |b| {
-                p256::SecretKey::from_slice(b).ok()
+                p256::ecdsa::SigningKey::from_slice(b).ok()
             })?),
             AsymSpec::P384 => AsymKey::P384(ec_secret(entropy, 48, 0xff, |b| {
-                p384::SecretKey::from_slice(b).ok()
+                p384::ecdsa::SigningKey::from_slice(b).ok()
             })?),
             AsymSpec::P521 => AsymKey::P521(ec_secret(entropy, 66, 0x01, |b| {
-                p521::SecretKey::from_slice(b).ok()
+                p521::ecdsa::SigningKey::from_slice(b).ok()
             })?),
             AsymSpec::Secp256k1 => AsymKey::Secp256k1(ec_secret(entropy, 32, 0xff, |b| {
-                k256::SecretKey::from_slice(b).ok()
+                k256::ecdsa::SigningKey::from_slice(b).ok()
             })?),
             AsymSpec::Ed25519 => {
                 let mut seed = Zeroizing::new([0u8; 32]);
@@ -437,10 +437,12 @@ impl AsymKey {
                 }
                 AsymKey::Rsa(Box::new(key))
             }
-            AsymSpec::P256 => AsymKey::P256(p256::SecretKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::P384 => AsymKey::P384(p384::SecretKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::P521 => AsymKey::P521(p521::SecretKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::Secp256k1 => AsymKey::Secp256k1(k256::SecretKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::P256 => AsymKey::P256(p256::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::P384 => AsymKey::P384(p384::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::P521 => AsymKey::P521(p521::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::Secp256k1 => {
+                AsymKey::Secp256k1(k256::ecdsa::SigningKey::from_pkcs8_der(der).ok()?)
+            }
             AsymSpec::Ed25519 => AsymKey::Ed25519(Box::new(
                 ed25519_dalek::SigningKey::from_pkcs8_der(der).ok()?,
             )),
@@ -491,7 +493,7 @@ impl AsymKey {
         let doc = match self {
             AsymKey::Rsa(k) => rsa::PublicKey::from(&**k).to_public_key_der(),
             AsymKey::Ed25519(k) => k.verifying_key().to_public_key_der(),
-            other => with_ecdsa_curve!(other, |sk, c| sk.public_key().to_public_key_der(), {
+            other => with_ecdsa_curve!(other, |sk, c| sk.verifying_key().to_public_key_der(), {
                 return Err(internal("key encoding"));
             }),
         };
@@ -557,9 +559,8 @@ impl AsymKey {
             (other, _) => with_ecdsa_curve!(
                 other,
                 |sk, c| {
-                    let signing = c::ecdsa::SigningKey::from(sk);
                     let sig: c::ecdsa::Signature =
-                        signing.sign_prehash(&digest).map_err(|_| failed())?;
+                        sk.sign_prehash(&digest).map_err(|_| failed())?;
                     Ok(sig.to_der().as_bytes().to_vec())
                 },
                 Err(failed())
@@ -632,8 +633,9 @@ impl AsymKey {
                     let Ok(sig) = c::ecdsa::Signature::from_der(signature) else {
                         return false;
                     };
-                    let public = c::ecdsa::VerifyingKey::from(sk.public_key());
-                    public.verify_prehash(&digest, &sig.normalize_s()).is_ok()
+                    sk.verifying_key()
+                        .verify_prehash(&digest, &sig.normalize_s())
+                        .is_ok()
                 },
                 false
             ),
@@ -702,7 +704,7 @@ impl AsymKey {
         macro_rules! ecdh {
             ($c:ident, $sk:expr) => {{
                 let peer = $c::PublicKey::from_public_key_der(peer_spki).ok()?;
-                let shared = $c::ecdh::diffie_hellman($sk.to_nonzero_scalar(), peer.as_affine());
+                let shared = $c::ecdh::diffie_hellman($sk.as_nonzero_scalar(), peer.as_affine());
                 Some(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }};
         }
@@ -712,6 +714,24 @@ impl AsymKey {
             AsymKey::P521(sk) => ecdh!(p521, sk),
             _ => None,
         }
+    }
+}
+
+/// An ECDSA signature given as `r || s` (WebCrypto's encoding) in DER, as AWS returns it.
+pub fn ecdsa_der_from_raw(spec: AsymSpec, raw: &[u8]) -> Option<Vec<u8>> {
+    macro_rules! der {
+        ($c:ident) => {
+            $c::ecdsa::Signature::from_slice(raw)
+                .ok()
+                .map(|s| s.to_der().as_bytes().to_vec())
+        };
+    }
+    match spec {
+        AsymSpec::P256 => der!(p256),
+        AsymSpec::P384 => der!(p384),
+        AsymSpec::P521 => der!(p521),
+        AsymSpec::Secp256k1 => der!(k256),
+        _ => None,
     }
 }
 

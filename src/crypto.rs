@@ -95,6 +95,16 @@ impl MacHash {
         }
     }
 
+    /// The shortest and longest key material AWS imports for this spec, in bytes.
+    pub fn import_lengths(self) -> (usize, usize) {
+        match self {
+            MacHash::Sha224 => (28, 64),
+            MacHash::Sha256 => (32, 64),
+            MacHash::Sha384 => (48, 128),
+            MacHash::Sha512 => (64, 128),
+        }
+    }
+
     /// The length of the key KMS generates for this spec (the hash's output length).
     pub fn key_len(self) -> usize {
         match self {
@@ -144,6 +154,14 @@ impl HmacKey {
         Ok(HmacKey { bytes, hash })
     }
 
+    /// A key of `hash`'s spec with imported `bytes` (whose length the caller has checked).
+    pub fn from_bytes(hash: MacHash, bytes: &[u8]) -> Self {
+        HmacKey {
+            bytes: Zeroizing::new(bytes.to_vec()),
+            hash,
+        }
+    }
+
     /// The hash this key is for.
     pub fn hash(&self) -> MacHash {
         self.hash
@@ -181,8 +199,9 @@ pub enum Secret {
     Aes(Box<SymmetricKey>),
     /// An HMAC key, for HMAC_* keys.
     Hmac(HmacKey),
-    /// A private key, for RSA, ECC and Ed25519 keys.
-    Asym(AsymKey),
+    /// A private key, for RSA, ECC and Ed25519 keys (boxed: the ECC keys carry their public
+    /// point).
+    Asym(Box<AsymKey>),
 }
 
 impl From<SymmetricKey> for Secret {
@@ -212,7 +231,7 @@ impl Secret {
     /// The private key, for the asymmetric operations.
     pub fn asym(&self) -> Result<&AsymKey> {
         match self {
-            Secret::Asym(k) => Ok(k),
+            Secret::Asym(k) => Ok(&**k),
             _ => Err(KmsError::Internal("Not an asymmetric key.".to_owned())),
         }
     }

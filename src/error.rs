@@ -169,7 +169,8 @@ impl KmsError {
             | KmsError::InvalidImportToken(m)
             | KmsError::ExpiredImportToken(m)
             | KmsError::IncorrectKeyMaterial(m)
-            | KmsError::Internal(m) => Some(m),
+            // An empty text (DeriveSharedSecret's bad public key) is no message at all.
+            | KmsError::Internal(m) => Some(m.as_str()).filter(|m| !m.is_empty()),
             KmsError::Disabled(m) => Some(m),
             KmsError::UnsupportedOperation(m) => m.as_deref(),
             KmsError::IncorrectKey => Some(

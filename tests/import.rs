@@ -401,3 +401,141 @@ fn on_demand_rotation_of_imported_material_needs_pending_material() {
         )
     );
 }
+
+fn external_of(kms: &mut TestKms, spec: &str, usage: &str) -> KeyMetadata {
+    kms.create_key(CreateKeyRequest {
+        origin: Some("EXTERNAL".into()),
+        key_spec: Some(spec.to_owned()),
+        key_usage: Some(usage.to_owned()),
+        ..Default::default()
+    })
+    .unwrap()
+    .key_metadata
+}
+
+/// HMAC keys import raw key bytes within AWS's lengths, and the MACs are those of that key.
+#[test]
+fn hmac_keys_import_raw_material_within_aws_lengths() {
+    use hmac::{Hmac, KeyInit as _, Mac as _};
+    let (mut kms, _) = common::setup(41);
+    let k = external_of(&mut kms, "HMAC_256", "GENERATE_VERIFY_MAC");
+    assert_eq!(k.key_state, "PendingImport");
+    let params = parameters(&mut kms, &k.key_id, "RSAES_OAEP_SHA_256").unwrap();
+    // 31 and 65 bytes are outside HMAC_256's 32 to 64.
+    for len in [31, 65] {
+        let e = import(
+            &mut kms,
+            &k.key_id,
+            &params,
+            wrap(
+                params.public_key.as_bytes(),
+                "RSAES_OAEP_SHA_256",
+                &vec![7; len],
+            ),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.name(), "IncorrectKeyMaterialException", "{len}");
+        assert!(e
+            .message()
+            .unwrap()
+            .starts_with("The key material must be 32 to 64 bytes"));
+    }
+    let material = [0x5a; 40];
+    let wrapped = wrap(
+        params.public_key.as_bytes(),
+        "RSAES_OAEP_SHA_256",
+        &material,
+    );
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    let md = describe(&mut kms, &k.key_id);
+    assert_eq!(md.key_state, "Enabled");
+    assert_eq!(
+        md.current_key_material_id, None,
+        "HMAC keys show no CurrentKeyMaterialId"
+    );
+    let out = kms
+        .generate_mac(GenerateMacRequest {
+            message: Some(SecretBlob(b"imported mac".to_vec())),
+            key_id: Some(k.key_id.clone()),
+            mac_algorithm: Some("HMAC_SHA_256".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut expected = Hmac::<Sha256>::new_from_slice(&material).unwrap();
+    expected.update(b"imported mac");
+    assert_eq!(out.mac.0, expected.finalize().into_bytes().to_vec());
+}
+
+/// Asymmetric keys import a DER PKCS#8 private key of their spec; the public key and the
+/// signatures are that key's, and only the same key is accepted again after deletion.
+#[test]
+fn asymmetric_keys_import_pkcs8_material_and_accept_only_it_again() {
+    use p256::ecdsa::signature::Verifier as _;
+    use p256::pkcs8::{DecodePublicKey as _, EncodePrivateKey as _, EncodePublicKey as _};
+    let (mut kms, _) = common::setup(42);
+    let k = external_of(&mut kms, "ECC_NIST_P256", "SIGN_VERIFY");
+    let secret = p256::SecretKey::from_slice(&[0x11; 32]).unwrap();
+    let pkcs8 = secret.to_pkcs8_der().unwrap().as_bytes().to_vec();
+    let wrapped_for = |kms: &mut TestKms, material: &[u8]| {
+        let params = parameters(kms, &k.key_id, "RSA_AES_KEY_WRAP_SHA_256").unwrap();
+        let wrapped = wrap(
+            params.public_key.as_bytes(),
+            "RSA_AES_KEY_WRAP_SHA_256",
+            material,
+        );
+        (params, wrapped)
+    };
+    // A key of another curve, and bytes that are no key, are refused.
+    let p384 = p384::SecretKey::from_slice(&[0x22; 48])
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap();
+    for bad in [p384.as_bytes().to_vec(), vec![1u8; 100]] {
+        let (params, wrapped) = wrapped_for(&mut kms, &bad);
+        let e = import(&mut kms, &k.key_id, &params, wrapped, None).unwrap_err();
+        assert_eq!(e.name(), "IncorrectKeyMaterialException");
+    }
+    let (params, wrapped) = wrapped_for(&mut kms, &pkcs8);
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    let public = kms
+        .get_public_key(GetPublicKeyRequest {
+            key_id: Some(k.key_id.clone()),
+            grant_tokens: None,
+        })
+        .unwrap()
+        .public_key;
+    assert_eq!(
+        public.0,
+        secret.public_key().to_public_key_der().unwrap().as_bytes()
+    );
+    let signed = kms
+        .sign(SignRequest {
+            key_id: Some(k.key_id.clone()),
+            message: Some(SecretBlob(b"imported signer".to_vec())),
+            signing_algorithm: Some("ECDSA_SHA_256".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let verifying = p256::ecdsa::VerifyingKey::from_public_key_der(&public.0).unwrap();
+    let sig = p256::ecdsa::Signature::from_der(&signed.signature.0).unwrap();
+    assert!(verifying.verify(b"imported signer", &sig).is_ok());
+    // Deleted, the key takes back only the same key (here in its SEC1-in-PKCS#8 form again).
+    kms.delete_imported_key_material(DeleteImportedKeyMaterialRequest {
+        key_id: Some(k.key_id.clone()),
+        key_material_id: None,
+    })
+    .unwrap();
+    assert_eq!(describe(&mut kms, &k.key_id).key_state, "PendingImport");
+    let other = p256::SecretKey::from_slice(&[0x33; 32])
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap();
+    let (params, wrapped) = wrapped_for(&mut kms, other.as_bytes());
+    let e = import(&mut kms, &k.key_id, &params, wrapped, None).unwrap_err();
+    assert_eq!(e.name(), "IncorrectKeyMaterialException");
+    let (params, wrapped) = wrapped_for(&mut kms, &pkcs8);
+    import(&mut kms, &k.key_id, &params, wrapped, None).unwrap();
+    assert_eq!(describe(&mut kms, &k.key_id).key_state, "Enabled");
+    assert_eq!(describe(&mut kms, &k.key_id).current_key_material_id, None);
+}

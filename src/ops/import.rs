@@ -7,9 +7,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::asym::AsymSpec;
+use crate::asym::{AsymKey, AsymSpec};
 use crate::codec::{Blob, Timestamp};
-use crate::crypto::{Secret, SymmetricKey};
+use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::ids::{hex, KeyId};
@@ -47,6 +47,46 @@ fn imported_material_id(key: &KeyId, material: &[u8]) -> [u8; 32] {
     h.update(key.to_binary());
     h.update(material);
     h.finalize().into()
+}
+
+/// The secret that imported `material` makes for `key`, and the canonical bytes its material ID
+/// is computed from: 32 bytes for a symmetric key, the raw key for an HMAC key (AWS's lengths),
+/// and a DER PKCS#8 private key of the key's spec for an asymmetric key (re-encoded, so the same
+/// key in another encoding is still the same material).
+fn imported_secret(key: &KeyRecord, material: &[u8]) -> Result<(Secret, Zeroizing<Vec<u8>>)> {
+    let wrong = |what: String| {
+        KmsError::IncorrectKeyMaterial(format!("{what} for the {} key {}.", key.key_spec, key.arn))
+    };
+    if key.key_spec == "SYMMETRIC_DEFAULT" {
+        let bytes: &[u8; 32] = material
+            .try_into()
+            .map_err(|_| wrong("The key material must be 256 bits (32 bytes)".to_owned()))?;
+        let secret = Secret::from(SymmetricKey::generate(|k| {
+            k.copy_from_slice(bytes);
+            Ok::<(), KmsError>(())
+        })?);
+        return Ok((secret, Zeroizing::new(material.to_vec())));
+    }
+    if let Some(hash) = MacHash::parse(&key.key_spec) {
+        let (min, max) = hash.import_lengths();
+        if !(min..=max).contains(&material.len()) {
+            return Err(wrong(format!(
+                "The key material must be {min} to {max} bytes"
+            )));
+        }
+        let secret = Secret::Hmac(HmacKey::from_bytes(hash, material));
+        return Ok((secret, Zeroizing::new(material.to_vec())));
+    }
+    let spec = AsymSpec::parse(&key.key_spec)
+        .ok_or_else(|| wrong("Key material cannot be imported".to_owned()))?;
+    let private = AsymKey::from_pkcs8(spec, material).ok_or_else(|| {
+        wrong(
+            "The key material must be a DER-encoded PKCS#8 private key of the key's spec"
+                .to_owned(),
+        )
+    })?;
+    let canonical = private.to_pkcs8()?;
+    Ok((Secret::Asym(Box::new(private)), canonical))
 }
 
 /// AWS's refusal of an operation that the key's origin does not allow (importing into a key
@@ -223,13 +263,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             wrapped.as_bytes(),
         )
         .ok_or(KmsError::InvalidCiphertext)?;
-        let material: &[u8; 32] = material.as_slice().try_into().map_err(|_| {
-            KmsError::IncorrectKeyMaterial(format!(
-                "The key material must be 256 bits (32 bytes) for the {} key {}.",
-                key.key_spec, key.arn
-            ))
-        })?;
-        let id = imported_material_id(&key.id, material);
+        let (secret, canonical) = imported_secret(key, &material)?;
+        let id = imported_material_id(&key.id, &canonical);
         let expected = import.material_id;
         if expected.is_some_and(|e| e != id)
             || req
@@ -246,10 +281,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         if key.materials.is_empty() {
             key.materials.push(Material {
                 id,
-                key: Secret::from(SymmetricKey::generate(|k| {
-                    k.copy_from_slice(material);
-                    Ok::<(), KmsError>(())
-                })?),
+                key: secret,
                 created: call.now,
                 rotation: None,
             });

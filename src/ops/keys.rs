@@ -231,9 +231,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             // Shown for symmetric encryption keys only, as AWS does.
             current_key_material_id: key
                 .current_material()
-                .filter(|_| symmetric)
                 .map(|m| m.id)
                 .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
+                .filter(|_| symmetric)
                 .map(|id| hex(&id)),
             expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
             valid_to: key.import.as_ref().and_then(|i| i.valid_to),
@@ -299,11 +299,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ))));
         }
         let external = origin == "EXTERNAL";
-        if external && spec != "SYMMETRIC_DEFAULT" {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "wasm-kms does not support importing material for KeySpec {spec} yet."
-            ))));
-        }
         if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
                 "wasm-kms does not support Origin {origin} or custom key stores yet."
@@ -339,7 +334,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     (Some(hash), _) => {
                         Secret::Hmac(HmacKey::generate(hash, |k| self.fill_random(k))?)
                     }
-                    (None, Some(spec)) => Secret::Asym(self.new_key_pair(spec)?),
+                    (None, Some(spec)) => Secret::Asym(Box::new(self.new_key_pair(spec)?)),
                     (None, None) => Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
                 },
                 created: call.now,

@@ -110,7 +110,6 @@ fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
         "GetParametersForImport" => rsa(member_str(input, "WrappingKeySpec")).map(Plan::KeyPair),
         "Sign" if member_str(input, "MessageType").is_none_or(|t| t == "RAW") => {
             let algorithm = SigningAlgorithm::parse(&member_str(input, "SigningAlgorithm")?)?;
-            Purpose::Sign(algorithm).supported().then_some(())?;
             Some(Plan::Sign {
                 key_ref: member_str(input, "KeyId")?,
                 algorithm,
@@ -478,9 +477,14 @@ impl JsKms {
                 algorithm,
                 message,
             } => {
-                let purpose = Purpose::Sign(algorithm);
-                let key = self.webcrypto_key(&key_ref, purpose, "SIGN_VERIFY").await?;
-                let signature = webcrypto::sign(&key.1, algorithm, &message).await?;
+                let key = self
+                    .webcrypto_key(
+                        &key_ref,
+                        |spec| Purpose::Sign(spec, algorithm),
+                        "SIGN_VERIFY",
+                    )
+                    .await?;
+                let signature = webcrypto::sign(&key.1, key.2, &message).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
                         .offer_signature(key.0, algorithm, &message, signature)
@@ -491,9 +495,8 @@ impl JsKms {
                 hash,
                 ciphertext,
             } => {
-                let purpose = Purpose::Decrypt(hash);
                 let key = self
-                    .webcrypto_key(&key_ref, purpose, "ENCRYPT_DECRYPT")
+                    .webcrypto_key(&key_ref, |_| Purpose::Decrypt(hash), "ENCRYPT_DECRYPT")
                     .await?;
                 let plaintext = webcrypto::decrypt(&key.1, &ciphertext).await?;
                 Some(Box::new(move |core: &mut Core| {
@@ -504,19 +507,21 @@ impl JsKms {
         }
     }
 
-    /// The current material of the RSA key `key_ref` names, if its usage is `usage` and it
-    /// offers `purpose`'s algorithm, and its WebCrypto key (imported once).
+    /// The current material of the key `key_ref` names, if its usage is `usage` and it offers
+    /// the algorithm of `purpose` (made from the key's spec), with its WebCrypto key (imported
+    /// once) and that purpose.
     async fn webcrypto_key(
         &self,
         key_ref: &str,
-        purpose: Purpose,
+        purpose: impl FnOnce(AsymSpec) -> Purpose,
         usage: &str,
-    ) -> Option<([u8; 32], JsValue)> {
+    ) -> Option<([u8; 32], JsValue, Purpose)> {
         let (material, spec, key_usage) = self
             .with_core(|c| Ok(c.offload_target(&self.caller, key_ref)))
             .ok()??;
+        let purpose = purpose(spec);
         let fits = match purpose {
-            Purpose::Sign(a) => spec.signing_algorithms().contains(&a),
+            Purpose::Sign(s, a) => s.signing_algorithms().contains(&a),
             Purpose::Decrypt(h) => spec.encryption_algorithms().contains(&h),
         };
         if key_usage != usage || !fits {
@@ -528,7 +533,7 @@ impl JsKms {
                 .flatten()
         };
         let key = webcrypto::key_for(&self.engine, material, purpose, pkcs8).await?;
-        Some((material, key))
+        Some((material, key, purpose))
     }
 
     fn dispatch(

@@ -69,15 +69,15 @@ fn hash_name(alg: SigningAlgorithm) -> &'static str {
 /// What a `CryptoKey` was imported for: WebCrypto binds the algorithm and hash at import.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Purpose {
-    /// Signing with an RSA algorithm.
-    Sign(SigningAlgorithm),
+    /// Signing with an RSA algorithm, or ECDSA on a NIST curve.
+    Sign(AsymSpec, SigningAlgorithm),
     /// RSAES-OAEP decryption.
     Decrypt(OaepHash),
 }
 
 impl Purpose {
-    /// Whether WebCrypto can do this (RSA only: WebCrypto has no secp256k1 and signs ECDSA in
-    /// another encoding).
+    /// Whether WebCrypto can do this (RSA, and ECDSA on the NIST curves: WebCrypto has no
+    /// secp256k1).
     pub fn supported(self) -> bool {
         self.import_params().is_some()
     }
@@ -85,17 +85,33 @@ impl Purpose {
     /// The algorithm object of `importKey`, and the usage.
     fn import_params(self) -> Option<(JsValue, &'static str)> {
         match self {
-            Purpose::Sign(alg) => {
-                let name = match alg {
-                    SigningAlgorithm::PssSha256
-                    | SigningAlgorithm::PssSha384
-                    | SigningAlgorithm::PssSha512 => "RSA-PSS",
-                    SigningAlgorithm::Pkcs1Sha256
-                    | SigningAlgorithm::Pkcs1Sha384
-                    | SigningAlgorithm::Pkcs1Sha512 => "RSASSA-PKCS1-v1_5",
+            Purpose::Sign(spec, alg) => {
+                if !spec.signing_algorithms().contains(&alg) {
+                    return None;
+                }
+                let params = match (spec, alg) {
+                    (_, a) if is_pss(a) => {
+                        object(&[("name", "RSA-PSS".into()), ("hash", hash_name(a).into())])
+                    }
+                    (
+                        _,
+                        SigningAlgorithm::Pkcs1Sha256
+                        | SigningAlgorithm::Pkcs1Sha384
+                        | SigningAlgorithm::Pkcs1Sha512,
+                    ) => object(&[
+                        ("name", "RSASSA-PKCS1-v1_5".into()),
+                        ("hash", hash_name(alg).into()),
+                    ]),
+                    (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521, _) => {
+                        let curve = match spec {
+                            AsymSpec::P256 => "P-256",
+                            AsymSpec::P384 => "P-384",
+                            _ => "P-521",
+                        };
+                        object(&[("name", "ECDSA".into()), ("namedCurve", curve.into())])
+                    }
                     _ => return None,
                 };
-                let params = object(&[("name", name.into()), ("hash", hash_name(alg).into())]);
                 Some((params, "sign"))
             }
             Purpose::Decrypt(hash) => {
@@ -114,12 +130,18 @@ impl Purpose {
     /// The algorithm object of `sign` or `decrypt`.
     fn operation_params(self) -> JsValue {
         match self {
-            Purpose::Sign(alg) if is_pss(alg) => object(&[
+            Purpose::Sign(_, alg) if is_pss(alg) => object(&[
                 ("name", "RSA-PSS".into()),
                 // AWS's PSS salt is as long as the hash.
                 ("saltLength", JsValue::from(alg.hash().len() as u32)),
             ]),
-            Purpose::Sign(_) => object(&[("name", "RSASSA-PKCS1-v1_5".into())]),
+            Purpose::Sign(
+                _,
+                alg @ (SigningAlgorithm::EcdsaSha256
+                | SigningAlgorithm::EcdsaSha384
+                | SigningAlgorithm::EcdsaSha512),
+            ) => object(&[("name", "ECDSA".into()), ("hash", hash_name(alg).into())]),
+            Purpose::Sign(..) => object(&[("name", "RSASSA-PKCS1-v1_5".into())]),
             Purpose::Decrypt(_) => object(&[("name", "RSA-OAEP".into())]),
         }
     }
@@ -242,11 +264,21 @@ pub async fn key_for(
     import(engine, material, purpose, &der).await
 }
 
-/// An RSA signature of `message` (WebCrypto hashes it) with `key`.
-pub async fn sign(key: &JsValue, alg: SigningAlgorithm, message: &[u8]) -> Option<Vec<u8>> {
-    let params = Purpose::Sign(alg).operation_params();
-    let out = call("sign", &[params, key.clone(), bytes(message)]).await?;
-    Some(Uint8Array::new(&out).to_vec())
+/// A signature of `message` (WebCrypto hashes it) with `key`, in AWS's encoding (ECDSA's
+/// `r || s` from WebCrypto becomes DER).
+pub async fn sign(key: &JsValue, purpose: Purpose, message: &[u8]) -> Option<Vec<u8>> {
+    let out = call(
+        "sign",
+        &[purpose.operation_params(), key.clone(), bytes(message)],
+    )
+    .await?;
+    let raw = Uint8Array::new(&out).to_vec();
+    match purpose {
+        Purpose::Sign(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
+            crate::asym::ecdsa_der_from_raw(spec, &raw)
+        }
+        _ => Some(raw),
+    }
 }
 
 /// RSAES-OAEP decryption with `key`: `Some(None)` when the ciphertext does not decrypt,
