@@ -13,6 +13,8 @@ const $ = (id) => {
 };
 
 let kms = null;
+/** The key and algorithm of the last Encrypt, so Decrypt can name an RSA key. */
+let lastEncryption = null;
 
 /** An error found in the page's own input, before any call reaches KMS (not an AWS error). */
 class InputError extends Error {
@@ -93,6 +95,11 @@ const HINTS = {
   NotFoundException: 'No key with that ID exists in this account and Region.',
   ValidationException: 'The request does not meet the API\'s constraints.',
   KMSInvalidStateException: 'The key is in a state that does not allow this operation.',
+  KMSInvalidSignatureException:
+    'The signature does not match the message, key and algorithm. KMS never answers '
+    + '"SignatureValid: false": a bad signature is always this error, with no message.',
+  InvalidKeyUsageException: 'This key cannot do this: its KeyUsage or KeySpec does not allow the operation or algorithm.',
+  IncorrectKeyException: 'The named key did not make this ciphertext, or the RSA algorithm differs from the one used to encrypt.',
   InputError: 'The page refused this input before calling KMS.',
 };
 
@@ -151,8 +158,39 @@ async function loadKeys() {
   return metas;
 }
 
+/** The metadata of every key, by KeyId, as last listed. */
+let keyInfo = new Map();
+
+/** Fills `select` with `metas` (label: description, spec, ID), keeping the selection if it can. */
+function fillKeySelect(select, metas, preferred, empty) {
+  const previous = preferred ?? select.value;
+  select.replaceChildren();
+  for (const m of metas) {
+    const label = `${m.Description || '(no description)'} · ${m.KeySpec} · ${m.KeyId}${m.KeyState === 'Enabled' ? '' : ` (${m.KeyState})`}`;
+    select.append(el('option', label, { value: m.KeyId }));
+  }
+  if (metas.length === 0) select.append(el('option', empty, { value: '' }));
+  if (metas.some((m) => m.KeyId === previous)) select.value = previous;
+  else if (metas.length > 0) select.value = metas[metas.length - 1].KeyId;
+}
+
+/** Fills an algorithm select with `names`, keeping the selection if it can. */
+function fillAlgorithms(select, names) {
+  const previous = select.value;
+  select.replaceChildren(...names.map((n) => el('option', n, { value: n })));
+  if (names.includes(previous)) select.value = previous;
+}
+
+function syncAlgorithms() {
+  const enc = keyInfo.get($('key-select').value);
+  fillAlgorithms($('encrypt-algorithm'), enc?.EncryptionAlgorithms ?? ['SYMMETRIC_DEFAULT']);
+  const signer = keyInfo.get($('sign-key').value);
+  fillAlgorithms($('sign-algorithm'), signer?.SigningAlgorithms ?? []);
+}
+
 async function refreshKeys(selectKeyId) {
   const metas = await loadKeys();
+  keyInfo = new Map(metas.map((m) => [m.KeyId, m]));
   const body = $('keys-body');
   body.replaceChildren();
   for (const m of metas) {
@@ -160,6 +198,7 @@ async function refreshKeys(selectKeyId) {
     tr.append(
       el('td', m.KeyId, { 'data-testid': 'key-id', class: 'mono' }),
       el('td', m.KeyState, { 'data-testid': 'key-state', class: `state state-${m.KeyState}` }),
+      el('td', `${m.KeySpec} · ${m.KeyUsage}`, { 'data-testid': 'key-spec' }),
       el('td', m.Description, { 'data-testid': 'key-description' }),
       el('td', formatDate(m.CreationDate), { 'data-testid': 'key-created' }),
     );
@@ -185,16 +224,19 @@ async function refreshKeys(selectKeyId) {
   }
   $('keys-empty').hidden = metas.length > 0;
 
-  const select = $('key-select');
-  const previous = selectKeyId ?? select.value;
-  select.replaceChildren();
-  for (const m of metas) {
-    const label = `${m.Description || '(no description)'} · ${m.KeyId}${m.KeyState === 'Enabled' ? '' : ` (${m.KeyState})`}`;
-    select.append(el('option', label, { value: m.KeyId }));
+  const encrypting = metas.filter((m) => m.KeyUsage === 'ENCRYPT_DECRYPT');
+  const preferred = (usage) => (keyInfo.get(selectKeyId)?.KeyUsage === usage ? selectKeyId : undefined);
+  fillKeySelect($('key-select'), encrypting, preferred('ENCRYPT_DECRYPT'), '— create an encrypt/decrypt key first —');
+  const decryptKey = $('decrypt-key');
+  const chosen = decryptKey.value;
+  decryptKey.replaceChildren(el('option', '(found from the ciphertext)', { value: '' }));
+  for (const m of encrypting.filter((k) => k.KeySpec.startsWith('RSA_'))) {
+    decryptKey.append(el('option', `${m.Description || '(no description)'} · ${m.KeySpec} · ${m.KeyId}`, { value: m.KeyId }));
   }
-  if (metas.length === 0) select.append(el('option', '— create a key first —', { value: '' }));
-  if (metas.some((m) => m.KeyId === previous)) select.value = previous;
-  else if (metas.length > 0) select.value = metas[metas.length - 1].KeyId;
+  if ([...decryptKey.options].some((o) => o.value === chosen)) decryptKey.value = chosen;
+  fillKeySelect($('sign-key'), metas.filter((m) => m.KeyUsage === 'SIGN_VERIFY'), preferred('SIGN_VERIFY'),
+    '— create a sign/verify key first —');
+  syncAlgorithms();
 }
 
 // ---------- audit ----------
@@ -234,7 +276,8 @@ function wire() {
     ev.preventDefault();
     action('CreateKey', async () => {
       const Description = $('key-description').value;
-      const { KeyMetadata } = await kms.createKey({ Description });
+      const [KeySpec, KeyUsage] = $('key-type').value.split(' ');
+      const { KeyMetadata } = await kms.createKey({ Description, KeySpec, KeyUsage });
       $('key-description').value = '';
       showNotice(`Created key ${KeyMetadata.KeyId}.`);
       await refreshKeys(KeyMetadata.KeyId);
@@ -250,9 +293,10 @@ function wire() {
       $('ciphertext-info').textContent = '';
       const EncryptionContext = parseContext($('encrypt-context').value);
       const Plaintext = new TextEncoder().encode($('plaintext').value);
-      const input = { KeyId: $('key-select').value, Plaintext };
+      const input = { KeyId: $('key-select').value, Plaintext, EncryptionAlgorithm: $('encrypt-algorithm').value };
       if (EncryptionContext) input.EncryptionContext = EncryptionContext;
       const out = await kms.encrypt(input);
+      lastEncryption = { KeyId: input.KeyId, EncryptionAlgorithm: out.EncryptionAlgorithm };
       $('ciphertext').value = bytesToBase64(out.CiphertextBlob);
       $('ciphertext-info').textContent = `${out.CiphertextBlob.length} bytes from ${Plaintext.length} bytes of plaintext · `
         + `${out.EncryptionAlgorithm} · ${out.KeyId}`;
@@ -260,9 +304,15 @@ function wire() {
     });
   });
 
+  $('key-select').addEventListener('change', syncAlgorithms);
+  $('sign-key').addEventListener('change', syncAlgorithms);
+
   $('use-ciphertext').addEventListener('click', () => {
     $('decrypt-input').value = $('ciphertext').value;
     $('decrypt-context').value = $('encrypt-context').value;
+    // RSA ciphertext carries no key ID: Decrypt must name the key and the algorithm.
+    const rsa = lastEncryption && lastEncryption.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT';
+    $('decrypt-key').value = rsa ? lastEncryption.KeyId : '';
     $('decrypt-input').focus();
   });
 
@@ -276,6 +326,13 @@ function wire() {
       const EncryptionContext = parseContext($('decrypt-context').value);
       const input = { CiphertextBlob };
       if (EncryptionContext) input.EncryptionContext = EncryptionContext;
+      const named = $('decrypt-key').value;
+      if (named) {
+        input.KeyId = named;
+        const algs = keyInfo.get(named)?.EncryptionAlgorithms ?? [];
+        const used = lastEncryption && lastEncryption.KeyId === named ? lastEncryption.EncryptionAlgorithm : algs[algs.length - 1];
+        input.EncryptionAlgorithm = used;
+      }
       const out = await kms.decrypt(input);
       let text;
       let note = '';
@@ -288,9 +345,43 @@ function wire() {
       $('decrypted').textContent = text;
       $('decrypted').dataset.done = 'true';
       $('decrypted-info').textContent = `${out.Plaintext.length} bytes · ${out.EncryptionAlgorithm} · ${out.KeyId}${note}`;
-      showNotice('Decrypted. KMS found the key from the ciphertext itself.');
+      showNotice(named
+        ? 'Decrypted with the named RSA key (RSA ciphertext does not say which key made it).'
+        : 'Decrypted. KMS found the key from the ciphertext itself.');
     });
   });
+
+  const signInput = () => ({
+    KeyId: $('sign-key').value,
+    Message: new TextEncoder().encode($('sign-message').value),
+    SigningAlgorithm: $('sign-algorithm').value,
+  });
+
+  $('sign-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    action('Sign', async () => {
+      $('signature').value = '';
+      $('signature-info').textContent = '';
+      const out = await kms.sign(signInput());
+      $('signature').value = bytesToBase64(out.Signature);
+      $('signature-info').textContent = `${out.Signature.length} bytes · ${out.SigningAlgorithm} · ${out.KeyId}`;
+      showNotice('Signed. Change the message or the signature and press Verify to see a bad signature refused.');
+    });
+  });
+
+  $('verify').addEventListener('click', () => action('Verify', async () => {
+    const Signature = base64ToBytes($('signature').value);
+    const out = await kms.verify({ ...signInput(), Signature });
+    $('signature-info').textContent = `SignatureValid: ${out.SignatureValid} · ${out.SigningAlgorithm} · ${out.KeyId}`;
+    showNotice('The signature is valid for this message, key and algorithm.');
+  }));
+
+  $('public-key').addEventListener('click', () => action('GetPublicKey', async () => {
+    const out = await kms.getPublicKey({ KeyId: $('sign-key').value });
+    const b64 = bytesToBase64(out.PublicKey).replace(/.{1,64}/g, '$&\n');
+    $('public-key-pem').textContent = `-----BEGIN PUBLIC KEY-----\n${b64}-----END PUBLIC KEY-----`;
+    showNotice(`${out.KeySpec} public key (DER SubjectPublicKeyInfo, ${out.PublicKey.length} bytes).`);
+  }));
 }
 
 async function main() {

@@ -181,9 +181,72 @@ describe('web page', { timeout: 60_000 }, () => {
     }
   });
 
+  test('signs with an ECC key, verifies, and refuses a changed message', async () => {
+    await page.fill('#key-description', 'release signing');
+    await page.selectOption('#key-type', 'ECC_NIST_P256 SIGN_VERIFY');
+    await page.click('#create-key');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="key-spec"]')]
+      .some((td) => td.textContent === 'ECC_NIST_P256 · SIGN_VERIFY'));
+    await expectNoError();
+    assert.equal(await page.locator('#sign-algorithm').inputValue(), 'ECDSA_SHA_256');
+    await page.fill('#sign-message', 'release 1.4.2');
+    await page.click('#sign');
+    await page.waitForFunction(() => document.getElementById('signature').value !== '');
+    await expectNoError();
+    assert.match(await text('#signature-info'), /ECDSA_SHA_256/);
+    await page.click('#verify');
+    await page.waitForFunction(() => /SignatureValid: true/.test(document.getElementById('signature-info').textContent));
+    await page.click('#public-key');
+    await page.waitForFunction(() => document.getElementById('public-key-pem').textContent.includes('BEGIN PUBLIC KEY'));
+    // The PEM is a real SubjectPublicKeyInfo: WebCrypto imports it and verifies the signature.
+    const verified = await page.evaluate(async () => {
+      const pem = document.getElementById('public-key-pem').textContent;
+      const der = Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, '')), (c) => c.charCodeAt(0));
+      const key = await crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+      const sig = Uint8Array.from(atob(document.getElementById('signature').value), (c) => c.charCodeAt(0));
+      // DER SEQUENCE{r, s} to r || s.
+      let i = 2;
+      const int = () => { i += 1; const len = sig[i]; i += 1; let v = sig.slice(i, i + len); i += len;
+        while (v.length > 32 && v[0] === 0) v = v.slice(1); const o = new Uint8Array(32); o.set(v, 32 - v.length); return o; };
+      const raw = new Uint8Array(64); raw.set(int()); raw.set(int(), 32);
+      return crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw, new TextEncoder().encode('release 1.4.2'));
+    });
+    assert.equal(verified, true);
+    await page.fill('#sign-message', 'release 1.4.3');
+    await page.click('#verify');
+    await expectError('KMSInvalidSignatureException');
+  });
+
+  test('encrypts with an RSA key and decrypts by naming it', async () => {
+    await page.fill('#key-description', 'rsa box');
+    await page.selectOption('#key-type', 'RSA_2048 ENCRYPT_DECRYPT');
+    await page.click('#create-key');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="key-spec"]')]
+      .some((td) => td.textContent === 'RSA_2048 · ENCRYPT_DECRYPT'));
+    await expectNoError();
+    const options = await page.locator('#encrypt-algorithm option').allTextContents();
+    assert.deepEqual(options, ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+    await page.selectOption('#encrypt-algorithm', 'RSAES_OAEP_SHA_256');
+    await page.fill('#plaintext', 'short secret');
+    await page.fill('#encrypt-context', '');
+    await page.click('#encrypt');
+    await page.waitForFunction(() => document.getElementById('ciphertext').value !== '');
+    assert.match(await text('#ciphertext-info'), /^256 bytes .*RSAES_OAEP_SHA_256/);
+    await page.click('#use-ciphertext');
+    await page.click('#decrypt');
+    await page.waitForSelector('#decrypted[data-done="true"]');
+    assert.equal(await text('#decrypted'), 'short secret');
+    // Without naming the key, KMS cannot know which key made RSA ciphertext.
+    await page.selectOption('#decrypt-key', '');
+    await page.click('#decrypt');
+    await expectError('InvalidCiphertextException');
+  });
+
   test('no console errors, and a screenshot', async () => {
     assert.deepEqual(problems, []);
     // Leave a ciphertext and an error visible in the screenshot, as a user would meet them.
+    await page.selectOption('#key-select', keyId);
+    await page.fill('#encrypt-context', 'purpose=demo');
     await page.click('#encrypt');
     await page.waitForFunction(() => document.getElementById('ciphertext').value !== '');
     await page.click('#use-ciphertext');
