@@ -735,6 +735,24 @@ pub fn ecdsa_der_from_raw(spec: AsymSpec, raw: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// A DER ECDSA signature as `r || s` (WebCrypto's encoding), if it parses for the curve.
+pub fn ecdsa_raw_from_der(spec: AsymSpec, der: &[u8]) -> Option<Vec<u8>> {
+    macro_rules! raw {
+        ($c:ident) => {
+            $c::ecdsa::Signature::from_der(der)
+                .ok()
+                .map(|s| s.to_bytes().to_vec())
+        };
+    }
+    match spec {
+        AsymSpec::P256 => raw!(p256),
+        AsymSpec::P384 => raw!(p384),
+        AsymSpec::P521 => raw!(p521),
+        AsymSpec::Secp256k1 => raw!(k256),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@
 //!
 //! - offer freshly generated key pairs, which CreateKey and GenerateDataKeyPair take instead of
 //!   generating their own; and
-//! - offer the result of the one private-key operation the call is about to need (a signature
-//!   or an RSA decryption), computed with the key's current material.
+//! - offer the result of the one key operation the call is about to need (a signature, a
+//!   signature check, or an RSA decryption), computed with the key's current material.
 //!
 //! Offers change nothing about what a call does: it still validates, authorizes, checks key
 //! state and usage, and audits exactly as before, and it uses an offered result only if it is
@@ -29,6 +29,13 @@ enum Result {
         algorithm: SigningAlgorithm,
         message: Zeroizing<Vec<u8>>,
         signature: Vec<u8>,
+    },
+    Verification {
+        material: [u8; 32],
+        algorithm: SigningAlgorithm,
+        message: Zeroizing<Vec<u8>>,
+        signature: Vec<u8>,
+        valid: bool,
     },
     Decryption {
         material: [u8; 32],
@@ -96,6 +103,51 @@ impl Offload {
             message: Zeroizing::new(message.to_vec()),
             signature,
         });
+    }
+
+    /// Offers the verdict the next Verify call will need (checked with the key's public half).
+    pub fn offer_verification(
+        &mut self,
+        material: [u8; 32],
+        algorithm: SigningAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+        valid: bool,
+    ) {
+        self.result = Some(Result::Verification {
+            material,
+            algorithm,
+            message: Zeroizing::new(message.to_vec()),
+            signature: signature.to_vec(),
+            valid,
+        });
+    }
+
+    /// Takes the offered result; it is the verdict if it was reached for exactly this material,
+    /// algorithm, message and signature.
+    pub fn take_verification(
+        &mut self,
+        for_material: &[u8; 32],
+        for_algorithm: SigningAlgorithm,
+        for_message: &[u8],
+        for_signature: &[u8],
+    ) -> Option<bool> {
+        match self.result.take()? {
+            Result::Verification {
+                material,
+                algorithm,
+                message,
+                signature,
+                valid,
+            } if material == *for_material
+                && algorithm == for_algorithm
+                && message.as_slice() == for_message
+                && signature.as_slice() == for_signature =>
+            {
+                Some(valid)
+            }
+            _ => None,
+        }
     }
 
     /// Offers the decryption the next Decrypt call will need (`None`: it did not decrypt).

@@ -563,6 +563,26 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         key.material(material_id)?.key.asym().ok()?.to_pkcs8().ok()
     }
 
+    /// The DER SubjectPublicKeyInfo of material `material_id` of the key `key_ref` names, for an
+    /// engine to check signatures with.
+    pub fn offload_public_key(
+        &self,
+        caller: &Caller,
+        key_ref: &str,
+        material_id: &[u8; 32],
+    ) -> Option<Vec<u8>> {
+        let call = Call::new(self.clock.now(), caller);
+        let key = self
+            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
+            .ok()?;
+        key.material(material_id)?
+            .key
+            .asym()
+            .ok()?
+            .public_key_der()
+            .ok()
+    }
+
     /// A new key pair of `spec`: one a faster engine offered, else one generated here.
     pub(crate) fn new_key_pair(&self, spec: AsymSpec) -> Result<AsymKey> {
         if let Some(key) = self.offload.borrow_mut().take_key_pair(spec) {

@@ -186,8 +186,22 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         } else {
             Message::Raw(message)
         };
+        let offered = (!s.digest)
+            .then(|| {
+                self.offload().take_verification(
+                    &s.material_id,
+                    s.algorithm,
+                    message,
+                    signature.as_bytes(),
+                )
+            })
+            .flatten();
+        let valid = match offered {
+            Some(valid) => valid,
+            None => s.private.verify(s.algorithm, m, signature.as_bytes()),
+        };
         // A mismatch is an error, never `SignatureValid: false`.
-        if !s.private.verify(s.algorithm, m, signature.as_bytes()) {
+        if !valid {
             return Err(KmsError::InvalidSignature);
         }
         let out = VerifyResponse {

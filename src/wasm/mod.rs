@@ -74,6 +74,13 @@ enum Plan {
         algorithm: SigningAlgorithm,
         message: Vec<u8>,
     },
+    /// A signature check of a RAW message.
+    Verify {
+        key_ref: String,
+        algorithm: SigningAlgorithm,
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    },
     /// An RSAES-OAEP decryption.
     Decrypt {
         key_ref: String,
@@ -114,6 +121,14 @@ fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
                 key_ref: member_str(input, "KeyId")?,
                 algorithm,
                 message: member_bytes(input, "Message")?,
+            })
+        }
+        "Verify" if member_str(input, "MessageType").is_none_or(|t| t == "RAW") => {
+            Some(Plan::Verify {
+                key_ref: member_str(input, "KeyId")?,
+                algorithm: SigningAlgorithm::parse(&member_str(input, "SigningAlgorithm")?)?,
+                message: member_bytes(input, "Message")?,
+                signature: member_bytes(input, "Signature")?,
             })
         }
         "Decrypt" => Some(Plan::Decrypt {
@@ -490,6 +505,25 @@ impl JsKms {
                         .offer_signature(key.0, algorithm, &message, signature)
                 }))
             }
+            Plan::Verify {
+                key_ref,
+                algorithm,
+                message,
+                signature,
+            } => {
+                let key = self
+                    .webcrypto_key(
+                        &key_ref,
+                        |spec| Purpose::Verify(spec, algorithm),
+                        "SIGN_VERIFY",
+                    )
+                    .await?;
+                let valid = webcrypto::verify(&key.1, key.2, &message, &signature).await?;
+                Some(Box::new(move |core: &mut Core| {
+                    core.offload()
+                        .offer_verification(key.0, algorithm, &message, &signature, valid)
+                }))
+            }
             Plan::Decrypt {
                 key_ref,
                 hash,
@@ -521,18 +555,26 @@ impl JsKms {
             .ok()??;
         let purpose = purpose(spec);
         let fits = match purpose {
-            Purpose::Sign(s, a) => s.signing_algorithms().contains(&a),
+            Purpose::Sign(s, a) | Purpose::Verify(s, a) => s.signing_algorithms().contains(&a),
             Purpose::Decrypt(h) => spec.encryption_algorithms().contains(&h),
         };
         if key_usage != usage || !fits {
             return None;
         }
-        let pkcs8 = || {
-            self.with_core(|c| Ok(c.offload_private_key(&self.caller, key_ref, &material)))
-                .ok()
-                .flatten()
+        // The public key to verify with; the private key for anything else.
+        let key_der = || {
+            self.with_core(|c| {
+                Ok(match purpose {
+                    Purpose::Verify(..) => c
+                        .offload_public_key(&self.caller, key_ref, &material)
+                        .map(zeroize::Zeroizing::new),
+                    _ => c.offload_private_key(&self.caller, key_ref, &material),
+                })
+            })
+            .ok()
+            .flatten()
         };
-        let key = webcrypto::key_for(&self.engine, material, purpose, pkcs8).await?;
+        let key = webcrypto::key_for(&self.engine, material, purpose, key_der).await?;
         Some((material, key, purpose))
     }
 

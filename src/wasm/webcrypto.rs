@@ -69,8 +69,10 @@ fn hash_name(alg: SigningAlgorithm) -> &'static str {
 /// What a `CryptoKey` was imported for: WebCrypto binds the algorithm and hash at import.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Purpose {
-    /// Signing with an RSA algorithm, or ECDSA on a NIST curve.
+    /// Signing with an RSA algorithm, or ECDSA on a NIST curve (a private key).
     Sign(AsymSpec, SigningAlgorithm),
+    /// Checking such a signature (a public key).
+    Verify(AsymSpec, SigningAlgorithm),
     /// RSAES-OAEP decryption.
     Decrypt(OaepHash),
 }
@@ -82,10 +84,18 @@ impl Purpose {
         self.import_params().is_some()
     }
 
+    /// The format of the key `importKey` takes: the public key to verify, else the private key.
+    pub fn format(self) -> &'static str {
+        match self {
+            Purpose::Verify(..) => "spki",
+            _ => "pkcs8",
+        }
+    }
+
     /// The algorithm object of `importKey`, and the usage.
     fn import_params(self) -> Option<(JsValue, &'static str)> {
         match self {
-            Purpose::Sign(spec, alg) => {
+            Purpose::Sign(spec, alg) | Purpose::Verify(spec, alg) => {
                 if !spec.signing_algorithms().contains(&alg) {
                     return None;
                 }
@@ -112,7 +122,11 @@ impl Purpose {
                     }
                     _ => return None,
                 };
-                Some((params, "sign"))
+                let usage = match self {
+                    Purpose::Verify(..) => "verify",
+                    _ => "sign",
+                };
+                Some((params, usage))
             }
             Purpose::Decrypt(hash) => {
                 let hash = match hash {
@@ -130,7 +144,7 @@ impl Purpose {
     /// The algorithm object of `sign` or `decrypt`.
     fn operation_params(self) -> JsValue {
         match self {
-            Purpose::Sign(_, alg) if is_pss(alg) => object(&[
+            Purpose::Sign(_, alg) | Purpose::Verify(_, alg) if is_pss(alg) => object(&[
                 ("name", "RSA-PSS".into()),
                 // AWS's PSS salt is as long as the hash.
                 ("saltLength", JsValue::from(alg.hash().len() as u32)),
@@ -140,8 +154,16 @@ impl Purpose {
                 alg @ (SigningAlgorithm::EcdsaSha256
                 | SigningAlgorithm::EcdsaSha384
                 | SigningAlgorithm::EcdsaSha512),
+            )
+            | Purpose::Verify(
+                _,
+                alg @ (SigningAlgorithm::EcdsaSha256
+                | SigningAlgorithm::EcdsaSha384
+                | SigningAlgorithm::EcdsaSha512),
             ) => object(&[("name", "ECDSA".into()), ("hash", hash_name(alg).into())]),
-            Purpose::Sign(..) => object(&[("name", "RSASSA-PKCS1-v1_5".into())]),
+            Purpose::Sign(..) | Purpose::Verify(..) => {
+                object(&[("name", "RSASSA-PKCS1-v1_5".into())])
+            }
             Purpose::Decrypt(_) => object(&[("name", "RSA-OAEP".into())]),
         }
     }
@@ -220,20 +242,21 @@ pub async fn generate(spec: AsymSpec) -> Option<AsymKey> {
     AsymKey::from_pkcs8(spec, &der)
 }
 
-/// Imports `pkcs8` once, as a non-extractable key for `purpose`, and keeps it.
+/// Imports `der` (PKCS#8, or SPKI to verify) once, as a non-extractable key for `purpose`, and
+/// keeps it.
 async fn import(
     engine: &std::cell::RefCell<Engine>,
     material: [u8; 32],
     purpose: Purpose,
-    pkcs8: &[u8],
+    key_der: &[u8],
 ) -> Option<JsValue> {
     let (params, usage) = purpose.import_params()?;
-    let der = Uint8Array::from(pkcs8);
+    let der = Uint8Array::from(key_der);
     let usages: Array = std::iter::once(JsValue::from(usage)).collect();
     let key = call(
         "importKey",
         &[
-            "pkcs8".into(),
+            purpose.format().into(),
             der.clone().into(),
             params,
             JsValue::FALSE,
@@ -247,12 +270,13 @@ async fn import(
     Some(key)
 }
 
-/// The `CryptoKey` for `material` and `purpose`: cached, or imported from what `pkcs8` gives.
+/// The `CryptoKey` for `material` and `purpose`: cached, or imported from what `key_der`
+/// gives (in [`Purpose::format`]).
 pub async fn key_for(
     engine: &std::cell::RefCell<Engine>,
     material: [u8; 32],
     purpose: Purpose,
-    pkcs8: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
+    key_der: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
 ) -> Option<JsValue> {
     if !purpose.supported() {
         return None;
@@ -260,7 +284,7 @@ pub async fn key_for(
     if let Some(k) = engine.borrow().cached(&material, purpose) {
         return Some(k);
     }
-    let der = pkcs8()?;
+    let der = key_der()?;
     import(engine, material, purpose, &der).await
 }
 
@@ -279,6 +303,30 @@ pub async fn sign(key: &JsValue, purpose: Purpose, message: &[u8]) -> Option<Vec
         }
         _ => Some(raw),
     }
+}
+
+/// Whether `signature` (in AWS's encoding) is valid for `message` under the public `key`.
+/// `None` when WebCrypto could not be asked (or an ECDSA signature is not DER): the core then
+/// checks it itself.
+pub async fn verify(
+    key: &JsValue,
+    purpose: Purpose,
+    message: &[u8],
+    signature: &[u8],
+) -> Option<bool> {
+    let signature = match purpose {
+        Purpose::Verify(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
+            crate::asym::ecdsa_raw_from_der(spec, signature)?
+        }
+        _ => signature.to_vec(),
+    };
+    let args = [
+        purpose.operation_params(),
+        key.clone(),
+        bytes(&signature),
+        bytes(message),
+    ];
+    call("verify", &args).await?.as_bool()
 }
 
 /// RSAES-OAEP decryption with `key`: `Some(None)` when the ciphertext does not decrypt,

@@ -670,6 +670,9 @@ const WEBCRYPTO_INTEROP: &str = r#"
         check(await s.verify(params, pub, Signature, msg), `${spec} ${alg} ${MessageType}: WebCrypto verifies`);
         const v = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature, SigningAlgorithm: alg });
         check(v.SignatureValid === true, `${spec} ${alg}: KMS verifies its own signature`);
+        const bad = Signature.slice(); bad[7] ^= 1;
+        const refused = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature: bad, SigningAlgorithm: alg }).catch((e) => e);
+        check(refused.name === 'KMSInvalidSignatureException', `${spec} ${alg}: a tampered signature is refused`);
       }
     }
   }
@@ -682,6 +685,24 @@ const WEBCRYPTO_INTEROP: &str = r#"
     const pub = await s.importKey('spki', spki, { name: 'ECDSA', namedCurve }, false, ['verify']);
     const { Signature } = await kms.sign({ KeyId: md.KeyId, Message: msg, SigningAlgorithm: alg });
     check(await s.verify({ name: 'ECDSA', hash }, pub, derToRaw(Signature, n), msg), `${spec} ECDSA verifies in WebCrypto`);
+    // Verify in KMS: the signature passes, a tampered one is KMSInvalidSignatureException, and
+    // the same signature with s replaced by n - s (just as valid in ECDSA) passes too.
+    const ok = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature, SigningAlgorithm: alg });
+    check(ok.SignatureValid === true, `${spec}: KMS verifies its signature`);
+    const bad = Signature.slice(); bad[bad.length - 1] ^= 1;
+    const refused = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature: bad, SigningAlgorithm: alg }).catch((e) => e);
+    check(refused.name === 'KMSInvalidSignatureException', `${spec}: a tampered signature is refused (got ${refused.name})`);
+    const order = { 'P-256': 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+      'P-384': 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+      'P-521': 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n }[namedCurve];
+    const raw = derToRaw(Signature, n);
+    const big = (b) => b.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
+    const toBytes = (v) => { const out = []; while (v > 0n) { out.unshift(Number(v & 0xffn)); v >>= 8n; } return out; };
+    const derInt = (v) => { let b = toBytes(v); if (b[0] & 0x80) b = [0, ...b]; return [2, b.length, ...b]; };
+    const body = [...derInt(big(raw.slice(0, n))), ...derInt(order - big(raw.slice(n)))];
+    const highS = new Uint8Array(body.length < 128 ? [0x30, body.length, ...body] : [0x30, 0x81, body.length, ...body]);
+    const flipped = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature: highS, SigningAlgorithm: alg }).catch((e) => e);
+    check(flipped.SignatureValid === true, `${spec}: the (r, n - s) form verifies too (got ${flipped.name})`);
     // And the other way: a signature WebCrypto made with a key pair KMS generated.
     const pair = await kms.generateDataKeyPair({ KeyId: (await kms.createKey()).KeyMetadata.KeyId, KeyPairSpec: spec });
     const priv = await s.importKey('pkcs8', pair.PrivateKeyPlaintext, { name: 'ECDSA', namedCurve }, false, ['sign']);
