@@ -291,14 +291,15 @@ pub enum Message<'a> {
 pub enum AsymKey {
     /// An RSA key.
     Rsa(Box<rsa::PrivateKey>),
-    /// A P-256 key (with its public key, computed once).
-    P256(p256::ecdsa::SigningKey),
+    /// A P-256 key. Only the scalar is kept: making a key costs no point multiplication
+    /// (WebCrypto does most signing; the public point is derived when it is needed).
+    P256(p256::SecretKey),
     /// A P-384 key.
-    P384(p384::ecdsa::SigningKey),
+    P384(p384::SecretKey),
     /// A P-521 key.
-    P521(p521::ecdsa::SigningKey),
+    P521(p521::SecretKey),
     /// A secp256k1 key.
-    Secp256k1(k256::ecdsa::SigningKey),
+    Secp256k1(k256::SecretKey),
     /// An Ed25519 key.
     Ed25519(Box<ed25519_dalek::SigningKey>),
 }
@@ -315,7 +316,7 @@ const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
-/// Runs `$body` with `$sk` bound to the ECDSA signing key of an elliptic-curve variant of the
+/// Runs `$body` with `$sk` bound to the secret key of an elliptic-curve variant of the
 /// RustCrypto curve crates and `$c` naming that crate; any other variant gives `$other`.
 macro_rules! with_ecdsa_curve {
     ($key:expr, |$sk:ident, $c:ident| $body:expr, $other:expr) => {
@@ -406,16 +407,16 @@ impl AsymKey {
                 AsymKey::Rsa(Box::new(key))
             }
             AsymSpec::P256 => AsymKey::P256(ec_secret(entropy, 32, 0xff, |b| {
-                p256::ecdsa::SigningKey::from_slice(b).ok()
+                p256::SecretKey::from_slice(b).ok()
             })?),
             AsymSpec::P384 => AsymKey::P384(ec_secret(entropy, 48, 0xff, |b| {
-                p384::ecdsa::SigningKey::from_slice(b).ok()
+                p384::SecretKey::from_slice(b).ok()
             })?),
             AsymSpec::P521 => AsymKey::P521(ec_secret(entropy, 66, 0x01, |b| {
-                p521::ecdsa::SigningKey::from_slice(b).ok()
+                p521::SecretKey::from_slice(b).ok()
             })?),
             AsymSpec::Secp256k1 => AsymKey::Secp256k1(ec_secret(entropy, 32, 0xff, |b| {
-                k256::ecdsa::SigningKey::from_slice(b).ok()
+                k256::SecretKey::from_slice(b).ok()
             })?),
             AsymSpec::Ed25519 => {
                 let mut seed = Zeroizing::new([0u8; 32]);
@@ -437,12 +438,10 @@ impl AsymKey {
                 }
                 AsymKey::Rsa(Box::new(key))
             }
-            AsymSpec::P256 => AsymKey::P256(p256::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::P384 => AsymKey::P384(p384::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::P521 => AsymKey::P521(p521::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::Secp256k1 => {
-                AsymKey::Secp256k1(k256::ecdsa::SigningKey::from_pkcs8_der(der).ok()?)
-            }
+            AsymSpec::P256 => AsymKey::P256(p256::SecretKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::P384 => AsymKey::P384(p384::SecretKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::P521 => AsymKey::P521(p521::SecretKey::from_pkcs8_der(der).ok()?),
+            AsymSpec::Secp256k1 => AsymKey::Secp256k1(k256::SecretKey::from_pkcs8_der(der).ok()?),
             AsymSpec::Ed25519 => AsymKey::Ed25519(Box::new(
                 ed25519_dalek::SigningKey::from_pkcs8_der(der).ok()?,
             )),
@@ -493,7 +492,7 @@ impl AsymKey {
         let doc = match self {
             AsymKey::Rsa(k) => rsa::PublicKey::from(&**k).to_public_key_der(),
             AsymKey::Ed25519(k) => k.verifying_key().to_public_key_der(),
-            other => with_ecdsa_curve!(other, |sk, c| sk.verifying_key().to_public_key_der(), {
+            other => with_ecdsa_curve!(other, |sk, c| sk.public_key().to_public_key_der(), {
                 return Err(internal("key encoding"));
             }),
         };
@@ -559,8 +558,9 @@ impl AsymKey {
             (other, _) => with_ecdsa_curve!(
                 other,
                 |sk, c| {
+                    let signing = c::ecdsa::SigningKey::from(sk);
                     let sig: c::ecdsa::Signature =
-                        sk.sign_prehash(&digest).map_err(|_| failed())?;
+                        signing.sign_prehash(&digest).map_err(|_| failed())?;
                     Ok(sig.to_der().as_bytes().to_vec())
                 },
                 Err(failed())
@@ -633,7 +633,7 @@ impl AsymKey {
                     let Ok(sig) = c::ecdsa::Signature::from_der(signature) else {
                         return false;
                     };
-                    sk.verifying_key()
+                    c::ecdsa::VerifyingKey::from(sk.public_key())
                         .verify_prehash(&digest, &sig.normalize_s())
                         .is_ok()
                 },
@@ -704,7 +704,7 @@ impl AsymKey {
         macro_rules! ecdh {
             ($c:ident, $sk:expr) => {{
                 let peer = $c::PublicKey::from_public_key_der(peer_spki).ok()?;
-                let shared = $c::ecdh::diffie_hellman($sk.as_nonzero_scalar(), peer.as_affine());
+                let shared = $c::ecdh::diffie_hellman($sk.to_nonzero_scalar(), peer.as_affine());
                 Some(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }};
         }
