@@ -677,23 +677,30 @@ impl AsymKey {
         sealed.map_err(|_| internal("encryption"))
     }
 
-    /// RSAES-OAEP decryption, blinded with fresh randomness. `None` for anything that does not
-    /// decrypt; callers report every such failure the same way.
+    /// RSAES-OAEP decryption, blinded with fresh randomness. `Ok(None)` for anything that does
+    /// not decrypt (callers report every such failure the same way); an error only when the
+    /// randomness for blinding is unavailable, which is the service's fault, not the caller's.
     pub fn decrypt(
         &self,
         hash: OaepHash,
         ciphertext: &[u8],
         entropy: &mut (impl Entropy + ?Sized),
-    ) -> Option<Zeroizing<Vec<u8>>> {
+    ) -> Result<Option<Zeroizing<Vec<u8>>>> {
         let AsymKey::Rsa(k) = self else {
-            return None;
+            return Ok(None);
         };
         let mut rng = EntropyRng(entropy);
         let plain = match hash {
             OaepHash::Sha1 => k.decrypt_blinded(&mut rng, Oaep::<sha1::Sha1>::new(), ciphertext),
             OaepHash::Sha256 => k.decrypt_blinded(&mut rng, Oaep::<Sha256>::new(), ciphertext),
         };
-        plain.ok().map(Zeroizing::new)
+        match plain {
+            Ok(p) => Ok(Some(Zeroizing::new(p))),
+            Err(rsa::Error::Rng) => Err(KmsError::Internal(
+                "The random number generator is unavailable.".to_owned(),
+            )),
+            Err(_) => Ok(None),
+        }
     }
 
     /// ECDH with the peer's DER SubjectPublicKeyInfo on the same curve: the shared point's
@@ -838,7 +845,13 @@ mod tests {
             let pt = vec![9u8; max];
             let ct = k.encrypt(hash, &pt, &mut rng).unwrap_or_default();
             assert_eq!(ct.len(), 256);
-            assert_eq!(k.decrypt(hash, &ct, &mut rng).map(|p| p.to_vec()), Some(pt));
+            assert_eq!(
+                k.decrypt(hash, &ct, &mut rng)
+                    .ok()
+                    .flatten()
+                    .map(|p| p.to_vec()),
+                Some(pt)
+            );
             assert!(k.encrypt(hash, &vec![9u8; max + 1], &mut rng).is_err());
         }
         assert_eq!(OaepHash::Sha1.max_plaintext(256), 214);

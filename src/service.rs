@@ -465,8 +465,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.execute_as(&caller, request)
     }
 
-    /// Runs one operation as `caller`: the single pipeline of the service.
+    /// Runs one operation as `caller`: the single pipeline of the service. Whatever result a
+    /// faster engine offered is gone when it returns, however the call ended.
     pub fn execute_as(&mut self, caller: &Caller, request: Request) -> Result<Response> {
+        let out = self.pipeline(caller, request);
+        self.offload.borrow_mut().clear_result();
+        out
+    }
+
+    fn pipeline(&mut self, caller: &Caller, request: Request) -> Result<Response> {
         let op = request.operation();
         let parameters = request.audit_parameters();
         let mut call = Call::new(self.clock.now(), caller);
@@ -519,8 +526,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             }
             Err(_) => {}
         }
-        // An offered result serves only the call it was offered for.
-        self.offload.borrow_mut().clear_result();
         self.record(op, &call, parameters, result.as_ref());
         result
     }
@@ -530,51 +535,58 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.offload.borrow_mut()
     }
 
-    /// For an engine that computes private-key results ahead of a call: the asymmetric key that
-    /// `key_ref` (a key ID, key ARN, alias name or alias ARN) names in `caller`'s Region, as
-    /// `(current material ID, spec, usage)`. No authorization is asked and nothing is audited:
-    /// the call that follows does both, and uses an offered result only if it is allowed to.
+    /// The key `key_ref` (a key ID, key ARN, alias name or alias ARN) names in `caller`'s
+    /// Region, if `caller` may perform `action` on it in its present state. The decision is
+    /// asked at the one authorization point but not recorded: nothing is audited here, because
+    /// the call that follows is.
+    fn offload_key(&self, caller: &Caller, key_ref: &str, action: &str) -> Option<&KeyRecord> {
+        let mut call = Call::new(self.clock.now(), caller);
+        let key = self
+            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
+            .ok()?;
+        self.admit(&mut call, key, action, StateRule::Crypto).ok()?;
+        Some(key)
+    }
+
+    /// For an engine that computes results ahead of a call (see [`crate::offload`]): the
+    /// asymmetric key that `key_ref` names, as `(current material ID, spec, usage)`, if
+    /// `caller` may perform `action` (`kms:Sign`, `kms:Verify`, `kms:Decrypt`) on it now.
     pub fn offload_target(
         &self,
         caller: &Caller,
         key_ref: &str,
+        action: &str,
     ) -> Option<([u8; 32], AsymSpec, String)> {
-        let call = Call::new(self.clock.now(), caller);
-        let key = self
-            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
-            .ok()?;
+        let key = self.offload_key(caller, key_ref, action)?;
         let material = key.current_material()?;
         let spec = material.key.asym().ok()?.spec();
         Some((material.id, spec, key.key_usage.clone()))
     }
 
     /// The PKCS#8 private key of material `material_id` of the key `key_ref` names, for an
-    /// engine to import once as a non-extractable key. Zeroized on drop.
+    /// engine to import once as a non-extractable key; only if `caller` may perform `action`
+    /// on the key now. Zeroized on drop.
     pub fn offload_private_key(
         &self,
         caller: &Caller,
         key_ref: &str,
         material_id: &[u8; 32],
+        action: &str,
     ) -> Option<zeroize::Zeroizing<Vec<u8>>> {
-        let call = Call::new(self.clock.now(), caller);
-        let key = self
-            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
-            .ok()?;
+        let key = self.offload_key(caller, key_ref, action)?;
         key.material(material_id)?.key.asym().ok()?.to_pkcs8().ok()
     }
 
     /// The DER SubjectPublicKeyInfo of material `material_id` of the key `key_ref` names, for an
-    /// engine to check signatures with.
+    /// engine to check signatures with; only if `caller` may perform `action` on the key now.
     pub fn offload_public_key(
         &self,
         caller: &Caller,
         key_ref: &str,
         material_id: &[u8; 32],
+        action: &str,
     ) -> Option<Vec<u8>> {
-        let call = Call::new(self.clock.now(), caller);
-        let key = self
-            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
-            .ok()?;
+        let key = self.offload_key(caller, key_ref, action)?;
         key.material(material_id)?
             .key
             .asym()
@@ -622,7 +634,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         D: Deserializer<'de>,
         Ser: Serializer,
     {
-        let op = Operation::from_name(op)?;
+        let op =
+            Operation::from_name(op).inspect_err(|_| self.offload.borrow_mut().clear_result())?;
         let request = match codec::with_format(format, || Request::parse(op, input)) {
             Ok(r) => r,
             Err(e) => return Err(self.refuse_input(caller, op.name(), e)),
@@ -636,6 +649,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// or it was not an object) and returns the error to report: such a call still leaves its
     /// audit event. An unknown operation name gives its own error instead.
     pub fn refuse_input(&mut self, caller: &Caller, op: &str, e: KmsError) -> KmsError {
+        self.offload.borrow_mut().clear_result();
         match Operation::from_name(op) {
             Ok(op) => {
                 let call = Call::new(self.clock.now(), caller);

@@ -14,6 +14,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::env::Entropy;
+use crate::error::KmsError;
 
 /// How the caller wrapped the material (`WrappingAlgorithm`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,44 +103,62 @@ pub fn public_key_der(key: &PrivateKey) -> Option<Vec<u8>> {
         .map(|d| d.as_bytes().to_vec())
 }
 
+/// RSAES-OAEP decryption, blinded: `Ok(None)` if it does not decrypt, an error only if the
+/// randomness for blinding is unavailable.
 fn oaep_decrypt(
     key: &PrivateKey,
     sha256: bool,
     entropy: &mut (impl Entropy + ?Sized),
     ciphertext: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
+) -> Result<Option<Zeroizing<Vec<u8>>>, KmsError> {
     let mut rng = EntropyRng(entropy);
     let plain = if sha256 {
         key.decrypt_blinded(&mut rng, Oaep::<Sha256>::new(), ciphertext)
     } else {
         key.decrypt_blinded(&mut rng, Oaep::<Sha1>::new(), ciphertext)
     };
-    plain.ok().map(Zeroizing::new)
+    match plain {
+        Ok(p) => Ok(Some(Zeroizing::new(p))),
+        Err(rsa::Error::Rng) => Err(KmsError::Internal(
+            "The random number generator is unavailable.".to_owned(),
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
-/// Unwraps material the caller wrapped with `algorithm` under `key`'s public half. `None` for
-/// anything that does not unwrap; the caller turns that into InvalidCiphertextException.
-/// RSA decryption is blinded with fresh randomness (see the README on RUSTSEC-2023-0071).
+/// AES-KWP (RFC 5649) unwrapping of `wrapped` under a 256-bit `aes_key`.
+fn kwp_unwrap(aes_key: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let aes_key: &[u8; 32] = aes_key.try_into().ok()?;
+    let kwp = AesKwp::<Aes256>::new(aes_key.into());
+    let mut buf = Zeroizing::new(vec![0u8; wrapped.len()]);
+    let len = kwp.unwrap_key(wrapped, &mut buf).ok()?.len();
+    buf.truncate(len);
+    Some(buf)
+}
+
+/// Unwraps material the caller wrapped with `algorithm` under `key`'s public half. `Ok(None)`
+/// for anything that does not unwrap (the caller turns that into InvalidCiphertextException);
+/// an error only if the randomness for blinding is unavailable. RSA decryption is blinded with
+/// fresh randomness (see the README on RUSTSEC-2023-0071).
 pub fn unwrap(
     key: &PrivateKey,
     algorithm: WrappingAlgorithm,
     entropy: &mut (impl Entropy + ?Sized),
     wrapped: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
+) -> Result<Option<Zeroizing<Vec<u8>>>, KmsError> {
     use rsa::traits::PublicKeyParts;
     match algorithm {
         WrappingAlgorithm::OaepSha1 => oaep_decrypt(key, false, entropy, wrapped),
         WrappingAlgorithm::OaepSha256 => oaep_decrypt(key, true, entropy, wrapped),
         WrappingAlgorithm::AesKeyWrapSha1 | WrappingAlgorithm::AesKeyWrapSha256 => {
             let sha256 = algorithm == WrappingAlgorithm::AesKeyWrapSha256;
-            let (rsa_part, kwp_part) = wrapped.split_at_checked(key.size())?;
-            let aes_key = oaep_decrypt(key, sha256, entropy, rsa_part)?;
-            let aes_key: &[u8; 32] = aes_key.as_slice().try_into().ok()?;
-            let kwp = AesKwp::<Aes256>::new(aes_key.into());
-            let mut buf = Zeroizing::new(vec![0u8; kwp_part.len()]);
-            let len = kwp.unwrap_key(kwp_part, &mut buf).ok()?.len();
-            buf.truncate(len);
-            Some(buf)
+            let Some((rsa_part, kwp_part)) = wrapped.split_at_checked(key.size()) else {
+                return Ok(None);
+            };
+            let Some(aes_key) = oaep_decrypt(key, sha256, entropy, rsa_part)? else {
+                return Ok(None);
+            };
+            Ok(kwp_unwrap(&aes_key, kwp_part))
         }
     }
 }
@@ -186,21 +205,32 @@ mod tests {
             (WrappingAlgorithm::AesKeyWrapSha256, rsa_aes(true, &mut r)),
         ];
         for (alg, wrapped) in cases {
-            let got = unwrap(&key, alg, &mut rng, &wrapped).map(|m| m.to_vec());
+            let got = unwrap(&key, alg, &mut rng, &wrapped)
+                .ok()
+                .flatten()
+                .map(|m| m.to_vec());
             assert_eq!(got.as_deref(), Some(&material[..]), "{alg:?}");
         }
         // The wrong algorithm, or tampering, does not unwrap.
-        assert!(unwrap(&key, WrappingAlgorithm::OaepSha256, &mut rng, &wrapped_1).is_none());
+        assert!(matches!(
+            unwrap(&key, WrappingAlgorithm::OaepSha256, &mut rng, &wrapped_1),
+            Ok(None)
+        ));
         let mut bad = wrapped_1;
         bad[10] ^= 1;
-        assert!(unwrap(&key, WrappingAlgorithm::OaepSha1, &mut rng, &bad).is_none());
-        assert!(unwrap(
-            &key,
-            WrappingAlgorithm::AesKeyWrapSha1,
-            &mut rng,
-            &[1, 2, 3]
-        )
-        .is_none());
+        assert!(matches!(
+            unwrap(&key, WrappingAlgorithm::OaepSha1, &mut rng, &bad),
+            Ok(None)
+        ));
+        assert!(matches!(
+            unwrap(
+                &key,
+                WrappingAlgorithm::AesKeyWrapSha1,
+                &mut rng,
+                &[1, 2, 3]
+            ),
+            Ok(None)
+        ));
         assert_eq!(key.size(), 256);
         assert!(public_key_der(&key).is_some_and(|d| d.len() > 256));
     }

@@ -2116,9 +2116,11 @@ fn an_offered_signature_is_used_only_for_its_material_algorithm_and_message() {
     let other = try_create(&mut kms, "ECC_NIST_EDWARDS25519", Some("SIGN_VERIFY")).unwrap();
     let der = spki(&mut kms, &k.key_id);
     let caller = kms.caller().clone();
-    let (material, spec, usage) = kms.offload_target(&caller, &k.key_id).unwrap();
+    let (material, spec, usage) = kms.offload_target(&caller, &k.key_id, "kms:Sign").unwrap();
     assert_eq!((spec, usage.as_str()), (AsymSpec::Ed25519, "SIGN_VERIFY"));
-    let (other_material, _, _) = kms.offload_target(&caller, &other.key_id).unwrap();
+    let (other_material, _, _) = kms
+        .offload_target(&caller, &other.key_id, "kms:Sign")
+        .unwrap();
     assert_ne!(material, other_material);
     // By alias too.
     kms.create_alias(AliasRequest {
@@ -2127,7 +2129,8 @@ fn an_offered_signature_is_used_only_for_its_material_algorithm_and_message() {
     })
     .unwrap();
     assert_eq!(
-        kms.offload_target(&caller, "alias/signer").map(|t| t.0),
+        kms.offload_target(&caller, "alias/signer", "kms:Sign")
+            .map(|t| t.0),
         Some(material)
     );
 
@@ -2244,21 +2247,21 @@ fn an_offered_decryption_is_used_only_for_its_ciphertext() {
     let k = create(&mut kms, "RSA_2048", "ENCRYPT_DECRYPT");
     let sym = symmetric(&mut kms);
     let caller = kms.caller().clone();
-    let (material, spec, usage) = kms.offload_target(&caller, &k.arn).unwrap();
+    let (material, spec, usage) = kms.offload_target(&caller, &k.arn, "kms:Sign").unwrap();
     assert_eq!(
         (spec, usage.as_str()),
         (AsymSpec::Rsa2048, "ENCRYPT_DECRYPT")
     );
     // The PKCS#8 an engine would import is the key's.
     let pkcs8 = kms
-        .offload_private_key(&caller, &k.key_id, &material)
+        .offload_private_key(&caller, &k.key_id, &material, "kms:Decrypt")
         .unwrap();
     assert_eq!(
         public_of_pkcs8("RSA_2048", &pkcs8),
         spki(&mut kms, &k.key_id)
     );
     assert!(kms
-        .offload_private_key(&caller, &k.key_id, &[0; 32])
+        .offload_private_key(&caller, &k.key_id, &[0; 32], "kms:Decrypt")
         .is_none());
 
     let alg = Some("RSAES_OAEP_SHA_256");
@@ -2467,4 +2470,92 @@ fn update_alias_keeps_the_key_kind_and_usage() {
         .unwrap();
     assert_eq!(target_of(&mut kms, "alias/sym"), sym2.key_id);
     assert_eq!(target_of(&mut kms, "alias/signer"), p384_sign.key_id);
+}
+
+/// An offered result never outlives the call it was offered for, even one whose input does not
+/// parse; and keys are handed to an engine only for calls the caller may make now.
+#[test]
+fn offers_end_with_their_call_and_need_an_allowed_caller() {
+    let (mut kms, _) = common::setup(131);
+    let k = create(&mut kms, "ECC_NIST_P256", "SIGN_VERIFY");
+    let caller = kms.caller().clone();
+    let (material, _, _) = kms.offload_target(&caller, &k.key_id, "kms:Sign").unwrap();
+    let marker = vec![0x5a; 70];
+    kms.offload().offer_signature(
+        material,
+        SigningAlgorithm::EcdsaSha256,
+        b"m",
+        marker.clone(),
+    );
+    let e = kms
+        .call_json(
+            "Sign",
+            serde_json::json!({ "KeyId": k.key_id, "Message": "bQ==", "SigningAlgorithm": "ECDSA_SHA_256", "GrantTokens": 5 }),
+        )
+        .unwrap_err();
+    assert_eq!(e.name(), "SerializationException");
+    let out = sign(&mut kms, &k.key_id, "ECDSA_SHA_256", b"m", None).unwrap();
+    assert_ne!(out.signature.0, marker, "the offer outlived its call");
+    // An unknown operation name ends an offer too.
+    kms.offload().offer_signature(
+        material,
+        SigningAlgorithm::EcdsaSha256,
+        b"m",
+        marker.clone(),
+    );
+    assert!(kms.call_json("Sgn", serde_json::json!({})).is_err());
+    let out = sign(&mut kms, &k.key_id, "ECDSA_SHA_256", b"m", None).unwrap();
+    assert_ne!(out.signature.0, marker);
+    // A disabled key is not handed out.
+    kms.disable_key(KeyIdRequest {
+        key_id: Some(k.key_id.clone()),
+    })
+    .unwrap();
+    assert!(kms.offload_target(&caller, &k.key_id, "kms:Sign").is_none());
+    assert!(kms
+        .offload_private_key(&caller, &k.key_id, &material, "kms:Sign")
+        .is_none());
+    assert!(kms
+        .offload_public_key(&caller, &k.key_id, &material, "kms:Verify")
+        .is_none());
+}
+
+/// Checks that depend on the request alone come before the key is looked up, and a DryRun
+/// Verify reports success only for a signature that verifies.
+#[test]
+fn request_checks_come_first_and_dry_run_verify_checks_the_signature() {
+    let (mut kms, _) = common::setup(132);
+    let absent = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    let (e, message) = error(sign(&mut kms, absent, "ECDSA_SHA_256", &[0; 31], Some("DIGEST")));
+    assert_eq!(e, "ValidationException");
+    assert_eq!(
+        message.as_deref(),
+        Some("Digest is invalid length for algorithm ECDSA_SHA_256.")
+    );
+    let (e, _) = error(sign(&mut kms, absent, "ED25519_SHA_512", &[0; 64], Some("DIGEST")));
+    assert_eq!(e, "ValidationException");
+    assert_eq!(
+        name(sign(&mut kms, absent, "ECDSA_SHA_256", b"m", None)),
+        "NotFoundException"
+    );
+    let k = create(&mut kms, "ECC_NIST_P256", "SIGN_VERIFY");
+    let sig = sign(&mut kms, &k.key_id, "ECDSA_SHA_256", b"m", None)
+        .unwrap()
+        .signature
+        .0;
+    let dry = |kms: &mut TestKms, sig: &[u8]| {
+        kms.verify(VerifyRequest {
+            key_id: Some(k.key_id.clone()),
+            message: Some(SecretBlob(b"m".to_vec())),
+            signature: Some(Blob(sig.to_vec())),
+            signing_algorithm: Some("ECDSA_SHA_256".into()),
+            dry_run: Some(true),
+            ..Default::default()
+        })
+    };
+    assert_eq!(name(dry(&mut kms, &sig)), "DryRunOperationException");
+    let mut bad = sig.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert_eq!(name(dry(&mut kms, &bad)), "KMSInvalidSignatureException");
 }

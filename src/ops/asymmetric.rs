@@ -60,8 +60,9 @@ fn private_key(key: &KeyRecord) -> Result<(&AsymKey, [u8; 32])> {
 }
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// Validates Sign and Verify and finds the key, in AWS's order: members, then the key, its
-    /// usage, the algorithm's fit with its spec, the message type and the digest length.
+    /// Validates Sign and Verify and finds the key, in AWS's order: the members, including the
+    /// message type's and the digest's fit with the algorithm (they depend on the request
+    /// alone), then the key, its usage, and the algorithm's fit with its spec.
     #[allow(clippy::too_many_arguments)]
     fn signing_key(
         &self,
@@ -80,6 +81,26 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let message_type = message_type.map(String::as_str).unwrap_or("RAW");
         one_of(message_type, "messageType", MESSAGE_TYPES)?;
         validate::grant_tokens(grant_tokens)?;
+        // Ed25519 signs the message itself, Ed25519ph a SHA-512 digest of it; EXTERNAL_MU is
+        // for ML-DSA only.
+        let parsed = SigningAlgorithm::parse(algorithm);
+        let type_fits = match (parsed, message_type) {
+            (_, "EXTERNAL_MU") => algorithm == "ML_DSA_SHAKE_256",
+            (Some(SigningAlgorithm::Ed25519Sha512), t) => t == "RAW",
+            (Some(SigningAlgorithm::Ed25519PhSha512), t) => t == "DIGEST",
+            _ => true,
+        };
+        if !type_fits {
+            return Err(KmsError::Validation(format!(
+                "Message type {message_type} is incompatible with signing algorithm {algorithm}."
+            )));
+        }
+        let digest = message_type == "DIGEST";
+        if digest && parsed.is_some_and(|a| message.len() != a.hash().len()) {
+            return Err(KmsError::Validation(format!(
+                "Digest is invalid length for algorithm {algorithm}."
+            )));
+        }
         let key = self.use_key(
             call,
             key_id,
@@ -92,7 +113,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             return Err(wrong_usage(key, operation));
         }
         let (private, material_id) = private_key(key)?;
-        let alg = SigningAlgorithm::parse(algorithm)
+        let alg = parsed
             .filter(|a| private.spec().signing_algorithms().contains(a))
             .ok_or_else(|| {
                 KmsError::InvalidKeyUsage(format!(
@@ -100,25 +121,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     key.key_spec
                 ))
             })?;
-        // Ed25519 signs the message itself, Ed25519ph a SHA-512 digest of it; EXTERNAL_MU is
-        // for ML-DSA only.
-        let type_fits = match (alg, message_type) {
-            (_, "EXTERNAL_MU") => false,
-            (SigningAlgorithm::Ed25519Sha512, t) => t == "RAW",
-            (SigningAlgorithm::Ed25519PhSha512, t) => t == "DIGEST",
-            _ => true,
-        };
-        if !type_fits {
-            return Err(KmsError::Validation(format!(
-                "Message type {message_type} is incompatible with signing algorithm {algorithm}."
-            )));
-        }
-        let digest = message_type == "DIGEST";
-        if digest && message.len() != alg.hash().len() {
-            return Err(KmsError::Validation(format!(
-                "Digest is invalid length for algorithm {algorithm}."
-            )));
-        }
         Ok(Signing {
             key,
             material_id,
@@ -179,7 +181,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.grant_tokens.as_ref(),
             "Verify",
         )?;
-        dry_run(req.dry_run)?;
         let message = message.unwrap_or_default();
         let m = if s.digest {
             Message::Digest(message)
@@ -200,10 +201,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             Some(valid) => valid,
             None => s.private.verify(s.algorithm, m, signature.as_bytes()),
         };
-        // A mismatch is an error, never `SignatureValid: false`.
+        // A mismatch is an error, never `SignatureValid: false`; DryRun reports only a request
+        // that would succeed.
         if !valid {
             return Err(KmsError::InvalidSignature);
         }
+        dry_run(req.dry_run)?;
         let out = VerifyResponse {
             key_id: s.key.arn.clone(),
             signature_valid: true,

@@ -202,7 +202,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .take_decryption(&material.id, hash, ciphertext);
         let plaintext = match offered {
             Some(result) => result,
-            None => rsa.decrypt(hash, ciphertext, &mut *self.entropy()),
+            None => rsa.decrypt(hash, ciphertext, &mut *self.entropy())?,
         };
         Ok(Opened {
             key,

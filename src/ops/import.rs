@@ -261,7 +261,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             parameters.algorithm,
             &mut *self.entropy(),
             wrapped.as_bytes(),
-        )
+        )?
         .ok_or(KmsError::InvalidCiphertext)?;
         let (secret, canonical) = imported_secret(key, &material)?;
         let id = imported_material_id(&key.id, &canonical);

@@ -168,8 +168,11 @@ fn plain_input(v: &JsValue, depth: usize) -> Result<JsValue, String> {
     if depth > MAX_INPUT_DEPTH {
         return Err("the request is nested too deeply".to_owned());
     }
-    if !v.is_object() || v.is_instance_of::<Uint8Array>() || v.is_instance_of::<ArrayBuffer>() {
+    if !v.is_object() {
         return Ok(v.clone());
+    }
+    if v.is_instance_of::<Uint8Array>() || v.is_instance_of::<ArrayBuffer>() {
+        return copy_bytes(v).ok_or_else(|| "a byte array member could not be read".to_owned());
     }
     if let Some(d) = v.dyn_ref::<Date>() {
         return Ok(JsValue::from_f64(d.get_time()));
@@ -215,6 +218,30 @@ fn plain_input(v: &JsValue, depth: usize) -> Result<JsValue, String> {
         put(&key, &value)?;
     }
     Ok(out.into())
+}
+
+/// A fresh `Uint8Array` the KMS owns, copied from a caller's genuine `Uint8Array` (or Buffer)
+/// or `ArrayBuffer` through their internal slots, so no getter, own `length` or `Proxy` trap
+/// of the caller's runs later while the core reads it. Anything that only looks like one (a
+/// `Proxy`, an object with a forged prototype) gives `None`.
+fn copy_bytes(v: &JsValue) -> Option<JsValue> {
+    // `ArrayBuffer.isView` checks the internal slot, which a Proxy does not have.
+    if ArrayBuffer::is_view(v) && v.is_instance_of::<Uint8Array>() {
+        let ctor: js_sys::Function = Uint8Array::new_with_length(0)
+            .constructor()
+            .unchecked_into();
+        let args: Array = std::iter::once(v.clone()).collect();
+        return Reflect::construct(&ctor, &args).ok();
+    }
+    // `ArrayBuffer.prototype.slice` throws (catchably) on anything but a real ArrayBuffer.
+    let prototype = Reflect::get(&ArrayBuffer::new(0).constructor(), &"prototype".into()).ok()?;
+    let slice: js_sys::Function = Reflect::get(&prototype, &"slice".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let copy = Reflect::apply(&slice, v, &Array::new()).ok()?;
+    let copy: ArrayBuffer = copy.dyn_into().ok()?;
+    Some(Uint8Array::new(&copy).into())
 }
 
 /// Replaces, in place, the epoch milliseconds of every timestamp member with a `Date`.
@@ -497,6 +524,7 @@ impl JsKms {
                         &key_ref,
                         |spec| Purpose::Sign(spec, algorithm),
                         "SIGN_VERIFY",
+                        "kms:Sign",
                     )
                     .await?;
                 let signature = webcrypto::sign(&key.1, key.2, &message).await?;
@@ -516,6 +544,7 @@ impl JsKms {
                         &key_ref,
                         |spec| Purpose::Verify(spec, algorithm),
                         "SIGN_VERIFY",
+                        "kms:Verify",
                     )
                     .await?;
                 let valid = webcrypto::verify(&key.1, key.2, &message, &signature).await?;
@@ -530,7 +559,12 @@ impl JsKms {
                 ciphertext,
             } => {
                 let key = self
-                    .webcrypto_key(&key_ref, |_| Purpose::Decrypt(hash), "ENCRYPT_DECRYPT")
+                    .webcrypto_key(
+                        &key_ref,
+                        |_| Purpose::Decrypt(hash),
+                        "ENCRYPT_DECRYPT",
+                        "kms:Decrypt",
+                    )
                     .await?;
                 let plaintext = webcrypto::decrypt(&key.1, &ciphertext).await?;
                 Some(Box::new(move |core: &mut Core| {
@@ -549,9 +583,12 @@ impl JsKms {
         key_ref: &str,
         purpose: impl FnOnce(AsymSpec) -> Purpose,
         usage: &str,
+        action: &str,
     ) -> Option<([u8; 32], JsValue, Purpose)> {
+        // Only for a caller who may make the call now: a key is never handed to WebCrypto for
+        // a call that the core will refuse.
         let (material, spec, key_usage) = self
-            .with_core(|c| Ok(c.offload_target(&self.caller, key_ref)))
+            .with_core(|c| Ok(c.offload_target(&self.caller, key_ref, action)))
             .ok()??;
         let purpose = purpose(spec);
         let fits = match purpose {
@@ -566,9 +603,9 @@ impl JsKms {
             self.with_core(|c| {
                 Ok(match purpose {
                     Purpose::Verify(..) => c
-                        .offload_public_key(&self.caller, key_ref, &material)
+                        .offload_public_key(&self.caller, key_ref, &material, action)
                         .map(zeroize::Zeroizing::new),
-                    _ => c.offload_private_key(&self.caller, key_ref, &material),
+                    _ => c.offload_private_key(&self.caller, key_ref, &material, action),
                 })
             })
             .ok()
@@ -590,7 +627,10 @@ impl JsKms {
                 offer(core);
                 let de = serde_wasm_bindgen::Deserializer::from(input);
                 let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-                core.call_as(&self.caller, operation, Format::Js, de, &ser)
+                let out = core.call_as(&self.caller, operation, Format::Js, de, &ser);
+                // An offered result serves this call only, however the call ended.
+                core.offload().clear_result();
+                out
             }
         })?;
         millis_to_dates(&out);
