@@ -2526,13 +2526,25 @@ fn offers_end_with_their_call_and_need_an_allowed_caller() {
 fn request_checks_come_first_and_dry_run_verify_checks_the_signature() {
     let (mut kms, _) = common::setup(132);
     let absent = "1234abcd-12ab-34cd-56ef-1234567890ab";
-    let (e, message) = error(sign(&mut kms, absent, "ECDSA_SHA_256", &[0; 31], Some("DIGEST")));
+    let (e, message) = error(sign(
+        &mut kms,
+        absent,
+        "ECDSA_SHA_256",
+        &[0; 31],
+        Some("DIGEST"),
+    ));
     assert_eq!(e, "ValidationException");
     assert_eq!(
         message.as_deref(),
         Some("Digest is invalid length for algorithm ECDSA_SHA_256.")
     );
-    let (e, _) = error(sign(&mut kms, absent, "ED25519_SHA_512", &[0; 64], Some("DIGEST")));
+    let (e, _) = error(sign(
+        &mut kms,
+        absent,
+        "ED25519_SHA_512",
+        &[0; 64],
+        Some("DIGEST"),
+    ));
     assert_eq!(e, "ValidationException");
     assert_eq!(
         name(sign(&mut kms, absent, "ECDSA_SHA_256", b"m", None)),

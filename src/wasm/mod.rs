@@ -8,6 +8,7 @@
 use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 mod bench;
 mod webcrypto;
@@ -62,6 +63,16 @@ pub struct JsKms {
     caller: Caller,
     /// WebCrypto, for the private-key work it does faster (shared by every view).
     engine: Rc<RefCell<Engine>>,
+    /// Calls waiting for WebCrypto, so that every call reaches the core in the order it was
+    /// made (shared by every view).
+    queue: Rc<Queue>,
+}
+
+/// The calls of one KMS that are waiting: how many, and the last one's promise.
+#[derive(Default)]
+struct Queue {
+    pending: std::cell::Cell<usize>,
+    tail: RefCell<Option<Promise>>,
 }
 
 /// Private-key work WebCrypto can do ahead of a call (see [`webcrypto`]).
@@ -94,10 +105,13 @@ fn member_str(input: &JsValue, name: &str) -> Option<String> {
     Reflect::get(input, &name.into()).ok()?.as_string()
 }
 
-/// A byte-array member of a plain input object.
-fn member_bytes(input: &JsValue, name: &str) -> Option<Vec<u8>> {
+/// A byte-array member of a plain input object, if it is no longer than `max` (a longer one
+/// is refused by the core, so WebCrypto is not asked about it).
+fn member_bytes(input: &JsValue, name: &str, max: u32) -> Option<Vec<u8>> {
     let v = Reflect::get(input, &name.into()).ok()?;
-    v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+    v.dyn_ref::<Uint8Array>()
+        .filter(|a| a.length() <= max)
+        .map(Uint8Array::to_vec)
 }
 
 /// What WebCrypto could do before `operation` runs with this (already copied) input.
@@ -120,21 +134,21 @@ fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
             Some(Plan::Sign {
                 key_ref: member_str(input, "KeyId")?,
                 algorithm,
-                message: member_bytes(input, "Message")?,
+                message: member_bytes(input, "Message", 4096)?,
             })
         }
         "Verify" if member_str(input, "MessageType").is_none_or(|t| t == "RAW") => {
             Some(Plan::Verify {
                 key_ref: member_str(input, "KeyId")?,
                 algorithm: SigningAlgorithm::parse(&member_str(input, "SigningAlgorithm")?)?,
-                message: member_bytes(input, "Message")?,
-                signature: member_bytes(input, "Signature")?,
+                message: member_bytes(input, "Message", 4096)?,
+                signature: member_bytes(input, "Signature", 6144)?,
             })
         }
         "Decrypt" => Some(Plan::Decrypt {
             key_ref: member_str(input, "KeyId")?,
             hash: OaepHash::parse(&member_str(input, "EncryptionAlgorithm")?)?,
-            ciphertext: member_bytes(input, "CiphertextBlob")?,
+            ciphertext: member_bytes(input, "CiphertextBlob", 6144)?,
         }),
         _ => None,
     }
@@ -344,6 +358,7 @@ impl JsKms {
             engine: Rc::new(RefCell::new(Engine::new(
                 options.web_crypto.unwrap_or(true),
             ))),
+            queue: Rc::new(Queue::default()),
         })
     }
 
@@ -473,11 +488,13 @@ impl JsKms {
             core: Rc::clone(&self.core),
             caller,
             engine: Rc::clone(&self.engine),
+            queue: Rc::clone(&self.queue),
         }
     }
 
-    /// Runs `operation`: at once, or after WebCrypto has done the private-key work it does
-    /// faster (the page is never blocked by RSA key generation when WebCrypto is there).
+    /// Runs `operation`: at once, or after WebCrypto has done the key work it does faster (the
+    /// page is never blocked by RSA key generation when WebCrypto is there). Calls reach the
+    /// core in the order they were made: while any call waits, later ones queue behind it.
     fn run(&self, operation: &str, input: JsValue) -> Promise {
         // The input is copied (which may run the caller's getters) before anything else.
         let input = copy_input(input);
@@ -485,19 +502,35 @@ impl JsKms {
             Ok(plain) if self.engine.borrow().available() => plan(operation, plain),
             _ => None,
         };
-        let Some(plan) = plan else {
+        if plan.is_none() && self.queue.pending.get() == 0 {
             return settle(self.dispatch(operation, input, |_| {}));
-        };
+        }
         let this = self.view(self.caller.clone());
         let operation = operation.to_owned();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let offer = this.prepare(plan).await;
-            this.dispatch(&operation, input, |core| {
+        let before = self.queue.tail.borrow_mut().take();
+        self.queue.pending.set(self.queue.pending.get() + 1);
+        let promise = wasm_bindgen_futures::future_to_promise(async move {
+            // WebCrypto works while earlier calls finish; the core sees this call after them.
+            let offer = match plan {
+                Some(plan) => this.prepare(plan).await,
+                None => None,
+            };
+            if let Some(before) = before {
+                // Only the order matters here, not how the earlier call ended.
+                let _ = JsFuture::from(before).await;
+            }
+            let out = this.dispatch(&operation, input, |core| {
                 if let Some(offer) = offer {
                     offer(core);
                 }
-            })
-        })
+            });
+            this.queue
+                .pending
+                .set(this.queue.pending.get().saturating_sub(1));
+            out
+        });
+        *self.queue.tail.borrow_mut() = Some(promise.clone());
+        promise
     }
 
     /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`

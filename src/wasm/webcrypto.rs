@@ -213,9 +213,11 @@ fn bytes(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
 }
 
-/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped.
+/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped. `None` for
+/// anything else (a replaced `crypto.subtle` may return anything).
 fn take_buffer(v: &JsValue) -> Option<Zeroizing<Vec<u8>>> {
-    let view = Uint8Array::new(v);
+    let buffer: &js_sys::ArrayBuffer = v.dyn_ref()?;
+    let view = Uint8Array::new(buffer);
     let out = Zeroizing::new(view.to_vec());
     view.fill(0, 0, view.length());
     Some(out)
@@ -296,7 +298,7 @@ pub async fn sign(key: &JsValue, purpose: Purpose, message: &[u8]) -> Option<Vec
         &[purpose.operation_params(), key.clone(), bytes(message)],
     )
     .await?;
-    let raw = Uint8Array::new(&out).to_vec();
+    let raw = take_buffer(&out)?.to_vec();
     match purpose {
         Purpose::Sign(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
             crate::asym::ecdsa_der_from_raw(spec, &raw)
@@ -345,11 +347,13 @@ pub async fn decrypt(key: &JsValue, ciphertext: &[u8]) -> Option<Option<Zeroizin
     .iter()
     .collect();
     let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
-    // A rejection here means the ciphertext did not decrypt under this key and hash.
-    Some(
-        JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|v| take_buffer(&v)),
-    )
+    match JsFuture::from(promise).await {
+        Ok(v) => Some(Some(take_buffer(&v)?)),
+        // WebCrypto's OperationError: the ciphertext does not decrypt under this key and hash.
+        // Any other failure is WebCrypto's, not the caller's: the core then decrypts itself.
+        Err(e) => {
+            let name = Reflect::get(&e, &"name".into()).ok()?.as_string();
+            (name.as_deref() == Some("OperationError")).then_some(None)
+        }
+    }
 }

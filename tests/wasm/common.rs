@@ -776,3 +776,46 @@ async fn interop_with_webcrypto_all_in_rust() {
     let fails = interop(k, WEBCRYPTO_INTEROP).await;
     assert!(fails.is_empty(), "{fails:#?}");
 }
+
+/// Calls reach the core in the order they were made, even when WebCrypto works for one of
+/// them; a byte array that is a Proxy (or has its own `length` getter) is refused or copied
+/// without running the caller's code later, and the instance stays usable.
+#[wasm_bindgen_test]
+async fn calls_keep_their_order_and_byte_arrays_are_copied() {
+    let fails = interop(
+        kms(),
+        r#"
+        const fails = [], check = (ok, what) => { if (!ok) fails.push(what); };
+        const msg = new TextEncoder().encode('ordered');
+        const rsa = (await kms.createKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.KeyId;
+        // Sign first (WebCrypto works on it), then disable at once: the Sign still succeeds.
+        const signed = kms.sign({ KeyId: rsa, Message: msg, SigningAlgorithm: 'RSASSA_PSS_SHA_256' });
+        const disabled = kms.disableKey({ KeyId: rsa });
+        const s = await signed.catch((e) => e);
+        check(s.Signature instanceof Uint8Array, `the earlier Sign ran first (got ${s.name})`);
+        await disabled;
+        const late = await kms.sign({ KeyId: rsa, Message: msg, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }).catch((e) => e);
+        check(late.name === 'DisabledException', `the later Sign saw the key disabled (got ${late.name})`);
+        const names = kms.auditEvents().map((e) => e.eventName).slice(-3);
+        check(names.join() === 'Sign,DisableKey,Sign', `audit order ${names.join()}`);
+        // A Proxy pretending to be bytes is refused, and the KMS still works.
+        const sym = (await kms.createKey()).KeyMetadata.KeyId;
+        const proxy = new Proxy(new Uint8Array(4), {});
+        const refused = await kms.encrypt({ KeyId: sym, Plaintext: proxy }).catch((e) => e);
+        check(refused.name === 'SerializationException', `a Proxy plaintext is refused (got ${refused.name})`);
+        // A real array with a lying own length getter: its real bytes are used.
+        const liar = new Uint8Array([1, 2, 3]);
+        let reads = 0;
+        Object.defineProperty(liar, 'length', { get() { reads += 1; return 2 ** 31; } });
+        const enc = await kms.encrypt({ KeyId: sym, Plaintext: liar });
+        const dec = await kms.decrypt({ CiphertextBlob: enc.CiphertextBlob });
+        check(dec.Plaintext.join() === '1,2,3', `the real bytes were used (${dec.Plaintext.join()})`);
+        check(reads === 0, `the caller's length getter ran ${reads} times`);
+        const after = await kms.encrypt({ KeyId: sym, Plaintext: msg });
+        check(after.CiphertextBlob.length > 0, 'the KMS is still usable');
+        return fails;
+        "#,
+    )
+    .await;
+    assert!(fails.is_empty(), "{fails:#?}");
+}
