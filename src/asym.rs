@@ -433,7 +433,9 @@ impl AsymKey {
         let key = match spec {
             AsymSpec::Rsa2048 | AsymSpec::Rsa3072 | AsymSpec::Rsa4096 => {
                 let key = rsa::PrivateKey::from_pkcs8_der(der).ok()?;
-                if Some(key.size() * 8) != spec.rsa_bits() {
+                // Exactly the spec's modulus size in bits (a 2047-bit modulus is no RSA_2048).
+                let bits = usize::try_from(key.n().bit_width()).ok();
+                if bits != spec.rsa_bits() {
                     return None;
                 }
                 AsymKey::Rsa(Box::new(key))

@@ -184,6 +184,8 @@ function fillAlgorithms(select, names) {
 function syncAlgorithms() {
   const enc = keyInfo.get($('key-select').value);
   fillAlgorithms($('encrypt-algorithm'), enc?.EncryptionAlgorithms ?? ['SYMMETRIC_DEFAULT']);
+  const dec = keyInfo.get($('decrypt-key').value);
+  fillAlgorithms($('decrypt-algorithm'), dec?.EncryptionAlgorithms ?? ['SYMMETRIC_DEFAULT']);
   const signer = keyInfo.get($('sign-key').value);
   fillAlgorithms($('sign-algorithm'), signer?.SigningAlgorithms ?? []);
 }
@@ -305,6 +307,7 @@ function wire() {
   });
 
   $('key-select').addEventListener('change', syncAlgorithms);
+  $('decrypt-key').addEventListener('change', syncAlgorithms);
   $('sign-key').addEventListener('change', syncAlgorithms);
 
   $('use-ciphertext').addEventListener('click', () => {
@@ -313,6 +316,8 @@ function wire() {
     // RSA ciphertext carries no key ID: Decrypt must name the key and the algorithm.
     const rsa = lastEncryption && lastEncryption.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT';
     $('decrypt-key').value = rsa ? lastEncryption.KeyId : '';
+    syncAlgorithms();
+    if (rsa) $('decrypt-algorithm').value = lastEncryption.EncryptionAlgorithm;
     $('decrypt-input').focus();
   });
 
@@ -329,9 +334,7 @@ function wire() {
       const named = $('decrypt-key').value;
       if (named) {
         input.KeyId = named;
-        const algs = keyInfo.get(named)?.EncryptionAlgorithms ?? [];
-        const used = lastEncryption && lastEncryption.KeyId === named ? lastEncryption.EncryptionAlgorithm : algs[algs.length - 1];
-        input.EncryptionAlgorithm = used;
+        input.EncryptionAlgorithm = $('decrypt-algorithm').value;
       }
       const out = await kms.decrypt(input);
       let text;

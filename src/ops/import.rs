@@ -228,6 +228,18 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             StateRule::Import,
         )?;
         let import = key.import.as_ref().ok_or_else(|| origin_not_valid(key))?;
+        if key.key_spec != "SYMMETRIC_DEFAULT" {
+            let symmetric_only = [
+                ("ImportType", req.import_type.is_some()),
+                ("KeyMaterialId", req.key_material_id.is_some()),
+                ("KeyMaterialDescription", req.key_material_description.is_some()),
+            ];
+            if let Some((member, _)) = symmetric_only.iter().find(|(_, given)| *given) {
+                return Err(KmsError::Validation(format!(
+                    "{member} is supported only for symmetric encryption keys."
+                )));
+            }
+        }
         if req.import_type.as_deref() == Some("NEW_KEY_MATERIAL") && import.material_id.is_some() {
             return Err(KmsError::UnsupportedOperation(Some(
                 "wasm-kms does not support importing new key material for rotation yet.".to_owned(),

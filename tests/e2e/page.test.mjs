@@ -233,6 +233,12 @@ describe('web page', { timeout: 60_000 }, () => {
     await page.waitForFunction(() => document.getElementById('ciphertext').value !== '');
     assert.match(await text('#ciphertext-info'), /^256 bytes .*RSAES_OAEP_SHA_256/);
     await page.click('#use-ciphertext');
+    assert.equal(await page.locator('#decrypt-algorithm').inputValue(), 'RSAES_OAEP_SHA_256');
+    // The other OAEP hash does not decrypt: IncorrectKeyException, as in AWS.
+    await page.selectOption('#decrypt-algorithm', 'RSAES_OAEP_SHA_1');
+    await page.click('#decrypt');
+    await expectError('IncorrectKeyException');
+    await page.selectOption('#decrypt-algorithm', 'RSAES_OAEP_SHA_256');
     await page.click('#decrypt');
     await page.waitForSelector('#decrypted[data-done="true"]');
     assert.equal(await text('#decrypted'), 'short secret');
