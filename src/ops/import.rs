@@ -232,7 +232,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             let symmetric_only = [
                 ("ImportType", req.import_type.is_some()),
                 ("KeyMaterialId", req.key_material_id.is_some()),
-                ("KeyMaterialDescription", req.key_material_description.is_some()),
+                (
+                    "KeyMaterialDescription",
+                    req.key_material_description.is_some(),
+                ),
             ];
             if let Some((member, _)) = symmetric_only.iter().find(|(_, given)| *given) {
                 return Err(KmsError::Validation(format!(
