@@ -930,6 +930,27 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         Ok(key)
     }
 
+    /// How every cryptographic operation finds its key, after checking its own members:
+    /// GrantTokens, then the key `KeyId` names (a key ID, key ARN, alias name or alias ARN),
+    /// which the caller may use for `action` in a state that allows cryptography.
+    pub(crate) fn crypto_key(
+        &self,
+        call: &mut Call,
+        key_id: Option<&str>,
+        grant_tokens: Option<&Vec<String>>,
+        action: &str,
+    ) -> Result<&KeyRecord> {
+        crate::validate::grant_tokens(grant_tokens)?;
+        self.use_key(
+            call,
+            key_id,
+            "keyId",
+            Aliases::Accepted,
+            action,
+            StateRule::Crypto,
+        )
+    }
+
     /// [`Kms::use_key`] for the common case: a `KeyId` member that takes a key ID or key ARN only.
     pub(crate) fn key_by_id(
         &self,

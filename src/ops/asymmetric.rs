@@ -8,14 +8,13 @@ use crate::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITH
 use crate::codec::{Blob, SecretBlob};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{hex, Aliases};
+use crate::ids::hex;
 use crate::model::*;
 use crate::ops::crypto::{check_symmetric_use, dry_run};
 use crate::ops::keys::algorithms;
 use crate::service::{Call, Kms, Outcome};
-use crate::state::StateRule;
 use crate::store::{Batch, KeyRecord, Store};
-use crate::validate::{self, blob_length, one_of, required};
+use crate::validate::{blob_length, one_of, required};
 
 const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
 /// DataKeyPairSpec values, in the order of AWS's enum.
@@ -80,7 +79,6 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         one_of(algorithm, "signingAlgorithm", SIGNING_ALGORITHM_NAMES)?;
         let message_type = message_type.map(String::as_str).unwrap_or("RAW");
         one_of(message_type, "messageType", MESSAGE_TYPES)?;
-        validate::grant_tokens(grant_tokens)?;
         // Ed25519 signs the message itself, Ed25519ph a SHA-512 digest of it; EXTERNAL_MU is
         // for ML-DSA only.
         let parsed = SigningAlgorithm::parse(algorithm);
@@ -101,14 +99,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "Digest is invalid length for algorithm {algorithm}."
             )));
         }
-        let key = self.use_key(
-            call,
-            key_id,
-            "keyId",
-            Aliases::Accepted,
-            &format!("kms:{operation}"),
-            StateRule::Crypto,
-        )?;
+        let key = self.crypto_key(call, key_id, grant_tokens, &format!("kms:{operation}"))?;
         if key.key_usage != "SIGN_VERIFY" {
             return Err(wrong_usage(key, operation));
         }
@@ -220,14 +211,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: GetPublicKeyRequest,
     ) -> Outcome<GetPublicKeyResponse> {
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
+        let key = self.crypto_key(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
+            req.grant_tokens.as_ref(),
             "kms:GetPublicKey",
-            StateRule::Crypto,
         )?;
         if AsymSpec::parse(&key.key_spec).is_none() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
@@ -262,14 +250,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         one_of(algorithm, "keyAgreementAlgorithm", &["ECDH"])?;
         let peer = required(req.public_key.as_ref(), "publicKey")?;
         blob_length(peer.as_bytes(), "publicKey", 1, MAX_PUBLIC_KEY)?;
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
+        let key = self.crypto_key(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
+            req.grant_tokens.as_ref(),
             "kms:DeriveSharedSecret",
-            StateRule::Crypto,
         )?;
         if key.key_usage != "KEY_AGREEMENT" {
             return Err(wrong_usage(key, "DeriveSharedSecret"));
@@ -300,14 +285,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     ) -> Result<DataKeyPair> {
         let spec_name = required(req.key_pair_spec.as_ref(), "keyPairSpec")?;
         one_of(spec_name, "keyPairSpec", KEY_PAIR_SPECS)?;
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
+        let key = self.crypto_key(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
+            req.grant_tokens.as_ref(),
             &format!("kms:{operation}"),
-            StateRule::Crypto,
         )?;
         check_symmetric_use(key, operation)?;
         let spec = AsymSpec::parse(spec_name).ok_or_else(|| {

@@ -282,14 +282,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let plaintext = required(req.plaintext.as_ref(), "plaintext")?;
         blob_length(plaintext.as_bytes(), "plaintext", 1, 4096)?;
         check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
+        let key = self.crypto_key(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
+            req.grant_tokens.as_ref(),
             "kms:Encrypt",
-            StateRule::Crypto,
         )?;
         let hash = encryption_use(key, "Encrypt", req.encryption_algorithm.as_ref())?;
         let ctx = req.encryption_context.unwrap_or_default();
@@ -426,14 +423,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 ))
             }
         };
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
+        let key = self.crypto_key(
             call,
             req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
+            req.grant_tokens.as_ref(),
             &format!("kms:{operation}"),
-            StateRule::Crypto,
         )?;
         check_symmetric_use(key, operation)?;
         dry_run(req.dry_run)?;

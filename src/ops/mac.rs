@@ -4,13 +4,11 @@ use crate::codec::Blob;
 use crate::crypto::{HmacKey, MacHash};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::Aliases;
 use crate::model::*;
 use crate::ops::crypto::dry_run;
 use crate::service::{Call, Kms, Outcome};
-use crate::state::StateRule;
 use crate::store::{Batch, KeyRecord, Store};
-use crate::validate::{self, blob_length, one_of, required};
+use crate::validate::{blob_length, one_of, required};
 
 /// MAC algorithms, in the order AWS lists them in its enum error (recorded).
 const MAC_ALGORITHMS: &[&str] = &[
@@ -35,15 +33,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         blob_length(required(message, "message")?, "message", 1, 4096)?;
         let algorithm = required(algorithm, "macAlgorithm")?;
         one_of(algorithm, "macAlgorithm", MAC_ALGORITHMS)?;
-        validate::grant_tokens(grant_tokens)?;
-        let key = self.use_key(
-            call,
-            key_id,
-            "keyId",
-            Aliases::Accepted,
-            &format!("kms:{operation}"),
-            StateRule::Crypto,
-        )?;
+        let key = self.crypto_key(call, key_id, grant_tokens, &format!("kms:{operation}"))?;
         if key.key_usage != "GENERATE_VERIFY_MAC" {
             return Err(KmsError::InvalidKeyUsage(format!(
                 "{} key usage is {} which is not valid for {operation}.",
