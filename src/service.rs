@@ -20,7 +20,7 @@ use crate::model::*;
 use crate::offload::Offload;
 use crate::ops::lifecycle::{self, ServiceEvent};
 use crate::state::{self, StateRule};
-use crate::store::{Batch, KeyManager, KeyRecord, MemoryStore, Store};
+use crate::store::{Batch, KeyManager, KeyRecord, MemoryStore, Store, Write};
 
 /// What an operation returns: its output and the writes to commit.
 pub(crate) type Outcome<T> = Result<(T, Batch)>;
@@ -508,8 +508,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     op.name()
                 )));
             }
-            if batch.touches_keys() {
-                self.next_due = None;
+            // Writes can only bring the next time-driven effect closer (a key that now rotates
+            // or is deleted sooner); one that pushes it back leaves an early bound, which only
+            // costs one rescan when it is reached. So no write forces a scan of every key.
+            if let Some(known) = self.next_due {
+                let written = batch.0.iter().filter_map(|w| match w {
+                    Write::PutKey(k) => lifecycle::next_due(k),
+                    _ => None,
+                });
+                self.next_due = Some(known.into_iter().chain(written).min());
             }
             self.store.commit(batch)?;
             Ok(response)
@@ -691,6 +698,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 return Ok(());
             }
             let (batch, events) = self.due_effects(now)?;
+            if batch.0.is_empty() {
+                // The bound was early (a write pushed an effect back): learn the exact one.
+                self.next_due = None;
+                continue;
+            }
             self.commit_service_effects(batch, events)?;
         }
         Ok(())

@@ -262,13 +262,6 @@ impl Batch {
                 .collect(),
         )
     }
-
-    /// Does the batch change or remove any key (and so, perhaps, what falls due when)?
-    pub fn touches_keys(&self) -> bool {
-        self.0
-            .iter()
-            .any(|w| matches!(w, Write::PutKey(_) | Write::DeleteKey(..)))
-    }
 }
 
 /// Read access to the records, and atomic commits. Every record belongs to one Region.
@@ -277,6 +270,10 @@ pub trait Store {
     fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord>;
     /// The keys of one Region, ordered by ID.
     fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
+    /// How many keys one Region holds.
+    fn key_count(&self, region: &str) -> usize {
+        self.keys(region).count()
+    }
     /// The keys of every Region.
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
     /// The keys with this ID in every Region (a multi-Region set), ordered by Region.
@@ -307,6 +304,10 @@ impl Store for MemoryStore {
 
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         Box::new(self.keys.values().flat_map(BTreeMap::values))
+    }
+
+    fn key_count(&self, region: &str) -> usize {
+        self.keys.get(region).map_or(0, BTreeMap::len)
     }
 
     fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {

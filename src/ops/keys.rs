@@ -306,7 +306,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         let multi_region = req.multi_region == Some(true);
         self.authorize_account(call, "kms:CreateKey")?;
-        if self.store.keys(call.region()).count() >= MAX_KEYS {
+        if self.store.key_count(call.region()) >= MAX_KEYS {
             return Err(KmsError::LimitExceeded(
                 "The request was rejected because a quota was exceeded: keys per Region."
                     .to_owned(),
