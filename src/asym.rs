@@ -301,12 +301,25 @@ pub enum AsymKey {
     /// A secp256k1 key.
     Secp256k1(k256::SecretKey),
     /// An Ed25519 key.
-    Ed25519(Box<ed25519_dalek::SigningKey>),
+    Ed25519(Ed25519Seed),
 }
 
 impl fmt::Debug for AsymKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "AsymKey({}, ...)", self.spec().as_str())
+    }
+}
+
+/// An Ed25519 private key as its 32-byte seed (zeroized on drop). Making one costs nothing;
+/// the key pair is expanded from it when it is used (WebCrypto does most of that use in
+/// browsers and Node).
+#[derive(Clone)]
+pub struct Ed25519Seed(Zeroizing<[u8; 32]>);
+
+impl Ed25519Seed {
+    /// The expanded signing key (it zeroizes itself on drop).
+    fn signing(&self) -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&self.0)
     }
 }
 
@@ -421,7 +434,7 @@ impl AsymKey {
             AsymSpec::Ed25519 => {
                 let mut seed = Zeroizing::new([0u8; 32]);
                 entropy.fill(&mut *seed)?;
-                AsymKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&seed)))
+                AsymKey::Ed25519(Ed25519Seed(seed))
             }
         })
     }
@@ -444,9 +457,11 @@ impl AsymKey {
             AsymSpec::P384 => AsymKey::P384(p384::SecretKey::from_pkcs8_der(der).ok()?),
             AsymSpec::P521 => AsymKey::P521(p521::SecretKey::from_pkcs8_der(der).ok()?),
             AsymSpec::Secp256k1 => AsymKey::Secp256k1(k256::SecretKey::from_pkcs8_der(der).ok()?),
-            AsymSpec::Ed25519 => AsymKey::Ed25519(Box::new(
-                ed25519_dalek::SigningKey::from_pkcs8_der(der).ok()?,
-            )),
+            AsymSpec::Ed25519 => AsymKey::Ed25519(Ed25519Seed(Zeroizing::new(
+                ed25519_dalek::SigningKey::from_pkcs8_der(der)
+                    .ok()?
+                    .to_bytes(),
+            ))),
         };
         Some(key)
     }
@@ -477,7 +492,7 @@ impl AsymKey {
             AsymKey::Ed25519(k) => {
                 let mut der = Zeroizing::new(Vec::with_capacity(48));
                 der.extend_from_slice(&ED25519_PKCS8_V1_PREFIX);
-                der.extend_from_slice(k.as_bytes());
+                der.extend_from_slice(&*k.0);
                 return Ok(der);
             }
             other => with_ecdsa_curve!(other, |sk, c| sk.to_pkcs8_der(), {
@@ -493,7 +508,7 @@ impl AsymKey {
         use p256::pkcs8::EncodePublicKey as _;
         let doc = match self {
             AsymKey::Rsa(k) => rsa::PublicKey::from(&**k).to_public_key_der(),
-            AsymKey::Ed25519(k) => k.verifying_key().to_public_key_der(),
+            AsymKey::Ed25519(k) => k.signing().verifying_key().to_public_key_der(),
             other => with_ecdsa_curve!(other, |sk, c| sk.public_key().to_public_key_der(), {
                 return Err(internal("key encoding"));
             }),
@@ -546,13 +561,15 @@ impl AsymKey {
             (AsymKey::Ed25519(k), SigningAlgorithm::Ed25519Sha512) => match message {
                 Message::Raw(m) => {
                     use ed25519_dalek::Signer as _;
-                    Ok(k.try_sign(m).map_err(|_| failed())?.to_bytes().to_vec())
+                    let sig = k.signing().try_sign(m).map_err(|_| failed())?;
+                    Ok(sig.to_bytes().to_vec())
                 }
                 Message::Digest(_) => Err(failed()),
             },
             (AsymKey::Ed25519(k), SigningAlgorithm::Ed25519PhSha512) => {
                 let given: [u8; 64] = digest.as_slice().try_into().map_err(|_| failed())?;
                 let sig = k
+                    .signing()
                     .sign_prehashed(GivenSha512(given), None)
                     .map_err(|_| failed())?;
                 Ok(sig.to_bytes().to_vec())
@@ -613,7 +630,7 @@ impl AsymKey {
                 let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
                     return false;
                 };
-                let public = k.verifying_key();
+                let public = k.signing().verifying_key();
                 match (alg, message) {
                     (SigningAlgorithm::Ed25519Sha512, Message::Raw(m)) => {
                         public.verify_strict(m, &sig).is_ok()
@@ -823,7 +840,7 @@ mod tests {
             0x91, 0x1e, 0x9a, 0x75, 0x9c, 0xec, 0x1d, 0x19, 0x75, 0x5b, 0x7d, 0xa9, 0x01, 0xb9,
             0x6d, 0xca, 0x3d, 0x42,
         ];
-        let k = AsymKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&secret)));
+        let k = AsymKey::Ed25519(Ed25519Seed(Zeroizing::new(secret)));
         let digest = Hash::Sha512.digest(b"abc");
         let sig = k
             .sign(

@@ -78,8 +78,9 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    /// Whether WebCrypto can do this (RSA, and ECDSA on the NIST curves: WebCrypto has no
-    /// secp256k1).
+    /// Whether WebCrypto can do this (RSA, ECDSA on the NIST curves and pure Ed25519: WebCrypto
+    /// has no secp256k1 and no Ed25519ph; a platform without Ed25519 refuses the import, and
+    /// the core then signs itself).
     pub fn supported(self) -> bool {
         self.import_params().is_some()
     }
@@ -119,6 +120,10 @@ impl Purpose {
                             _ => "P-521",
                         };
                         object(&[("name", "ECDSA".into()), ("namedCurve", curve.into())])
+                    }
+                    // Pure Ed25519 (WebCrypto has no Ed25519ph).
+                    (AsymSpec::Ed25519, SigningAlgorithm::Ed25519Sha512) => {
+                        object(&[("name", "Ed25519".into())])
                     }
                     _ => return None,
                 };
@@ -161,6 +166,10 @@ impl Purpose {
                 | SigningAlgorithm::EcdsaSha384
                 | SigningAlgorithm::EcdsaSha512),
             ) => object(&[("name", "ECDSA".into()), ("hash", hash_name(alg).into())]),
+            Purpose::Sign(_, SigningAlgorithm::Ed25519Sha512)
+            | Purpose::Verify(_, SigningAlgorithm::Ed25519Sha512) => {
+                object(&[("name", "Ed25519".into())])
+            }
             Purpose::Sign(..) | Purpose::Verify(..) => {
                 object(&[("name", "RSASSA-PKCS1-v1_5".into())])
             }

@@ -720,6 +720,12 @@ const WEBCRYPTO_INTEROP: &str = r#"
       const { Signature } = await kms.sign({ KeyId: md.KeyId, Message: msg, SigningAlgorithm: 'ED25519_SHA_512' });
       check(Signature.length === 64 && await s.verify({ name: 'Ed25519' }, pub, Signature, msg), 'Ed25519 verifies in WebCrypto');
     }
+    const { Signature: sig } = await kms.sign({ KeyId: md.KeyId, Message: msg, SigningAlgorithm: 'ED25519_SHA_512' });
+    const v = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature: sig, SigningAlgorithm: 'ED25519_SHA_512' });
+    check(v.SignatureValid === true, 'KMS verifies its Ed25519 signature');
+    const bad = sig.slice(); bad[3] ^= 1;
+    const refused = await kms.verify({ KeyId: md.KeyId, Message: msg, Signature: bad, SigningAlgorithm: 'ED25519_SHA_512' }).catch((e) => e);
+    check(refused.name === 'KMSInvalidSignatureException', `a tampered Ed25519 signature is refused (got ${refused.name})`);
   }
   // RSA-OAEP: ciphertext WebCrypto made from the public key decrypts in KMS, both hashes.
   {
