@@ -276,13 +276,23 @@ impl OaepHash {
     }
 }
 
-/// What a signature covers: the message itself (`RAW`) or its digest (`DIGEST`).
-#[derive(Clone, Copy, Debug)]
+/// What a signature covers: the message itself (`RAW`) or its digest (`DIGEST`). The message
+/// is the caller's data, a SecretBlob in the API, so `Debug` shows only its kind and length.
+#[derive(Clone, Copy)]
 pub enum Message<'a> {
     /// The message; the algorithm hashes it.
     Raw(&'a [u8]),
     /// A digest the caller computed with the algorithm's hash.
     Digest(&'a [u8]),
+}
+
+impl fmt::Debug for Message<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Raw(m) => write!(f, "Raw({} bytes)", m.len()),
+            Message::Digest(d) => write!(f, "Digest({} bytes)", d.len()),
+        }
+    }
 }
 
 /// A private key. Cloning copies the secret (each copy zeroizes its own on drop); `Debug`
@@ -830,6 +840,20 @@ mod tests {
         let p256 = key(AsymSpec::P256).to_pkcs8().unwrap_or_default();
         assert!(AsymKey::from_pkcs8(AsymSpec::P384, &p256).is_none());
         assert!(AsymKey::from_pkcs8(AsymSpec::Rsa2048, &p256).is_none());
+    }
+
+    #[test]
+    fn debug_never_shows_messages_or_keys() {
+        let shown = format!(
+            "{:?} {:?} {:?}",
+            Message::Raw(b"secret message"),
+            Message::Digest(&[0xab; 32]),
+            key(AsymSpec::P256)
+        );
+        assert_eq!(
+            shown,
+            "Raw(14 bytes) Digest(32 bytes) AsymKey(ECC_NIST_P256, ...)"
+        );
     }
 
     /// RFC 8032 section 7.3, the Ed25519ph test vector (message "abc").
