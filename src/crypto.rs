@@ -8,11 +8,13 @@ use crate::asym::AsymKey;
 use crate::blob::NONCE_LEN;
 use crate::error::{KmsError, Result};
 
-/// 256 bits of key material, held only as the expanded AES-GCM cipher (whose round keys are
-/// zeroized on drop), so no call re-expands the key or copies it onto the stack. Never printed.
+/// 256 bits of key material, held as the expanded AES-GCM cipher (whose round keys are zeroized
+/// on drop), so no call re-expands the key, and as its bytes (zeroized on drop), which only the
+/// store reads, to seal them at rest. Never printed.
 #[derive(Clone)]
 pub struct SymmetricKey {
     cipher: Aes256Gcm,
+    bytes: Zeroizing<[u8; 32]>,
 }
 
 impl SymmetricKey {
@@ -23,7 +25,13 @@ impl SymmetricKey {
         fill(&mut bytes)?;
         Ok(SymmetricKey {
             cipher: Aes256Gcm::new((&*bytes).into()),
+            bytes,
         })
+    }
+
+    /// The key's bytes, for sealing at rest (never for output).
+    pub(crate) fn secret_bytes(&self) -> &[u8; 32] {
+        &self.bytes
     }
 
     /// Encrypts `plaintext`, returning ciphertext followed by the 16-byte tag.
@@ -165,6 +173,11 @@ impl HmacKey {
     /// The hash this key is for.
     pub fn hash(&self) -> MacHash {
         self.hash
+    }
+
+    /// The key's bytes, for sealing at rest (never for output).
+    pub(crate) fn secret_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The RFC 2104 HMAC of `message`.

@@ -86,6 +86,9 @@ pub enum KmsError {
     Conflict(String),
     /// Something failed inside the service (for example the system RNG). Retryable.
     Internal(String),
+    /// The store could not be read or written: a record is corrupted, truncated or foreign, the
+    /// disk failed, or another process holds the store. The text names the record or file.
+    Storage(String),
 }
 
 /// AWS's recorded text for a DryRun request that would have succeeded.
@@ -126,6 +129,7 @@ impl KmsError {
             KmsError::ExpiredImportToken(_) => ("ExpiredImportTokenException", Fault::Client),
             KmsError::IncorrectKeyMaterial(_) => ("IncorrectKeyMaterialException", Fault::Client),
             KmsError::Internal(_) => ("KMSInternalException", Fault::Server),
+            KmsError::Storage(_) => ("KMSInternalException", Fault::Server),
         }
     }
 
@@ -171,6 +175,7 @@ impl KmsError {
             | KmsError::IncorrectKeyMaterial(m)
             // An empty text (DeriveSharedSecret's bad public key) is no message at all.
             | KmsError::Internal(m) => Some(m.as_str()).filter(|m| !m.is_empty()),
+            KmsError::Storage(m) => Some(m),
             KmsError::Disabled(m) => Some(m),
             KmsError::UnsupportedOperation(m) => m.as_deref(),
             KmsError::IncorrectKey => Some(

@@ -45,9 +45,11 @@ pub mod ids;
 pub mod model;
 pub mod offload;
 mod ops;
+pub mod persist;
 pub mod service;
 pub mod state;
 pub mod store;
+pub mod trail;
 pub mod validate;
 pub mod wrap;
 
@@ -56,4 +58,5 @@ pub mod wasm;
 
 pub use error::{Fault, KmsError};
 pub use ops::keys::default_policy;
+pub use ops::seed::{Seed, SeedKey, SeedReport};
 pub use service::{Config, Kms, Operation, Request, Response};

@@ -20,7 +20,8 @@ use crate::model::*;
 use crate::offload::Offload;
 use crate::ops::lifecycle::{self, ServiceEvent};
 use crate::state::{self, StateRule};
-use crate::store::{Batch, KeyManager, KeyRecord, MemoryStore, Store, Write};
+use crate::store::{Batch, KeyManager, KeyRecord, MemoryStore, Store, StoredEvent, Write};
+use crate::trail;
 
 /// What an operation returns: its output and the writes to commit.
 pub(crate) type Outcome<T> = Result<(T, Batch)>;
@@ -143,7 +144,7 @@ macro_rules! operations {
                 }
             }
 
-            fn audit_parameters(&self) -> Value {
+            pub(crate) fn audit_parameters(&self) -> Value {
                 let v = codec::with_format(Format::Audit, || match self {
                     $( Request::$op(r) => serde_json::to_value(r), )*
                 });
@@ -272,6 +273,18 @@ const MAX_DUE_PASSES: usize = 8;
 /// The most audit events kept in memory; older ones are dropped first.
 pub const AUDIT_MEMORY_LIMIT: usize = 10_000;
 
+/// The setting that holds the audit chain's head (`nextSeq`, `head`).
+pub const CHAIN_META: &str = "audit.chain";
+/// The setting that holds the key digest records are signed with (secret, sealed at rest).
+pub const AUDIT_KEY_META: &str = "audit.key";
+/// The prefix of the settings that hold digest records.
+pub const DIGEST_META_PREFIX: &str = "audit.digest/";
+
+/// The setting a digest record ending at event `seq` is kept under (ordered by `seq`).
+fn digest_name(seq: u64) -> String {
+    format!("{DIGEST_META_PREFIX}{seq:020}")
+}
+
 /// A key management service with AWS KMS's operations.
 ///
 /// ```
@@ -305,6 +318,10 @@ pub struct Kms<C: Clock, E: Entropy, S: Store = MemoryStore> {
     /// Key pairs and private-key results a faster engine computed for the core (see
     /// [`crate::offload`]).
     offload: RefCell<Offload>,
+    /// The head of the audit trail's hash chain.
+    chain: trail::Chain,
+    /// The key digest records are signed with.
+    audit_key: zeroize::Zeroizing<Vec<u8>>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -318,6 +335,47 @@ impl Kms<crate::env::SystemClock, crate::env::OsEntropy, MemoryStore> {
             MemoryStore::default(),
         )
     }
+}
+
+/// The audit chain as the store left it, and the digest key (made and stored for a new store).
+fn resume_trail<S: Store, E: Entropy>(
+    store: &mut S,
+    entropy: &mut E,
+) -> Result<(trail::Chain, zeroize::Zeroizing<Vec<u8>>)> {
+    let damaged = |what: &str| KmsError::Storage(format!("the audit trail's {what} is damaged"));
+    let key = match store.meta(AUDIT_KEY_META).and_then(Value::as_str) {
+        Some(hex) => zeroize::Zeroizing::new(
+            crate::persist::records::unhex(hex).ok_or_else(|| damaged("digest key"))?,
+        ),
+        None => {
+            let mut key = zeroize::Zeroizing::new(vec![0u8; 32]);
+            entropy.fill(&mut key)?;
+            store.commit(Batch::one(Write::PutMeta(
+                AUDIT_KEY_META.to_owned(),
+                Value::String(ids::hex(&key)),
+            )))?;
+            key
+        }
+    };
+    let chain = match store.meta(CHAIN_META) {
+        None => trail::Chain::new(),
+        Some(head) => {
+            let next_seq = head.get("nextSeq").and_then(Value::as_u64);
+            let hash = head
+                .get("head")
+                .and_then(Value::as_str)
+                .and_then(crate::persist::records::unhex32);
+            let (Some(next_seq), Some(hash)) = (next_seq, hash) else {
+                return Err(damaged("head"));
+            };
+            let last_digest = store
+                .meta_prefixed(DIGEST_META_PREFIX)
+                .last()
+                .map(|(_, d)| d);
+            trail::Chain::resume(next_seq, hash, last_digest).map_err(|_| damaged("head"))?
+        }
+    };
+    Ok((chain, key))
 }
 
 /// Who makes a call: in which Region and account, as which principal, and whether through an
@@ -372,7 +430,7 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    fn new(now: Timestamp, caller: &Caller) -> Self {
+    pub(crate) fn new(now: Timestamp, caller: &Caller) -> Self {
         Call {
             now,
             caller: caller.clone(),
@@ -424,6 +482,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "Principal `{arn}` is not an IAM root, user or role ARN, or an STS assumed-role ARN"
             ))
         })?;
+        let mut entropy = entropy;
+        let mut store = store;
+        let (chain, audit_key) = resume_trail(&mut store, &mut entropy)?;
         Ok(Kms {
             caller: Caller {
                 scope,
@@ -436,7 +497,124 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             audit: AuditLog::new(AUDIT_MEMORY_LIMIT),
             next_due: None,
             offload: RefCell::new(Offload::default()),
+            chain,
+            audit_key,
         })
+    }
+
+    /// The audit events the store holds that `query` selects, oldest first, as CloudTrail
+    /// records. A query that does not check out is a ValidationException.
+    pub fn audit_query(&mut self, query: &trail::Query) -> Result<Vec<Value>> {
+        query.check().map_err(KmsError::Validation)?;
+        let mut out = Vec::new();
+        let limit = query.limit.unwrap_or(usize::MAX);
+        let mut bad = None;
+        self.store.scan_events(&mut |e| {
+            match serde_json::from_slice::<Value>(&e.json) {
+                Ok(v) if query.matches(&v) => out.push(v),
+                Ok(_) => {}
+                Err(_) => {
+                    bad = Some(e.seq);
+                    return false;
+                }
+            }
+            out.len() < limit
+        })?;
+        if let Some(seq) = bad {
+            return Err(KmsError::Storage(format!(
+                "stored audit event {seq} is not readable JSON"
+            )));
+        }
+        Ok(out)
+    }
+
+    /// The selected events in CloudTrail's log file shape, `{"Records": [...]}`.
+    pub fn audit_export(&mut self, query: &trail::Query) -> Result<Value> {
+        let events = self.audit_query(query)?;
+        Ok(trail::export(events.iter()))
+    }
+
+    /// Writes a digest record now for the events since the last one (CloudTrail writes one
+    /// every hour; here one is written every [`trail::DIGEST_EVERY`] events and on demand).
+    pub fn audit_digest(&mut self) -> Result<Option<Value>> {
+        let saved = self.chain.clone();
+        let at = self.clock.now().to_iso8601();
+        let Some(d) = self.chain.digest(&at, self.audit_key.as_slice()) else {
+            return Ok(None);
+        };
+        let end = self.chain.next_seq().saturating_sub(1);
+        if let Err(e) = self
+            .store
+            .commit(Batch::one(Write::PutMeta(digest_name(end), d.clone())))
+        {
+            self.chain = saved;
+            return Err(e);
+        }
+        Ok(Some(d))
+    }
+
+    /// Checks the stored trail against its hash chain, its digest records and the chain's
+    /// head: the report names each event edited, removed, inserted or reordered, and each
+    /// digest forged or edited.
+    pub fn audit_verify(&mut self) -> Result<trail::Report> {
+        let mut events = Vec::new();
+        self.store.scan_events(&mut |e| {
+            match serde_json::from_slice::<Value>(&e.json) {
+                Ok(v) => events.push((
+                    trail::Link {
+                        seq: e.seq,
+                        prev: e.prev,
+                        hash: e.hash,
+                    },
+                    v,
+                )),
+                // An event that is not even JSON was edited: verify it as a string, which no
+                // stored hash matches.
+                Err(_) => {
+                    events.push((
+                        trail::Link {
+                            seq: e.seq,
+                            prev: e.prev,
+                            hash: e.hash,
+                        },
+                        Value::String(String::from_utf8_lossy(&e.json).into_owned()),
+                    ));
+                }
+            }
+            true
+        })?;
+        let digests: Vec<Value> = self
+            .store
+            .meta_prefixed(DIGEST_META_PREFIX)
+            .map(|(_, d)| d.clone())
+            .collect();
+        Ok(trail::verify(
+            &events,
+            &digests,
+            self.audit_key.as_slice(),
+            Some(self.chain.head()),
+        ))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The store, to change settings that are not KMS state (use [`Kms::set_setting`]).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// Keeps a setting of the binding's (the clock's offset, say) in the store, durably.
+    pub fn set_setting(&mut self, name: &str, value: Value) -> Result<()> {
+        self.store
+            .commit(Batch::one(Write::PutMeta(format!("setting/{name}"), value)))
+    }
+
+    /// A setting kept with [`Kms::set_setting`].
+    pub fn setting(&self, name: &str) -> Option<&Value> {
+        self.store.meta(&format!("setting/{name}"))
     }
 
     /// The Region and account this service runs in.
@@ -478,8 +656,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let parameters = request.audit_parameters();
         let mut call = Call::new(self.clock.now(), caller);
         if let Err(e) = self.apply_due(call.now) {
-            self.record(op, &call, parameters, Err(&e));
-            return Err(e);
+            return Err(self.refuse(op, &call, parameters, e));
         }
         // AWS managed keys the request names are created for it; if the call then fails, they
         // are removed again, so a failed call changes nothing.
@@ -492,15 +669,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             });
         let (undo, managed_events) = match managed {
             Ok(created) => created,
-            Err(e) => {
-                self.record(op, &call, parameters, Err(&e));
-                return Err(e);
-            }
+            Err(e) => return Err(self.refuse(op, &call, parameters, e)),
         };
         if !undo.0.is_empty() {
             self.next_due = None;
         }
-        let result = self.run(&mut call, request).and_then(|(response, batch)| {
+        let outcome = self.run(&mut call, request).and_then(|(response, batch)| {
             if call.decisions.is_empty() {
                 // Every operation must pass the authorization point; one that did not is a bug.
                 return Err(KmsError::Internal(format!(
@@ -508,33 +682,102 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     op.name()
                 )));
             }
-            // Writes can only bring the next time-driven effect closer (a key that now rotates
-            // or is deleted sooner); one that pushes it back leaves an early bound, which only
-            // costs one rescan when it is reached. So no write forces a scan of every key.
-            if let Some(known) = self.next_due {
-                let written = batch.0.iter().filter_map(|w| match w {
-                    Write::PutKey(k) => lifecycle::next_due(k),
-                    _ => None,
-                });
-                self.next_due = Some(known.into_iter().chain(written).min());
-            }
-            self.store.commit(batch)?;
-            Ok(response)
+            Ok((response, batch))
         });
-        match &result {
-            Ok(_) => managed_events
-                .into_iter()
-                .for_each(|e| self.record_service_event(e)),
-            Err(_) if !undo.0.is_empty() => {
-                // Removing what this call just created cannot fail in a store that just took it;
-                // if it did, the error of the call is still the one to report.
-                let _ = self.store.commit(undo);
-                self.next_due = None;
+        let (response, batch) = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                // What this call created is removed again, in the same commit as its event.
+                let event = self.call_event(op, &call, parameters, Err(&e));
+                if self.commit_with_events(undo, vec![event]).is_err() {
+                    self.next_due = None;
+                }
+                return Err(e);
             }
-            Err(_) => {}
+        };
+        // Writes can only bring the next time-driven effect closer (a key that now rotates or
+        // is deleted sooner); one that pushes it back leaves an early bound, which only costs
+        // one rescan when it is reached. So no write forces a scan of every key.
+        let due = self.next_due.map(|known| {
+            let written = batch.0.iter().filter_map(|w| match w {
+                Write::PutKey(k) => lifecycle::next_due(k),
+                _ => None,
+            });
+            known.into_iter().chain(written).min()
+        });
+        let mut events: Vec<AuditEvent> = managed_events
+            .into_iter()
+            .map(|e| self.service_event(e))
+            .collect();
+        events.push(self.call_event(op, &call, parameters.clone(), Ok(&response)));
+        match self.commit_with_events(batch, events) {
+            Ok(()) => {
+                if due.is_some() {
+                    self.next_due = due;
+                }
+                Ok(response)
+            }
+            Err(e) => {
+                // Nothing of the call was stored: it failed, and says so in the trail (if the
+                // store takes anything at all).
+                let event = self.call_event(op, &call, parameters, Err(&e));
+                let _ = self.commit_with_events(undo, vec![event]);
+                self.next_due = None;
+                Err(e)
+            }
         }
-        self.record(op, &call, parameters, result.as_ref());
-        result
+    }
+
+    /// Records a call refused before its operation ran, and returns the error.
+    fn refuse(&mut self, op: Operation, call: &Call, parameters: Value, e: KmsError) -> KmsError {
+        let event = self.call_event(op, call, parameters, Err(&e));
+        // A store that cannot take the event cannot take anything: the call's error stands.
+        let _ = self.commit_with_events(Batch::default(), vec![event]);
+        e
+    }
+
+    /// Commits `batch` together with `events`, each linked into the audit hash chain (with a
+    /// digest record every [`trail::DIGEST_EVERY`] events): all of it, or, on failure, none of
+    /// it. The events then join the trail kept in memory.
+    pub(crate) fn commit_with_events(
+        &mut self,
+        mut batch: Batch,
+        events: Vec<AuditEvent>,
+    ) -> Result<()> {
+        let saved = self.chain.clone();
+        let encode_failed =
+            |_| KmsError::Internal("An audit event could not be encoded.".to_owned());
+        for e in &events {
+            let value = serde_json::to_value(e).map_err(encode_failed)?;
+            let json = serde_json::to_vec(&value).map_err(encode_failed)?;
+            let link = self.chain.append(&value);
+            batch.0.push(Write::Event(Box::new(StoredEvent {
+                seq: link.seq,
+                prev: link.prev,
+                hash: link.hash,
+                json,
+            })));
+            if self.chain.should_digest() {
+                if let Some(d) = self.chain.digest(&e.event_time, self.audit_key.as_slice()) {
+                    batch.0.push(Write::PutMeta(digest_name(link.seq), d));
+                }
+            }
+        }
+        if !events.is_empty() {
+            let (next_seq, head) = self.chain.head();
+            batch.0.push(Write::PutMeta(
+                CHAIN_META.to_owned(),
+                serde_json::json!({ "nextSeq": next_seq, "head": ids::hex(&head) }),
+            ));
+        }
+        if let Err(e) = self.store.commit(batch) {
+            self.chain = saved;
+            return Err(e);
+        }
+        for e in events {
+            self.audit.record(e);
+        }
+        Ok(())
     }
 
     /// Where a faster engine offers key pairs and private-key results (see [`crate::offload`]).
@@ -660,8 +903,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         match Operation::from_name(op) {
             Ok(op) => {
                 let call = Call::new(self.clock.now(), caller);
-                self.record(op, &call, Value::Null, Err(&e));
-                e
+                self.refuse(op, &call, Value::Null, e)
             }
             Err(unknown) => unknown,
         }
@@ -713,11 +955,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         if batch.0.is_empty() {
             return Ok(());
         }
-        self.store.commit(batch)?;
+        let events = events.into_iter().map(|e| self.service_event(e)).collect();
+        self.commit_with_events(batch, events)?;
         self.next_due = None;
-        for e in events {
-            self.record_service_event(e);
-        }
         Ok(())
     }
 
@@ -762,8 +1002,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
     }
 
-    /// Records what KMS did by itself, as CloudTrail records it (`AwsServiceEvent`).
-    fn record_service_event(&mut self, e: ServiceEvent) {
+    /// What KMS did by itself, as CloudTrail records it (`AwsServiceEvent`).
+    fn service_event(&mut self, e: ServiceEvent) -> AuditEvent {
         let identity = UserIdentity {
             kind: "AWSService".to_owned(),
             principal_id: None,
@@ -777,16 +1017,17 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         event.additional_event_data = e.data;
         event.resources = vec![self.resource(&e.key_arn)];
         event.event_type = "AwsServiceEvent".to_owned();
-        self.audit.record(event);
+        event
     }
 
-    fn record(
+    /// The event of one call, allowed or refused.
+    pub(crate) fn call_event(
         &mut self,
         op: Operation,
         call: &Call,
         parameters: Value,
         result: std::result::Result<&Response, &KmsError>,
-    ) {
+    ) -> AuditEvent {
         let (error_code, error_message) = match result {
             Ok(_) => (None, None),
             Err(e) => (Some(e.name().to_owned()), e.message().map(str::to_owned)),
@@ -822,7 +1063,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .iter()
             .map(|arn| self.resource(arn))
             .collect();
-        self.audit.record(event);
+        event
     }
 
     // ---- helpers the operations share -------------------------------------------------------

@@ -229,6 +229,23 @@ pub enum Write {
     DeleteAlias(String, AliasName),
     /// Remove a key and all its material (Region, ID).
     DeleteKey(String, KeyId),
+    /// Set a service setting (the audit chain's head, the clock's offset).
+    PutMeta(String, serde_json::Value),
+    /// Append an audit event.
+    Event(Box<StoredEvent>),
+}
+
+/// One audit event as stored: its place in the hash chain and its CloudTrail record as JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Its sequence number in the trail.
+    pub seq: u64,
+    /// The hash of the event before it.
+    pub prev: [u8; 32],
+    /// Its own hash.
+    pub hash: [u8; 32],
+    /// The CloudTrail record, as JSON.
+    pub json: Vec<u8>,
 }
 
 /// The writes of one operation, committed together or not at all.
@@ -257,7 +274,10 @@ impl Batch {
                     Write::PutAlias(a) => {
                         Some(Write::DeleteAlias(a.region.clone(), a.name.clone()))
                     }
-                    Write::DeleteAlias(..) | Write::DeleteKey(..) => None,
+                    Write::DeleteAlias(..)
+                    | Write::DeleteKey(..)
+                    | Write::PutMeta(..)
+                    | Write::Event(_) => None,
                 })
                 .collect(),
         )
@@ -282,15 +302,71 @@ pub trait Store {
     fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord>;
     /// The aliases of one Region, ordered by name.
     fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_>;
+    /// A service setting.
+    fn meta(&self, name: &str) -> Option<&serde_json::Value>;
+    /// The settings whose names start with `prefix`, ordered by name.
+    fn meta_prefixed<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> Box<dyn Iterator<Item = (&'a String, &'a serde_json::Value)> + 'a>;
     /// Applies every write of `batch`, or none of them.
     fn commit(&mut self, batch: Batch) -> Result<()>;
+    /// Calls `f` with every audit event the store holds, oldest first, until it returns
+    /// `false`. (The in-memory store holds the most recent [`MEMORY_EVENT_LIMIT`].)
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()>;
 }
 
+/// The most audit events the in-memory store keeps; older ones are dropped first.
+pub const MEMORY_EVENT_LIMIT: usize = 10_000;
+
 /// Records in memory: for tests, and for pages that need no persistence.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
     keys: BTreeMap<String, BTreeMap<KeyId, KeyRecord>>,
     aliases: BTreeMap<String, BTreeMap<AliasName, AliasRecord>>,
+    meta: BTreeMap<String, serde_json::Value>,
+    events: std::collections::VecDeque<StoredEvent>,
+    /// How many events to keep (`None`: [`MEMORY_EVENT_LIMIT`]).
+    event_limit: Option<usize>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Settings may hold secrets (the audit digest key): show only counts.
+        f.debug_struct("MemoryStore")
+            .field(
+                "keys",
+                &self.keys.values().map(BTreeMap::len).sum::<usize>(),
+            )
+            .field(
+                "aliases",
+                &self.aliases.values().map(BTreeMap::len).sum::<usize>(),
+            )
+            .field("settings", &self.meta.len())
+            .field("events", &self.events.len())
+            .finish()
+    }
+}
+
+impl MemoryStore {
+    /// A store that keeps at most `limit` audit events (a durable store keeps only those not
+    /// yet in its audit file, and sets no limit).
+    pub fn with_event_limit(limit: usize) -> Self {
+        MemoryStore {
+            event_limit: Some(limit),
+            ..MemoryStore::default()
+        }
+    }
+
+    /// Drops the audit events held in memory (a durable store's audit file now has them).
+    pub fn take_events(&mut self) -> std::collections::VecDeque<StoredEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Every meta setting.
+    pub fn all_meta(&self) -> &BTreeMap<String, serde_json::Value> {
+        &self.meta
+    }
 }
 
 impl Store for MemoryStore {
@@ -328,6 +404,30 @@ impl Store for MemoryStore {
         )
     }
 
+    fn meta(&self, name: &str) -> Option<&serde_json::Value> {
+        self.meta.get(name)
+    }
+
+    fn meta_prefixed<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> Box<dyn Iterator<Item = (&'a String, &'a serde_json::Value)> + 'a> {
+        Box::new(
+            self.meta
+                .range(prefix.to_owned()..)
+                .take_while(move |(k, _)| k.starts_with(prefix)),
+        )
+    }
+
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        for e in &self.events {
+            if !f(e.clone()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn commit(&mut self, batch: Batch) -> Result<()> {
         // In memory nothing can fail part-way, so applying in order is atomic.
         for w in batch.0 {
@@ -350,8 +450,58 @@ impl Store for MemoryStore {
                         r.remove(&id);
                     }
                 }
+                Write::PutMeta(name, value) => {
+                    self.meta.insert(name, value);
+                }
+                Write::Event(e) => {
+                    let limit = self.event_limit.unwrap_or(MEMORY_EVENT_LIMIT);
+                    while self.events.len() >= limit.max(1) {
+                        self.events.pop_front();
+                    }
+                    self.events.push_back(*e);
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// A store chosen at run time (in memory, or durable), behind one type.
+impl<T: Store + ?Sized> Store for Box<T> {
+    fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord> {
+        (**self).key(region, id)
+    }
+    fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        (**self).keys(region)
+    }
+    fn key_count(&self, region: &str) -> usize {
+        (**self).key_count(region)
+    }
+    fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        (**self).all_keys()
+    }
+    fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        (**self).key_in_all_regions(id)
+    }
+    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {
+        (**self).alias(region, name)
+    }
+    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+        (**self).aliases(region)
+    }
+    fn meta(&self, name: &str) -> Option<&serde_json::Value> {
+        (**self).meta(name)
+    }
+    fn meta_prefixed<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> Box<dyn Iterator<Item = (&'a String, &'a serde_json::Value)> + 'a> {
+        (**self).meta_prefixed(prefix)
+    }
+    fn commit(&mut self, batch: Batch) -> Result<()> {
+        (**self).commit(batch)
+    }
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        (**self).scan_events(f)
     }
 }

@@ -11,3 +11,4 @@ pub(crate) mod lifecycle;
 mod mac;
 mod managed;
 mod multi_region;
+pub mod seed;

@@ -1,0 +1,636 @@
+//! The on-disk store: a snapshot, a journal and an audit file in one directory, written so
+//! that a crash at any moment loses nothing that was acknowledged.
+//!
+//! - `journal`: one frame per committed operation, appended and made durable (fsync) before
+//!   the operation is acknowledged. A frame is its length, the first 8 bytes of the SHA-256 of
+//!   its payload, and the payload, so a frame torn by a crash is recognised and dropped (it was
+//!   never acknowledged), while damage anywhere else is reported by offset.
+//! - `snapshot`: every record as of one journal sequence number, replaced atomically (written
+//!   to a temporary file, synced, renamed). When the journal grows past its limit, its audit
+//!   events move to `audit`, a new snapshot is written and the journal starts again.
+//! - `audit`: frames of audit events, oldest first; read only by queries and verification,
+//!   never at open, so opening a store with a long history stays fast.
+//!
+//! The file system is reached through [`Dir`], which the native build implements with
+//! `std::fs` and the Node binding with `node:fs`.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{KmsError, Result};
+pub use crate::store::StoredEvent;
+
+/// The few file operations the store needs, each durable when it returns.
+pub trait Dir {
+    /// The whole content of `name`, or `None` when there is no such file.
+    fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Appends `bytes` to `name` (creating it) and syncs it to disk.
+    fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()>;
+    /// Replaces `name` atomically with `bytes`: a temporary file, synced, renamed over `name`,
+    /// and the directory synced.
+    fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()>;
+    /// Cuts `name` to its first `len` bytes and syncs it.
+    fn truncate(&mut self, name: &str, len: u64) -> Result<()>;
+}
+
+/// The journal file.
+pub const JOURNAL: &str = "journal";
+/// The snapshot file.
+pub const SNAPSHOT: &str = "snapshot";
+/// The audit file.
+pub const AUDIT: &str = "audit";
+
+const SNAPSHOT_MAGIC: &[u8; 8] = b"WKMSSNP1";
+const FRAME_HEADER: usize = 12;
+
+/// What one operation writes: records put (`Some`, sealed) or removed (`None`), and events.
+#[derive(Clone, Debug, Default)]
+pub struct Commit {
+    /// Records by name.
+    pub writes: Vec<(String, Option<Vec<u8>>)>,
+    /// Audit events, in order.
+    pub events: Vec<StoredEvent>,
+}
+
+/// Everything a store holds when it is opened, but the audit history.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Every record, by name (sealed).
+    pub records: BTreeMap<String, Vec<u8>>,
+    /// The audit events not yet moved to the audit file, oldest first.
+    pub recent_events: Vec<StoredEvent>,
+}
+
+// ---- byte encoding ------------------------------------------------------------------------
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u32(&mut self, v: usize) -> Result<()> {
+        let v = u32::try_from(v)
+            .map_err(|_| KmsError::Storage("a record is too large to store".to_owned()))?;
+        self.0.extend_from_slice(&v.to_be_bytes());
+        Ok(())
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_be_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) -> Result<()> {
+        self.u32(b.len())?;
+        self.0.extend_from_slice(b);
+        Ok(())
+    }
+    fn event(&mut self, e: &StoredEvent) -> Result<()> {
+        self.u64(e.seq);
+        self.0.extend_from_slice(&e.prev);
+        self.0.extend_from_slice(&e.hash);
+        self.bytes(&e.json)
+    }
+}
+
+/// Reads a payload, refusing anything short and (through [`Reader::end`]) anything left over.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<usize> {
+        let b: [u8; 4] = self.take(4)?.try_into().ok()?;
+        usize::try_from(u32::from_be_bytes(b)).ok()
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_be_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn array32(&mut self) -> Option<[u8; 32]> {
+        self.take(32)?.try_into().ok()
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()?;
+        self.take(n)
+    }
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+    fn event(&mut self) -> Option<StoredEvent> {
+        Some(StoredEvent {
+            seq: self.u64()?,
+            prev: self.array32()?,
+            hash: self.array32()?,
+            json: self.bytes()?.to_vec(),
+        })
+    }
+    fn end(&self) -> Option<()> {
+        self.0.is_empty().then_some(())
+    }
+}
+
+fn checksum(payload: &[u8]) -> [u8; 8] {
+    let d = Sha256::digest(payload);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(d.get(..8).unwrap_or(&[0; 8]));
+    out
+}
+
+/// A frame: length, checksum, payload.
+fn frame(payload: &[u8]) -> Result<Vec<u8>> {
+    let mut w = Writer(Vec::with_capacity(FRAME_HEADER + payload.len()));
+    w.u32(payload.len())?;
+    w.0.extend_from_slice(&checksum(payload));
+    w.0.extend_from_slice(payload);
+    Ok(w.0)
+}
+
+/// How reading a file of frames ended.
+enum FramesEnd {
+    /// At the end of the file.
+    Clean,
+    /// At a frame cut short by a crash, which starts at this offset.
+    Torn(u64),
+}
+
+/// Calls `f` with each frame's payload and offset; a damaged frame that is not the file's last
+/// is an error naming `file` and the offset.
+fn frames(
+    file: &str,
+    data: &[u8],
+    mut f: impl FnMut(&[u8], u64) -> Result<()>,
+) -> Result<FramesEnd> {
+    let mut at = 0usize;
+    while at < data.len() {
+        let rest = data.get(at..).unwrap_or(&[]);
+        let mut r = Reader(rest);
+        let header = r.u32().zip(r.take(8));
+        let Some((len, sum)) = header else {
+            return Ok(FramesEnd::Torn(at as u64));
+        };
+        let Some(payload) = r.take(len) else {
+            return Ok(FramesEnd::Torn(at as u64));
+        };
+        let end = at + FRAME_HEADER + len;
+        if sum != checksum(payload) {
+            if end == data.len() {
+                return Ok(FramesEnd::Torn(at as u64));
+            }
+            return Err(KmsError::Storage(format!(
+                "the store's `{file}` file is corrupted at byte {at} (a frame's checksum does not match)"
+            )));
+        }
+        f(payload, at as u64)?;
+        at = end;
+    }
+    Ok(FramesEnd::Clean)
+}
+
+fn bad_frame(file: &str, at: u64) -> KmsError {
+    KmsError::Storage(format!(
+        "the store's `{file}` file has a malformed frame at byte {at}"
+    ))
+}
+
+/// The journal and snapshot store over a [`Dir`].
+pub struct LogBackend<D: Dir> {
+    dir: D,
+    /// The sequence number of the last commit.
+    seq: u64,
+    /// Every record (sealed), as of `seq`: what the next snapshot writes.
+    records: BTreeMap<String, Vec<u8>>,
+    /// Events in the journal, not yet in the audit file.
+    journal_events: Vec<StoredEvent>,
+    /// How many events moved to the audit file: those with a lower sequence number.
+    flushed_below: u64,
+    /// The audit file's length as of the snapshot: anything past it is a compaction cut short,
+    /// whose events are still in the journal.
+    audit_len: u64,
+    journal_len: u64,
+    snapshot_len: u64,
+    /// The journal length past which it is folded into a snapshot.
+    compact_at: u64,
+}
+
+/// The journal length past which it is folded into a new snapshot (unless the snapshot is
+/// larger still: then at twice the snapshot's length).
+pub const COMPACT_AT: u64 = 8 << 20;
+
+impl<D: Dir> LogBackend<D> {
+    /// Opens the store in `dir` (empty or new), recovering from a crash: a frame torn at the
+    /// journal's end is cut off; anything else damaged is an error naming the file and offset.
+    pub fn open(mut dir: D) -> Result<(Self, Loaded)> {
+        let mut records = BTreeMap::new();
+        let mut seq = 0;
+        let mut flushed_below = 0;
+        let mut audit_len = 0;
+        let snapshot = dir.read(SNAPSHOT)?;
+        let snapshot_len = snapshot.as_ref().map_or(0, |s| s.len() as u64);
+        if let Some(data) = snapshot {
+            let body = data
+                .strip_prefix(SNAPSHOT_MAGIC.as_slice())
+                .ok_or_else(|| {
+                    KmsError::Storage(
+                        "the store's `snapshot` file is not a wasm-kms snapshot".to_owned(),
+                    )
+                })?;
+            let mut count = 0;
+            let end = frames(SNAPSHOT, body, |payload, at| {
+                count += 1;
+                let mut r = Reader(payload);
+                let parsed = (|| {
+                    let s = r.u64()?;
+                    let f = r.u64()?;
+                    let a = r.u64()?;
+                    let n = r.u32()?;
+                    let mut map = BTreeMap::new();
+                    for _ in 0..n {
+                        let name = r.string()?;
+                        let value = r.bytes()?.to_vec();
+                        map.insert(name, value);
+                    }
+                    r.end()?;
+                    Some((s, f, a, map))
+                })();
+                let (s, f, a, map) = parsed.ok_or_else(|| bad_frame(SNAPSHOT, at))?;
+                seq = s;
+                flushed_below = f;
+                audit_len = a;
+                records = map;
+                Ok(())
+            })?;
+            if count != 1 || matches!(end, FramesEnd::Torn(_)) {
+                return Err(KmsError::Storage(
+                    "the store's `snapshot` file is truncated or damaged".to_owned(),
+                ));
+            }
+        }
+        let mut recent_events = Vec::new();
+        let journal = dir.read(JOURNAL)?.unwrap_or_default();
+        let mut journal_len = journal.len() as u64;
+        let end = frames(JOURNAL, &journal, |payload, at| {
+            let mut r = Reader(payload);
+            let parsed = (|| {
+                let s = r.u64()?;
+                let n = r.u32()?;
+                let mut writes = Vec::new();
+                for _ in 0..n {
+                    let name = r.string()?;
+                    let value = match r.take(1)? {
+                        [1] => Some(r.bytes()?.to_vec()),
+                        [0] => None,
+                        _ => return None,
+                    };
+                    writes.push((name, value));
+                }
+                let m = r.u32()?;
+                let mut events = Vec::new();
+                for _ in 0..m {
+                    events.push(r.event()?);
+                }
+                r.end()?;
+                Some((s, writes, events))
+            })();
+            let (s, writes, events) = parsed.ok_or_else(|| bad_frame(JOURNAL, at))?;
+            // Frames the snapshot already holds (a crash between writing it and starting a
+            // new journal) are skipped.
+            if s > seq {
+                for (name, value) in writes {
+                    match value {
+                        Some(v) => records.insert(name, v),
+                        None => records.remove(&name),
+                    };
+                }
+                seq = s;
+            }
+            recent_events.extend(events.into_iter().filter(|e| e.seq >= flushed_below));
+            Ok(())
+        })?;
+        if let FramesEnd::Torn(at) = end {
+            dir.truncate(JOURNAL, at)?;
+            journal_len = at;
+        }
+        let backend = LogBackend {
+            dir,
+            seq,
+            records: records.clone(),
+            journal_events: recent_events.clone(),
+            flushed_below,
+            audit_len,
+            journal_len,
+            snapshot_len,
+            compact_at: COMPACT_AT,
+        };
+        Ok((
+            backend,
+            Loaded {
+                records,
+                recent_events,
+            },
+        ))
+    }
+
+    /// Sets the journal length past which it is folded into a snapshot (for tests).
+    pub fn set_compact_at(&mut self, bytes: u64) {
+        self.compact_at = bytes;
+    }
+
+    /// Appends one commit to the journal and syncs it: when this returns `Ok`, the commit
+    /// survives any crash.
+    pub fn commit(&mut self, commit: &Commit) -> Result<()> {
+        if commit.writes.is_empty() && commit.events.is_empty() {
+            return Ok(());
+        }
+        let seq = self.seq + 1;
+        let mut w = Writer(Vec::new());
+        w.u64(seq);
+        w.u32(commit.writes.len())?;
+        for (name, value) in &commit.writes {
+            w.bytes(name.as_bytes())?;
+            match value {
+                Some(v) => {
+                    w.0.push(1);
+                    w.bytes(v)?;
+                }
+                None => w.0.push(0),
+            }
+        }
+        w.u32(commit.events.len())?;
+        for e in &commit.events {
+            w.event(e)?;
+        }
+        let frame = frame(&w.0)?;
+        if let Err(e) = self.dir.append(JOURNAL, &frame) {
+            // Whatever part of the frame reached the file is cut off again, so the next
+            // commit does not follow a torn frame.
+            let _ = self.dir.truncate(JOURNAL, self.journal_len);
+            return Err(e);
+        }
+        self.journal_len += frame.len() as u64;
+        self.seq = seq;
+        for (name, value) in &commit.writes {
+            match value {
+                Some(v) => self.records.insert(name.clone(), v.clone()),
+                None => self.records.remove(name),
+            };
+        }
+        self.journal_events.extend(commit.events.iter().cloned());
+        if self.journal_len > self.compact_at.max(self.snapshot_len.saturating_mul(2)) {
+            // The commit is durable already; a failed compaction only leaves a longer journal.
+            let _ = self.compact();
+        }
+        Ok(())
+    }
+
+    /// Folds the journal into a new snapshot: its events move to the audit file first, then
+    /// the snapshot is replaced, then the journal starts again. A crash between any two steps
+    /// loses nothing (events are read back by sequence number, duplicates skipped).
+    pub fn compact(&mut self) -> Result<()> {
+        let mut audit_len = self.audit_len;
+        if !self.journal_events.is_empty() {
+            let mut w = Writer(Vec::new());
+            w.u32(self.journal_events.len())?;
+            for e in &self.journal_events {
+                w.event(e)?;
+            }
+            let frame = frame(&w.0)?;
+            // Whatever a compaction cut short appended is cut off first.
+            self.dir.truncate(AUDIT, self.audit_len)?;
+            self.dir.append(AUDIT, &frame)?;
+            audit_len += frame.len() as u64;
+        }
+        let flushed = self
+            .journal_events
+            .last()
+            .map_or(self.flushed_below, |e| e.seq.saturating_add(1));
+        let mut w = Writer(Vec::new());
+        w.u64(self.seq);
+        w.u64(flushed);
+        w.u64(audit_len);
+        w.u32(self.records.len())?;
+        for (name, value) in &self.records {
+            w.bytes(name.as_bytes())?;
+            w.bytes(value)?;
+        }
+        let mut snapshot = SNAPSHOT_MAGIC.to_vec();
+        snapshot.extend_from_slice(&frame(&w.0)?);
+        self.dir.replace(SNAPSHOT, &snapshot)?;
+        self.snapshot_len = snapshot.len() as u64;
+        self.flushed_below = flushed;
+        self.audit_len = audit_len;
+        self.journal_events.clear();
+        self.dir.replace(JOURNAL, &[])?;
+        self.journal_len = 0;
+        Ok(())
+    }
+
+    /// Every audit event, oldest first: the audit file, then the journal's. `f` returns
+    /// `false` to stop.
+    pub fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        let mut last: Option<u64> = None;
+        let mut go = true;
+        if let Some(data) = self.dir.read(AUDIT)? {
+            // Past `audit_len` is a compaction cut short: its events are still in the journal.
+            let data = data
+                .get(..usize::try_from(self.audit_len).unwrap_or(usize::MAX))
+                .unwrap_or(&data);
+            frames(AUDIT, data, |payload, at| {
+                if !go {
+                    return Ok(());
+                }
+                let mut r = Reader(payload);
+                let n = r.u32().ok_or_else(|| bad_frame(AUDIT, at))?;
+                for _ in 0..n {
+                    let e = r.event().ok_or_else(|| bad_frame(AUDIT, at))?;
+                    if last.is_none_or(|l| e.seq > l) {
+                        last = Some(e.seq);
+                        if !f(e) {
+                            go = false;
+                            return Ok(());
+                        }
+                    }
+                }
+                r.end().ok_or_else(|| bad_frame(AUDIT, at))
+            })?;
+        }
+        for e in &self.journal_events {
+            if !go {
+                break;
+            }
+            if last.is_none_or(|l| e.seq > l) {
+                last = Some(e.seq);
+                go = f(e.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The directory.
+    pub fn dir_mut(&mut self) -> &mut D {
+        &mut self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory in memory that can fail or tear writes, for crash tests.
+    #[derive(Clone, Default)]
+    pub(crate) struct MemDir {
+        pub files: BTreeMap<String, Vec<u8>>,
+    }
+
+    impl Dir for MemDir {
+        fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+            Ok(self.files.get(name).cloned())
+        }
+        fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+            self.files
+                .entry(name.to_owned())
+                .or_default()
+                .extend_from_slice(bytes);
+            Ok(())
+        }
+        fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+            self.files.insert(name.to_owned(), bytes.to_vec());
+            Ok(())
+        }
+        fn truncate(&mut self, name: &str, len: u64) -> Result<()> {
+            if let Some(f) = self.files.get_mut(name) {
+                f.truncate(len as usize);
+            }
+            Ok(())
+        }
+    }
+
+    fn event(seq: u64) -> StoredEvent {
+        StoredEvent {
+            seq,
+            prev: [seq as u8; 32],
+            hash: [seq as u8 + 1; 32],
+            json: format!("{{\"n\":{seq}}}").into_bytes(),
+        }
+    }
+
+    fn put(name: &str, v: &str, seq: u64) -> Commit {
+        Commit {
+            writes: vec![(name.to_owned(), Some(v.as_bytes().to_vec()))],
+            events: vec![event(seq)],
+        }
+    }
+
+    fn all_events(b: &mut LogBackend<MemDir>) -> Vec<u64> {
+        let mut out = Vec::new();
+        b.scan_events(&mut |e| {
+            out.push(e.seq);
+            true
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn commits_survive_reopening_and_compaction() {
+        let (mut b, loaded) = LogBackend::open(MemDir::default()).unwrap();
+        assert!(loaded.records.is_empty());
+        b.set_compact_at(300);
+        for i in 1..=40u64 {
+            b.commit(&put(&format!("r{}", i % 7), &format!("v{i}"), i))
+                .unwrap();
+        }
+        b.commit(&Commit {
+            writes: vec![("r0".to_owned(), None)],
+            events: vec![event(41)],
+        })
+        .unwrap();
+        assert!(b.dir.files.contains_key(AUDIT), "compaction ran");
+        let dir = b.dir.clone();
+        let (mut again, loaded) = LogBackend::open(dir).unwrap();
+        assert_eq!(loaded.records.len(), 6);
+        assert_eq!(loaded.records.get("r5").unwrap(), b"v40");
+        assert!(!loaded.records.contains_key("r0"));
+        assert_eq!(all_events(&mut again), (1..=41).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_torn_last_frame_is_dropped_and_anything_else_damaged_is_named() {
+        let (mut b, _) = LogBackend::open(MemDir::default()).unwrap();
+        b.commit(&put("a", "1", 1)).unwrap();
+        b.commit(&put("b", "2", 2)).unwrap();
+        let full = b.dir.files.get(JOURNAL).unwrap().clone();
+        // Every cut inside the last frame loses only that frame.
+        let first_len = full.len() / 2;
+        for cut in first_len..full.len() {
+            let mut dir = b.dir.clone();
+            dir.files.insert(JOURNAL.to_owned(), full[..cut].to_vec());
+            let (mut reopened, loaded) = LogBackend::open(dir).unwrap();
+            assert_eq!(loaded.records.len(), 1, "cut at {cut}");
+            assert_eq!(reopened.dir.files.get(JOURNAL).unwrap().len(), first_len);
+            // And the store goes on from there.
+            reopened.commit(&put("c", "3", 2)).unwrap();
+            let (_, loaded) = LogBackend::open(reopened.dir.clone()).unwrap();
+            assert_eq!(loaded.records.len(), 2);
+        }
+        // A flipped byte in the first frame is corruption, reported with its offset.
+        let mut dir = b.dir.clone();
+        let mut bad = full.clone();
+        bad[20] ^= 1;
+        dir.files.insert(JOURNAL.to_owned(), bad);
+        let e = LogBackend::open(dir).err().unwrap();
+        assert!(
+            e.to_string()
+                .contains("`journal` file is corrupted at byte 0"),
+            "{e}"
+        );
+        // A foreign snapshot is named.
+        let mut dir = b.dir.clone();
+        dir.files.insert(SNAPSHOT.to_owned(), b"hello".to_vec());
+        let e = LogBackend::open(dir).err().unwrap();
+        assert!(e.to_string().contains("`snapshot`"), "{e}");
+    }
+
+    #[test]
+    fn a_compaction_cut_short_loses_and_duplicates_nothing() {
+        let (mut b, _) = LogBackend::open(MemDir::default()).unwrap();
+        for i in 1..=5 {
+            b.commit(&put("k", &format!("{i}"), i)).unwrap();
+        }
+        let before = b.dir.clone();
+        // Crash after the audit append, before the snapshot: the journal still has all.
+        let mut after_audit = before.clone();
+        {
+            let (mut x, _) = LogBackend::open(after_audit.clone()).unwrap();
+            x.compact().unwrap();
+            after_audit
+                .files
+                .insert(AUDIT.to_owned(), x.dir.files.get(AUDIT).unwrap().clone());
+        }
+        let (mut x, loaded) = LogBackend::open(after_audit.clone()).unwrap();
+        assert_eq!(loaded.records.get("k").unwrap(), b"5");
+        assert_eq!(all_events(&mut x), vec![1, 2, 3, 4, 5]);
+        x.compact().unwrap();
+        assert_eq!(all_events(&mut x), vec![1, 2, 3, 4, 5]);
+        // Crash after the snapshot, before the journal restarts.
+        let mut after_snapshot = before.clone();
+        {
+            let (mut x, _) = LogBackend::open(before.clone()).unwrap();
+            x.compact().unwrap();
+            for f in [AUDIT, SNAPSHOT] {
+                after_snapshot
+                    .files
+                    .insert(f.to_owned(), x.dir.files.get(f).unwrap().clone());
+            }
+        }
+        let (mut x, loaded) = LogBackend::open(after_snapshot).unwrap();
+        assert_eq!(loaded.records.get("k").unwrap(), b"5");
+        assert!(loaded.recent_events.is_empty());
+        assert_eq!(all_events(&mut x), vec![1, 2, 3, 4, 5]);
+        x.commit(&put("k", "6", 6)).unwrap();
+        let (mut y, loaded) = LogBackend::open(x.dir.clone()).unwrap();
+        assert_eq!(loaded.records.get("k").unwrap(), b"6");
+        assert_eq!(all_events(&mut y), vec![1, 2, 3, 4, 5, 6]);
+    }
+}

@@ -1,0 +1,237 @@
+//! Durable storage: the records of [`crate::store`] kept across restarts, sealed at rest.
+//!
+//! A [`DurableStore`] keeps every record decoded in memory (a [`MemoryStore`]) for reads, and
+//! commits each operation's batch to a [`LogBackend`] (journal, snapshot and audit files over a
+//! [`Dir`]) before applying it in memory: a batch the backend refused changes nothing, and a
+//! batch it took survives any crash. Every key and alias document, with its key material, is
+//! sealed under the store key ([`seal`]), which rests only wrapped by a root key.
+
+pub mod log;
+pub mod records;
+pub mod seal;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fs;
+
+use crate::env::Entropy;
+use crate::error::{KmsError, Result};
+use crate::ids::{AliasName, KeyId};
+use crate::store::{AliasRecord, Batch, KeyRecord, MemoryStore, Store, StoredEvent, Write};
+
+pub use log::{Commit, Dir, LogBackend};
+pub use seal::{RootKind, StoreKey};
+
+/// The file that holds the store key, wrapped by the root key.
+pub const KEYRING: &str = "keyring";
+
+/// The name a setting is stored under.
+fn meta_name(name: &str) -> String {
+    format!("meta/{name}")
+}
+
+/// How the root key that wraps the store key is had.
+pub enum Root {
+    /// A 256-bit key (from a key file, or handed over by the platform).
+    Key(zeroize::Zeroizing<[u8; 32]>),
+    /// A passphrase, stretched with PBKDF2-HMAC-SHA256 (salt and iteration count are kept
+    /// beside the wrapped store key; a new store uses `iterations`).
+    Passphrase {
+        /// The passphrase.
+        passphrase: zeroize::Zeroizing<Vec<u8>>,
+        /// Iterations for a new store (at least [`seal::MIN_PBKDF2_ITERATIONS`]).
+        iterations: u32,
+    },
+}
+
+impl std::fmt::Debug for Root {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Root::Key(_) => f.write_str("Root::Key(...)"),
+            Root::Passphrase { iterations, .. } => write!(f, "Root::Passphrase(..., {iterations})"),
+        }
+    }
+}
+
+/// The store key of the store in `dir`: unwrapped from its keyring file with `root`, or, for a
+/// new store, made and written wrapped under `root`.
+pub fn store_key<D: Dir>(dir: &mut D, root: &Root, entropy: &mut dyn Entropy) -> Result<StoreKey> {
+    if let Some(wrapped) = dir.read(KEYRING)? {
+        let kind = seal::keyring_kind(&wrapped)?;
+        let root_key = match (root, kind) {
+            (Root::Key(k), RootKind::KeyFile) => k.clone(),
+            (Root::Passphrase { passphrase, .. }, RootKind::Passphrase { salt, iterations }) => {
+                seal::passphrase_root(passphrase, &salt, iterations)?
+            }
+            (Root::Key(_), RootKind::Passphrase { .. }) => {
+                return Err(KmsError::Storage(
+                    "this store is protected by a passphrase: open it with its passphrase"
+                        .to_owned(),
+                ))
+            }
+            (Root::Passphrase { .. }, RootKind::KeyFile) => {
+                return Err(KmsError::Storage(
+                    "this store is protected by a root key file, not a passphrase".to_owned(),
+                ))
+            }
+        };
+        return seal::unwrap_store_key(&wrapped, &root_key);
+    }
+    if dir.read(log::JOURNAL)?.is_some_and(|j| !j.is_empty()) || dir.read(log::SNAPSHOT)?.is_some()
+    {
+        return Err(KmsError::Storage(
+            "the store's `keyring` file is missing: its records cannot be opened".to_owned(),
+        ));
+    }
+    let key = StoreKey::generate(entropy)?;
+    let wrapped = match root {
+        Root::Key(k) => seal::wrap_store_key(&key, k, RootKind::KeyFile, entropy)?,
+        Root::Passphrase {
+            passphrase,
+            iterations,
+        } => {
+            let mut salt = [0u8; 16];
+            entropy.fill(&mut salt)?;
+            let root_key = seal::passphrase_root(passphrase, &salt, *iterations)?;
+            let kind = RootKind::Passphrase {
+                salt,
+                iterations: *iterations,
+            };
+            seal::wrap_store_key(&key, &root_key, kind, entropy)?
+        }
+    };
+    dir.replace(KEYRING, &wrapped)?;
+    Ok(key)
+}
+
+/// A store whose every commit is durable before it is applied.
+pub struct DurableStore<D: Dir> {
+    mem: MemoryStore,
+    log: LogBackend<D>,
+    key: StoreKey,
+    entropy: Box<dyn Entropy>,
+}
+
+impl<D: Dir> DurableStore<D> {
+    /// Opens the store in `dir` with the root key: recovers from any crash, unseals and reads
+    /// every record. A record that is corrupted, truncated, foreign or of an unknown schema
+    /// version is an error that names it.
+    pub fn open(mut dir: D, root: &Root, mut entropy: Box<dyn Entropy>) -> Result<Self> {
+        let key = store_key(&mut dir, root, &mut *entropy)?;
+        let (log, loaded) = LogBackend::open(dir)?;
+        let mut batch = Vec::with_capacity(loaded.records.len());
+        for (name, sealed) in &loaded.records {
+            let plain = key.open(name, sealed)?;
+            if name.starts_with("key/") {
+                batch.push(Write::PutKey(Box::new(records::decode_key(name, &plain)?)));
+            } else if name.starts_with("alias/") {
+                batch.push(Write::PutAlias(records::decode_alias(name, &plain)?));
+            } else if let Some(meta) = name.strip_prefix("meta/") {
+                let value = serde_json::from_slice(&plain).map_err(|_| {
+                    KmsError::Storage(format!("stored record `{name}` is not readable: bad JSON"))
+                })?;
+                batch.push(Write::PutMeta(meta.to_owned(), value));
+            } else {
+                return Err(KmsError::Storage(format!(
+                    "stored record `{name}` is of no kind this wasm-kms knows"
+                )));
+            }
+        }
+        let mut mem = MemoryStore::default();
+        mem.commit(Batch(batch))?;
+        Ok(DurableStore {
+            mem,
+            log,
+            key,
+            entropy,
+        })
+    }
+
+    /// The backend, for compaction and its directory.
+    pub fn backend(&mut self) -> &mut LogBackend<D> {
+        &mut self.log
+    }
+
+    /// Seals one write for the backend.
+    fn encode(&mut self, w: &Write, commit: &mut Commit) -> Result<()> {
+        let (name, plain) = match w {
+            Write::PutKey(k) => (records::key_name(&k.region, &k.id), records::encode_key(k)?),
+            Write::PutAlias(a) => (
+                records::alias_name(&a.region, &a.name),
+                records::encode_alias(a)?,
+            ),
+            Write::PutMeta(name, value) => (
+                meta_name(name),
+                zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|_| {
+                    KmsError::Internal("A setting could not be encoded.".to_owned())
+                })?),
+            ),
+            Write::DeleteKey(region, id) => {
+                commit.writes.push((records::key_name(region, id), None));
+                return Ok(());
+            }
+            Write::DeleteAlias(region, name) => {
+                commit
+                    .writes
+                    .push((records::alias_name(region, name), None));
+                return Ok(());
+            }
+            Write::Event(e) => {
+                commit.events.push((**e).clone());
+                return Ok(());
+            }
+        };
+        let sealed = self.key.seal(&name, &plain, &mut *self.entropy)?;
+        commit.writes.push((name, Some(sealed)));
+        Ok(())
+    }
+}
+
+impl<D: Dir> Store for DurableStore<D> {
+    fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord> {
+        self.mem.key(region, id)
+    }
+    fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        self.mem.keys(region)
+    }
+    fn key_count(&self, region: &str) -> usize {
+        self.mem.key_count(region)
+    }
+    fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        self.mem.all_keys()
+    }
+    fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
+        self.mem.key_in_all_regions(id)
+    }
+    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {
+        self.mem.alias(region, name)
+    }
+    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+        self.mem.aliases(region)
+    }
+    fn meta(&self, name: &str) -> Option<&serde_json::Value> {
+        self.mem.meta(name)
+    }
+    fn meta_prefixed<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> Box<dyn Iterator<Item = (&'a String, &'a serde_json::Value)> + 'a> {
+        self.mem.meta_prefixed(prefix)
+    }
+
+    fn commit(&mut self, batch: Batch) -> Result<()> {
+        let mut commit = Commit::default();
+        for w in &batch.0 {
+            self.encode(w, &mut commit)?;
+        }
+        // Durable first; only then visible. A failed append leaves memory as it was.
+        self.log.commit(&commit)?;
+        self.mem.commit(batch)?;
+        // The backend holds the events; memory need not.
+        self.mem.take_events();
+        Ok(())
+    }
+
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        self.log.scan_events(f)
+    }
+}

@@ -1,0 +1,479 @@
+//! How the records the service keeps are written down: each key and alias as one JSON document
+//! carrying a schema version, with the secrets in it (key material, wrapping keys) as base64.
+//! These documents are sealed ([`super::seal`]) before they reach any backend: their plaintext
+//! never leaves memory, and the buffers that hold it are zeroized.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::asym::{AsymKey, AsymSpec};
+use crate::codec::Timestamp;
+use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
+use crate::error::{KmsError, Result};
+use crate::ids::{hex, AliasName, KeyId};
+use crate::state::KeyState;
+use crate::store::{
+    AliasRecord, Deletion, Import, ImportParameters, KeyManager, KeyRecord, Material,
+    MultiRegionRole, RotationSchedule, RotationType,
+};
+use crate::wrap::WrappingAlgorithm;
+
+/// The schema version of key and alias documents. A document of another version is refused
+/// with an error that names it, never guessed at.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The name a key is stored under.
+pub fn key_name(region: &str, id: &KeyId) -> String {
+    format!("key/{region}/{}", id.as_str())
+}
+
+/// The name an alias is stored under.
+pub fn alias_name(region: &str, name: &AliasName) -> String {
+    format!("alias/{region}/{}", name.as_str())
+}
+
+/// A secret as base64 text whose buffer is zeroized when dropped.
+#[derive(Default)]
+struct SecretText(Zeroizing<String>);
+
+impl Serialize for SecretText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(SecretText(Zeroizing::new(String::deserialize(d)?)))
+    }
+}
+
+impl SecretText {
+    fn encode(bytes: &[u8]) -> Self {
+        SecretText(Zeroizing::new(B64.encode(bytes)))
+    }
+
+    fn decode(&self) -> Option<Zeroizing<Vec<u8>>> {
+        B64.decode(self.0.as_bytes()).ok().map(Zeroizing::new)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaterialDoc {
+    id: String,
+    created: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rotation: Option<String>,
+    /// `AES`, an HMAC spec (`HMAC_256`) or an asymmetric spec (`RSA_2048`).
+    kind: String,
+    secret: SecretText,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParametersDoc {
+    token: String,
+    /// The wrapping key as PKCS#8.
+    wrapping_key: SecretText,
+    algorithm: String,
+    valid_to: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportDoc {
+    parameters: Vec<ParametersDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    material_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    valid_to: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expiration_model: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyDoc {
+    v: u32,
+    region: String,
+    id: String,
+    arn: String,
+    account: String,
+    created: i64,
+    description: String,
+    state: String,
+    key_spec: String,
+    key_usage: String,
+    origin: String,
+    /// The service of an AWS managed key; absent for a customer managed key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aws_service: Option<String>,
+    policy: String,
+    tags: Vec<(String, String)>,
+    materials: Vec<MaterialDoc>,
+    /// (date, window in days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deletion: Option<(i64, i64)>,
+    /// (period in days, since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rotation: Option<(i64, i64)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    multi_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    import: Option<ImportDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AliasDoc {
+    v: u32,
+    region: String,
+    name: String,
+    target: String,
+    created: i64,
+    updated: i64,
+}
+
+/// Serializes into a zeroizing buffer sized up front, so that no reallocation leaves a copy
+/// of a secret behind.
+fn to_zeroizing_json<T: Serialize>(doc: &T, capacity: usize) -> Result<Zeroizing<Vec<u8>>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(capacity));
+    serde_json::to_writer(&mut *out, doc)
+        .map_err(|_| KmsError::Internal("A record could not be encoded.".to_owned()))?;
+    Ok(out)
+}
+
+fn corrupt(name: &str, what: &str) -> KmsError {
+    KmsError::Storage(format!("stored record `{name}` is not readable: {what}"))
+}
+
+fn material_doc(m: &Material) -> Result<MaterialDoc> {
+    let (kind, secret) = match &m.key {
+        Secret::Aes(k) => ("AES".to_owned(), SecretText::encode(k.secret_bytes())),
+        Secret::Hmac(k) => (
+            hmac_spec(k.hash()).to_owned(),
+            SecretText::encode(k.secret_bytes()),
+        ),
+        Secret::Asym(k) => (
+            k.spec().as_str().to_owned(),
+            SecretText::encode(&k.to_pkcs8()?),
+        ),
+    };
+    Ok(MaterialDoc {
+        id: hex(&m.id),
+        created: m.created.millis(),
+        rotation: m.rotation.map(|r| r.as_str().to_owned()),
+        kind,
+        secret,
+    })
+}
+
+fn hmac_spec(hash: MacHash) -> &'static str {
+    match hash {
+        MacHash::Sha224 => "HMAC_224",
+        MacHash::Sha256 => "HMAC_256",
+        MacHash::Sha384 => "HMAC_384",
+        MacHash::Sha512 => "HMAC_512",
+    }
+}
+
+fn material_from(name: &str, d: &MaterialDoc) -> Result<Material> {
+    let bytes = d
+        .secret
+        .decode()
+        .ok_or_else(|| corrupt(name, "key material is not base64"))?;
+    let key = if d.kind == "AES" {
+        let raw: &[u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(name, "AES key material is not 32 bytes"))?;
+        Secret::from(SymmetricKey::generate(|k| {
+            k.copy_from_slice(raw);
+            Ok::<_, KmsError>(())
+        })?)
+    } else if let Some(hash) = MacHash::parse(&d.kind) {
+        Secret::Hmac(HmacKey::from_bytes(hash, &bytes))
+    } else if let Some(spec) = AsymSpec::parse(&d.kind) {
+        Secret::Asym(Box::new(
+            AsymKey::from_pkcs8(spec, &bytes)
+                .ok_or_else(|| corrupt(name, "a private key does not load"))?,
+        ))
+    } else {
+        return Err(corrupt(name, "unknown kind of key material"));
+    };
+    let rotation = match d.rotation.as_deref() {
+        None => None,
+        Some("AUTOMATIC") => Some(RotationType::Automatic),
+        Some("ON_DEMAND") => Some(RotationType::OnDemand),
+        Some(_) => return Err(corrupt(name, "unknown rotation type")),
+    };
+    Ok(Material {
+        id: unhex32(&d.id).ok_or_else(|| corrupt(name, "bad material ID"))?,
+        key,
+        created: Timestamp(d.created),
+        rotation,
+    })
+}
+
+/// 64 hex digits as 32 bytes.
+pub fn unhex32(s: &str) -> Option<[u8; 32]> {
+    let v = unhex(s)?;
+    v.try_into().ok()
+}
+
+/// Hex digits as bytes.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| {
+            let t = std::str::from_utf8(p).ok()?;
+            u8::from_str_radix(t, 16).ok()
+        })
+        .collect()
+}
+
+fn state_from(name: &str, s: &str) -> Result<KeyState> {
+    [
+        KeyState::Creating,
+        KeyState::Enabled,
+        KeyState::Disabled,
+        KeyState::PendingDeletion,
+        KeyState::PendingImport,
+        KeyState::PendingReplicaDeletion,
+        KeyState::Unavailable,
+        KeyState::Updating,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
+    .ok_or_else(|| corrupt(name, "unknown key state"))
+}
+
+/// A key as the JSON document that is sealed and stored (zeroized when dropped).
+pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
+    let materials = k
+        .materials
+        .iter()
+        .map(material_doc)
+        .collect::<Result<_>>()?;
+    let import = match &k.import {
+        None => None,
+        Some(i) => Some(ImportDoc {
+            parameters: i
+                .parameters
+                .iter()
+                .map(|p| {
+                    use rsa::pkcs8::EncodePrivateKey as _;
+                    let der = p.wrapping_key.to_pkcs8_der().map_err(|_| {
+                        KmsError::Internal("A wrapping key could not be encoded.".to_owned())
+                    })?;
+                    Ok(ParametersDoc {
+                        token: B64.encode(&p.token),
+                        wrapping_key: SecretText::encode(der.as_bytes()),
+                        algorithm: p.algorithm.as_str().to_owned(),
+                        valid_to: p.valid_to.millis(),
+                    })
+                })
+                .collect::<Result<_>>()?,
+            material_id: i.material_id.as_ref().map(|m| hex(m)),
+            valid_to: i.valid_to.map(Timestamp::millis),
+            expiration_model: i.expiration_model.clone(),
+        }),
+    };
+    let doc = KeyDoc {
+        v: SCHEMA_VERSION,
+        region: k.region.clone(),
+        id: k.id.as_str().to_owned(),
+        arn: k.arn.clone(),
+        account: k.account.clone(),
+        created: k.created.millis(),
+        description: k.description.clone(),
+        state: k.state.as_str().to_owned(),
+        key_spec: k.key_spec.clone(),
+        key_usage: k.key_usage.clone(),
+        origin: k.origin.clone(),
+        aws_service: match &k.manager {
+            KeyManager::Customer => None,
+            KeyManager::Aws { service } => Some(service.clone()),
+        },
+        policy: k.policy.clone(),
+        tags: k.tags.clone(),
+        materials,
+        deletion: k.deletion.map(|d| (d.date.millis(), d.window_days)),
+        rotation: k.rotation.map(|r| (r.period_days, r.since.millis())),
+        multi_region: k.multi_region.map(|r| r.as_str().to_owned()),
+        import,
+    };
+    let secrets: usize = doc
+        .materials
+        .iter()
+        .map(|m| m.secret.0.len() + 256)
+        .sum::<usize>()
+        + doc.import.as_ref().map_or(0, |i| {
+            i.parameters
+                .iter()
+                .map(|p| p.wrapping_key.0.len() + p.token.len() + 128)
+                .sum()
+        });
+    to_zeroizing_json(
+        &doc,
+        1024 + doc.policy.len() * 2 + doc.description.len() * 2 + secrets,
+    )
+}
+
+/// Reads a key document stored under `name`.
+pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
+    let doc: KeyDoc = parse_versioned(name, bytes)?;
+    let id = KeyId::parse(&doc.id).ok_or_else(|| corrupt(name, "bad key ID"))?;
+    if name != key_name(&doc.region, &id) {
+        return Err(corrupt(name, "it holds another key"));
+    }
+    let materials = doc
+        .materials
+        .iter()
+        .map(|m| material_from(name, m))
+        .collect::<Result<Vec<_>>>()?;
+    let import = match doc.import {
+        None => None,
+        Some(i) => Some(Import {
+            parameters: i
+                .parameters
+                .iter()
+                .map(|p| {
+                    use rsa::pkcs8::DecodePrivateKey as _;
+                    let der = p
+                        .wrapping_key
+                        .decode()
+                        .ok_or_else(|| corrupt(name, "a wrapping key is not base64"))?;
+                    Ok(ImportParameters {
+                        token: B64
+                            .decode(&p.token)
+                            .map_err(|_| corrupt(name, "an import token is not base64"))?,
+                        wrapping_key: rsa::PrivateKey::from_pkcs8_der(&der)
+                            .map_err(|_| corrupt(name, "a wrapping key does not load"))?,
+                        algorithm: WrappingAlgorithm::parse(&p.algorithm)
+                            .ok_or_else(|| corrupt(name, "unknown wrapping algorithm"))?,
+                        valid_to: Timestamp(p.valid_to),
+                    })
+                })
+                .collect::<Result<_>>()?,
+            material_id: match i.material_id {
+                None => None,
+                Some(m) => Some(unhex32(&m).ok_or_else(|| corrupt(name, "bad material ID"))?),
+            },
+            valid_to: i.valid_to.map(Timestamp),
+            expiration_model: i.expiration_model,
+        }),
+    };
+    Ok(KeyRecord {
+        state: state_from(name, &doc.state)?,
+        region: doc.region,
+        id,
+        arn: doc.arn,
+        account: doc.account,
+        created: Timestamp(doc.created),
+        description: doc.description,
+        key_spec: doc.key_spec,
+        key_usage: doc.key_usage,
+        origin: doc.origin,
+        manager: match doc.aws_service {
+            None => KeyManager::Customer,
+            Some(service) => KeyManager::Aws { service },
+        },
+        policy: doc.policy,
+        tags: doc.tags,
+        materials,
+        deletion: doc.deletion.map(|(date, window_days)| Deletion {
+            date: Timestamp(date),
+            window_days,
+        }),
+        rotation: doc.rotation.map(|(period_days, since)| RotationSchedule {
+            period_days,
+            since: Timestamp(since),
+        }),
+        multi_region: match doc.multi_region.as_deref() {
+            None => None,
+            Some("PRIMARY") => Some(MultiRegionRole::Primary),
+            Some("REPLICA") => Some(MultiRegionRole::Replica),
+            Some(_) => return Err(corrupt(name, "unknown multi-Region role")),
+        },
+        import,
+    })
+}
+
+/// An alias as the JSON document that is stored.
+pub fn encode_alias(a: &AliasRecord) -> Result<Zeroizing<Vec<u8>>> {
+    to_zeroizing_json(
+        &AliasDoc {
+            v: SCHEMA_VERSION,
+            region: a.region.clone(),
+            name: a.name.as_str().to_owned(),
+            target: a.target.as_str().to_owned(),
+            created: a.created.millis(),
+            updated: a.updated.millis(),
+        },
+        512,
+    )
+}
+
+/// Reads an alias document stored under `name`.
+pub fn decode_alias(name: &str, bytes: &[u8]) -> Result<AliasRecord> {
+    let doc: AliasDoc = parse_versioned(name, bytes)?;
+    let alias = AliasName::parse(&doc.name).map_err(|_| corrupt(name, "bad alias name"))?;
+    if name != alias_name(&doc.region, &alias) {
+        return Err(corrupt(name, "it holds another alias"));
+    }
+    Ok(AliasRecord {
+        region: doc.region,
+        name: alias,
+        target: KeyId::parse(&doc.target).ok_or_else(|| corrupt(name, "bad target key ID"))?,
+        created: Timestamp(doc.created),
+        updated: Timestamp(doc.updated),
+    })
+}
+
+/// Parses a document after checking its schema version, so that a record from a newer
+/// wasm-kms is named as such rather than misread.
+fn parse_versioned<T: for<'de> Deserialize<'de>>(name: &str, bytes: &[u8]) -> Result<T> {
+    #[derive(Deserialize)]
+    struct Version {
+        v: Option<u32>,
+    }
+    match serde_json::from_slice::<Version>(bytes) {
+        Ok(Version {
+            v: Some(SCHEMA_VERSION),
+        }) => {}
+        Ok(Version { v: Some(other) }) => {
+            return Err(corrupt(
+                name,
+                &format!(
+                    "schema version {other}, and this wasm-kms reads version {SCHEMA_VERSION}"
+                ),
+            ))
+        }
+        Ok(Version { v: None }) | Err(_) => return Err(corrupt(name, "not a wasm-kms record")),
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| corrupt(name, &format!("bad document ({})", e.classify_name())))
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        // serde's own text can quote the document, which holds secrets: give only its class.
+        match self.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "missing or wrong-typed field",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
