@@ -733,3 +733,95 @@ fn an_edited_event_in_memory_is_named_by_verify() {
     assert_eq!(report.problems[0].seq, Some(seq));
     assert_eq!(format!("{:?}", report.problems[0].kind), "Edited");
 }
+
+#[test]
+fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
+    let clock = Rc::new(ManualClock::new(Timestamp(START)));
+    let from = temp_dir("backup-from");
+    let mut kms = open(&from, 1, &clock);
+    kms.seed_json(&seed_file()).unwrap();
+    let blob = call(
+        &mut kms,
+        "Encrypt",
+        json!({ "KeyId": "alias/fixture", "Plaintext": B64.encode("backed up") }),
+    );
+    let state = visible_state(&mut kms);
+    let backup = kms
+        .store_mut()
+        .export_backup(b"correct horse", 600_000)
+        .unwrap();
+    drop(kms);
+    // The backup holds no key material either.
+    for secret in [&AES_MATERIAL[..], &HMAC_MATERIAL[..]] {
+        assert!(!backup.windows(secret.len()).any(|w| w == secret));
+        for e in encodings(secret) {
+            assert!(!backup.windows(e.len()).any(|w| w == e.as_bytes()));
+        }
+    }
+    let to = temp_dir("backup-to");
+    let mut dir = FsDir::open(&to).unwrap();
+    let root = Root::Key(zeroize::Zeroizing::new([5u8; 32]));
+    let wrong =
+        wasm_kms::persist::restore_backup(&mut dir, &backup, b"wrong horse", &root, &mut OsEntropy)
+            .unwrap_err();
+    assert!(
+        wrong
+            .to_string()
+            .contains("does not open with this passphrase"),
+        "{wrong}"
+    );
+    let cut = wasm_kms::persist::restore_backup(
+        &mut dir,
+        &backup[..backup.len() - 1],
+        b"correct horse",
+        &root,
+        &mut OsEntropy,
+    )
+    .unwrap_err();
+    assert!(cut.to_string().contains("truncated"), "{cut}");
+    wasm_kms::persist::restore_backup(&mut dir, &backup, b"correct horse", &root, &mut OsEntropy)
+        .unwrap();
+    let again = wasm_kms::persist::restore_backup(
+        &mut dir,
+        &backup,
+        b"correct horse",
+        &root,
+        &mut OsEntropy,
+    )
+    .unwrap_err();
+    assert!(again.to_string().contains("holds no store"), "{again}");
+    let store = DurableStore::open(dir, &root, Box::new(OsEntropy)).unwrap();
+    let mut restored: DiskKms = Kms::new(
+        Config::default(),
+        Rc::clone(&clock),
+        InsecureTestEntropy::new(8),
+        store,
+    )
+    .unwrap();
+    let opened = call(
+        &mut restored,
+        "Decrypt",
+        json!({ "CiphertextBlob": blob["CiphertextBlob"] }),
+    );
+    assert_eq!(opened["Plaintext"], B64.encode("backed up"));
+    let report = restored.audit_verify().unwrap();
+    assert!(report.is_valid(), "{report:?}");
+    // The restored store reports the same keys and aliases (this check's own calls aside).
+    let restored_state = visible_state(&mut restored);
+    assert_eq!(restored_state["aliases"], state["aliases"]);
+    assert_eq!(
+        restored_state["keys"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        state["keys"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>()
+    );
+    drop(restored);
+    std::fs::remove_dir_all(&from).unwrap();
+    std::fs::remove_dir_all(&to).unwrap();
+}

@@ -235,3 +235,104 @@ impl<D: Dir> Store for DurableStore<D> {
         self.log.scan_events(f)
     }
 }
+
+/// The first bytes of a backup file.
+const BACKUP_MAGIC: &[u8; 8] = b"WKMSBAK1";
+
+impl<D: Dir> DurableStore<D> {
+    /// The whole store as one encrypted backup: its snapshot and audit file as they are (every
+    /// record stays sealed under the store key) and the store key wrapped under a key derived
+    /// from `passphrase` (PBKDF2-HMAC-SHA256, `iterations`, at least 600,000). The journal is
+    /// folded into the snapshot first, so the backup holds everything committed.
+    pub fn export_backup(&mut self, passphrase: &[u8], iterations: u32) -> Result<Vec<u8>> {
+        self.log.compact()?;
+        let mut salt = [0u8; 16];
+        self.entropy.fill(&mut salt)?;
+        let kek = seal::passphrase_root(passphrase, &salt, iterations)?;
+        let kind = RootKind::Passphrase { salt, iterations };
+        let keyring = seal::wrap_store_key(&self.key, &kek, kind, &mut *self.entropy)?;
+        let dir = self.log.dir_mut();
+        let snapshot = dir.read(log::SNAPSHOT)?.unwrap_or_default();
+        let audit = dir.read(log::AUDIT)?.unwrap_or_default();
+        let mut out = BACKUP_MAGIC.to_vec();
+        for part in [&keyring, &snapshot, &audit] {
+            let len = u64::try_from(part.len())
+                .map_err(|_| KmsError::Storage("the backup is too large".to_owned()))?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        Ok(out)
+    }
+}
+
+/// Restores a backup made by [`DurableStore::export_backup`] into `dir`, which must hold no
+/// store: the store key is unwrapped with `passphrase` and wrapped again under `root`. The
+/// restored store is then opened with [`DurableStore::open`] as usual, which checks every record.
+pub fn restore_backup<D: Dir>(
+    dir: &mut D,
+    backup: &[u8],
+    passphrase: &[u8],
+    root: &Root,
+    entropy: &mut dyn Entropy,
+) -> Result<()> {
+    let bad =
+        || KmsError::Storage("the backup is not a wasm-kms backup, or it is truncated".to_owned());
+    let mut rest = backup
+        .strip_prefix(BACKUP_MAGIC.as_slice())
+        .ok_or_else(bad)?;
+    let mut parts = Vec::with_capacity(3);
+    for _ in 0..3 {
+        if rest.len() < 8 {
+            return Err(bad());
+        }
+        let (len, tail) = rest.split_at(8);
+        let len = u64::from_be_bytes(len.try_into().map_err(|_| bad())?);
+        let len = usize::try_from(len).map_err(|_| bad())?;
+        if tail.len() < len {
+            return Err(bad());
+        }
+        let (part, tail) = tail.split_at(len);
+        parts.push(part);
+        rest = tail;
+    }
+    let ([keyring, snapshot, audit], true) = (parts.as_slice(), rest.is_empty()) else {
+        return Err(bad());
+    };
+    if dir.read(KEYRING)?.is_some() || dir.read(log::SNAPSHOT)?.is_some() {
+        return Err(KmsError::Storage(
+            "a backup is restored only into a directory that holds no store".to_owned(),
+        ));
+    }
+    let RootKind::Passphrase { salt, iterations } = seal::keyring_kind(keyring)? else {
+        return Err(bad());
+    };
+    let kek = seal::passphrase_root(passphrase, &salt, iterations)?;
+    let key = seal::unwrap_store_key(keyring, &kek).map_err(|_| {
+        KmsError::Storage("the backup does not open with this passphrase".to_owned())
+    })?;
+    let wrapped = match root {
+        Root::Key(k) => seal::wrap_store_key(&key, k, RootKind::KeyFile, entropy)?,
+        Root::Passphrase {
+            passphrase,
+            iterations,
+        } => {
+            let mut salt = [0u8; 16];
+            entropy.fill(&mut salt)?;
+            let root_key = seal::passphrase_root(passphrase, &salt, *iterations)?;
+            let kind = RootKind::Passphrase {
+                salt,
+                iterations: *iterations,
+            };
+            seal::wrap_store_key(&key, &root_key, kind, entropy)?
+        }
+    };
+    if !audit.is_empty() {
+        dir.replace(log::AUDIT, audit)?;
+    }
+    if !snapshot.is_empty() {
+        dir.replace(log::SNAPSHOT, snapshot)?;
+    }
+    dir.replace(log::JOURNAL, &[])?;
+    // The keyring last: a restore cut short leaves no store that opens half-made.
+    dir.replace(KEYRING, &wrapped)
+}
