@@ -42,7 +42,7 @@ pub const SNAPSHOT: &str = "snapshot";
 pub const AUDIT: &str = "audit";
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"WKMSSNP1";
-const FRAME_HEADER: usize = 12;
+const FRAME_HEADER: usize = 16;
 
 /// What one operation writes: records put (`Some`, sealed) or removed (`None`), and events.
 #[derive(Clone, Debug, Default)]
@@ -138,10 +138,13 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
     out
 }
 
-/// A frame: length, checksum, payload.
+/// A frame: length, the length's complement (so a damaged length is told from a torn write),
+/// checksum, payload.
 fn frame(payload: &[u8]) -> Result<Vec<u8>> {
     let mut w = Writer(Vec::with_capacity(FRAME_HEADER + payload.len()));
     w.u32(payload.len())?;
+    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+    w.0.extend_from_slice(&(!len).to_be_bytes());
     w.0.extend_from_slice(&checksum(payload));
     w.0.extend_from_slice(payload);
     Ok(w.0)
@@ -166,10 +169,15 @@ fn frames(
     while at < data.len() {
         let rest = data.get(at..).unwrap_or(&[]);
         let mut r = Reader(rest);
-        let header = r.u32().zip(r.take(8));
-        let Some((len, sum)) = header else {
+        let header = r.u32().zip(r.u32()).zip(r.take(8));
+        let Some(((len, check), sum)) = header else {
             return Ok(FramesEnd::Torn(at as u64));
         };
+        if u32::try_from(len).map(|l| !l) != u32::try_from(check) {
+            return Err(KmsError::Storage(format!(
+                "the store's `{file}` file is corrupted at byte {at} (a frame's length is damaged)"
+            )));
+        }
         let Some(payload) = r.take(len) else {
             return Ok(FramesEnd::Torn(at as u64));
         };
@@ -585,6 +593,14 @@ mod tests {
                 .contains("`journal` file is corrupted at byte 0"),
             "{e}"
         );
+        // A damaged length in the first frame is corruption too, not a torn end that would
+        // silently cut off every later (acknowledged) frame.
+        let mut dir = b.dir.clone();
+        let mut bad = full.clone();
+        bad[1] ^= 0x40;
+        dir.files.insert(JOURNAL.to_owned(), bad);
+        let e = LogBackend::open(dir).err().unwrap();
+        assert!(e.to_string().contains("length is damaged"), "{e}");
         // A foreign snapshot is named.
         let mut dir = b.dir.clone();
         dir.files.insert(SNAPSHOT.to_owned(), b"hello".to_vec());
@@ -632,5 +648,42 @@ mod tests {
         let (mut y, loaded) = LogBackend::open(x.dir.clone()).unwrap();
         assert_eq!(loaded.records.get("k").unwrap(), b"6");
         assert_eq!(all_events(&mut y), vec![1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn no_damage_to_any_file_makes_opening_or_scanning_panic() {
+        let (mut b, _) = LogBackend::open(MemDir::default()).unwrap();
+        b.set_compact_at(200);
+        for i in 1..=12u64 {
+            b.commit(&put(&format!("r{i}"), "value", i)).unwrap();
+        }
+        let pristine = b.dir.clone();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for file in [JOURNAL, SNAPSHOT, AUDIT] {
+            let original = pristine.files.get(file).cloned().unwrap_or_default();
+            for _ in 0..400 {
+                let mut bytes = original.clone();
+                match next() % 3 {
+                    0 if !bytes.is_empty() => {
+                        let at = (next() as usize) % bytes.len();
+                        bytes[at] ^= 1 << (next() % 8);
+                    }
+                    1 => bytes.truncate((next() as usize) % (bytes.len() + 1)),
+                    _ => bytes.extend((0..next() % 40).map(|_| next() as u8)),
+                }
+                let mut dir = pristine.clone();
+                dir.files.insert(file.to_owned(), bytes);
+                // Either it opens (and scans) or it says what is wrong; it never panics.
+                if let Ok((mut opened, _)) = LogBackend::open(dir) {
+                    let _ = opened.scan_events(&mut |_| true);
+                }
+            }
+        }
     }
 }
