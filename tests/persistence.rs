@@ -1,5 +1,6 @@
 //! The durable store: everything survives a restart, nothing rests in plaintext, damage is
 //! named, a failed write changes nothing, seeds load once, and the audit trail's chain holds.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
