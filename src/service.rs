@@ -337,6 +337,47 @@ impl Kms<crate::env::SystemClock, crate::env::OsEntropy, MemoryStore> {
     }
 }
 
+/// Picks the events a query selects from a stream of stored events.
+pub struct EventSelector<'q> {
+    query: &'q trail::Query,
+    out: Vec<Value>,
+    bad: Option<u64>,
+}
+
+impl<'q> EventSelector<'q> {
+    /// A selector for `query` (checked by the caller).
+    pub fn new(query: &'q trail::Query) -> Self {
+        EventSelector {
+            query,
+            out: Vec::new(),
+            bad: None,
+        }
+    }
+
+    /// Looks at one event; `false` once no more are wanted.
+    pub fn offer(&mut self, e: &StoredEvent) -> bool {
+        match serde_json::from_slice::<Value>(&e.json) {
+            Ok(v) if self.query.matches(&v) => self.out.push(v),
+            Ok(_) => {}
+            Err(_) => {
+                self.bad = Some(e.seq);
+                return false;
+            }
+        }
+        self.out.len() < self.query.limit.unwrap_or(usize::MAX)
+    }
+
+    /// The selected events, or the error for an event that is not JSON.
+    pub fn finish(self) -> Result<Vec<Value>> {
+        match self.bad {
+            Some(seq) => Err(KmsError::Storage(format!(
+                "stored audit event {seq} is not readable JSON"
+            ))),
+            None => Ok(self.out),
+        }
+    }
+}
+
 /// The audit chain as the store left it, and the digest key (made and stored for a new store).
 fn resume_trail<S: Store, E: Entropy>(
     store: &mut S,
@@ -506,26 +547,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// records. A query that does not check out is a ValidationException.
     pub fn audit_query(&mut self, query: &trail::Query) -> Result<Vec<Value>> {
         query.check().map_err(KmsError::Validation)?;
-        let mut out = Vec::new();
-        let limit = query.limit.unwrap_or(usize::MAX);
-        let mut bad = None;
-        self.store.scan_events(&mut |e| {
-            match serde_json::from_slice::<Value>(&e.json) {
-                Ok(v) if query.matches(&v) => out.push(v),
-                Ok(_) => {}
-                Err(_) => {
-                    bad = Some(e.seq);
-                    return false;
-                }
-            }
-            out.len() < limit
-        })?;
-        if let Some(seq) = bad {
-            return Err(KmsError::Storage(format!(
-                "stored audit event {seq} is not readable JSON"
-            )));
-        }
-        Ok(out)
+        let mut selector = EventSelector::new(query);
+        self.store.scan_events(&mut |e| selector.offer(&e))?;
+        selector.finish()
     }
 
     /// The selected events in CloudTrail's log file shape, `{"Records": [...]}`.
@@ -559,41 +583,41 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     pub fn audit_verify(&mut self) -> Result<trail::Report> {
         let mut events = Vec::new();
         self.store.scan_events(&mut |e| {
-            match serde_json::from_slice::<Value>(&e.json) {
-                Ok(v) => events.push((
-                    trail::Link {
-                        seq: e.seq,
-                        prev: e.prev,
-                        hash: e.hash,
-                    },
-                    v,
-                )),
-                // An event that is not even JSON was edited: verify it as a string, which no
-                // stored hash matches.
-                Err(_) => {
-                    events.push((
-                        trail::Link {
-                            seq: e.seq,
-                            prev: e.prev,
-                            hash: e.hash,
-                        },
-                        Value::String(String::from_utf8_lossy(&e.json).into_owned()),
-                    ));
-                }
-            }
+            events.push(e);
             true
         })?;
+        Ok(self.verify_events(&events))
+    }
+
+    /// [`Kms::audit_verify`] for events a binding read from its own database (oldest first).
+    pub fn verify_events(&self, stored: &[StoredEvent]) -> trail::Report {
+        let events: Vec<(trail::Link, Value)> = stored
+            .iter()
+            .map(|e| {
+                let link = trail::Link {
+                    seq: e.seq,
+                    prev: e.prev,
+                    hash: e.hash,
+                };
+                // An event that is not even JSON was edited: it is checked as a string, which
+                // no stored hash matches.
+                let value = serde_json::from_slice::<Value>(&e.json).unwrap_or_else(|_| {
+                    Value::String(String::from_utf8_lossy(&e.json).into_owned())
+                });
+                (link, value)
+            })
+            .collect();
         let digests: Vec<Value> = self
             .store
             .meta_prefixed(DIGEST_META_PREFIX)
             .map(|(_, d)| d.clone())
             .collect();
-        Ok(trail::verify(
+        trail::verify(
             &events,
             &digests,
             self.audit_key.as_slice(),
             Some(self.chain.head()),
-        ))
+        )
     }
 
     /// The store.

@@ -131,6 +131,21 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One audit event as bytes (for a binding's own database): the same encoding as in the files.
+pub fn encode_event(e: &StoredEvent) -> Result<Vec<u8>> {
+    let mut w = Writer(Vec::with_capacity(76 + e.json.len()));
+    w.event(e)?;
+    Ok(w.0)
+}
+
+/// The inverse of [`encode_event`]; `None` for bytes that are not exactly one event.
+pub fn decode_event(bytes: &[u8]) -> Option<StoredEvent> {
+    let mut r = Reader(bytes);
+    let e = r.event()?;
+    r.end()?;
+    Some(e)
+}
+
 fn checksum(payload: &[u8]) -> [u8; 8] {
     let d = Sha256::digest(payload);
     let mut out = [0u8; 8];

@@ -19,6 +19,34 @@ use crate::ids::{AliasName, KeyId};
 use crate::store::{AliasRecord, Batch, KeyRecord, MemoryStore, Store, StoredEvent, Write};
 
 pub use log::{Commit, Dir, LogBackend};
+
+/// A backend for a database the binding writes asynchronously (IndexedDB): each commit is
+/// queued here, and the binding writes the queue out in one transaction, awaiting it, before it
+/// acknowledges the call. If that write fails, the binding reloads the store from the database,
+/// so memory never holds what the database does not.
+#[derive(Clone, Default)]
+pub struct Outbox(std::rc::Rc<std::cell::RefCell<Vec<Commit>>>);
+
+impl Outbox {
+    /// The commits queued since the last call, oldest first.
+    pub fn take(&self) -> Vec<Commit> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+impl Backend for Outbox {
+    fn commit(&mut self, commit: &Commit) -> Result<()> {
+        if !commit.writes.is_empty() || !commit.events.is_empty() {
+            self.0.borrow_mut().push(commit.clone());
+        }
+        Ok(())
+    }
+    fn scan_events(&mut self, _f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        // The events are in the binding's database, which it reads itself (asynchronously) and
+        // hands to [`crate::Kms::verify_events`] and [`crate::service::EventSelector`].
+        Ok(())
+    }
+}
 pub use seal::{RootKind, StoreKey};
 
 /// The file that holds the store key, wrapped by the root key.
@@ -103,23 +131,60 @@ pub fn store_key<D: Dir>(dir: &mut D, root: &Root, entropy: &mut dyn Entropy) ->
     Ok(key)
 }
 
-/// A store whose every commit is durable before it is applied.
-pub struct DurableStore<D: Dir> {
+/// Where a [`SealedStore`] commits: the journal on a file system ([`LogBackend`]), or a
+/// binding's asynchronous database, which takes each commit after the call (IndexedDB).
+pub trait Backend {
+    /// Makes one operation's writes durable, or fails having written none of them.
+    fn commit(&mut self, commit: &Commit) -> Result<()>;
+    /// Calls `f` with every audit event held, oldest first, until it returns `false`.
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()>;
+}
+
+impl<D: Dir> Backend for LogBackend<D> {
+    fn commit(&mut self, commit: &Commit) -> Result<()> {
+        LogBackend::commit(self, commit)
+    }
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        LogBackend::scan_events(self, f)
+    }
+}
+
+/// A store whose every record is sealed and whose every commit reaches its backend before it
+/// is applied in memory.
+pub struct SealedStore<B: Backend> {
     mem: MemoryStore,
-    log: LogBackend<D>,
+    log: B,
     key: StoreKey,
     entropy: Box<dyn Entropy>,
 }
 
-impl<D: Dir> DurableStore<D> {
+/// The durable store on a file system.
+pub type DurableStore<D> = SealedStore<LogBackend<D>>;
+
+impl<D: Dir> SealedStore<LogBackend<D>> {
     /// Opens the store in `dir` with the root key: recovers from any crash, unseals and reads
     /// every record. A record that is corrupted, truncated, foreign or of an unknown schema
     /// version is an error that names it.
     pub fn open(mut dir: D, root: &Root, mut entropy: Box<dyn Entropy>) -> Result<Self> {
         let key = store_key(&mut dir, root, &mut *entropy)?;
         let (log, loaded) = LogBackend::open(dir)?;
-        let mut batch = Vec::with_capacity(loaded.records.len());
-        for (name, sealed) in &loaded.records {
+        SealedStore::from_records(&loaded.records, log, key, entropy)
+    }
+}
+
+impl<B: Backend> SealedStore<B> {
+    /// A store over `backend` holding `records` (sealed, by name), which are unsealed and read
+    /// now. A record that is corrupted, truncated, foreign or of an unknown schema version is
+    /// an error that names it.
+    pub fn from_records<'a>(
+        records: impl IntoIterator<Item = (&'a String, &'a Vec<u8>)>,
+        backend: B,
+        key: StoreKey,
+        entropy: Box<dyn Entropy>,
+    ) -> Result<Self> {
+        let log = backend;
+        let mut batch = Vec::new();
+        for (name, sealed) in records {
             let plain = key.open(name, sealed)?;
             if name.starts_with("key/") {
                 batch.push(Write::PutKey(Box::new(records::decode_key(name, &plain)?)));
@@ -138,7 +203,7 @@ impl<D: Dir> DurableStore<D> {
         }
         let mut mem = MemoryStore::default();
         mem.commit(Batch(batch))?;
-        Ok(DurableStore {
+        Ok(SealedStore {
             mem,
             log,
             key,
@@ -147,7 +212,7 @@ impl<D: Dir> DurableStore<D> {
     }
 
     /// The backend, for compaction and its directory.
-    pub fn backend(&mut self) -> &mut LogBackend<D> {
+    pub fn backend(&mut self) -> &mut B {
         &mut self.log
     }
 
@@ -186,7 +251,7 @@ impl<D: Dir> DurableStore<D> {
     }
 }
 
-impl<D: Dir> Store for DurableStore<D> {
+impl<B: Backend> Store for SealedStore<B> {
     fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord> {
         self.mem.key(region, id)
     }
@@ -239,7 +304,7 @@ impl<D: Dir> Store for DurableStore<D> {
 /// The first bytes of a backup file.
 const BACKUP_MAGIC: &[u8; 8] = b"WKMSBAK1";
 
-impl<D: Dir> DurableStore<D> {
+impl<D: Dir> SealedStore<LogBackend<D>> {
     /// The whole store as one encrypted backup: its snapshot and audit file as they are (every
     /// record stays sealed under the store key) and the store key wrapped under a key derived
     /// from `passphrase` (PBKDF2-HMAC-SHA256, `iterations`, at least 600,000). The journal is
