@@ -39,6 +39,9 @@ npx --no-install tsc -p tests/types
 step "end-to-end: Playwright in headless Chromium against the served page"
 node --test tests/e2e/
 
+step "Node persistence: Kms.open on disk, killed with SIGKILL 30 times (tests/node, pkg/node)"
+node --test tests/node/
+
 step "fuzzing the ciphertext blob parser (${FUZZ_SECONDS:=30} s)"
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 mkdir -p target

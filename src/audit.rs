@@ -9,71 +9,76 @@ use serde_json::{Map, Value};
 
 use crate::authz::Decision;
 
-/// The caller, as CloudTrail's `userIdentity`.
+/// The caller, as CloudTrail's `userIdentity`. Fields are declared in the order of their JSON
+/// names' bytes, so an event serializes straight to canonical JSON (see [`AuditEvent`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIdentity {
-    /// `Root`, `IAMUser`, `AssumedRole`, or `AWSService` for what KMS does by itself.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Principal ID (callers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
+    /// Account.
+    pub account_id: String,
     /// Principal ARN (callers only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
-    /// Account.
-    pub account_id: String,
     /// The service that acted (service events only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_by: Option<String>,
+    /// Principal ID (callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    /// `Root`, `IAMUser`, `AssumedRole`, or `AWSService` for what KMS does by itself.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
-/// A resource the call touched.
+/// A resource the call touched (fields in the order of their JSON names' bytes).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Resource {
+    /// Key ARN.
+    #[serde(rename = "ARN")]
+    pub arn: String,
     /// Account of the resource.
     #[serde(rename = "accountId")]
     pub account_id: String,
     /// `AWS::KMS::Key`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Key ARN.
-    #[serde(rename = "ARN")]
-    pub arn: String,
 }
 
 /// One audit event, in CloudTrail's record shape.
+///
+/// The fields are declared in the order of their JSON names' bytes, and every map inside is a
+/// sorted `serde_json` map, so `serde_json::to_vec` of an event is its canonical JSON: the bytes
+/// the audit hash chain ([`crate::trail`]) hashes, written once per event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
-    pub event_version: String,
-    pub user_identity: UserIdentity,
-    pub event_time: String,
-    pub event_source: String,
-    pub event_name: String,
+    /// The authorization decisions taken during the call, for "why was this allowed or denied".
+    pub additional_event_data: Value,
     pub aws_region: String,
-    #[serde(rename = "sourceIPAddress")]
-    pub source_ip_address: String,
-    pub user_agent: String,
-    pub request_parameters: Value,
-    pub response_elements: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    /// The authorization decisions taken during the call, for "why was this allowed or denied".
-    pub additional_event_data: Value,
-    #[serde(rename = "requestID")]
-    pub request_id: String,
+    pub event_category: String,
     #[serde(rename = "eventID")]
     pub event_id: String,
-    pub read_only: bool,
-    pub resources: Vec<Resource>,
+    pub event_name: String,
+    pub event_source: String,
+    pub event_time: String,
     pub event_type: String,
+    pub event_version: String,
     pub management_event: bool,
+    pub read_only: bool,
     pub recipient_account_id: String,
-    pub event_category: String,
+    #[serde(rename = "requestID")]
+    pub request_id: String,
+    pub request_parameters: Value,
+    pub resources: Vec<Resource>,
+    pub response_elements: Value,
+    #[serde(rename = "sourceIPAddress")]
+    pub source_ip_address: String,
+    pub user_agent: String,
+    pub user_identity: UserIdentity,
 }
 
 /// Makes a request or response value fit for the trail: drops nulls (blobs serialize as null in
@@ -155,6 +160,46 @@ impl AuditLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_serializes_straight_to_canonical_json() {
+        let event = AuditEvent {
+            additional_event_data: serde_json::json!({"b": 1, "a": [{"z": 1, "y": 2}]}),
+            aws_region: "us-east-1".into(),
+            error_code: Some("NotFoundException".into()),
+            error_message: Some("gone \"quoted\"\n".into()),
+            event_category: "Management".into(),
+            event_id: "e".into(),
+            event_name: "Encrypt".into(),
+            event_source: "kms.amazonaws.com".into(),
+            event_time: "2026-11-27T10:00:00Z".into(),
+            event_type: "AwsApiCall".into(),
+            event_version: "1.08".into(),
+            management_event: true,
+            read_only: true,
+            recipient_account_id: "111122223333".into(),
+            request_id: "r".into(),
+            request_parameters: serde_json::json!({"keyId": "k", "encryptionContext": {"Z": "1", "A": "2"}}),
+            resources: vec![Resource {
+                arn: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
+                account_id: "111122223333".into(),
+                kind: "AWS::KMS::Key".into(),
+            }],
+            response_elements: Value::Null,
+            source_ip_address: "127.0.0.1".into(),
+            user_agent: "wasm-kms".into(),
+            user_identity: UserIdentity {
+                account_id: "111122223333".into(),
+                arn: Some("arn:aws:iam::111122223333:root".into()),
+                invoked_by: Some("s3.amazonaws.com".into()),
+                principal_id: Some("111122223333".into()),
+                kind: "Root".into(),
+            },
+        };
+        let direct = serde_json::to_vec(&event).unwrap();
+        let canonical = crate::trail::canonical_json(&serde_json::to_value(&event).unwrap());
+        assert_eq!(String::from_utf8(direct).unwrap(), canonical);
+    }
 
     #[test]
     fn sanitize_drops_nulls_and_camel_cases_but_keeps_context_keys() {

@@ -772,9 +772,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let encode_failed =
             |_| KmsError::Internal("An audit event could not be encoded.".to_owned());
         for e in &events {
-            let value = serde_json::to_value(e).map_err(encode_failed)?;
-            let json = serde_json::to_vec(&value).map_err(encode_failed)?;
-            let link = self.chain.append(&value);
+            // An event serializes straight to its canonical JSON (see `AuditEvent`).
+            let json = serde_json::to_vec(e).map_err(encode_failed)?;
+            let link = self.chain.append_canonical(&json);
             batch.0.push(Write::Event(Box::new(StoredEvent {
                 seq: link.seq,
                 prev: link.prev,

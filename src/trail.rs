@@ -66,13 +66,18 @@ pub struct Link {
 /// `"wasm-kms audit event v1\0"`, `seq` (8 bytes big-endian), `prev`, and the length (8 bytes
 /// big-endian) and bytes of the event's canonical JSON (object keys sorted, no whitespace).
 pub fn event_hash(seq: u64, prev: &[u8; 32], event: &Value) -> [u8; 32] {
-    let json = canonical_json(event);
+    event_hash_canonical(seq, prev, canonical_json(event).as_bytes())
+}
+
+/// [`event_hash`] of an event already written as canonical JSON (as `serde_json::to_vec`
+/// writes a [`Value`], whose maps keep their keys sorted).
+pub fn event_hash_canonical(seq: u64, prev: &[u8; 32], json: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(EVENT_DOMAIN);
     h.update(seq.to_be_bytes());
     h.update(prev);
     h.update((json.len() as u64).to_be_bytes());
-    h.update(json.as_bytes());
+    h.update(json);
     h.finalize().into()
 }
 
@@ -230,9 +235,14 @@ impl Chain {
 
     /// Adds one event to the chain and returns the link to keep beside it.
     pub fn append(&mut self, event: &Value) -> Link {
+        self.append_canonical(canonical_json(event).as_bytes())
+    }
+
+    /// [`Chain::append`] for an event already written as canonical JSON.
+    pub fn append_canonical(&mut self, json: &[u8]) -> Link {
         let seq = self.next_seq;
         let prev = self.head;
-        let hash = event_hash(seq, &prev, event);
+        let hash = event_hash_canonical(seq, &prev, json);
         self.next_seq = seq.saturating_add(1);
         self.head = hash;
         self.since_digest = self.since_digest.saturating_add(1);

@@ -6,6 +6,9 @@
 #[path = "wasm/common.rs"]
 mod common;
 
+#[path = "wasm/persist_node.rs"]
+mod persist_node;
+
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

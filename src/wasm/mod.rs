@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 mod bench;
+pub mod nodefs;
 mod webcrypto;
 pub use bench::BenchAesGcm;
 
@@ -19,11 +20,11 @@ use webcrypto::{Engine, Purpose};
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OffsetClock, OsEntropy};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::service::{not_an_object, Caller};
-use crate::store::MemoryStore;
+use crate::store::{MemoryStore, Store};
 use crate::{Config, KmsError};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -39,9 +40,10 @@ impl Clock for JsClock {
     }
 }
 
-type Core = crate::Kms<OffsetClock<JsClock>, OsEntropy, MemoryStore>;
+/// The core: in memory (`new Kms()`) or durable in a data directory (`Kms.open()`).
+type Core = crate::Kms<OffsetClock<JsClock>, OsEntropy, Box<dyn Store>>;
 
-/// Options of `new Kms(options)`.
+/// Options of `new Kms(options)` and `Kms.open(options)`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Options {
@@ -50,9 +52,36 @@ struct Options {
     partition: Option<String>,
     principal: Option<String>,
     web_crypto: Option<bool>,
+    data_dir: Option<String>,
+    passphrase: Option<String>,
 }
 
 const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal", "webCrypto"];
+const OPEN_OPTION_NAMES: &[&str] = &[
+    "dataDir",
+    "passphrase",
+    "region",
+    "account",
+    "partition",
+    "principal",
+    "webCrypto",
+];
+
+/// The setting the clock's offset from real time is kept in, so that a reopened store's
+/// clock shows the time it showed.
+const CLOCK_OFFSET_SETTING: &str = "clock.offsetMillis";
+
+/// What every view of one KMS shares besides the core.
+#[derive(Default)]
+struct Shared {
+    /// Set by `close()`: every later call is refused.
+    closed: Cell<bool>,
+    /// The clock's offset from real time, in milliseconds (the clock is only ever moved
+    /// through [`JsKms::move_clock`], so this is the offset it has).
+    offset: Cell<i64>,
+    /// The data directory of a durable store (absolute), `None` in memory.
+    data_dir: Option<String>,
+}
 
 /// A local AWS KMS.
 #[wasm_bindgen(js_name = Kms)]
@@ -66,6 +95,8 @@ pub struct JsKms {
     /// Calls waiting for WebCrypto, so that every call reaches the core in the order it was
     /// made (shared by every view).
     queue: Rc<Queue>,
+    /// Closed or not, the clock's offset and the data directory (shared by every view).
+    shared: Rc<Shared>,
 }
 
 /// The calls of one KMS that are waiting: how many, and the last one's promise.
@@ -318,48 +349,80 @@ impl JsKms {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "KmsOptions")] options: Option<JsValue>,
     ) -> Result<JsKms, JsValue> {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let options: Options = if options.is_undefined() || options.is_null() {
-            Options::default()
-        } else {
-            // serde-wasm-bindgen reads only the fields it knows, so check for misspellings here.
-            if let Some(o) = options.dyn_ref::<Object>() {
-                for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
-                    if !OPTION_NAMES.contains(&key.as_str()) {
-                        return Err(to_js_error(&KmsError::Validation(format!(
-                            "Unknown Kms option `{key}`: expected one of {}",
-                            OPTION_NAMES.join(", ")
-                        ))));
-                    }
-                }
+        let options = parse_options(options.unwrap_or(JsValue::UNDEFINED), OPTION_NAMES, "Kms")?;
+        JsKms::build(options, Box::new(MemoryStore::default()), None)
+    }
+
+    /// `Kms.open({ dataDir, passphrase, region, account })`: a KMS whose keys, aliases, audit
+    /// trail and clock persist in the directory `dataDir` (Node only), created if need be. Every
+    /// change is on disk before its call resolves. The store's key rests wrapped by a key
+    /// derived from `passphrase` (or the `WASM_KMS_PASSPHRASE` environment variable), or else
+    /// by the key in the file `root.key` there. One process at a time may open a directory;
+    /// `close()` releases it.
+    #[wasm_bindgen(js_name = open)]
+    pub async fn open(
+        #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
+    ) -> Result<JsKms, JsValue> {
+        let mut options = parse_options(options, OPEN_OPTION_NAMES, "Kms.open")?;
+        let invalid = |m: &str| to_js_error(&KmsError::Validation(m.to_owned()));
+        let data_dir = options
+            .data_dir
+            .take()
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| invalid("Kms.open needs the option `dataDir`: the data directory"))?;
+        let passphrase = options.passphrase.take();
+        if passphrase.as_deref() == Some("") {
+            return Err(invalid("The option `passphrase` must not be empty"));
+        }
+        let mut store = nodefs::open_store(&data_dir, passphrase).map_err(|e| to_js_error(&e))?;
+        let path = store.backend().dir_mut().path().to_owned();
+        let kms = JsKms::build(options, Box::new(store), Some(path))?;
+        let offset = kms.with_core(|core| match core.setting(CLOCK_OFFSET_SETTING) {
+            None => Ok(0),
+            Some(v) => v.as_i64().ok_or_else(|| {
+                KmsError::Storage(format!(
+                    "the stored setting `{CLOCK_OFFSET_SETTING}` is not a whole number"
+                ))
+            }),
+        })?;
+        kms.with_core(|core| {
+            core.clock().advance(offset);
+            Ok(())
+        })?;
+        kms.shared.offset.set(offset);
+        Ok(kms)
+    }
+
+    /// Closes the KMS once the calls made before have finished: a durable store releases its
+    /// data directory (another process may then open it). Every later call is refused.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> Promise {
+        if self.queue.pending.get() == 0 {
+            return settle(self.close_now().map(|()| JsValue::UNDEFINED));
+        }
+        let this = self.view(self.caller.clone());
+        let before = self.queue.tail.borrow_mut().take();
+        self.queue.pending.set(self.queue.pending.get() + 1);
+        let promise = wasm_bindgen_futures::future_to_promise(async move {
+            if let Some(before) = before {
+                // Only the order matters here, not how the earlier call ended.
+                let _ = JsFuture::from(before).await;
             }
-            serde_wasm_bindgen::from_value(options).map_err(|e| {
-                to_js_error(&KmsError::Validation(format!("Invalid Kms options: {e}")))
-            })?
-        };
-        let defaults = Config::default();
-        let config = Config {
-            region: options.region.unwrap_or(defaults.region),
-            account: options.account.unwrap_or(defaults.account),
-            partition: options.partition.unwrap_or(defaults.partition),
-            principal: options.principal,
-        };
-        let core = Core::new(
-            config,
-            OffsetClock::new(JsClock),
-            OsEntropy,
-            MemoryStore::default(),
-        )
-        .map_err(|e| to_js_error(&e))?;
-        let caller = core.caller().clone();
-        Ok(JsKms {
-            core: Rc::new(RefCell::new(core)),
-            caller,
-            engine: Rc::new(RefCell::new(Engine::new(
-                options.web_crypto.unwrap_or(true),
-            ))),
-            queue: Rc::new(Queue::default()),
-        })
+            let out = this.close_now();
+            this.queue
+                .pending
+                .set(this.queue.pending.get().saturating_sub(1));
+            out.map(|()| JsValue::UNDEFINED)
+        });
+        *self.queue.tail.borrow_mut() = Some(promise.clone());
+        promise
+    }
+
+    /// The data directory of a KMS made with `Kms.open` (an absolute path); `undefined` in
+    /// memory.
+    #[wasm_bindgen(getter, js_name = dataDir)]
+    pub fn data_dir(&self) -> Option<String> {
+        self.shared.data_dir.clone()
     }
 
     /// The KMS's clock: real time unless it was set or moved.
@@ -385,10 +448,7 @@ impl JsKms {
             millis,
             "setNow takes a Date or epoch milliseconds from 1970 to 9999",
         )?;
-        self.with_core(|core| {
-            core.clock().set(Timestamp(t));
-            Ok(())
-        })
+        self.move_clock(t.saturating_sub(JsClock.now().millis()))
     }
 
     /// Moves the KMS's clock forward by `milliseconds` (back, if negative), staying within the
@@ -405,10 +465,7 @@ impl JsKms {
             milliseconds,
             "advanceTime takes a finite number of milliseconds",
         )?;
-        self.with_core(|core| {
-            core.clock().advance(ms);
-            Ok(())
-        })
+        self.move_clock(self.shared.offset.get().saturating_add(ms))
     }
 
     /// Moves the KMS's clock forward by whole or fractional days, for example 365.
@@ -470,10 +527,104 @@ impl JsKms {
     }
 }
 
+/// The options of `new Kms` or `Kms.open` (`who`), refusing any name not in `allowed`.
+fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Options, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Options::default());
+    }
+    // serde-wasm-bindgen reads only the fields it knows, so check for misspellings here.
+    if let Some(o) = options.dyn_ref::<Object>() {
+        for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
+            if !allowed.contains(&key.as_str()) {
+                let hint = if key == "dataDir" || key == "passphrase" {
+                    " (a data directory is opened with `Kms.open`)"
+                } else {
+                    ""
+                };
+                return Err(to_js_error(&KmsError::Validation(format!(
+                    "Unknown {who} option `{key}`: expected one of {}{hint}",
+                    allowed.join(", ")
+                ))));
+            }
+        }
+    }
+    serde_wasm_bindgen::from_value(options)
+        .map_err(|e| to_js_error(&KmsError::Validation(format!("Invalid {who} options: {e}"))))
+}
+
 impl JsKms {
+    /// A KMS over `store` on the real clock and the platform RNG.
+    fn build(
+        options: Options,
+        store: Box<dyn Store>,
+        data_dir: Option<String>,
+    ) -> Result<JsKms, JsValue> {
+        let defaults = Config::default();
+        let config = Config {
+            region: options.region.unwrap_or(defaults.region),
+            account: options.account.unwrap_or(defaults.account),
+            partition: options.partition.unwrap_or(defaults.partition),
+            principal: options.principal,
+        };
+        let core = Core::new(config, OffsetClock::new(JsClock), OsEntropy, store)
+            .map_err(|e| to_js_error(&e))?;
+        let caller = core.caller().clone();
+        Ok(JsKms {
+            core: Rc::new(RefCell::new(core)),
+            caller,
+            engine: Rc::new(RefCell::new(Engine::new(
+                options.web_crypto.unwrap_or(true),
+            ))),
+            queue: Rc::new(Queue::default()),
+            shared: Rc::new(Shared {
+                data_dir,
+                ..Shared::default()
+            }),
+        })
+    }
+
+    /// Gives the clock the offset `offset` from real time, kept in the store first (a store
+    /// that refuses it leaves the clock as it was).
+    fn move_clock(&self, offset: i64) -> Result<(), JsValue> {
+        self.with_core(|core| {
+            core.set_setting(CLOCK_OFFSET_SETTING, serde_json::Value::from(offset))?;
+            core.clock()
+                .advance(offset.saturating_sub(self.shared.offset.get()));
+            self.shared.offset.set(offset);
+            Ok(())
+        })
+    }
+
+    /// Closes the KMS now: the store is dropped (a durable one releases its directory's lock).
+    fn close_now(&self) -> Result<(), JsValue> {
+        if self.shared.closed.get() {
+            return Ok(());
+        }
+        let old = {
+            let mut core = self.core.try_borrow_mut().map_err(|_| {
+                to_js_error(&KmsError::Internal(
+                    "The KMS was closed from inside one of its own calls.".to_owned(),
+                ))
+            })?;
+            self.shared.closed.set(true);
+            std::mem::replace(
+                core.store_mut(),
+                Box::new(MemoryStore::default()) as Box<dyn Store>,
+            )
+        };
+        drop(old);
+        Ok(())
+    }
+
     /// Runs `f` on the shared core. A call made while another is running (from a getter or
-    /// `Proxy` in the input) gets an error instead of a second borrow, which would panic.
+    /// `Proxy` in the input) gets an error instead of a second borrow, which would panic. A
+    /// closed KMS refuses every call.
     fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> Result<T, KmsError>) -> Result<T, JsValue> {
+        if self.shared.closed.get() {
+            return Err(to_js_error(&KmsError::Storage(
+                "the store is closed: this Kms was closed with close()".to_owned(),
+            )));
+        }
         let mut core = self.core.try_borrow_mut().map_err(|_| {
             to_js_error(&KmsError::Internal(
                 "The KMS was called from inside one of its own calls.".to_owned(),
@@ -489,6 +640,7 @@ impl JsKms {
             caller,
             engine: Rc::clone(&self.engine),
             queue: Rc::clone(&self.queue),
+            shared: Rc::clone(&self.shared),
         }
     }
 

@@ -16,6 +16,22 @@ export interface KmsOptions {
   webCrypto?: boolean;
 }
 
+/**
+ * Options of `Kms.open(options)` (Node 20.16 or later): those of `new Kms` and the data directory.
+ * A store is sealed at rest under a store key, which rests wrapped by a key derived from
+ * `passphrase` (or the `WASM_KMS_PASSPHRASE` environment variable), or else by a random key kept
+ * in the file `root.key` (mode 0600) in the data directory.
+ */
+export interface KmsOpenOptions extends KmsOptions {
+  /** The data directory: created (mode 0700) if it does not exist; one process at a time may open it. */
+  dataDir: string;
+  /**
+   * Protects the store with this passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations) instead of a
+   * `root.key` file. A store made with a passphrase must always be opened with it.
+   */
+  passphrase?: string;
+}
+
 /** What every rejected call throws: an `Error` shaped like the AWS SDK for JavaScript v3's. */
 export interface KmsServiceError extends Error {
   /** AWS's error type, for example `NotFoundException`. */

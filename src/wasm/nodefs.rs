@@ -1,0 +1,496 @@
+//! [`Dir`] on Node's file system (`node:fs`, synchronous calls), with an exclusive lock on the
+//! directory: the Node binding's counterpart of [`crate::persist::fs`], and behaving like it.
+//!
+//! Node is reached through small JavaScript functions ([`NODE_JS`]), built once with the
+//! `Function` constructor when a data directory is first opened, and only where
+//! `process.getBuiltinModule` exists (Node 20.16 and later): not as `inline_js` snippets, which
+//! wasm-bindgen emits as ES modules that the CommonJS package of `--target nodejs` cannot
+//! `require`. They take `node:fs` from `process.getBuiltinModule`. No function lets an exception
+//! out: each returns its result, or `{ error, what }` with Node's error code, which becomes a
+//! [`KmsError::Storage`] naming the file (and a call that throws all the same is caught too).
+
+use js_sys::{Array, Function, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::env::{Entropy, OsEntropy};
+use crate::error::{KmsError, Result};
+use crate::persist::{Dir, DurableStore, Root, RootKind, KEYRING};
+
+/// The lock file: it exists while a process has the store open, and holds that process's ID.
+pub const LOCK: &str = "LOCK";
+/// The root key file a store uses unless it is opened with a passphrase.
+pub const ROOT_KEY_FILE: &str = "root.key";
+/// The environment variable a passphrase may come from.
+pub const PASSPHRASE_ENV: &str = "WASM_KMS_PASSPHRASE";
+/// PBKDF2 iterations for a new store protected by a passphrase.
+pub const PASSPHRASE_ITERATIONS: u32 = 600_000;
+
+/// The body of a function that returns the Node file operations (see the module's notes).
+const NODE_JS: &str = r#"'use strict';
+const nodeFs = () => {
+  const p = globalThis.process;
+  if (!p || typeof p.getBuiltinModule !== 'function') {
+    throw Object.assign(new Error('no Node file system'), { code: 'ENOFS' });
+  }
+  return [p.getBuiltinModule('node:fs'), p.getBuiltinModule('node:path'), p];
+};
+const fail = (what, e) => ({ error: String((e && (e.code || e.message)) || e), what });
+const syncDir = (fs, p, dir) => {
+  let fd;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch (e) {
+    // Windows cannot open or sync a directory; elsewhere this is a real failure.
+    if (p.platform !== 'win32') return fail('syncing the data directory', e);
+  } finally {
+    if (fd !== undefined) { try { fs.closeSync(fd); } catch (_) {} }
+  }
+  return null;
+};
+const writeAll = (fs, fd, bytes) => {
+  let at = 0;
+  while (at < bytes.length) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+};
+
+function env(name) {
+  try {
+    const v = globalThis.process.env[name];
+    return typeof v === 'string' ? v : undefined;
+  } catch (_) { return undefined; }
+}
+
+function resolve(dir) {
+  try { const [, path] = nodeFs(); return path.resolve(dir); } catch (e) { return fail('resolving', e); }
+}
+
+function lock(dir, name) {
+  let fs, path, p;
+  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('opening the data directory', e); }
+  try { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); } catch (e) { return fail('creating the data directory', e); }
+  const lockFile = path.join(dir, name);
+  for (let i = 0; i < 2; i++) {
+    let fd;
+    try {
+      fd = fs.openSync(lockFile, 'wx', 0o600);
+    } catch (e) {
+      if (e.code !== 'EEXIST') return fail('creating the lock file', e);
+      let holder = '';
+      try { holder = fs.readFileSync(lockFile, 'utf8').trim(); } catch (_) {}
+      const pid = /^[0-9]+$/.test(holder) ? Number(holder) : NaN;
+      let alive = false;
+      if (Number.isSafeInteger(pid) && pid > 0) {
+        if (pid === p.pid) alive = true;
+        else {
+          try { p.kill(pid, 0); alive = true; } catch (k) { alive = k.code === 'EPERM'; }
+        }
+      }
+      if (alive) return { busy: holder };
+      // The process that held it is gone: the lock is stale.
+      try { fs.unlinkSync(lockFile); } catch (u) { if (u.code !== 'ENOENT') return fail('removing the stale lock file', u); }
+      continue;
+    }
+    try {
+      writeAll(fs, fd, Buffer.from(String(p.pid)));
+      fs.fsyncSync(fd);
+    } catch (e) {
+      try { fs.closeSync(fd); } catch (_) {}
+      try { fs.unlinkSync(lockFile); } catch (_) {}
+      return fail('writing the lock file', e);
+    }
+    try { fs.closeSync(fd); } catch (e) { return fail('writing the lock file', e); }
+    const synced = syncDir(fs, p, dir);
+    return synced || { ok: true };
+  }
+  return { again: true };
+}
+
+function unlock(dir, name) {
+  try {
+    const [fs, path, p] = nodeFs();
+    const lock = path.join(dir, name);
+    // Only our own lock: never one another process took over.
+    if (fs.readFileSync(lock, 'utf8').trim() === String(p.pid)) fs.unlinkSync(lock);
+  } catch (_) {}
+}
+
+function read(dir, name) {
+  try {
+    const [fs, path] = nodeFs();
+    const b = fs.readFileSync(path.join(dir, name));
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    if (e && e.code === 'ENOENT') return null;
+    return fail('reading', e);
+  }
+}
+
+function create_new(dir, name, bytes, mode) {
+  // Written whole to a temporary file first, then linked in place (which fails if the file
+  // exists): a crash never leaves a short file under `name`.
+  let fs, path, p;
+  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('creating', e); }
+  const file = path.join(dir, name);
+  if (fs.existsSync(file)) return { exists: true };
+  const tmp = file + '.tmp';
+  let fd;
+  try { fd = fs.openSync(tmp, 'w', mode); } catch (e) { return fail('creating', e); }
+  try {
+    fs.fchmodSync(fd, mode);
+    writeAll(fs, fd, bytes);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    return fail('writing', e);
+  } finally {
+    try { fs.closeSync(fd); } catch (_) {}
+  }
+  let exists = false;
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if (e.code !== 'EEXIST') return fail('creating', e);
+    exists = true;
+  } finally {
+    try { fs.unlinkSync(tmp); } catch (_) {}
+  }
+  return syncDir(fs, p, dir) || (exists ? { exists: true } : null);
+}
+
+function append(dir, name, bytes) {
+  let fs, path, p;
+  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('opening', e); }
+  const file = path.join(dir, name);
+  const existed = fs.existsSync(file);
+  let fd;
+  try { fd = fs.openSync(file, 'a', 0o600); } catch (e) { return fail('opening', e); }
+  try {
+    writeAll(fs, fd, bytes);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    return fail('appending to', e);
+  } finally {
+    try { fs.closeSync(fd); } catch (_) {}
+  }
+  return existed ? null : syncDir(fs, p, dir);
+}
+
+function replace(dir, name, bytes) {
+  let fs, path, p;
+  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('creating', e); }
+  const file = path.join(dir, name);
+  const tmp = file + '.tmp';
+  let fd;
+  try { fd = fs.openSync(tmp, 'w', 0o600); } catch (e) { return fail('creating', e); }
+  try {
+    writeAll(fs, fd, bytes);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    return fail('writing', e);
+  } finally {
+    try { fs.closeSync(fd); } catch (_) {}
+  }
+  try { fs.renameSync(tmp, file); } catch (e) { return fail('renaming over', e); }
+  return syncDir(fs, p, dir);
+}
+
+function truncate(dir, name, len) {
+  let fs, path;
+  try { [fs, path] = nodeFs(); } catch (e) { return fail('opening', e); }
+  const file = path.join(dir, name);
+  let fd;
+  try { fd = fs.openSync(file, 'r+'); } catch (e) {
+    if (e && e.code === 'ENOENT') return null;
+    return fail('opening', e);
+  }
+  try {
+    fs.ftruncateSync(fd, len);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    return fail('truncating', e);
+  } finally {
+    try { fs.closeSync(fd); } catch (_) {}
+  }
+  return null;
+}
+
+return { env, resolve, lock, unlock, read, create_new, append, replace, truncate };
+"#;
+
+thread_local! {
+    /// The object of [`NODE_JS`]'s functions, once built (`None`: not Node, or too old).
+    static NODE: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
+}
+
+/// Whether `process.getBuiltinModule` is there: Node 20.16 or later.
+fn has_builtin_modules() -> bool {
+    Reflect::get(&js_sys::global(), &"process".into())
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|p| Reflect::get(&p, &"getBuiltinModule".into()).ok())
+        .is_some_and(|f| f.is_function())
+}
+
+/// The Node file operations, or `None` outside Node.
+fn node() -> Option<JsValue> {
+    NODE.with(|cell| {
+        cell.get_or_init(|| {
+            if !has_builtin_modules() {
+                return None;
+            }
+            Function::new_no_args(NODE_JS)
+                .call0(&JsValue::NULL)
+                .ok()
+                .filter(JsValue::is_object)
+        })
+        .clone()
+    })
+}
+
+/// Calls the Node file operation `name` with `args`; what it threw (it should not) is `Err`.
+fn call(name: &str, args: &[JsValue]) -> std::result::Result<JsValue, JsValue> {
+    let ops = node().ok_or_else(|| JsValue::from_str("Node's file system is not available"))?;
+    let f: Function = Reflect::get(&ops, &name.into())?.dyn_into()?;
+    let args: Array = args.iter().collect();
+    f.apply(&JsValue::NULL, &args)
+}
+
+/// A copy of `bytes` in JavaScript's memory.
+fn bytes_js(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+/// A member of a result object.
+fn member(v: &JsValue, name: &str) -> JsValue {
+    if v.is_object() {
+        Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// The error a function reported (`{ error, what }`), naming the file, if it reported one.
+fn reported(v: &JsValue, path: &str) -> Option<KmsError> {
+    let code = member(v, "error").as_string()?;
+    let what = member(v, "what")
+        .as_string()
+        .unwrap_or_else(|| "using".to_owned());
+    Some(KmsError::Storage(format!("{what} `{path}` failed: {code}")))
+}
+
+/// What a function that threw after all (it should not) becomes.
+fn thrown(what: &str, path: &str, e: &JsValue) -> KmsError {
+    let why = member(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "an exception".to_owned());
+    KmsError::Storage(format!("{what} `{path}` failed: {why}"))
+}
+
+/// A function's outcome that is only success or an error.
+fn done(r: std::result::Result<JsValue, JsValue>, what: &str, path: &str) -> Result<JsValue> {
+    let v = r.map_err(|e| thrown(what, path, &e))?;
+    match reported(&v, path) {
+        Some(e) => Err(e),
+        None => Ok(v),
+    }
+}
+
+/// Whether Node's file system can be reached (Node 20.16 or later).
+pub fn available() -> bool {
+    node().is_some()
+}
+
+/// An environment variable of the Node process, if it is set.
+pub fn env_var(name: &str) -> Option<String> {
+    call("env", &[name.into()]).ok()?.as_string()
+}
+
+/// A data directory, locked for this process while the value lives.
+#[derive(Debug)]
+pub struct NodeDir {
+    path: String,
+}
+
+impl NodeDir {
+    /// Opens (creating it, with mode 0700) the data directory at `path` and takes its lock. A
+    /// directory another live process (or this one) has open is refused with an error naming
+    /// that process; the lock of a process that is gone is taken over.
+    pub fn open(path: &str) -> Result<Self> {
+        if !available() {
+            return Err(KmsError::Storage(
+                "a data directory needs Node's file system (Node 20.16 or later); in a browser, use `new Kms()`"
+                    .to_owned(),
+            ));
+        }
+        let resolved = done(call("resolve", &[path.into()]), "resolving", path)?;
+        let path = resolved.as_string().unwrap_or_else(|| path.to_owned());
+        let out = done(
+            call("lock", &[path.as_str().into(), LOCK.into()]),
+            "locking",
+            &path,
+        )?;
+        if let Some(holder) = member(&out, "busy").as_string() {
+            return Err(KmsError::Storage(format!(
+                "the data directory `{path}` is in use by process {holder} (one process at a time may open a store)"
+            )));
+        }
+        if member(&out, "ok").as_bool() == Some(true) {
+            return Ok(NodeDir { path });
+        }
+        Err(KmsError::Storage(format!(
+            "the lock of `{path}` could not be taken"
+        )))
+    }
+
+    /// The directory's path (absolute).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn file(&self, name: &str) -> String {
+        format!("{}/{name}", self.path)
+    }
+
+    /// Reads the root key file `name`, or creates it (mode 0600) with `fresh` if it does not
+    /// exist. A new file is written whole under a temporary name and then linked in place, so a
+    /// crash never leaves a short root key file.
+    pub fn root_key_file(
+        &mut self,
+        name: &str,
+        fresh: &[u8; 32],
+    ) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+        let file = self.file(name);
+        let out = done(
+            call(
+                "create_new",
+                &[
+                    self.path.as_str().into(),
+                    name.into(),
+                    Uint8Array::from(&fresh[..]).into(),
+                    0o600.into(),
+                ],
+            ),
+            "creating the root key file",
+            &file,
+        )?;
+        if member(&out, "exists").as_bool() != Some(true) {
+            return Ok(zeroize::Zeroizing::new(*fresh));
+        }
+        let buf = zeroize::Zeroizing::new(self.read(name)?.ok_or_else(|| {
+            KmsError::Storage(format!(
+                "the root key file `{file}` vanished while it was read"
+            ))
+        })?);
+        let key: [u8; 32] = buf.as_slice().try_into().map_err(|_| {
+            KmsError::Storage(format!("the root key file `{file}` is not 32 bytes"))
+        })?;
+        Ok(zeroize::Zeroizing::new(key))
+    }
+}
+
+impl Drop for NodeDir {
+    fn drop(&mut self) {
+        let _ = call("unlock", &[self.path.as_str().into(), LOCK.into()]);
+    }
+}
+
+impl Dir for NodeDir {
+    fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        let file = self.file(name);
+        let v = done(
+            call("read", &[self.path.as_str().into(), name.into()]),
+            "reading",
+            &file,
+        )?;
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        match v.dyn_ref::<Uint8Array>() {
+            Some(bytes) => Ok(Some(bytes.to_vec())),
+            None => Err(KmsError::Storage(format!("reading `{file}` gave no bytes"))),
+        }
+    }
+
+    fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let file = self.file(name);
+        done(
+            call(
+                "append",
+                &[self.path.as_str().into(), name.into(), bytes_js(bytes)],
+            ),
+            "appending to",
+            &file,
+        )
+        .map(drop)
+    }
+
+    fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let file = self.file(name);
+        done(
+            call(
+                "replace",
+                &[self.path.as_str().into(), name.into(), bytes_js(bytes)],
+            ),
+            "replacing",
+            &file,
+        )
+        .map(drop)
+    }
+
+    fn truncate(&mut self, name: &str, len: u64) -> Result<()> {
+        let file = self.file(name);
+        // File lengths stay far below 2^53, where f64 is exact.
+        done(
+            call(
+                "truncate",
+                &[self.path.as_str().into(), name.into(), (len as f64).into()],
+            ),
+            "truncating",
+            &file,
+        )
+        .map(drop)
+    }
+}
+
+/// Opens (or creates) the durable store in the directory at `path`: its store key wrapped by a
+/// key derived from `passphrase` (or, failing that, from the `WASM_KMS_PASSPHRASE` environment
+/// variable), or else by the key in `root.key` there (made with mode 0600 for a new store).
+pub fn open_store(path: &str, passphrase: Option<String>) -> Result<DurableStore<NodeDir>> {
+    let mut dir = NodeDir::open(path)?;
+    let mut entropy = OsEntropy;
+    let passphrase = passphrase.or_else(|| env_var(PASSPHRASE_ENV).filter(|p| !p.is_empty()));
+    let root = match passphrase {
+        Some(p) => Root::Passphrase {
+            passphrase: zeroize::Zeroizing::new(p.into_bytes()),
+            iterations: PASSPHRASE_ITERATIONS,
+        },
+        None => {
+            // An existing store opens only with its own root key: a new key file would not
+            // unwrap its keyring, and would stand in the way of the real one being put back.
+            if let Some(wrapped) = dir.read(KEYRING)? {
+                if dir.read(ROOT_KEY_FILE)?.is_none() {
+                    return Err(missing_root(&dir, &wrapped));
+                }
+            }
+            let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
+            entropy.fill(&mut *fresh)?;
+            Root::Key(dir.root_key_file(ROOT_KEY_FILE, &fresh)?)
+        }
+    };
+    DurableStore::open(dir, &root, Box::new(entropy))
+}
+
+/// Why an existing store with the keyring `wrapped` cannot be opened without a passphrase
+/// when it has no root key file.
+fn missing_root(dir: &NodeDir, wrapped: &[u8]) -> KmsError {
+    match crate::persist::seal::keyring_kind(wrapped) {
+        Ok(RootKind::Passphrase { .. }) => KmsError::Storage(format!(
+            "the store in `{}` is protected by a passphrase: open it with the option `passphrase` or the environment variable {PASSPHRASE_ENV}",
+            dir.path()
+        )),
+        _ => KmsError::Storage(format!(
+            "the root key file `{}` is missing: the store's key cannot be unwrapped without it",
+            dir.file(ROOT_KEY_FILE)
+        )),
+    }
+}
