@@ -522,7 +522,7 @@ impl Dir for FlakyDir {
     fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, KmsError> {
         Ok(self.files.borrow().get(name).cloned())
     }
-    fn append(&mut self, name: &str, bytes: &[u8]) -> Result<(), KmsError> {
+    fn append(&mut self, name: &str, bytes: &[u8], _sync: bool) -> Result<(), KmsError> {
         let mut files = self.files.borrow_mut();
         let f = files.entry(name.to_owned()).or_default();
         if self.fail.get() {
@@ -825,4 +825,29 @@ fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
     drop(restored);
     std::fs::remove_dir_all(&from).unwrap();
     std::fs::remove_dir_all(&to).unwrap();
+}
+
+#[test]
+fn a_store_without_its_root_key_file_is_refused_not_given_a_new_key() {
+    let path = temp_dir("no-root");
+    let clock = Rc::new(ManualClock::new(Timestamp(START)));
+    let mut kms = open(&path, 1, &clock);
+    call(&mut kms, "CreateKey", json!({}));
+    drop(kms);
+    let root = std::fs::read(path.join("root.key")).unwrap();
+    std::fs::remove_file(path.join("root.key")).unwrap();
+    let e = open_store(&path, None).err().unwrap();
+    assert!(e.to_string().contains("root key file"), "{e}");
+    assert!(!path.join("root.key").exists(), "no new key was written");
+    std::fs::write(path.join("root.key"), root).unwrap();
+    let mut kms = open(&path, 2, &clock);
+    assert_eq!(
+        call(&mut kms, "ListKeys", json!({}))["Keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(kms);
+    std::fs::remove_dir_all(&path).unwrap();
 }

@@ -72,37 +72,50 @@ impl FsDir {
         &self.path
     }
 
-    /// Reads the root key file `name`, or creates it (mode 0600) with `fresh` if it does not exist.
+    /// Reads the root key file at `path`, or creates it (mode 0600) with `fresh` if it does not
+    /// exist. It is written whole to a temporary file, synced, and then linked into place (which
+    /// fails if the file exists), so a crash never leaves a short key file.
     pub fn root_key_file(path: &Path, fresh: &[u8; 32]) -> Result<zeroize::Zeroizing<[u8; 32]>> {
-        let mut opts = OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            opts.mode(0o600);
-        }
-        match opts.open(path) {
-            Ok(mut f) => {
-                f.write_all(fresh)
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| io_error("writing the root key file", path, &e))?;
-                Ok(zeroize::Zeroizing::new(*fresh))
+        if !path.exists() {
+            let tmp = path.with_extension("key.tmp");
+            let _ = fs::remove_file(&tmp);
+            let mut opts = OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                opts.mode(0o600);
             }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(33));
-                File::open(path)
-                    .and_then(|mut f| f.read_to_end(&mut buf))
-                    .map_err(|e| io_error("reading the root key file", path, &e))?;
-                let key: [u8; 32] = buf.as_slice().try_into().map_err(|_| {
-                    KmsError::Storage(format!(
-                        "the root key file `{}` is not 32 bytes",
-                        path.display()
-                    ))
-                })?;
-                Ok(zeroize::Zeroizing::new(key))
+            let mut f = opts
+                .open(&tmp)
+                .map_err(|e| io_error("creating the root key file", &tmp, &e))?;
+            f.write_all(fresh)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| io_error("writing the root key file", &tmp, &e))?;
+            let linked = fs::hard_link(&tmp, path);
+            let _ = fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => {
+                    if let Some(dir) = path.parent() {
+                        let _ = File::open(dir).and_then(|d| d.sync_all());
+                    }
+                    return Ok(zeroize::Zeroizing::new(*fresh));
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_error("creating the root key file", path, &e)),
             }
-            Err(e) => Err(io_error("creating the root key file", path, &e)),
         }
+        let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(33));
+        File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut buf))
+            .map_err(|e| io_error("reading the root key file", path, &e))?;
+        let key: [u8; 32] = buf.as_slice().try_into().map_err(|_| {
+            KmsError::Storage(format!(
+                "the root key file `{}` is not 32 bytes",
+                path.display()
+            ))
+        })?;
+        Ok(zeroize::Zeroizing::new(key))
     }
 
     fn sync_dir(&self) -> Result<()> {
@@ -138,7 +151,7 @@ impl Dir for FsDir {
         }
     }
 
-    fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+    fn append(&mut self, name: &str, bytes: &[u8], sync: bool) -> Result<()> {
         let path = self.path.join(name);
         let existed = path.exists();
         let mut f = OpenOptions::new()
@@ -147,7 +160,7 @@ impl Dir for FsDir {
             .open(&path)
             .map_err(|e| io_error("opening", &path, &e))?;
         f.write_all(bytes)
-            .and_then(|()| f.sync_data())
+            .and_then(|()| if sync { f.sync_data() } else { Ok(()) })
             .map_err(|e| io_error("appending to", &path, &e))?;
         if !existed {
             self.sync_dir()?;
@@ -193,6 +206,15 @@ pub fn open_store(
     let root = match root {
         Some(r) => r,
         None => {
+            let key_file = dir.path().join(ROOT_KEY_FILE);
+            if !key_file.exists() && dir.path().join(super::KEYRING).exists() {
+                // A new key could not open this store, and would stand in the way of the real
+                // one being put back.
+                return Err(KmsError::Storage(format!(
+                    "the root key file `{}` is missing: the store cannot be opened without it",
+                    key_file.display()
+                )));
+            }
             let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
             crate::env::Entropy::fill(&mut entropy, &mut *fresh)?;
             super::Root::Key(FsDir::root_key_file(

@@ -25,8 +25,9 @@ pub use crate::store::StoredEvent;
 pub trait Dir {
     /// The whole content of `name`, or `None` when there is no such file.
     fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>>;
-    /// Appends `bytes` to `name` (creating it) and syncs it to disk.
-    fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()>;
+    /// Appends `bytes` to `name` (creating it), and, if `sync`, syncs it to disk (which also
+    /// makes every earlier append durable).
+    fn append(&mut self, name: &str, bytes: &[u8], sync: bool) -> Result<()>;
     /// Replaces `name` atomically with `bytes`: a temporary file, synced, renamed over `name`,
     /// and the directory synced.
     fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()>;
@@ -51,6 +52,11 @@ pub struct Commit {
     pub writes: Vec<(String, Option<Vec<u8>>)>,
     /// Audit events, in order.
     pub events: Vec<StoredEvent>,
+    /// Whether the commit changes KMS state (keys, aliases, settings), and so must be on disk
+    /// before it is acknowledged. A commit of only audit events (a read such as Decrypt) is
+    /// written at once but synced with the next state change: a killed process loses nothing
+    /// of it (the operating system has it), a power cut at most the newest reads' events.
+    pub sync: bool,
 }
 
 /// Everything a store holds when it is opened, but the audit history.
@@ -385,7 +391,7 @@ impl<D: Dir> LogBackend<D> {
             w.event(e)?;
         }
         let frame = frame(&w.0)?;
-        if let Err(e) = self.dir.append(JOURNAL, &frame) {
+        if let Err(e) = self.dir.append(JOURNAL, &frame, commit.sync) {
             // Whatever part of the frame reached the file is cut off again, so the next
             // commit does not follow a torn frame.
             let _ = self.dir.truncate(JOURNAL, self.journal_len);
@@ -421,7 +427,7 @@ impl<D: Dir> LogBackend<D> {
             let frame = frame(&w.0)?;
             // Whatever a compaction cut short appended is cut off first.
             self.dir.truncate(AUDIT, self.audit_len)?;
-            self.dir.append(AUDIT, &frame)?;
+            self.dir.append(AUDIT, &frame, true)?;
             audit_len += frame.len() as u64;
         }
         let flushed = self
@@ -510,7 +516,7 @@ mod tests {
         fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
             Ok(self.files.get(name).cloned())
         }
-        fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        fn append(&mut self, name: &str, bytes: &[u8], _sync: bool) -> Result<()> {
             self.files
                 .entry(name.to_owned())
                 .or_default()
@@ -542,6 +548,7 @@ mod tests {
         Commit {
             writes: vec![(name.to_owned(), Some(v.as_bytes().to_vec()))],
             events: vec![event(seq)],
+            sync: true,
         }
     }
 
@@ -567,6 +574,7 @@ mod tests {
         b.commit(&Commit {
             writes: vec![("r0".to_owned(), None)],
             events: vec![event(41)],
+            sync: true,
         })
         .unwrap();
         assert!(b.dir.files.contains_key(AUDIT), "compaction ran");

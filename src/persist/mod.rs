@@ -288,6 +288,12 @@ impl<B: Backend> Store for SealedStore<B> {
         for w in &batch.0 {
             self.encode(w, &mut commit)?;
         }
+        // Only the audit trail's own bookkeeping may wait for the next sync.
+        commit.sync = batch.0.iter().any(|w| match w {
+            Write::Event(_) => false,
+            Write::PutMeta(name, _) => !name.starts_with("audit."),
+            _ => true,
+        });
         // Durable first; only then visible. A failed append leaves memory as it was.
         self.log.commit(&commit)?;
         self.mem.commit(batch)?;

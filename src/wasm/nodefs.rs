@@ -156,7 +156,7 @@ function create_new(dir, name, bytes, mode) {
   return syncDir(fs, p, dir) || (exists ? { exists: true } : null);
 }
 
-function append(dir, name, bytes) {
+function append(dir, name, bytes, sync) {
   let fs, path, p;
   try { [fs, path, p] = nodeFs(); } catch (e) { return fail('opening', e); }
   const file = path.join(dir, name);
@@ -165,7 +165,7 @@ function append(dir, name, bytes) {
   try { fd = fs.openSync(file, 'a', 0o600); } catch (e) { return fail('opening', e); }
   try {
     writeAll(fs, fd, bytes);
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } catch (e) {
     return fail('appending to', e);
   } finally {
@@ -411,12 +411,17 @@ impl Dir for NodeDir {
         }
     }
 
-    fn append(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+    fn append(&mut self, name: &str, bytes: &[u8], sync: bool) -> Result<()> {
         let file = self.file(name);
         done(
             call(
                 "append",
-                &[self.path.as_str().into(), name.into(), bytes_js(bytes)],
+                &[
+                    self.path.as_str().into(),
+                    name.into(),
+                    bytes_js(bytes),
+                    sync.into(),
+                ],
             ),
             "appending to",
             &file,
