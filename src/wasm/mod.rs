@@ -11,7 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 mod bench;
+mod idb;
 pub mod nodefs;
+mod persistence;
 mod webcrypto;
 pub use bench::BenchAesGcm;
 
@@ -54,12 +56,14 @@ struct Options {
     web_crypto: Option<bool>,
     data_dir: Option<String>,
     passphrase: Option<String>,
+    indexed_db: Option<String>,
 }
 
 const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal", "webCrypto"];
 const OPEN_OPTION_NAMES: &[&str] = &[
     "dataDir",
     "passphrase",
+    "indexedDb",
     "region",
     "account",
     "partition",
@@ -81,6 +85,8 @@ struct Shared {
     offset: Cell<i64>,
     /// The data directory of a durable store (absolute), `None` in memory.
     data_dir: Option<String>,
+    /// The IndexedDB store, in browsers.
+    idb: RefCell<Option<Rc<persistence::IdbState>>>,
 }
 
 /// A local AWS KMS.
@@ -365,6 +371,25 @@ impl JsKms {
     ) -> Result<JsKms, JsValue> {
         let mut options = parse_options(options, OPEN_OPTION_NAMES, "Kms.open")?;
         let invalid = |m: &str| to_js_error(&KmsError::Validation(m.to_owned()));
+        let wants_idb =
+            options.indexed_db.is_some() || (options.data_dir.is_none() && !nodefs::available());
+        if wants_idb {
+            if options.data_dir.is_some() || options.passphrase.is_some() {
+                return Err(invalid(
+                    "Kms.open takes either `indexedDb` (browsers) or `dataDir` and `passphrase` (Node)",
+                ));
+            }
+            let name = options
+                .indexed_db
+                .take()
+                .unwrap_or_else(|| "default".to_owned());
+            if name.is_empty() || name.len() > 128 {
+                return Err(invalid(
+                    "The option `indexedDb` must be 1 to 128 characters",
+                ));
+            }
+            return JsKms::open_indexed_db(options, &name).await;
+        }
         let data_dir = options
             .data_dir
             .take()
@@ -527,6 +552,17 @@ impl JsKms {
     }
 }
 
+/// The service configuration the options name.
+fn config_of(options: Options) -> Config {
+    let defaults = Config::default();
+    Config {
+        region: options.region.unwrap_or(defaults.region),
+        account: options.account.unwrap_or(defaults.account),
+        partition: options.partition.unwrap_or(defaults.partition),
+        principal: options.principal,
+    }
+}
+
 /// The options of `new Kms` or `Kms.open` (`who`), refusing any name not in `allowed`.
 fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Options, JsValue> {
     if options.is_undefined() || options.is_null() {
@@ -559,28 +595,61 @@ impl JsKms {
         store: Box<dyn Store>,
         data_dir: Option<String>,
     ) -> Result<JsKms, JsValue> {
-        let defaults = Config::default();
-        let config = Config {
-            region: options.region.unwrap_or(defaults.region),
-            account: options.account.unwrap_or(defaults.account),
-            partition: options.partition.unwrap_or(defaults.partition),
-            principal: options.principal,
-        };
-        let core = Core::new(config, OffsetClock::new(JsClock), OsEntropy, store)
-            .map_err(|e| to_js_error(&e))?;
+        let web_crypto = options.web_crypto;
+        let core = Core::new(
+            config_of(options),
+            OffsetClock::new(JsClock),
+            OsEntropy,
+            store,
+        )
+        .map_err(|e| to_js_error(&e))?;
+        Ok(JsKms::from_core(core, web_crypto, data_dir))
+    }
+
+    /// A KMS around `core`.
+    fn from_core(core: Core, web_crypto: Option<bool>, data_dir: Option<String>) -> JsKms {
         let caller = core.caller().clone();
-        Ok(JsKms {
+        JsKms {
             core: Rc::new(RefCell::new(core)),
             caller,
-            engine: Rc::new(RefCell::new(Engine::new(
-                options.web_crypto.unwrap_or(true),
-            ))),
+            engine: Rc::new(RefCell::new(Engine::new(web_crypto.unwrap_or(true)))),
             queue: Rc::new(Queue::default()),
             shared: Rc::new(Shared {
                 data_dir,
                 ..Shared::default()
             }),
-        })
+        }
+    }
+
+    /// `Kms.open` of the IndexedDB store `name`.
+    async fn open_indexed_db(options: Options, name: &str) -> Result<JsKms, JsValue> {
+        let web_crypto = options.web_crypto;
+        let (core, idb) = persistence::open_idb(name, config_of(options))
+            .await
+            .map_err(|e| to_js_error(&e))?;
+        let kms = JsKms::from_core(core, web_crypto, None);
+        *kms.shared.idb.borrow_mut() = Some(Rc::clone(&idb));
+        // A new store's first settings (the audit digest key) are written now; a page that
+        // lost the race to another page's first write reloads and takes that page's.
+        let mut written = false;
+        for _ in 0..8 {
+            if kms.write_out(&idb).await.map_err(|e| to_js_error(&e))? {
+                written = true;
+                break;
+            }
+        }
+        if !written {
+            return Err(to_js_error(&KmsError::Storage(
+                "IndexedDB: the store kept changing while it was opened".to_owned(),
+            )));
+        }
+        let offset = kms.with_core(|core| persistence::stored_offset(core))?;
+        kms.with_core(|core| {
+            core.clock().advance(offset);
+            Ok(())
+        })?;
+        kms.shared.offset.set(offset);
+        Ok(kms)
     }
 
     /// Gives the clock the offset `offset` from real time, kept in the store first (a store
@@ -592,7 +661,9 @@ impl JsKms {
                 .advance(offset.saturating_sub(self.shared.offset.get()));
             self.shared.offset.set(offset);
             Ok(())
-        })
+        })?;
+        self.write_later();
+        Ok(())
     }
 
     /// Closes the KMS now: the store is dropped (a durable one releases its directory's lock).
@@ -613,6 +684,9 @@ impl JsKms {
             )
         };
         drop(old);
+        if let Some(idb) = self.shared.idb.borrow_mut().take() {
+            idb.store.close();
+        }
         Ok(())
     }
 
@@ -654,7 +728,8 @@ impl JsKms {
             Ok(plain) if self.engine.borrow().available() => plan(operation, plain),
             _ => None,
         };
-        if plan.is_none() && self.queue.pending.get() == 0 {
+        let idb = self.idb();
+        if plan.is_none() && self.queue.pending.get() == 0 && idb.is_none() {
             return settle(self.dispatch(operation, input, |_| {}));
         }
         let this = self.view(self.caller.clone());
@@ -671,11 +746,24 @@ impl JsKms {
                 // Only the order matters here, not how the earlier call ended.
                 let _ = JsFuture::from(before).await;
             }
-            let out = this.dispatch(&operation, input, |core| {
-                if let Some(offer) = offer {
-                    offer(core);
-                }
-            });
+            let out = match &idb {
+                None => this.dispatch(&operation, input, |core| {
+                    if let Some(offer) = offer {
+                        offer(core);
+                    }
+                }),
+                Some(idb) => match this.refresh(idb).await {
+                    Err(e) => Err(to_js_error(&e)),
+                    Ok(()) => {
+                        let first = this.dispatch(&operation, input.clone(), |core| {
+                            if let Some(offer) = offer {
+                                offer(core);
+                            }
+                        });
+                        this.run_idb(idb, &operation, input, first).await
+                    }
+                },
+            };
             this.queue
                 .pending
                 .set(this.queue.pending.get().saturating_sub(1));

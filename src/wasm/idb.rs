@@ -1,0 +1,428 @@
+//! The browser store: the sealed records of [`crate::persist`] in IndexedDB (through the `idb`
+//! crate), the store key wrapped by a non-extractable WebCrypto AES-GCM key that is kept in the
+//! same database (a `CryptoKey` is stored as itself, never as bytes), and several pages on one
+//! store kept in step.
+//!
+//! Object stores: `records` (name → sealed record), `events` (sequence number → audit event),
+//! `meta` (`root`: the `CryptoKey`; `keyring`: the wrapped store key; `generation`: a counter
+//! every commit raises).
+//!
+//! A call runs in the core first (all cryptography done, its commits queued in an
+//! [`Outbox`]); then one read-write transaction checks that the generation is still the one this
+//! page loaded, writes every queued commit and raises the generation, and only then is the call
+//! acknowledged. Nothing is awaited inside that transaction but its own requests, so it cannot
+//! commit early. If another page wrote in between, the transaction is aborted and the caller
+//! reloads and runs the call again: no update is lost. A `BroadcastChannel` tells the other
+//! pages that the store moved on, so they reload before their next call.
+
+use idb::{Database, DatabaseEvent, Factory, TransactionMode, TransactionResult};
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::{KmsError, Result};
+use crate::persist::log::{decode_event, encode_event};
+use crate::persist::{Commit, Outbox, SealedStore, StoreKey};
+use crate::store::StoredEvent;
+
+const RECORDS: &str = "records";
+const EVENTS: &str = "events";
+const META: &str = "meta";
+const DB_VERSION: u32 = 1;
+
+#[wasm_bindgen(inline_js = r#"
+export async function rootKeyNew() {
+  return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+}
+export async function rootSeal(key, iv, aad, data) {
+  return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, data));
+}
+export async function rootOpen(key, iv, aad, data) {
+  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, data));
+}
+export function isCryptoKey(v) {
+  return typeof CryptoKey !== 'undefined' && v instanceof CryptoKey && v.extractable === false;
+}
+export function channelOpen(name, onMessage) {
+  if (typeof BroadcastChannel === 'undefined') return null;
+  const ch = new BroadcastChannel(name);
+  ch.onmessage = (e) => { try { onMessage(Number(e.data && e.data.generation)); } catch (_) {} };
+  return ch;
+}
+export function channelPost(ch, generation) {
+  try { if (ch) ch.postMessage({ generation }); } catch (_) {}
+}
+export function channelClose(ch) {
+  try { if (ch) ch.close(); } catch (_) {}
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = rootKeyNew)]
+    fn root_key_new() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = rootSeal)]
+    fn root_seal(key: &JsValue, iv: &[u8], aad: &[u8], data: &[u8]) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = rootOpen)]
+    fn root_open(key: &JsValue, iv: &[u8], aad: &[u8], data: &[u8]) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = isCryptoKey)]
+    fn is_crypto_key(v: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = channelOpen)]
+    fn channel_open(name: &str, on_message: &Closure<dyn FnMut(f64)>) -> JsValue;
+    #[wasm_bindgen(js_name = channelPost)]
+    fn channel_post(ch: &JsValue, generation: f64);
+    #[wasm_bindgen(js_name = channelClose)]
+    fn channel_close(ch: &JsValue);
+}
+
+/// The associated data of the wrapped store key.
+const KEYRING_AAD: &[u8] = b"wasm-kms store key v1\0webcrypto";
+
+fn storage(what: &str, e: impl std::fmt::Debug) -> KmsError {
+    KmsError::Storage(format!("IndexedDB: {what} failed ({e:?})"))
+}
+
+fn js_storage(what: &str, e: &JsValue) -> KmsError {
+    let text = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "error".to_owned());
+    KmsError::Storage(format!("IndexedDB: {what} failed ({text})"))
+}
+
+fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
+    v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+}
+
+/// One open store in IndexedDB, as one page sees it.
+pub struct IdbStore {
+    db: Database,
+    /// The generation this page's memory reflects.
+    generation: std::cell::Cell<f64>,
+    /// Raised (to the newest generation heard of) when another page says it wrote.
+    heard: std::rc::Rc<std::cell::Cell<f64>>,
+    channel: JsValue,
+    _listener: Closure<dyn FnMut(f64)>,
+}
+
+/// What a write of queued commits came to.
+pub enum Written {
+    /// Durable; the store's generation is now this.
+    Done,
+    /// Another page wrote first: nothing was written; reload and run the call again.
+    Conflict,
+}
+
+impl IdbStore {
+    /// Opens (or creates) the store `name`: its database, its root key and store key, and every
+    /// record, read in one transaction.
+    pub async fn open(name: &str) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
+        let factory = Factory::new().map_err(|e| storage("opening IndexedDB", e))?;
+        let db_name = format!("wasm-kms:{name}");
+        let mut request = factory
+            .open(&db_name, Some(DB_VERSION))
+            .map_err(|e| storage("opening the database", e))?;
+        request.on_upgrade_needed(|event| {
+            if let Ok(db) = event.database() {
+                for store in [RECORDS, EVENTS, META] {
+                    if !db.store_names().iter().any(|s| s == store) {
+                        let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
+                    }
+                }
+            }
+        });
+        let db = request
+            .await
+            .map_err(|e| storage("opening the database", e))?;
+        let key = store_key(&db).await?;
+        let heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
+        let listener = {
+            let heard = std::rc::Rc::clone(&heard);
+            Closure::new(move |g: f64| {
+                if g.is_finite() && g > heard.get() {
+                    heard.set(g);
+                }
+            })
+        };
+        let channel = channel_open(&db_name, &listener);
+        let store = IdbStore {
+            db,
+            generation: std::cell::Cell::new(0.0),
+            heard,
+            channel,
+            _listener: listener,
+        };
+        let outbox = Outbox::default();
+        let sealed = store.load(key.clone(), outbox.clone()).await?;
+        Ok((store, sealed, outbox, key))
+    }
+
+    /// Reads every record (and the generation) in one transaction and unseals them.
+    pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
+        let tx = self
+            .db
+            .transaction(&[RECORDS, META], TransactionMode::ReadOnly)
+            .map_err(|e| storage("reading the store", e))?;
+        let records = tx
+            .object_store(RECORDS)
+            .map_err(|e| storage("reading the store", e))?;
+        let names = records
+            .get_all_keys(None, None)
+            .map_err(|e| storage("reading record names", e))?
+            .await
+            .map_err(|e| storage("reading record names", e))?;
+        let values = records
+            .get_all(None, None)
+            .map_err(|e| storage("reading records", e))?
+            .await
+            .map_err(|e| storage("reading records", e))?;
+        let meta = tx
+            .object_store(META)
+            .map_err(|e| storage("reading the store", e))?;
+        let generation = meta
+            .get(JsValue::from_str("generation"))
+            .map_err(|e| storage("reading the generation", e))?
+            .await
+            .map_err(|e| storage("reading the generation", e))?
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        let _ = tx.await;
+        if names.len() != values.len() {
+            return Err(KmsError::Storage(
+                "IndexedDB: the record names and values do not match".to_owned(),
+            ));
+        }
+        let mut loaded = std::collections::BTreeMap::new();
+        for (name, value) in names.iter().zip(values.iter()) {
+            let name = name.as_string().ok_or_else(|| {
+                KmsError::Storage("IndexedDB: a record has a name that is not text".to_owned())
+            })?;
+            let bytes = bytes_of(value)
+                .ok_or_else(|| KmsError::Storage(format!("stored record `{name}` is not bytes")))?;
+            loaded.insert(name, bytes);
+        }
+        let sealed =
+            SealedStore::from_records(&loaded, outbox, key, Box::new(crate::env::OsEntropy))?;
+        self.generation.set(generation);
+        if generation > self.heard.get() {
+            self.heard.set(generation);
+        }
+        Ok(sealed)
+    }
+
+    /// Whether another page wrote since this one loaded.
+    pub fn stale(&self) -> bool {
+        self.heard.get() > self.generation.get()
+    }
+
+    /// Writes the queued commits in one transaction, if the store is still at the generation
+    /// this page loaded.
+    pub async fn write(&self, commits: &[Commit]) -> Result<Written> {
+        if commits.is_empty() {
+            return Ok(Written::Done);
+        }
+        // Everything is encoded before the transaction opens: inside it, only its own requests
+        // are awaited.
+        let mut puts: Vec<(JsValue, Option<Uint8Array>)> = Vec::new();
+        let mut events: Vec<(JsValue, Uint8Array)> = Vec::new();
+        for c in commits {
+            for (name, value) in &c.writes {
+                puts.push((
+                    JsValue::from_str(name),
+                    value.as_deref().map(Uint8Array::from),
+                ));
+            }
+            for e in &c.events {
+                events.push((
+                    JsValue::from_f64(e.seq as f64),
+                    Uint8Array::from(encode_event(e)?.as_slice()),
+                ));
+            }
+        }
+        let tx = self
+            .db
+            .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
+            .map_err(|e| storage("opening a write", e))?;
+        let fail = |e| storage("writing", e);
+        let meta = tx.object_store(META).map_err(fail)?;
+        let current = meta
+            .get(JsValue::from_str("generation"))
+            .map_err(fail)?
+            .await
+            .map_err(fail)?
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        if current != self.generation.get() {
+            let _ = tx.abort();
+            if current > self.heard.get() {
+                self.heard.set(current);
+            }
+            return Ok(Written::Conflict);
+        }
+        let records = tx.object_store(RECORDS).map_err(fail)?;
+        for (name, value) in &puts {
+            match value {
+                Some(v) => {
+                    records.put(v, Some(name)).map_err(fail)?;
+                }
+                None => {
+                    records.delete(name.clone()).map_err(fail)?;
+                }
+            }
+        }
+        let store = tx.object_store(EVENTS).map_err(fail)?;
+        for (seq, bytes) in &events {
+            store.put(bytes, Some(seq)).map_err(fail)?;
+        }
+        let next = current + 1.0;
+        meta.put(
+            &JsValue::from_f64(next),
+            Some(&JsValue::from_str("generation")),
+        )
+        .map_err(fail)?;
+        match tx.commit().map_err(fail)?.await {
+            Ok(TransactionResult::Committed) => {
+                self.generation.set(next);
+                if next > self.heard.get() {
+                    self.heard.set(next);
+                }
+                channel_post(&self.channel, next);
+                Ok(Written::Done)
+            }
+            Ok(TransactionResult::Aborted) => Err(KmsError::Storage(
+                "IndexedDB: the write was aborted".to_owned(),
+            )),
+            Err(e) => Err(storage("writing", e)),
+        }
+    }
+
+    /// Every audit event, oldest first.
+    pub async fn events(&self) -> Result<Vec<StoredEvent>> {
+        let tx = self
+            .db
+            .transaction(&[EVENTS], TransactionMode::ReadOnly)
+            .map_err(|e| storage("reading events", e))?;
+        let values = tx
+            .object_store(EVENTS)
+            .map_err(|e| storage("reading events", e))?
+            .get_all(None, None)
+            .map_err(|e| storage("reading events", e))?
+            .await
+            .map_err(|e| storage("reading events", e))?;
+        let _ = tx.await;
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                bytes_of(v).and_then(|b| decode_event(&b)).ok_or_else(|| {
+                    KmsError::Storage(format!("stored audit event #{i} is not readable"))
+                })
+            })
+            .collect()
+    }
+
+    /// Closes the database and the channel.
+    pub fn close(&self) {
+        channel_close(&self.channel);
+        self.db.close();
+    }
+}
+
+/// The store key: unwrapped with the root `CryptoKey`, or, for a new store, made, wrapped and
+/// kept (the first page to write it wins; a page that lost the race uses the winner's).
+async fn store_key(db: &Database) -> Result<StoreKey> {
+    if let Some(key) = read_store_key(db).await? {
+        return Ok(key);
+    }
+    let root = JsFuture::from(root_key_new())
+        .await
+        .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
+    let key = StoreKey::generate(&mut crate::env::OsEntropy)?;
+    let mut iv = [0u8; 12];
+    crate::env::Entropy::fill(&mut crate::env::OsEntropy, &mut iv)?;
+    let sealed = JsFuture::from(root_seal(&root, &iv, KEYRING_AAD, key.secret_bytes()))
+        .await
+        .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
+    let mut keyring = iv.to_vec();
+    keyring.extend(bytes_of(&sealed).unwrap_or_default());
+    let tx = db
+        .transaction(&[META], TransactionMode::ReadWrite)
+        .map_err(|e| storage("keeping the store key", e))?;
+    let fail = |e| storage("keeping the store key", e);
+    let meta = tx.object_store(META).map_err(fail)?;
+    let existing = meta
+        .get(JsValue::from_str("keyring"))
+        .map_err(fail)?
+        .await
+        .map_err(fail)?;
+    if existing.is_some() {
+        let _ = tx.abort();
+        return read_store_key(db)
+            .await?
+            .ok_or_else(|| KmsError::Storage("IndexedDB: the store key vanished".to_owned()));
+    }
+    meta.put(&root, Some(&JsValue::from_str("root")))
+        .map_err(fail)?;
+    meta.put(
+        &Uint8Array::from(keyring.as_slice()),
+        Some(&JsValue::from_str("keyring")),
+    )
+    .map_err(fail)?;
+    match tx.commit().map_err(fail)?.await {
+        Ok(TransactionResult::Committed) => Ok(key),
+        _ => Err(KmsError::Storage(
+            "IndexedDB: the store key could not be kept".to_owned(),
+        )),
+    }
+}
+
+async fn read_store_key(db: &Database) -> Result<Option<StoreKey>> {
+    let tx = db
+        .transaction(&[META], TransactionMode::ReadOnly)
+        .map_err(|e| storage("reading the store key", e))?;
+    let fail = |e| storage("reading the store key", e);
+    let meta = tx.object_store(META).map_err(fail)?;
+    let root = meta
+        .get(JsValue::from_str("root"))
+        .map_err(fail)?
+        .await
+        .map_err(fail)?;
+    let keyring = meta
+        .get(JsValue::from_str("keyring"))
+        .map_err(fail)?
+        .await
+        .map_err(fail)?;
+    let _ = tx.await;
+    let (Some(root), Some(keyring)) = (root, keyring) else {
+        return Ok(None);
+    };
+    if !is_crypto_key(&root) {
+        return Err(KmsError::Storage(
+            "IndexedDB: the root key is not a non-extractable CryptoKey".to_owned(),
+        ));
+    }
+    let keyring = bytes_of(&keyring).ok_or_else(|| {
+        KmsError::Storage("IndexedDB: the wrapped store key is not bytes".to_owned())
+    })?;
+    if keyring.len() != 12 + 32 + 16 {
+        return Err(KmsError::Storage(
+            "IndexedDB: the wrapped store key has the wrong length".to_owned(),
+        ));
+    }
+    let (iv, sealed) = keyring.split_at(12);
+    let raw = JsFuture::from(root_open(&root, iv, KEYRING_AAD, sealed))
+        .await
+        .map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))?;
+    // The key's bytes are copied out of JavaScript's heap and wiped there at once.
+    let raw = match raw.dyn_ref::<Uint8Array>() {
+        Some(a) => {
+            let copy = zeroize::Zeroizing::new(a.to_vec());
+            a.fill(0, 0, a.length());
+            copy
+        }
+        None => zeroize::Zeroizing::new(Vec::new()),
+    };
+    let raw: &[u8; 32] = raw.as_slice().try_into().map_err(|_| {
+        KmsError::Storage("IndexedDB: the store key has the wrong length".to_owned())
+    })?;
+    Ok(Some(StoreKey::from_bytes(raw)?))
+}

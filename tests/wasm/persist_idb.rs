@@ -1,0 +1,205 @@
+//! `Kms.open()` in a browser: the IndexedDB store survives reopening, holds no readable record,
+//! keeps several pages (here, several instances with their own connections and channels) in
+//! step without losing an update, and names a damaged record. Chromium only
+//! (`tests/wasm_browser.rs` includes it).
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+use wasm_kms::wasm::JsKms;
+
+const DESCRIPTION: &str = "an idb description that must stay sealed 4321";
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn string(v: &JsValue, key: &str) -> String {
+    get(v, key)
+        .as_string()
+        .unwrap_or_else(|| panic!("`{key}` is not a string"))
+}
+
+async fn ok(p: js_sys::Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => v,
+        Err(e) => panic!(
+            "call failed: {:?} {:?}",
+            get(&e, "name"),
+            get(&e, "message")
+        ),
+    }
+}
+
+async fn open(name: &str) -> JsKms {
+    match JsKms::open(obj(&[("indexedDb", name.into())])).await {
+        Ok(k) => k,
+        Err(e) => panic!("open failed: {:?}", get(&e, "message")),
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", js_sys::Math::random().to_bits())
+}
+
+fn key_ids(list: &JsValue) -> Vec<String> {
+    Array::from(&get(list, "Keys"))
+        .iter()
+        .map(|k| string(&k, "KeyId"))
+        .collect()
+}
+
+/// Runs an async snippet and awaits it.
+async fn js(args: &str, body: &str, a: &JsValue, b: &JsValue) -> JsValue {
+    let f = Function::new_with_args(args, &format!("return (async () => {{ {body} }})();"));
+    let p: js_sys::Promise = f.call2(&JsValue::NULL, a, b).unwrap().into();
+    JsFuture::from(p).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn an_indexed_db_store_survives_reopening_and_holds_no_readable_record() {
+    let name = unique("reopen");
+    let kms = open(&name).await;
+    let key = ok(kms.create_key(obj(&[("Description", DESCRIPTION.into())]))).await;
+    let id = string(&get(&key, "KeyMetadata"), "KeyId");
+    ok(kms.create_alias(obj(&[
+        ("AliasName", "alias/idb".into()),
+        ("TargetKeyId", id.clone().into()),
+    ])))
+    .await;
+    let plaintext = js_sys::Uint8Array::from(&b"kept in IndexedDB"[..]);
+    let sealed = ok(kms.encrypt(obj(&[
+        ("KeyId", "alias/idb".into()),
+        ("Plaintext", plaintext.into()),
+    ])))
+    .await;
+    kms.advance_days(3.0).unwrap();
+    let shown = kms.now().unwrap().get_time();
+    ok(kms.close()).await;
+
+    let again = open(&name).await;
+    let list = ok(again.list_keys(JsValue::UNDEFINED)).await;
+    assert_eq!(key_ids(&list), vec![id.clone()]);
+    let opened =
+        ok(again.decrypt(obj(&[("CiphertextBlob", get(&sealed, "CiphertextBlob"))]))).await;
+    let bytes = js_sys::Uint8Array::new(&get(&opened, "Plaintext")).to_vec();
+    assert_eq!(bytes, b"kept in IndexedDB");
+    let offset = again.now().unwrap().get_time() - shown;
+    assert!(
+        (0.0..60_000.0).contains(&offset),
+        "the clock moved by {offset} ms"
+    );
+    // The trail went on across the reopen, and verifies.
+    let report = ok(again.verify_audit()).await;
+    assert_eq!(
+        Array::from(&get(&report, "problems")).length(),
+        0,
+        "{report:?}"
+    );
+    let creates = ok(again.audit_query(obj(&[("eventName", "CreateKey".into())]))).await;
+    assert_eq!(Array::from(&creates).length(), 1);
+
+    // The raw values: the records are sealed (no description in them), the root key is a
+    // non-extractable CryptoKey.
+    let raw = js(
+        "name, needle",
+        "const db = await new Promise((ok, no) => { const r = indexedDB.open('wasm-kms:' + name); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+         const all = (store) => new Promise((ok, no) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+         const records = await all('records');
+         const root = await new Promise((ok) => { const r = db.transaction('meta').objectStore('meta').get('root'); r.onsuccess = () => ok(r.result); });
+         db.close();
+         const text = new TextDecoder('latin1');
+         const hits = records.filter((v) => text.decode(v).includes(needle)).length;
+         return { records: records.length, hits, rootIsKey: root instanceof CryptoKey, extractable: root.extractable };",
+        &name.clone().into(),
+        &DESCRIPTION.into(),
+    )
+    .await;
+    assert!(get(&raw, "records").as_f64().unwrap() >= 2.0);
+    assert_eq!(get(&raw, "hits").as_f64(), Some(0.0));
+    assert_eq!(get(&raw, "rootIsKey").as_bool(), Some(true));
+    assert_eq!(get(&raw, "extractable").as_bool(), Some(false));
+    ok(again.close()).await;
+}
+
+#[wasm_bindgen_test]
+async fn two_pages_on_one_store_lose_no_update() {
+    let name = unique("pages");
+    let a = open(&name).await;
+    let b = open(&name).await;
+    // Interleaved, unawaited writes from both pages.
+    let mut pending = Vec::new();
+    for i in 0..8 {
+        let d = JsValue::from_str(&format!("key {i}"));
+        pending.push(a.create_key(obj(&[("Description", d.clone())])));
+        pending.push(b.create_key(obj(&[("Description", d)])));
+    }
+    for p in pending {
+        ok(p).await;
+    }
+    let from_a = key_ids(&ok(a.list_keys(JsValue::UNDEFINED)).await);
+    let from_b = key_ids(&ok(b.list_keys(JsValue::UNDEFINED)).await);
+    assert_eq!(from_a.len(), 16, "{from_a:?}");
+    assert_eq!(from_a, from_b);
+    // An alias one page makes is seen by the other at its next call.
+    ok(a.create_alias(obj(&[
+        ("AliasName", "alias/shared".into()),
+        ("TargetKeyId", from_a[0].clone().into()),
+    ])))
+    .await;
+    let aliases = ok(b.list_aliases(JsValue::UNDEFINED)).await;
+    let names: Vec<String> = Array::from(&get(&aliases, "Aliases"))
+        .iter()
+        .map(|x| string(&x, "AliasName"))
+        .collect();
+    assert!(names.contains(&"alias/shared".to_owned()), "{names:?}");
+    // One chain, whichever page wrote: it verifies from either.
+    let report = ok(b.verify_audit()).await;
+    assert_eq!(
+        Array::from(&get(&report, "problems")).length(),
+        0,
+        "{report:?}"
+    );
+    ok(a.close()).await;
+    ok(b.close()).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_record_is_named_when_the_store_opens() {
+    let name = unique("damaged");
+    let kms = open(&name).await;
+    let key = ok(kms.create_key(JsValue::UNDEFINED)).await;
+    let id = string(&get(&key, "KeyMetadata"), "KeyId");
+    ok(kms.close()).await;
+    js(
+        "name, id",
+        "const db = await new Promise((ok, no) => { const r = indexedDB.open('wasm-kms:' + name); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+         const tx = db.transaction('records', 'readwrite');
+         const store = tx.objectStore('records');
+         const key = 'key/us-east-1/' + id;
+         const v = await new Promise((ok) => { const r = store.get(key); r.onsuccess = () => ok(r.result); });
+         v[v.length - 1] ^= 1;
+         store.put(v, key);
+         await new Promise((ok) => { tx.oncomplete = ok; });
+         db.close();",
+        &name.clone().into(),
+        &id.clone().into(),
+    )
+    .await;
+    let e = match JsKms::open(obj(&[("indexedDb", name.into())])).await {
+        Ok(_) => panic!("a damaged store opened"),
+        Err(e) => e,
+    };
+    assert_eq!(string(&e, "name"), "KMSInternalException");
+    let message = string(&e, "message");
+    assert!(message.contains(&id), "{message}");
+}
