@@ -17,19 +17,68 @@ export interface KmsOptions {
 }
 
 /**
- * Options of `Kms.open(options)` (Node 20.16 or later): those of `new Kms` and the data directory.
- * A store is sealed at rest under a store key, which rests wrapped by a key derived from
- * `passphrase` (or the `WASM_KMS_PASSPHRASE` environment variable), or else by a random key kept
- * in the file `root.key` (mode 0600) in the data directory.
+ * Options of `Kms.open(options)`: those of `new Kms`, and where the store is.
+ *
+ * - In Node (20.16 or later), `dataDir`: a data directory on disk. The store is sealed at rest
+ *   under a store key, which rests wrapped by a key derived from `passphrase` (or the
+ *   `WASM_KMS_PASSPHRASE` environment variable), or else by a random key kept in the file
+ *   `root.key` (mode 0600) in the data directory.
+ * - In browsers, `indexedDb` (default `"default"`): the IndexedDB database `wasm-kms:<name>`. The
+ *   store key rests wrapped by a non-extractable WebCrypto key kept in the same database.
  */
 export interface KmsOpenOptions extends KmsOptions {
-  /** The data directory: created (mode 0700) if it does not exist; one process at a time may open it. */
-  dataDir: string;
+  /** Node: the data directory, created (mode 0700) if it does not exist; one process at a time may open it. */
+  dataDir?: string;
   /**
-   * Protects the store with this passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations) instead of a
-   * `root.key` file. A store made with a passphrase must always be opened with it.
+   * Node: protects the store with this passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations) instead
+   * of a `root.key` file. A store made with a passphrase must always be opened with it.
    */
   passphrase?: string;
+  /** Browsers: the name of the IndexedDB store (1 to 128 characters). */
+  indexedDb?: string;
+}
+
+/** A selection of audit events; every given member must hold. Times are ISO 8601. */
+export interface AuditQuery {
+  /** A key ID or key ARN. */
+  key?: string;
+  /** The operation (`Encrypt`, `CreateKey`, ...). */
+  eventName?: string;
+  /** The caller's ARN or principal ID. */
+  principal?: string;
+  /** Earliest `eventTime`, inclusive (`2026-11-27T10:34:09Z`). */
+  start?: string;
+  /** `eventTime` before which events match (exclusive). */
+  end?: string;
+  /** At most this many events. */
+  limit?: number;
+}
+
+/** One thing `verifyAudit` found wrong with the stored trail. */
+export interface AuditProblem {
+  kind: "edited" | "removed" | "inserted" | "reordered" | "digestInvalid" | "digestMissing";
+  /** The event's sequence number (the first of a removed run). */
+  seq?: number | null;
+  /** The last sequence number of a removed run. */
+  endSeq?: number | null;
+  eventId?: string | null;
+  index?: number | null;
+  detail: string;
+}
+
+/** What `verifyAudit` found: valid when `problems` is empty. */
+export interface AuditVerification {
+  eventsChecked: number;
+  digestsChecked: number;
+  anchoredThrough?: number | null;
+  problems: AuditProblem[];
+}
+
+/** What `seed` did. */
+export interface SeedReport {
+  CreatedKeys: string[];
+  ExistingKeys: string[];
+  CreatedAliases: string[];
 }
 
 /** What every rejected call throws: an `Error` shaped like the AWS SDK for JavaScript v3's. */

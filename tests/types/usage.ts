@@ -7,6 +7,8 @@ import init, {
   type KeyMetadata,
   type KmsServiceError,
   type SigningAlgorithmSpec,
+  type AuditVerification,
+  type SeedReport,
 } from '../../pkg/web/wasm_kms.js';
 
 export async function usage(): Promise<string> {
@@ -24,6 +26,18 @@ export async function usage(): Promise<string> {
   const aliases = await kms.listAliases({ Limit: 10 });
   const dk = await kms.generateDataKey({ KeyId: md.KeyId, KeySpec: 'AES_256' });
   const events = kms.auditEvents();
+  const stored = await Kms.open({ indexedDb: 'typed' });
+  const selected = await stored.auditQuery({ eventName: 'Encrypt', start: '2026-01-01T00:00:00Z', limit: 10 });
+  const firstName: string = selected[0].eventName;
+  const exported: { Records: unknown[] } = await stored.exportAudit();
+  const verified: AuditVerification = await stored.verifyAudit();
+  const problems: number = verified.problems.length;
+  const report: SeedReport = await stored.seed({ Keys: [{ KeyId: '11111111-2222-4333-8444-555555555555' }] });
+  const digest = await stored.auditDigest();
+  await stored.close();
+  // @ts-expect-error: an audit query has no member `keyId`
+  await stored.auditQuery({ keyId: 'x' });
+  void firstName; void exported; void problems; void report; void digest;
   kms.setNow(new Date('2030-01-01T00:00:00Z'));
   kms.advanceDays(365);
   kms.advanceTime(1000);
