@@ -133,7 +133,7 @@ async function action(operation, fn) {
   } catch (err) {
     showError(operation, err);
   } finally {
-    renderAudit();
+    await renderAudit();
   }
 }
 
@@ -243,13 +243,14 @@ async function refreshKeys(selectKeyId) {
 
 // ---------- audit ----------
 
-function renderAudit() {
+async function renderAudit() {
   if (!kms) return;
   let events;
   try {
-    events = kms.auditEvents();
+    // The stored trail: in IndexedDB it goes back past reloads.
+    events = await kms.auditQuery();
   } catch (err) {
-    showError('auditEvents', err);
+    showError('auditQuery', err);
     return;
   }
   const body = $('audit-body');
@@ -271,9 +272,23 @@ function renderAudit() {
   $('audit-count').textContent = `(last ${last.length} of ${events.length} kept, newest first)`;
 }
 
+/** Checks the stored trail's hash chain and digests, and says what, if anything, is wrong. */
+async function verifyTrail() {
+  const report = await kms.verifyAudit();
+  const out = $('audit-verify-result');
+  if (report.problems.length === 0) {
+    out.textContent = `The trail verifies: ${report.eventsChecked} events, ${report.digestsChecked} digests, hash chain intact.`;
+    out.className = 'hint good';
+  } else {
+    out.textContent = report.problems.map((p) => `${p.kind}${p.seq == null ? '' : ` at event ${p.seq}`}: ${p.detail}`).join('\n');
+    out.className = 'hint bad';
+  }
+}
+
 // ---------- wiring ----------
 
 function wire() {
+  $('audit-verify').addEventListener('click', () => action('VerifyAudit', verifyTrail));
   $('create-key-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     action('CreateKey', async () => {
@@ -387,11 +402,29 @@ function wire() {
   }));
 }
 
+/**
+ * The KMS the page uses: kept in IndexedDB (the store `?store=NAME`, `default` unless named), so
+ * keys and the audit trail survive a reload; `?store=memory` keeps nothing. If IndexedDB cannot
+ * be used (a private window that refuses it, say), the page says so and works in memory.
+ */
+async function openKms() {
+  const name = new URLSearchParams(location.search).get('store') ?? 'default';
+  if (name === 'memory') return [new Kms({ region: REGION, account: ACCOUNT }), 'in memory (nothing is kept)'];
+  try {
+    const stored = await Kms.open({ indexedDb: name, region: REGION, account: ACCOUNT });
+    return [stored, `kept in IndexedDB (wasm-kms:${name}), sealed under a non-extractable WebCrypto key`];
+  } catch (err) {
+    const why = err && err.message ? err.message : String(err);
+    return [new Kms({ region: REGION, account: ACCOUNT }), `in memory: IndexedDB could not be used (${why})`];
+  }
+}
+
 async function main() {
   const status = $('status');
+  let where;
   try {
     await init();
-    kms = new Kms({ region: REGION, account: ACCOUNT });
+    [kms, where] = await openKms();
   } catch (err) {
     status.textContent = `The KMS failed to load: ${err && err.message ? err.message : String(err)}`;
     status.classList.add('bad');
@@ -399,7 +432,7 @@ async function main() {
   }
   wire();
   await action('ListKeys', () => refreshKeys());
-  status.textContent = `Ready · Region ${kms.region} · account ${kms.account}`;
+  status.textContent = `Ready · Region ${kms.region} · account ${kms.account} · ${where}`;
   document.body.dataset.ready = 'true';
 }
 

@@ -248,10 +248,32 @@ describe('web page', { timeout: 60_000 }, () => {
     await expectError('InvalidCiphertextException');
   });
 
+  test('keys and the trail are kept in IndexedDB across a reload, and the trail verifies', async () => {
+    const before = await page.locator('[data-testid="key-row"]').count();
+    assert.ok(before >= 3, `only ${before} keys`);
+    assert.match(await text('#status'), /kept in IndexedDB \(wasm-kms:default\)/);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('[data-testid="key-row"]').count(), before);
+    assert.equal(await row(keyId).locator('[data-testid="key-state"]').textContent(), 'Enabled');
+    await page.click('#audit-verify');
+    await page.waitForFunction(() => document.getElementById('audit-verify-result').textContent !== '');
+    assert.match(await text('#audit-verify-result'), /^The trail verifies: \d+ events/);
+    // A store of its own for `?store=memory`: nothing of the stored keys.
+    await page.goto(`${base}/?store=memory`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match(await text('#status'), /in memory/);
+    assert.equal(await page.locator('[data-testid="key-row"]').count(), 0);
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('[data-testid="key-row"]').count(), before);
+  });
+
   test('no console errors, and a screenshot', async () => {
     assert.deepEqual(problems, []);
     // Leave a ciphertext and an error visible in the screenshot, as a user would meet them.
     await page.selectOption('#key-select', keyId);
+    await page.fill('#plaintext', PLAINTEXT);
     await page.fill('#encrypt-context', 'purpose=demo');
     await page.click('#encrypt');
     await page.waitForFunction(() => document.getElementById('ciphertext').value !== '');
