@@ -34,6 +34,16 @@ pub fn alias_name(region: &str, name: &AliasName) -> String {
     format!("alias/{region}/{}", name.as_str())
 }
 
+/// The ARN of a key in the `aws` partition.
+fn usual_arn(region: &str, account: &str, id: &str) -> String {
+    format!("arn:aws:kms:{region}:{account}:key/{id}")
+}
+
+/// The partition a key ARN names (`aws` in `arn:aws:kms:...`).
+fn partition_of(arn: &str) -> &str {
+    arn.split(':').nth(1).unwrap_or("aws")
+}
+
 /// A secret as base64 text whose buffer is zeroized when dropped.
 #[derive(Default)]
 struct SecretText(Zeroizing<String>);
@@ -64,7 +74,9 @@ impl SecretText {
 #[serde(deny_unknown_fields)]
 struct MaterialDoc {
     id: String,
-    created: i64,
+    /// Absent when it is the key's own creation date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rotation: Option<String>,
     /// `AES`, an HMAC spec (`HMAC_256`) or an asymmetric spec (`RSA_2048`).
@@ -100,18 +112,33 @@ struct KeyDoc {
     v: u32,
     region: String,
     id: String,
-    arn: String,
+    /// Absent when it is `arn:aws:kms:<region>:<account>:key/<id>`. (Members at their most
+    /// common value are left out: records are unsealed at every open, so shorter is faster.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arn: Option<String>,
     account: String,
     created: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     description: String,
-    state: String,
-    key_spec: String,
-    key_usage: String,
-    origin: String,
+    /// Absent when `Enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    /// Absent when `SYMMETRIC_DEFAULT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_spec: Option<String>,
+    /// Absent when `ENCRYPT_DECRYPT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_usage: Option<String>,
+    /// Absent when `AWS_KMS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
     /// The service of an AWS managed key; absent for a customer managed key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     aws_service: Option<String>,
-    policy: String,
+    /// Absent when it is the account's default key policy (most keys): a shorter record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<(String, String)>,
     materials: Vec<MaterialDoc>,
     /// (date, window in days).
@@ -150,7 +177,7 @@ fn corrupt(name: &str, what: &str) -> KmsError {
     KmsError::Storage(format!("stored record `{name}` is not readable: {what}"))
 }
 
-fn material_doc(m: &Material) -> Result<MaterialDoc> {
+fn material_doc(m: &Material, key_created: Timestamp) -> Result<MaterialDoc> {
     let (kind, secret) = match &m.key {
         Secret::Aes(k) => ("AES".to_owned(), SecretText::encode(k.secret_bytes())),
         Secret::Hmac(k) => (
@@ -164,7 +191,7 @@ fn material_doc(m: &Material) -> Result<MaterialDoc> {
     };
     Ok(MaterialDoc {
         id: hex(&m.id),
-        created: m.created.millis(),
+        created: (m.created != key_created).then(|| m.created.millis()),
         rotation: m.rotation.map(|r| r.as_str().to_owned()),
         kind,
         secret,
@@ -180,7 +207,7 @@ fn hmac_spec(hash: MacHash) -> &'static str {
     }
 }
 
-fn material_from(name: &str, d: &MaterialDoc) -> Result<Material> {
+fn material_from(name: &str, d: &MaterialDoc, key_created: i64) -> Result<Material> {
     let bytes = d
         .secret
         .decode()
@@ -213,7 +240,7 @@ fn material_from(name: &str, d: &MaterialDoc) -> Result<Material> {
     Ok(Material {
         id: unhex32(&d.id).ok_or_else(|| corrupt(name, "bad material ID"))?,
         key,
-        created: Timestamp(d.created),
+        created: Timestamp(d.created.unwrap_or(key_created)),
         rotation,
     })
 }
@@ -259,8 +286,9 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
     let materials = k
         .materials
         .iter()
-        .map(material_doc)
+        .map(|m| material_doc(m, k.created))
         .collect::<Result<_>>()?;
+    let unless = |value: &str, usual: &str| (value != usual).then(|| value.to_owned());
     let import = match &k.import {
         None => None,
         Some(i) => Some(ImportDoc {
@@ -289,19 +317,20 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
         v: SCHEMA_VERSION,
         region: k.region.clone(),
         id: k.id.as_str().to_owned(),
-        arn: k.arn.clone(),
+        arn: unless(&k.arn, &usual_arn(&k.region, &k.account, k.id.as_str())),
         account: k.account.clone(),
         created: k.created.millis(),
         description: k.description.clone(),
-        state: k.state.as_str().to_owned(),
-        key_spec: k.key_spec.clone(),
-        key_usage: k.key_usage.clone(),
-        origin: k.origin.clone(),
+        state: unless(k.state.as_str(), "Enabled"),
+        key_spec: unless(&k.key_spec, "SYMMETRIC_DEFAULT"),
+        key_usage: unless(&k.key_usage, "ENCRYPT_DECRYPT"),
+        origin: unless(&k.origin, "AWS_KMS"),
         aws_service: match &k.manager {
             KeyManager::Customer => None,
             KeyManager::Aws { service } => Some(service.clone()),
         },
-        policy: k.policy.clone(),
+        policy: (k.policy != crate::default_policy(partition_of(&k.arn), &k.account))
+            .then(|| k.policy.clone()),
         tags: k.tags.clone(),
         materials,
         deletion: k.deletion.map(|d| (d.date.millis(), d.window_days)),
@@ -322,7 +351,7 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
         });
     to_zeroizing_json(
         &doc,
-        1024 + doc.policy.len() * 2 + doc.description.len() * 2 + secrets,
+        1024 + doc.policy.as_ref().map_or(0, String::len) * 2 + doc.description.len() * 2 + secrets,
     )
 }
 
@@ -336,7 +365,7 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
     let materials = doc
         .materials
         .iter()
-        .map(|m| material_from(name, m))
+        .map(|m| material_from(name, m, doc.created))
         .collect::<Result<Vec<_>>>()?;
     let import = match doc.import {
         None => None,
@@ -370,22 +399,32 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
             expiration_model: i.expiration_model,
         }),
     };
+    let arn = doc
+        .arn
+        .unwrap_or_else(|| usual_arn(&doc.region, &doc.account, id.as_str()));
+    let policy = doc
+        .policy
+        .unwrap_or_else(|| crate::default_policy(partition_of(&arn), &doc.account));
     Ok(KeyRecord {
-        state: state_from(name, &doc.state)?,
+        state: state_from(name, doc.state.as_deref().unwrap_or("Enabled"))?,
         region: doc.region,
         id,
-        arn: doc.arn,
+        arn,
         account: doc.account,
         created: Timestamp(doc.created),
         description: doc.description,
-        key_spec: doc.key_spec,
-        key_usage: doc.key_usage,
-        origin: doc.origin,
+        key_spec: doc
+            .key_spec
+            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned()),
+        key_usage: doc
+            .key_usage
+            .unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned()),
+        origin: doc.origin.unwrap_or_else(|| "AWS_KMS".to_owned()),
         manager: match doc.aws_service {
             None => KeyManager::Customer,
             Some(service) => KeyManager::Aws { service },
         },
-        policy: doc.policy,
+        policy,
         tags: doc.tags,
         materials,
         deletion: doc.deletion.map(|(date, window_days)| Deletion {

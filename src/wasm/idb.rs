@@ -16,7 +16,7 @@
 //! pages that the store moved on, so they reload before their next call.
 
 use idb::{Database, DatabaseEvent, Factory, TransactionMode, TransactionResult};
-use js_sys::Uint8Array;
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -30,47 +30,149 @@ const EVENTS: &str = "events";
 const META: &str = "meta";
 const DB_VERSION: u32 = 1;
 
-#[wasm_bindgen(inline_js = r#"
-export async function rootKeyNew() {
-  return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+// No `inline_js` here: the Node (CommonJS) build cannot load such snippets, and no
+// `new Function` either, which a page's Content-Security-Policy forbids. Every JavaScript API is
+// reached through `Reflect`.
+
+fn global_member(name: &str) -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
 }
-export async function rootSeal(key, iv, aad, data) {
-  return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, data));
+
+/// Calls `target[method](...args)`.
+fn invoke(
+    target: &JsValue,
+    method: &str,
+    args: &[JsValue],
+) -> std::result::Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(target, &method.into())?.dyn_into()?;
+    let args: Array = args.iter().collect();
+    Reflect::apply(&f, target, &args)
 }
-export async function rootOpen(key, iv, aad, data) {
-  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, data));
+
+/// Calls `crypto.subtle[method](...args)` and awaits it.
+async fn subtle(method: &str, args: &[JsValue]) -> std::result::Result<JsValue, JsValue> {
+    let crypto = global_member("crypto").ok_or_else(|| JsValue::from_str("no crypto"))?;
+    let subtle = Reflect::get(&crypto, &"subtle".into())?;
+    if !subtle.is_object() {
+        return Err(JsValue::from_str(
+            "no crypto.subtle (a page served over plain HTTP from another host)",
+        ));
+    }
+    let promise: js_sys::Promise = invoke(&subtle, method, args)?.dyn_into()?;
+    JsFuture::from(promise).await
 }
-export function isCryptoKey(v) {
-  return typeof CryptoKey !== 'undefined' && v instanceof CryptoKey && v.extractable === false;
+
+fn object(members: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in members {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
 }
-export function channelOpen(name, onMessage) {
-  if (typeof BroadcastChannel === 'undefined') return null;
-  const ch = new BroadcastChannel(name);
-  ch.onmessage = (e) => { try { onMessage(Number(e.data && e.data.generation)); } catch (_) {} };
-  return ch;
+
+fn aes_gcm(iv: &[u8], aad: &[u8]) -> JsValue {
+    object(&[
+        ("name", "AES-GCM".into()),
+        ("iv", Uint8Array::from(iv).into()),
+        ("additionalData", Uint8Array::from(aad).into()),
+    ])
 }
-export function channelPost(ch, generation) {
-  try { if (ch) ch.postMessage({ generation }); } catch (_) {}
+
+/// A new non-extractable AES-256-GCM `CryptoKey`.
+async fn root_key_new() -> std::result::Result<JsValue, JsValue> {
+    let usages: Array = ["encrypt", "decrypt"]
+        .iter()
+        .map(|u| JsValue::from_str(u))
+        .collect();
+    subtle(
+        "generateKey",
+        &[
+            object(&[("name", "AES-GCM".into()), ("length", 256.into())]),
+            JsValue::FALSE,
+            usages.into(),
+        ],
+    )
+    .await
 }
-export function channelClose(ch) {
-  try { if (ch) ch.close(); } catch (_) {}
+
+async fn root_seal(
+    key: &JsValue,
+    iv: &[u8],
+    aad: &[u8],
+    data: &[u8],
+) -> std::result::Result<JsValue, JsValue> {
+    let input = Uint8Array::from(data);
+    let out = subtle(
+        "encrypt",
+        &[aes_gcm(iv, aad), key.clone(), input.clone().into()],
+    )
+    .await;
+    // WebCrypto copied the secret when it was called: the copy on JavaScript's heap is wiped.
+    input.fill(0, 0, input.length());
+    Ok(Uint8Array::new(&out?).into())
 }
-"#)]
-extern "C" {
-    #[wasm_bindgen(js_name = rootKeyNew)]
-    fn root_key_new() -> js_sys::Promise;
-    #[wasm_bindgen(js_name = rootSeal)]
-    fn root_seal(key: &JsValue, iv: &[u8], aad: &[u8], data: &[u8]) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = rootOpen)]
-    fn root_open(key: &JsValue, iv: &[u8], aad: &[u8], data: &[u8]) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = isCryptoKey)]
-    fn is_crypto_key(v: &JsValue) -> bool;
-    #[wasm_bindgen(js_name = channelOpen)]
-    fn channel_open(name: &str, on_message: &Closure<dyn FnMut(f64)>) -> JsValue;
-    #[wasm_bindgen(js_name = channelPost)]
-    fn channel_post(ch: &JsValue, generation: f64);
-    #[wasm_bindgen(js_name = channelClose)]
-    fn channel_close(ch: &JsValue);
+
+async fn root_open(
+    key: &JsValue,
+    iv: &[u8],
+    aad: &[u8],
+    data: &[u8],
+) -> std::result::Result<JsValue, JsValue> {
+    let out = subtle(
+        "decrypt",
+        &[aes_gcm(iv, aad), key.clone(), Uint8Array::from(data).into()],
+    )
+    .await?;
+    Ok(Uint8Array::new(&out).into())
+}
+
+/// Whether `v` is a `CryptoKey` that cannot be exported.
+fn is_crypto_key(v: &JsValue) -> bool {
+    let is_key = global_member("CryptoKey")
+        .and_then(|c| c.dyn_into::<Function>().ok())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()).ok())
+        .and_then(|p| p.dyn_into::<Object>().ok())
+        .is_some_and(|p| p.is_prototype_of(v));
+    is_key
+        && Reflect::get(v, &"extractable".into())
+            .ok()
+            .and_then(|e| e.as_bool())
+            == Some(false)
+}
+
+/// A `BroadcastChannel` named `name` whose messages' `generation` goes to `on_message` (`null`
+/// where the platform has none).
+fn channel_open(name: &str, on_message: &Closure<dyn FnMut(JsValue)>) -> JsValue {
+    let Some(ctor) = global_member("BroadcastChannel").and_then(|c| c.dyn_into::<Function>().ok())
+    else {
+        return JsValue::NULL;
+    };
+    let args: Array = std::iter::once(JsValue::from_str(name)).collect();
+    match Reflect::construct(&ctor, &args) {
+        Ok(ch) => {
+            let _ = Reflect::set(&ch, &"onmessage".into(), on_message.as_ref());
+            ch
+        }
+        Err(_) => JsValue::NULL,
+    }
+}
+
+fn channel_post(ch: &JsValue, generation: f64) {
+    if ch.is_object() {
+        let _ = invoke(
+            ch,
+            "postMessage",
+            &[object(&[("generation", generation.into())])],
+        );
+    }
+}
+
+fn channel_close(ch: &JsValue) {
+    if ch.is_object() {
+        let _ = invoke(ch, "close", &[]);
+    }
 }
 
 /// The associated data of the wrapped store key.
@@ -101,7 +203,7 @@ pub struct IdbStore {
     /// Raised (to the newest generation heard of) when another page says it wrote.
     heard: std::rc::Rc<std::cell::Cell<f64>>,
     channel: JsValue,
-    _listener: Closure<dyn FnMut(f64)>,
+    _listener: Closure<dyn FnMut(JsValue)>,
 }
 
 /// What a write of queued commits came to.
@@ -137,7 +239,12 @@ impl IdbStore {
         let heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
         let listener = {
             let heard = std::rc::Rc::clone(&heard);
-            Closure::new(move |g: f64| {
+            Closure::new(move |event: JsValue| {
+                let g = Reflect::get(&event, &"data".into())
+                    .and_then(|d| Reflect::get(&d, &"generation".into()))
+                    .ok()
+                    .and_then(|g| g.as_f64())
+                    .unwrap_or(0.0);
                 if g.is_finite() && g > heard.get() {
                     heard.set(g);
                 }
@@ -333,13 +440,13 @@ async fn store_key(db: &Database) -> Result<StoreKey> {
     if let Some(key) = read_store_key(db).await? {
         return Ok(key);
     }
-    let root = JsFuture::from(root_key_new())
+    let root = root_key_new()
         .await
         .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
     let key = StoreKey::generate(&mut crate::env::OsEntropy)?;
     let mut iv = [0u8; 12];
     crate::env::Entropy::fill(&mut crate::env::OsEntropy, &mut iv)?;
-    let sealed = JsFuture::from(root_seal(&root, &iv, KEYRING_AAD, key.secret_bytes()))
+    let sealed = root_seal(&root, &iv, KEYRING_AAD, key.secret_bytes())
         .await
         .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
     let mut keyring = iv.to_vec();
@@ -409,7 +516,7 @@ async fn read_store_key(db: &Database) -> Result<Option<StoreKey>> {
         ));
     }
     let (iv, sealed) = keyring.split_at(12);
-    let raw = JsFuture::from(root_open(&root, iv, KEYRING_AAD, sealed))
+    let raw = root_open(&root, iv, KEYRING_AAD, sealed)
         .await
         .map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))?;
     // The key's bytes are copied out of JavaScript's heap and wiped there at once.
