@@ -55,6 +55,7 @@ tail -n 2 target/fuzz.log
 
 step "benchmarks (figures, not pass/fail)"
 node bench/node.mjs
+node bench/store.mjs
 node bench/browser.mjs
 
 step "all checks passed in $(( $(date +%s) - started )) s"
