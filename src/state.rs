@@ -24,6 +24,23 @@ pub enum KeyState {
 }
 
 impl KeyState {
+    /// Every state.
+    pub const ALL: [KeyState; 8] = [
+        KeyState::Creating,
+        KeyState::Enabled,
+        KeyState::Disabled,
+        KeyState::PendingDeletion,
+        KeyState::PendingImport,
+        KeyState::PendingReplicaDeletion,
+        KeyState::Unavailable,
+        KeyState::Updating,
+    ];
+
+    /// The state AWS names `name`.
+    pub fn parse(name: &str) -> Option<KeyState> {
+        KeyState::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// AWS's name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -127,16 +144,7 @@ mod tests {
     use super::*;
 
     const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/k";
-    const STATES: [KeyState; 8] = [
-        KeyState::Creating,
-        KeyState::Enabled,
-        KeyState::Disabled,
-        KeyState::PendingDeletion,
-        KeyState::PendingImport,
-        KeyState::PendingReplicaDeletion,
-        KeyState::Unavailable,
-        KeyState::Updating,
-    ];
+    const STATES: [KeyState; 8] = KeyState::ALL;
 
     const RULES: [StateRule; 12] = [
         StateRule::Import,

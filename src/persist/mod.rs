@@ -111,8 +111,14 @@ pub fn store_key<D: Dir>(dir: &mut D, root: &Root, entropy: &mut dyn Entropy) ->
         ));
     }
     let key = StoreKey::generate(entropy)?;
-    let wrapped = match root {
-        Root::Key(k) => seal::wrap_store_key(&key, k, RootKind::KeyFile, entropy)?,
+    dir.replace(KEYRING, &wrap_under(root, &key, entropy)?)?;
+    Ok(key)
+}
+
+/// The store key wrapped under `root` (a passphrase gets a fresh salt).
+fn wrap_under(root: &Root, key: &StoreKey, entropy: &mut dyn Entropy) -> Result<Vec<u8>> {
+    match root {
+        Root::Key(k) => seal::wrap_store_key(key, k, RootKind::KeyFile, entropy),
         Root::Passphrase {
             passphrase,
             iterations,
@@ -124,11 +130,9 @@ pub fn store_key<D: Dir>(dir: &mut D, root: &Root, entropy: &mut dyn Entropy) ->
                 salt,
                 iterations: *iterations,
             };
-            seal::wrap_store_key(&key, &root_key, kind, entropy)?
+            seal::wrap_store_key(key, &root_key, kind, entropy)
         }
-    };
-    dir.replace(KEYRING, &wrapped)?;
-    Ok(key)
+    }
 }
 
 /// Where a [`SealedStore`] commits: the journal on a file system ([`LogBackend`]), or a
@@ -381,22 +385,7 @@ pub fn restore_backup<D: Dir>(
     let key = seal::unwrap_store_key(keyring, &kek).map_err(|_| {
         KmsError::Storage("the backup does not open with this passphrase".to_owned())
     })?;
-    let wrapped = match root {
-        Root::Key(k) => seal::wrap_store_key(&key, k, RootKind::KeyFile, entropy)?,
-        Root::Passphrase {
-            passphrase,
-            iterations,
-        } => {
-            let mut salt = [0u8; 16];
-            entropy.fill(&mut salt)?;
-            let root_key = seal::passphrase_root(passphrase, &salt, *iterations)?;
-            let kind = RootKind::Passphrase {
-                salt,
-                iterations: *iterations,
-            };
-            seal::wrap_store_key(&key, &root_key, kind, entropy)?
-        }
-    };
+    let wrapped = wrap_under(root, &key, entropy)?;
     if !audit.is_empty() {
         dir.replace(log::AUDIT, audit)?;
     }

@@ -266,19 +266,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 fn state_from(name: &str, s: &str) -> Result<KeyState> {
-    [
-        KeyState::Creating,
-        KeyState::Enabled,
-        KeyState::Disabled,
-        KeyState::PendingDeletion,
-        KeyState::PendingImport,
-        KeyState::PendingReplicaDeletion,
-        KeyState::Unavailable,
-        KeyState::Updating,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-    .ok_or_else(|| corrupt(name, "unknown key state"))
+    KeyState::parse(s).ok_or_else(|| corrupt(name, "unknown key state"))
 }
 
 /// A key as the JSON document that is sealed and stored (zeroized when dropped).

@@ -402,19 +402,7 @@ impl JsKms {
         let mut store = nodefs::open_store(&data_dir, passphrase).map_err(|e| to_js_error(&e))?;
         let path = store.backend().dir_mut().path().to_owned();
         let kms = JsKms::build(options, Box::new(store), Some(path))?;
-        let offset = kms.with_core(|core| match core.setting(CLOCK_OFFSET_SETTING) {
-            None => Ok(0),
-            Some(v) => v.as_i64().ok_or_else(|| {
-                KmsError::Storage(format!(
-                    "the stored setting `{CLOCK_OFFSET_SETTING}` is not a whole number"
-                ))
-            }),
-        })?;
-        kms.with_core(|core| {
-            core.clock().advance(offset);
-            Ok(())
-        })?;
-        kms.shared.offset.set(offset);
+        kms.restore_clock()?;
         Ok(kms)
     }
 
@@ -425,22 +413,7 @@ impl JsKms {
         if self.queue.pending.get() == 0 {
             return settle(self.close_now().map(|()| JsValue::UNDEFINED));
         }
-        let this = self.view(self.caller.clone());
-        let before = self.queue.tail.borrow_mut().take();
-        self.queue.pending.set(self.queue.pending.get() + 1);
-        let promise = wasm_bindgen_futures::future_to_promise(async move {
-            if let Some(before) = before {
-                // Only the order matters here, not how the earlier call ended.
-                let _ = JsFuture::from(before).await;
-            }
-            let out = this.close_now();
-            this.queue
-                .pending
-                .set(this.queue.pending.get().saturating_sub(1));
-            out.map(|()| JsValue::UNDEFINED)
-        });
-        *self.queue.tail.borrow_mut() = Some(promise.clone());
-        promise
+        self.queued(|this| Box::pin(async move { this.close_now().map(|()| JsValue::UNDEFINED) }))
     }
 
     /// The data directory of a KMS made with `Kms.open` (an absolute path); `undefined` in
@@ -643,12 +616,7 @@ impl JsKms {
                 "IndexedDB: the store kept changing while it was opened".to_owned(),
             )));
         }
-        let offset = kms.with_core(|core| persistence::stored_offset(core))?;
-        kms.with_core(|core| {
-            core.clock().advance(offset);
-            Ok(())
-        })?;
-        kms.shared.offset.set(offset);
+        kms.restore_clock()?;
         Ok(kms)
     }
 

@@ -168,6 +168,35 @@ impl JsKms {
         });
     }
 
+    /// Gives the clock the offset the store keeps (a reopened store's clock shows the time it
+    /// showed).
+    pub(super) fn restore_clock(&self) -> Result<(), JsValue> {
+        let offset = self.with_core(|core| stored_offset(core))?;
+        self.with_core(|core| {
+            core.clock().advance(offset);
+            Ok(())
+        })?;
+        self.shared.offset.set(offset);
+        Ok(())
+    }
+
+    /// The events `query` selects, from IndexedDB or through the core.
+    async fn select(&self, query: &Query) -> Result<Vec<serde_json::Value>, JsValue> {
+        self.with_events(|core, events| match events {
+            None => core.audit_query(query),
+            Some(events) => {
+                let mut s = EventSelector::new(query);
+                for e in &events {
+                    if !s.offer(e) {
+                        break;
+                    }
+                }
+                s.finish()
+            }
+        })
+        .await
+    }
+
     /// The stored audit events as a binding reads them: from IndexedDB, or through the core.
     async fn with_events<T>(
         &self,
@@ -219,22 +248,8 @@ impl JsKms {
         self.queued(move |this| {
             Box::pin(async move {
                 let query = query.map_err(|e| to_js_error(&e))?;
-                this.with_events(|core, events| {
-                    let selected = match events {
-                        None => core.audit_query(&query)?,
-                        Some(events) => {
-                            let mut s = EventSelector::new(&query);
-                            for e in &events {
-                                if !s.offer(e) {
-                                    break;
-                                }
-                            }
-                            s.finish()?
-                        }
-                    };
-                    to_js(&selected)
-                })
-                .await
+                let selected = this.select(&query).await?;
+                to_js(&selected).map_err(|e| to_js_error(&e))
             })
         })
     }
@@ -249,22 +264,8 @@ impl JsKms {
         self.queued(move |this| {
             Box::pin(async move {
                 let query = query.map_err(|e| to_js_error(&e))?;
-                this.with_events(|core, events| {
-                    let selected = match events {
-                        None => core.audit_query(&query)?,
-                        Some(events) => {
-                            let mut s = EventSelector::new(&query);
-                            for e in &events {
-                                if !s.offer(e) {
-                                    break;
-                                }
-                            }
-                            s.finish()?
-                        }
-                    };
-                    to_js(&crate::trail::export(selected.iter()))
-                })
-                .await
+                let selected = this.select(&query).await?;
+                to_js(&crate::trail::export(selected.iter())).map_err(|e| to_js_error(&e))
             })
         })
     }

@@ -7,7 +7,8 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 use wasm_kms::wasm::JsKms;
 
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+/// A plain object with these members (the persistence tests share it).
+pub(crate) fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in pairs {
         Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
@@ -15,7 +16,8 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-fn get(v: &JsValue, key: &str) -> JsValue {
+/// A member of an object.
+pub(crate) fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap()
 }
 

@@ -3,7 +3,7 @@
 //! step without losing an update, and names a damaged record. Chromium only
 //! (`tests/wasm_browser.rs` includes it).
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -11,17 +11,7 @@ use wasm_kms::wasm::JsKms;
 
 const DESCRIPTION: &str = "an idb description that must stay sealed 4321";
 
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap()
-}
+use crate::common::{get, obj};
 
 fn string(v: &JsValue, key: &str) -> String {
     get(v, key)

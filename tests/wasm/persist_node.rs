@@ -1,7 +1,7 @@
 //! `Kms.open`: a store on Node's file system that survives close and reopen, locked to one
 //! process at a time, sealed at rest. Node only (`tests/wasm_node.rs` includes it).
 
-use js_sys::{Array, Date, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Date, Function, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -10,17 +10,7 @@ use wasm_kms::wasm::JsKms;
 const DESCRIPTION: &str = "a very recognisable description 1234";
 const PLAINTEXT: &str = "a plaintext that must never reach the disk 5678";
 
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap()
-}
+use crate::common::{get, obj};
 
 fn string(v: &JsValue, key: &str) -> String {
     get(v, key)
