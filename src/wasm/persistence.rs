@@ -153,6 +153,33 @@ impl JsKms {
         promise
     }
 
+    /// Runs `f` (work outside the operation pipeline: a seed, a digest) on an up-to-date core and
+    /// writes what it queued; after another page's write, reloads and runs it again.
+    async fn write_through(
+        &self,
+        f: impl Fn(&mut Core) -> Result<JsValue, KmsError>,
+    ) -> Result<JsValue, JsValue> {
+        if let Some(idb) = self.idb() {
+            self.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
+        }
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            let out = self.with_core(&f);
+            match self.idb() {
+                None => return out,
+                // What a seed that failed part-way created stays, as it would on disk; a seed
+                // loaded again goes on from there.
+                Some(idb) => {
+                    if self.write_out(&idb).await.map_err(|e| to_js_error(&e))? {
+                        return out;
+                    }
+                }
+            }
+        }
+        Err(to_js_error(&KmsError::Internal(
+            "The store kept changing under this call (other pages wrote); try again.".to_owned(),
+        )))
+    }
+
     /// Writes a change made outside a call (the clock's setting) in its turn.
     pub(super) fn write_later(&self) {
         if self.idb().is_none() {
@@ -295,26 +322,11 @@ impl JsKms {
     pub fn audit_digest(&self) -> Promise {
         self.queued(|this| {
             Box::pin(async move {
-                if let Some(idb) = this.idb() {
-                    this.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
-                }
-                for _ in 0..MAX_CONFLICT_RETRIES {
-                    let digest = this.with_core(|core| {
-                        core.audit_digest()
-                            .and_then(|d| to_js(&d.unwrap_or(serde_json::Value::Null)))
-                    })?;
-                    match this.idb() {
-                        None => return Ok(digest),
-                        Some(idb) => {
-                            if this.write_out(&idb).await.map_err(|e| to_js_error(&e))? {
-                                return Ok(digest);
-                            }
-                        }
-                    }
-                }
-                Err(to_js_error(&KmsError::Internal(
-                    "The store kept changing under this call; try again.".to_owned(),
-                )))
+                this.write_through(|core| {
+                    core.audit_digest()
+                        .and_then(|d| to_js(&d.unwrap_or(serde_json::Value::Null)))
+                })
+                .await
             })
         })
     }
@@ -337,25 +349,8 @@ impl JsKms {
         self.queued(move |this| {
             Box::pin(async move {
                 let text = text.map_err(|e| to_js_error(&e))?;
-                if let Some(idb) = this.idb() {
-                    this.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
-                }
-                for _ in 0..MAX_CONFLICT_RETRIES {
-                    let out = this.with_core(|core| core.seed_json(&text).and_then(|r| to_js(&r)));
-                    match this.idb() {
-                        None => return out,
-                        Some(idb) => {
-                            // What a seed that failed part-way created stays, as it would on
-                            // disk; a seed loaded again goes on from there.
-                            if this.write_out(&idb).await.map_err(|e| to_js_error(&e))? {
-                                return out;
-                            }
-                        }
-                    }
-                }
-                Err(to_js_error(&KmsError::Internal(
-                    "The store kept changing under this call; try again.".to_owned(),
-                )))
+                this.write_through(|core| core.seed_json(&text).and_then(|r| to_js(&r)))
+                    .await
             })
         })
     }
