@@ -30,6 +30,13 @@ pub enum Format {
 
 thread_local! {
     static FORMAT: Cell<Format> = const { Cell::new(Format::Json) };
+    static JS_TIMESTAMPS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many timestamps have been serialized in [`Format::Js`] on this thread: a binding that
+/// turns them into dates after serializing need look only when this changed.
+pub fn js_timestamps_written() -> u64 {
+    JS_TIMESTAMPS.with(Cell::get)
 }
 
 /// Runs `f` with blobs and timestamps (de)serialized in `format`, restoring the previous format
@@ -248,7 +255,10 @@ impl Serialize for Timestamp {
                     s.serialize_f64(self.0 as f64 / 1000.0)
                 }
             }
-            Format::Js => s.serialize_f64(self.0 as f64),
+            Format::Js => {
+                JS_TIMESTAMPS.with(|c| c.set(c.get().wrapping_add(1)));
+                s.serialize_f64(self.0 as f64)
+            }
         }
     }
 }

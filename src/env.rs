@@ -113,13 +113,57 @@ impl<C: Clock + ?Sized> Clock for std::rc::Rc<C> {
 }
 
 /// The operating system's RNG (in browsers and Node, `crypto.getRandomValues`).
+///
+/// Small requests (nonces, IDs, data keys) are served from a pool the RNG fills
+/// [`POOL_BYTES`] at a time: in WebAssembly each request is a call into JavaScript that costs
+/// more than the bytes. Every byte handed out is erased from the pool, so no byte is given
+/// twice and none lingers after use; larger requests go straight to the RNG.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OsEntropy;
 
+/// How many bytes the pool holds.
+pub const POOL_BYTES: usize = 512;
+
+struct Pool {
+    bytes: zeroize::Zeroizing<[u8; POOL_BYTES]>,
+    /// The first byte not yet handed out.
+    next: usize,
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Pool> = std::cell::RefCell::new(Pool {
+        bytes: zeroize::Zeroizing::new([0; POOL_BYTES]),
+        next: POOL_BYTES,
+    });
+}
+
+fn os_fill(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf)
+        .map_err(|_| KmsError::Internal("The random number generator is unavailable.".to_owned()))
+}
+
 impl Entropy for OsEntropy {
     fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|_| {
-            KmsError::Internal("The random number generator is unavailable.".to_owned())
+        if buf.len() > POOL_BYTES / 4 {
+            return os_fill(buf);
+        }
+        POOL.with(|pool| {
+            let mut pool = pool.try_borrow_mut().map_err(|_| {
+                KmsError::Internal("The random number generator is busy.".to_owned())
+            })?;
+            if POOL_BYTES - pool.next < buf.len() {
+                os_fill(&mut *pool.bytes)?;
+                pool.next = 0;
+            }
+            let start = pool.next;
+            let end = start + buf.len();
+            let taken = pool.bytes.get_mut(start..end).ok_or_else(|| {
+                KmsError::Internal("The random number generator is unavailable.".to_owned())
+            })?;
+            buf.copy_from_slice(taken);
+            zeroize::Zeroize::zeroize(taken);
+            pool.next = end;
+            Ok(())
         })
     }
 }
@@ -157,6 +201,27 @@ impl Entropy for InsecureTestEntropy {
 mod tests {
     use super::*;
     use std::rc::Rc;
+
+    #[test]
+    fn the_os_pool_never_hands_out_a_byte_twice_and_erases_what_it_gave() {
+        let mut seen = std::collections::HashSet::new();
+        // Many pool refills' worth of 16-byte draws, and large draws between them.
+        for i in 0..(POOL_BYTES * 8 / 16) {
+            let mut id = [0u8; 16];
+            OsEntropy.fill(&mut id).unwrap();
+            assert!(seen.insert(id), "a 16-byte draw repeated");
+            if i % 7 == 0 {
+                let mut big = [0u8; POOL_BYTES];
+                OsEntropy.fill(&mut big).unwrap();
+                assert!(big.iter().any(|b| *b != 0));
+            }
+        }
+        POOL.with(|pool| {
+            let pool = pool.borrow();
+            let handed_out = pool.bytes.get(..pool.next).unwrap();
+            assert!(handed_out.iter().all(|b| *b == 0));
+        });
+    }
 
     #[test]
     fn an_offset_clock_follows_its_base_and_can_be_set_and_moved() {

@@ -153,12 +153,12 @@ impl KeyId {
             return (hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
                 .then_some(KeyId(lower));
         }
-        let groups: Vec<&str> = lower.split('-').collect();
-        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-        let ok = lens == [8, 4, 4, 4, 12]
-            && groups
-                .iter()
-                .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+        // 8-4-4-4-12 hex digits.
+        let ok = lower.len() == 36
+            && lower.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            });
         ok.then_some(KeyId(lower))
     }
 
@@ -232,25 +232,28 @@ fn hex_value(d: u8) -> u8 {
 
 /// 128 bits in the hyphenated 8-4-4-4-12 form of a UUID.
 fn uuid_text(raw: &[u8; 16]) -> String {
-    let hex = hex(raw);
-    let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default();
-    format!(
-        "{}-{}-{}-{}-{}",
-        part(0, 8),
-        part(8, 12),
-        part(12, 16),
-        part(16, 20),
-        part(20, 32)
-    )
+    let mut s = String::with_capacity(36);
+    for (i, b) in raw.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        push_hex(&mut s, *b);
+    }
+    s
+}
+
+/// Appends the two lowercase hex digits of `b`.
+fn push_hex(s: &mut String, b: u8) {
+    for nibble in [b >> 4, b & 0x0f] {
+        s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+    }
 }
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
+        push_hex(&mut s, *b);
     }
     s
 }

@@ -314,6 +314,16 @@ pub trait Store {
     /// Calls `f` with every audit event the store holds, oldest first, until it returns
     /// `false`. (The in-memory store holds the most recent [`MEMORY_EVENT_LIMIT`].)
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()>;
+
+    /// The whole store as one backup encrypted under `passphrase` (see
+    /// [`crate::persist::backup`]), for a store that keeps its records sealed and can read
+    /// them all itself. Others refuse.
+    fn export_backup(&mut self, passphrase: &[u8], iterations: u32) -> Result<Vec<u8>> {
+        let _ = (passphrase, iterations);
+        Err(crate::error::KmsError::Storage(
+            "only a store opened with Kms.open can be backed up".to_owned(),
+        ))
+    }
 }
 
 /// The most audit events the in-memory store keeps; older ones are dropped first.
@@ -503,5 +513,8 @@ impl<T: Store + ?Sized> Store for Box<T> {
     }
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
         (**self).scan_events(f)
+    }
+    fn export_backup(&mut self, passphrase: &[u8], iterations: u32) -> Result<Vec<u8>> {
+        (**self).export_backup(passphrase, iterations)
     }
 }

@@ -780,6 +780,35 @@ fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
     )
     .unwrap_err();
     assert!(cut.to_string().contains("truncated"), "{cut}");
+    // A flipped byte anywhere in the body refuses the whole backup, writing nothing.
+    let keyring_len = u64::from_be_bytes(backup[8..16].try_into().unwrap()) as usize;
+    for at in [
+        16 + keyring_len + 8 + 40,
+        backup.len() / 2,
+        backup.len() - 3,
+    ] {
+        let mut bad = backup.clone();
+        bad[at] ^= 0x40;
+        let e = wasm_kms::persist::restore_backup(
+            &mut dir,
+            &bad,
+            b"correct horse",
+            &root,
+            &mut OsEntropy,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("damaged"), "{e}");
+        assert!(std::fs::read_dir(&to)
+            .unwrap()
+            .all(|f| f.unwrap().file_name() == "LOCK"));
+    }
+    // Nothing in it is readable: no alias name, no audit event.
+    for text in ["alias/fixture", "kms.amazonaws.com", "Encrypt"] {
+        assert!(
+            !backup.windows(text.len()).any(|w| w == text.as_bytes()),
+            "{text}"
+        );
+    }
     wasm_kms::persist::restore_backup(&mut dir, &backup, b"correct horse", &root, &mut OsEntropy)
         .unwrap();
     let again = wasm_kms::persist::restore_backup(

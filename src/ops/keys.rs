@@ -112,9 +112,15 @@ const MAX_POLICY_BYTES: usize = 32 * 1024;
 
 /// AWS's default key policy, pretty-printed as AWS prints it.
 pub fn default_policy(partition: &str, account: &str) -> String {
-    format!(
-        "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"arn:{partition}:iam::{account}:root\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
-    )
+    // Plain concatenation: stores build this for every key they load.
+    [
+        "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"arn:",
+        partition,
+        ":iam::",
+        account,
+        ":root\"\n    },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}",
+    ]
+    .concat()
 }
 
 /// Checks a supplied key policy: AWS's charset and size rules, then that it is a JSON policy

@@ -220,6 +220,117 @@ fn bad_frame(file: &str, at: u64) -> KmsError {
     ))
 }
 
+/// What a snapshot holds: every record as of commit `seq`, and where the audit file stood.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The sequence number of the last commit folded in.
+    pub seq: u64,
+    /// Events with a lower sequence number are in the audit file.
+    pub flushed_below: u64,
+    /// The audit file's length when the snapshot was written.
+    pub audit_len: u64,
+    /// Every record, by name (sealed).
+    pub records: BTreeMap<String, Vec<u8>>,
+}
+
+/// A snapshot file's bytes.
+pub fn encode_snapshot(
+    seq: u64,
+    flushed_below: u64,
+    audit_len: u64,
+    records: &BTreeMap<String, Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let mut w = Writer(Vec::new());
+    w.u64(seq);
+    w.u64(flushed_below);
+    w.u64(audit_len);
+    w.u32(records.len())?;
+    for (name, value) in records {
+        w.bytes(name.as_bytes())?;
+        w.bytes(value)?;
+    }
+    let mut snapshot = SNAPSHOT_MAGIC.to_vec();
+    snapshot.extend_from_slice(&frame(&w.0)?);
+    Ok(snapshot)
+}
+
+/// The parts of a snapshot file; an error names what is wrong with it.
+pub fn decode_snapshot(data: &[u8]) -> Result<Snapshot> {
+    let body = data
+        .strip_prefix(SNAPSHOT_MAGIC.as_slice())
+        .ok_or_else(|| {
+            KmsError::Storage("the store's `snapshot` file is not a wasm-kms snapshot".to_owned())
+        })?;
+    let mut count = 0;
+    let mut out = Snapshot::default();
+    let end = frames(SNAPSHOT, body, |payload, at| {
+        count += 1;
+        let mut r = Reader(payload);
+        let parsed = (|| {
+            let seq = r.u64()?;
+            let flushed_below = r.u64()?;
+            let audit_len = r.u64()?;
+            let n = r.u32()?;
+            let mut records = BTreeMap::new();
+            for _ in 0..n {
+                let name = r.string()?;
+                let value = r.bytes()?.to_vec();
+                records.insert(name, value);
+            }
+            r.end()?;
+            Some(Snapshot {
+                seq,
+                flushed_below,
+                audit_len,
+                records,
+            })
+        })();
+        out = parsed.ok_or_else(|| bad_frame(SNAPSHOT, at))?;
+        Ok(())
+    })?;
+    if count != 1 || matches!(end, FramesEnd::Torn(_)) {
+        return Err(KmsError::Storage(
+            "the store's `snapshot` file is truncated or damaged".to_owned(),
+        ));
+    }
+    Ok(out)
+}
+
+/// One frame of the audit file, holding `events`.
+pub fn encode_audit(events: &[StoredEvent]) -> Result<Vec<u8>> {
+    let mut w = Writer(Vec::new());
+    w.u32(events.len())?;
+    for e in events {
+        w.event(e)?;
+    }
+    frame(&w.0)
+}
+
+/// Calls `f` with every event in `data` (whole frames of the audit file), in file order, until
+/// it returns `false`. A damaged or torn frame is an error naming its offset.
+pub fn decode_audit(data: &[u8], f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+    let mut go = true;
+    let end = frames(AUDIT, data, |payload, at| {
+        if !go {
+            return Ok(());
+        }
+        let mut r = Reader(payload);
+        let n = r.u32().ok_or_else(|| bad_frame(AUDIT, at))?;
+        for _ in 0..n {
+            let e = r.event().ok_or_else(|| bad_frame(AUDIT, at))?;
+            if !f(e) {
+                go = false;
+                return Ok(());
+            }
+        }
+        r.end().ok_or_else(|| bad_frame(AUDIT, at))
+    })?;
+    match end {
+        FramesEnd::Clean => Ok(()),
+        FramesEnd::Torn(at) => Err(bad_frame(AUDIT, at)),
+    }
+}
+
 /// The journal and snapshot store over a [`Dir`].
 pub struct LogBackend<D: Dir> {
     dir: D,
@@ -255,43 +366,11 @@ impl<D: Dir> LogBackend<D> {
         let snapshot = dir.read(SNAPSHOT)?;
         let snapshot_len = snapshot.as_ref().map_or(0, |s| s.len() as u64);
         if let Some(data) = snapshot {
-            let body = data
-                .strip_prefix(SNAPSHOT_MAGIC.as_slice())
-                .ok_or_else(|| {
-                    KmsError::Storage(
-                        "the store's `snapshot` file is not a wasm-kms snapshot".to_owned(),
-                    )
-                })?;
-            let mut count = 0;
-            let end = frames(SNAPSHOT, body, |payload, at| {
-                count += 1;
-                let mut r = Reader(payload);
-                let parsed = (|| {
-                    let s = r.u64()?;
-                    let f = r.u64()?;
-                    let a = r.u64()?;
-                    let n = r.u32()?;
-                    let mut map = BTreeMap::new();
-                    for _ in 0..n {
-                        let name = r.string()?;
-                        let value = r.bytes()?.to_vec();
-                        map.insert(name, value);
-                    }
-                    r.end()?;
-                    Some((s, f, a, map))
-                })();
-                let (s, f, a, map) = parsed.ok_or_else(|| bad_frame(SNAPSHOT, at))?;
-                seq = s;
-                flushed_below = f;
-                audit_len = a;
-                records = map;
-                Ok(())
-            })?;
-            if count != 1 || matches!(end, FramesEnd::Torn(_)) {
-                return Err(KmsError::Storage(
-                    "the store's `snapshot` file is truncated or damaged".to_owned(),
-                ));
-            }
+            let parts = decode_snapshot(&data)?;
+            seq = parts.seq;
+            flushed_below = parts.flushed_below;
+            audit_len = parts.audit_len;
+            records = parts.records;
         }
         let mut recent_events = Vec::new();
         let journal = dir.read(JOURNAL)?.unwrap_or_default();
@@ -416,12 +495,7 @@ impl<D: Dir> LogBackend<D> {
     pub fn compact(&mut self) -> Result<()> {
         let mut audit_len = self.audit_len;
         if !self.journal_events.is_empty() {
-            let mut w = Writer(Vec::new());
-            w.u32(self.journal_events.len())?;
-            for e in &self.journal_events {
-                w.event(e)?;
-            }
-            let frame = frame(&w.0)?;
+            let frame = encode_audit(&self.journal_events)?;
             // Whatever a compaction cut short appended is cut off first.
             self.dir.truncate(AUDIT, self.audit_len)?;
             self.dir.append(AUDIT, &frame, true)?;
@@ -431,17 +505,7 @@ impl<D: Dir> LogBackend<D> {
             .journal_events
             .last()
             .map_or(self.flushed_below, |e| e.seq.saturating_add(1));
-        let mut w = Writer(Vec::new());
-        w.u64(self.seq);
-        w.u64(flushed);
-        w.u64(audit_len);
-        w.u32(self.records.len())?;
-        for (name, value) in &self.records {
-            w.bytes(name.as_bytes())?;
-            w.bytes(value)?;
-        }
-        let mut snapshot = SNAPSHOT_MAGIC.to_vec();
-        snapshot.extend_from_slice(&frame(&w.0)?);
+        let snapshot = encode_snapshot(self.seq, flushed, audit_len, &self.records)?;
         self.dir.replace(SNAPSHOT, &snapshot)?;
         self.snapshot_len = snapshot.len() as u64;
         self.flushed_below = flushed;
@@ -462,23 +526,12 @@ impl<D: Dir> LogBackend<D> {
             let data = data
                 .get(..usize::try_from(self.audit_len).unwrap_or(usize::MAX))
                 .unwrap_or(&data);
-            frames(AUDIT, data, |payload, at| {
-                if !go {
-                    return Ok(());
+            decode_audit(data, &mut |e| {
+                if last.is_none_or(|l| e.seq > l) {
+                    last = Some(e.seq);
+                    go = f(e);
                 }
-                let mut r = Reader(payload);
-                let n = r.u32().ok_or_else(|| bad_frame(AUDIT, at))?;
-                for _ in 0..n {
-                    let e = r.event().ok_or_else(|| bad_frame(AUDIT, at))?;
-                    if last.is_none_or(|l| e.seq > l) {
-                        last = Some(e.seq);
-                        if !f(e) {
-                            go = false;
-                            return Ok(());
-                        }
-                    }
-                }
-                r.end().ok_or_else(|| bad_frame(AUDIT, at))
+                go
             })?;
         }
         for e in &self.journal_events {
@@ -491,6 +544,11 @@ impl<D: Dir> LogBackend<D> {
             }
         }
         Ok(())
+    }
+
+    /// Every record, by name (sealed), as of the last commit.
+    pub fn records(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.records
     }
 
     /// The directory.

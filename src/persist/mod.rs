@@ -6,12 +6,15 @@
 //! batch it took survives any crash. Every key and alias document, with its key material, is
 //! sealed under the store key ([`seal`]), which rests only wrapped by a root key.
 
+pub mod backup;
 pub mod log;
 pub mod records;
 pub mod seal;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fs;
+
+use std::collections::BTreeMap;
 
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
@@ -45,6 +48,9 @@ impl Backend for Outbox {
         // The events are in the binding's database, which it reads itself (asynchronously) and
         // hands to [`crate::Kms::verify_events`] and [`crate::service::EventSelector`].
         Ok(())
+    }
+    fn contents(&mut self) -> Result<Option<Everything>> {
+        Ok(None)
     }
 }
 pub use seal::{RootKind, StoreKey};
@@ -116,7 +122,7 @@ pub fn store_key<D: Dir>(dir: &mut D, root: &Root, entropy: &mut dyn Entropy) ->
 }
 
 /// The store key wrapped under `root` (a passphrase gets a fresh salt).
-fn wrap_under(root: &Root, key: &StoreKey, entropy: &mut dyn Entropy) -> Result<Vec<u8>> {
+pub fn wrap_under(root: &Root, key: &StoreKey, entropy: &mut dyn Entropy) -> Result<Vec<u8>> {
     match root {
         Root::Key(k) => seal::wrap_store_key(key, k, RootKind::KeyFile, entropy),
         Root::Passphrase {
@@ -135,6 +141,9 @@ fn wrap_under(root: &Root, key: &StoreKey, entropy: &mut dyn Entropy) -> Result<
     }
 }
 
+/// Every record (sealed, by name) and every audit event of a store.
+pub type Everything = (BTreeMap<String, Vec<u8>>, Vec<StoredEvent>);
+
 /// Where a [`SealedStore`] commits: the journal on a file system ([`LogBackend`]), or a
 /// binding's asynchronous database, which takes each commit after the call (IndexedDB).
 pub trait Backend {
@@ -142,6 +151,9 @@ pub trait Backend {
     fn commit(&mut self, commit: &Commit) -> Result<()>;
     /// Calls `f` with every audit event held, oldest first, until it returns `false`.
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()>;
+    /// Every record (sealed, by name) and every audit event, for a backup; `None` from a
+    /// backend whose database the binding reads itself.
+    fn contents(&mut self) -> Result<Option<Everything>>;
 }
 
 impl<D: Dir> Backend for LogBackend<D> {
@@ -150,6 +162,16 @@ impl<D: Dir> Backend for LogBackend<D> {
     }
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
         LogBackend::scan_events(self, f)
+    }
+    fn contents(&mut self) -> Result<Option<Everything>> {
+        // Folded into one snapshot first, so the backup matches what a restart would read.
+        self.compact()?;
+        let mut events = Vec::new();
+        LogBackend::scan_events(self, &mut |e| {
+            events.push(e);
+            true
+        })?;
+        Ok(Some((self.records().clone(), events)))
     }
 }
 
@@ -309,40 +331,31 @@ impl<B: Backend> Store for SealedStore<B> {
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
         self.log.scan_events(f)
     }
-}
 
-/// The first bytes of a backup file.
-const BACKUP_MAGIC: &[u8; 8] = b"WKMSBAK1";
-
-impl<D: Dir> SealedStore<LogBackend<D>> {
-    /// The whole store as one encrypted backup: its snapshot and audit file as they are (every
-    /// record stays sealed under the store key) and the store key wrapped under a key derived
-    /// from `passphrase` (PBKDF2-HMAC-SHA256, `iterations`, at least 600,000). The journal is
-    /// folded into the snapshot first, so the backup holds everything committed.
-    pub fn export_backup(&mut self, passphrase: &[u8], iterations: u32) -> Result<Vec<u8>> {
-        self.log.compact()?;
-        let mut salt = [0u8; 16];
-        self.entropy.fill(&mut salt)?;
-        let kek = seal::passphrase_root(passphrase, &salt, iterations)?;
-        let kind = RootKind::Passphrase { salt, iterations };
-        let keyring = seal::wrap_store_key(&self.key, &kek, kind, &mut *self.entropy)?;
-        let dir = self.log.dir_mut();
-        let snapshot = dir.read(log::SNAPSHOT)?.unwrap_or_default();
-        let audit = dir.read(log::AUDIT)?.unwrap_or_default();
-        let mut out = BACKUP_MAGIC.to_vec();
-        for part in [&keyring, &snapshot, &audit] {
-            let len = u64::try_from(part.len())
-                .map_err(|_| KmsError::Storage("the backup is too large".to_owned()))?;
-            out.extend_from_slice(&len.to_be_bytes());
-            out.extend_from_slice(part);
-        }
-        Ok(out)
+    /// The whole store as one encrypted backup ([`backup`]): every record as it rests (sealed
+    /// under the store key), the whole audit trail, and the store key wrapped under a key
+    /// derived from `passphrase` (PBKDF2-HMAC-SHA256, `iterations`, at least 600,000).
+    fn export_backup(&mut self, passphrase: &[u8], iterations: u32) -> Result<Vec<u8>> {
+        let Some((records, events)) = self.log.contents()? else {
+            return Err(KmsError::Storage(
+                "this store's database is read by its binding: back it up from there".to_owned(),
+            ));
+        };
+        backup::seal(
+            &self.key,
+            &records,
+            &events,
+            passphrase,
+            iterations,
+            &mut *self.entropy,
+        )
     }
 }
 
-/// Restores a backup made by [`DurableStore::export_backup`] into `dir`, which must hold no
-/// store: the store key is unwrapped with `passphrase` and wrapped again under `root`. The
-/// restored store is then opened with [`DurableStore::open`] as usual, which checks every record.
+/// Restores a backup made by [`Store::export_backup`] (or by a browser's store) into
+/// `dir`, which must hold no store: the store key is unwrapped with `passphrase` and wrapped
+/// again under `root`. The restored store is then opened with [`DurableStore::open`] as usual,
+/// which checks every record.
 pub fn restore_backup<D: Dir>(
     dir: &mut D,
     backup: &[u8],
@@ -350,48 +363,29 @@ pub fn restore_backup<D: Dir>(
     root: &Root,
     entropy: &mut dyn Entropy,
 ) -> Result<()> {
-    let bad =
-        || KmsError::Storage("the backup is not a wasm-kms backup, or it is truncated".to_owned());
-    let mut rest = backup
-        .strip_prefix(BACKUP_MAGIC.as_slice())
-        .ok_or_else(bad)?;
-    let mut parts = Vec::with_capacity(3);
-    for _ in 0..3 {
-        if rest.len() < 8 {
-            return Err(bad());
-        }
-        let (len, tail) = rest.split_at(8);
-        let len = u64::from_be_bytes(len.try_into().map_err(|_| bad())?);
-        let len = usize::try_from(len).map_err(|_| bad())?;
-        if tail.len() < len {
-            return Err(bad());
-        }
-        let (part, tail) = tail.split_at(len);
-        parts.push(part);
-        rest = tail;
-    }
-    let ([keyring, snapshot, audit], true) = (parts.as_slice(), rest.is_empty()) else {
-        return Err(bad());
-    };
-    if dir.read(KEYRING)?.is_some() || dir.read(log::SNAPSHOT)?.is_some() {
+    let contents = backup::open(backup, passphrase)?;
+    if dir.read(KEYRING)?.is_some()
+        || dir.read(log::SNAPSHOT)?.is_some()
+        || dir.read(log::JOURNAL)?.is_some_and(|j| !j.is_empty())
+    {
         return Err(KmsError::Storage(
             "a backup is restored only into a directory that holds no store".to_owned(),
         ));
     }
-    let RootKind::Passphrase { salt, iterations } = seal::keyring_kind(keyring)? else {
-        return Err(bad());
+    let wrapped = wrap_under(root, &contents.key, entropy)?;
+    let audit = if contents.events.is_empty() {
+        Vec::new()
+    } else {
+        log::encode_audit(&contents.events)?
     };
-    let kek = seal::passphrase_root(passphrase, &salt, iterations)?;
-    let key = seal::unwrap_store_key(keyring, &kek).map_err(|_| {
-        KmsError::Storage("the backup does not open with this passphrase".to_owned())
-    })?;
-    let wrapped = wrap_under(root, &key, entropy)?;
-    if !audit.is_empty() {
-        dir.replace(log::AUDIT, audit)?;
-    }
-    if !snapshot.is_empty() {
-        dir.replace(log::SNAPSHOT, snapshot)?;
-    }
+    let snapshot = log::encode_snapshot(
+        0,
+        contents.next_event_seq(),
+        audit.len() as u64,
+        &contents.records,
+    )?;
+    dir.replace(log::AUDIT, &audit)?;
+    dir.replace(log::SNAPSHOT, &snapshot)?;
     dir.replace(log::JOURNAL, &[])?;
     // The keyring last: a restore cut short leaves no store that opens half-made.
     dir.replace(KEYRING, &wrapped)

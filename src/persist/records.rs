@@ -256,11 +256,16 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
+    let digit = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     s.as_bytes()
-        .chunks(2)
-        .map(|p| {
-            let t = std::str::from_utf8(p).ok()?;
-            u8::from_str_radix(t, 16).ok()
+        .chunks_exact(2)
+        .map(|p| match *p {
+            [hi, lo] => Some(digit(hi)? << 4 | digit(lo)?),
+            _ => None,
         })
         .collect()
 }

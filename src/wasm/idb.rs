@@ -21,8 +21,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{KmsError, Result};
+use std::collections::BTreeMap;
+
 use crate::persist::log::{decode_event, encode_event};
-use crate::persist::{Commit, Outbox, SealedStore, StoreKey};
+use crate::persist::{
+    backup, seal, wrap_under, Commit, Outbox, Root, RootKind, SealedStore, StoreKey,
+};
 use crate::store::StoredEvent;
 
 const RECORDS: &str = "records";
@@ -215,27 +219,16 @@ pub enum Written {
 }
 
 impl IdbStore {
-    /// Opens (or creates) the store `name`: its database, its root key and store key, and every
-    /// record, read in one transaction.
-    pub async fn open(name: &str) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
-        let factory = Factory::new().map_err(|e| storage("opening IndexedDB", e))?;
-        let db_name = format!("wasm-kms:{name}");
-        let mut request = factory
-            .open(&db_name, Some(DB_VERSION))
-            .map_err(|e| storage("opening the database", e))?;
-        request.on_upgrade_needed(|event| {
-            if let Ok(db) = event.database() {
-                for store in [RECORDS, EVENTS, META] {
-                    if !db.store_names().iter().any(|s| s == store) {
-                        let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
-                    }
-                }
-            }
-        });
-        let db = request
-            .await
-            .map_err(|e| storage("opening the database", e))?;
-        let key = store_key(&db).await?;
+    /// Opens (or creates) the store `name`: its database, its store key (wrapped by the root
+    /// `CryptoKey`, or by `passphrase` for a store made with one), and every record, read in one
+    /// transaction.
+    pub async fn open(
+        name: &str,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
+        let db = open_database(name).await?;
+        let db_name = database_name(name);
+        let key = store_key(&db, passphrase).await?;
         let heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
         let listener = {
             let heard = std::rc::Rc::clone(&heard);
@@ -265,6 +258,18 @@ impl IdbStore {
 
     /// Reads every record (and the generation) in one transaction and unseals them.
     pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
+        let (loaded, generation) = self.records().await?;
+        let sealed =
+            SealedStore::from_records(&loaded, outbox, key, Box::new(crate::env::OsEntropy))?;
+        self.generation.set(generation);
+        if generation > self.heard.get() {
+            self.heard.set(generation);
+        }
+        Ok(sealed)
+    }
+
+    /// Every record (sealed, by name) and the store's generation, read in one transaction.
+    pub async fn records(&self) -> Result<(BTreeMap<String, Vec<u8>>, f64)> {
         let tx = self
             .db
             .transaction(&[RECORDS, META], TransactionMode::ReadOnly)
@@ -298,7 +303,7 @@ impl IdbStore {
                 "IndexedDB: the record names and values do not match".to_owned(),
             ));
         }
-        let mut loaded = std::collections::BTreeMap::new();
+        let mut loaded = BTreeMap::new();
         for (name, value) in names.iter().zip(values.iter()) {
             let name = name.as_string().ok_or_else(|| {
                 KmsError::Storage("IndexedDB: a record has a name that is not text".to_owned())
@@ -307,13 +312,26 @@ impl IdbStore {
                 .ok_or_else(|| KmsError::Storage(format!("stored record `{name}` is not bytes")))?;
             loaded.insert(name, bytes);
         }
-        let sealed =
-            SealedStore::from_records(&loaded, outbox, key, Box::new(crate::env::OsEntropy))?;
-        self.generation.set(generation);
-        if generation > self.heard.get() {
-            self.heard.set(generation);
+        Ok((loaded, generation))
+    }
+
+    /// Restores the backup `contents` into the store `name`, which must not exist yet (or be
+    /// empty): its store key is wrapped anew (by a new root `CryptoKey`, or by `passphrase`),
+    /// and the key, every record and every event are written in one transaction.
+    pub async fn restore(
+        name: &str,
+        contents: &backup::Contents,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<()> {
+        let db = open_database(name).await?;
+        let kept = keep_store_key(&db, &contents.key, passphrase, Some(contents)).await;
+        db.close();
+        match kept? {
+            true => Ok(()),
+            false => Err(KmsError::Storage(format!(
+                "a backup is restored only into a store that does not exist yet: IndexedDB store `{name}` exists"
+            ))),
         }
-        Ok(sealed)
     }
 
     /// Whether another page wrote since this one loaded.
@@ -434,25 +452,100 @@ impl IdbStore {
     }
 }
 
-/// The store key: unwrapped with the root `CryptoKey`, or, for a new store, made, wrapped and
-/// kept (the first page to write it wins; a page that lost the race uses the winner's).
-async fn store_key(db: &Database) -> Result<StoreKey> {
-    if let Some(key) = read_store_key(db).await? {
+/// The database of the store `name`, created (with its object stores) if need be.
+async fn open_database(name: &str) -> Result<Database> {
+    let factory = Factory::new().map_err(|e| storage("opening IndexedDB", e))?;
+    let mut request = factory
+        .open(&database_name(name), Some(DB_VERSION))
+        .map_err(|e| storage("opening the database", e))?;
+    request.on_upgrade_needed(|event| {
+        if let Ok(db) = event.database() {
+            for store in [RECORDS, EVENTS, META] {
+                if !db.store_names().iter().any(|s| s == store) {
+                    let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
+                }
+            }
+        }
+    });
+    request
+        .await
+        .map_err(|e| storage("opening the database", e))
+}
+
+fn database_name(name: &str) -> String {
+    format!("wasm-kms:{name}")
+}
+
+/// A passphrase a browser store's key is wrapped by (PBKDF2-HMAC-SHA256, 600,000 iterations
+/// for a new store). Zeroized on drop.
+pub type Passphrase = zeroize::Zeroizing<Vec<u8>>;
+
+fn passphrase_root(passphrase: &Passphrase) -> Root {
+    Root::Passphrase {
+        passphrase: passphrase.clone(),
+        iterations: seal::MIN_PBKDF2_ITERATIONS,
+    }
+}
+
+/// The store key: unwrapped with the root `CryptoKey` (or the passphrase), or, for a new store,
+/// made, wrapped and kept (the first page to write it wins; a page that lost the race uses the
+/// winner's).
+async fn store_key(db: &Database, passphrase: Option<&Passphrase>) -> Result<StoreKey> {
+    if let Some(key) = read_store_key(db, passphrase).await? {
         return Ok(key);
     }
-    let root = root_key_new()
-        .await
-        .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
     let key = StoreKey::generate(&mut crate::env::OsEntropy)?;
-    let mut iv = [0u8; 12];
-    crate::env::Entropy::fill(&mut crate::env::OsEntropy, &mut iv)?;
-    let sealed = root_seal(&root, &iv, KEYRING_AAD, key.secret_bytes())
-        .await
-        .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
-    let mut keyring = iv.to_vec();
-    keyring.extend(bytes_of(&sealed).unwrap_or_default());
+    if keep_store_key(db, &key, passphrase, None).await? {
+        return Ok(key);
+    }
+    read_store_key(db, passphrase)
+        .await?
+        .ok_or_else(|| KmsError::Storage("IndexedDB: the store key vanished".to_owned()))
+}
+
+/// Keeps `key` as the store key of a store that has none yet, wrapped by a new root `CryptoKey`
+/// or by `passphrase`; with `contents` (a restore), also its records and events, and only if
+/// the store holds no records. `Ok(false)`: the store has a key (or records) already, and
+/// nothing was written.
+async fn keep_store_key(
+    db: &Database,
+    key: &StoreKey,
+    passphrase: Option<&Passphrase>,
+    contents: Option<&backup::Contents>,
+) -> Result<bool> {
+    let mut entropy = crate::env::OsEntropy;
+    // All cryptography and encoding before the transaction opens.
+    let (root, keyring) = match passphrase {
+        Some(p) => (None, wrap_under(&passphrase_root(p), key, &mut entropy)?),
+        None => {
+            let root = root_key_new()
+                .await
+                .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
+            let mut iv = [0u8; 12];
+            crate::env::Entropy::fill(&mut entropy, &mut iv)?;
+            let sealed = root_seal(&root, &iv, KEYRING_AAD, key.secret_bytes())
+                .await
+                .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
+            let mut keyring = iv.to_vec();
+            keyring.extend(bytes_of(&sealed).unwrap_or_default());
+            (Some(root), keyring)
+        }
+    };
+    let mut records = Vec::new();
+    let mut events = Vec::new();
+    if let Some(c) = contents {
+        for (name, value) in &c.records {
+            records.push((JsValue::from_str(name), Uint8Array::from(value.as_slice())));
+        }
+        for e in &c.events {
+            events.push((
+                JsValue::from_f64(e.seq as f64),
+                Uint8Array::from(encode_event(e)?.as_slice()),
+            ));
+        }
+    }
     let tx = db
-        .transaction(&[META], TransactionMode::ReadWrite)
+        .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
         .map_err(|e| storage("keeping the store key", e))?;
     let fail = |e| storage("keeping the store key", e);
     let meta = tx.object_store(META).map_err(fail)?;
@@ -461,28 +554,51 @@ async fn store_key(db: &Database) -> Result<StoreKey> {
         .map_err(fail)?
         .await
         .map_err(fail)?;
-    if existing.is_some() {
+    let store = tx.object_store(RECORDS).map_err(fail)?;
+    let held = if contents.is_some() {
+        store.count(None).map_err(fail)?.await.map_err(fail)?
+    } else {
+        0
+    };
+    if existing.is_some() || held > 0 {
         let _ = tx.abort();
-        return read_store_key(db)
-            .await?
-            .ok_or_else(|| KmsError::Storage("IndexedDB: the store key vanished".to_owned()));
+        return Ok(false);
     }
-    meta.put(&root, Some(&JsValue::from_str("root")))
-        .map_err(fail)?;
+    if let Some(root) = &root {
+        meta.put(root, Some(&JsValue::from_str("root")))
+            .map_err(fail)?;
+    }
     meta.put(
         &Uint8Array::from(keyring.as_slice()),
         Some(&JsValue::from_str("keyring")),
     )
     .map_err(fail)?;
+    if contents.is_some() {
+        for (name, value) in &records {
+            store.put(value, Some(name)).map_err(fail)?;
+        }
+        let event_store = tx.object_store(EVENTS).map_err(fail)?;
+        for (seq, bytes) in &events {
+            event_store.put(bytes, Some(seq)).map_err(fail)?;
+        }
+        meta.put(
+            &JsValue::from_f64(1.0),
+            Some(&JsValue::from_str("generation")),
+        )
+        .map_err(fail)?;
+    }
     match tx.commit().map_err(fail)?.await {
-        Ok(TransactionResult::Committed) => Ok(key),
+        Ok(TransactionResult::Committed) => Ok(true),
         _ => Err(KmsError::Storage(
             "IndexedDB: the store key could not be kept".to_owned(),
         )),
     }
 }
 
-async fn read_store_key(db: &Database) -> Result<Option<StoreKey>> {
+async fn read_store_key(
+    db: &Database,
+    passphrase: Option<&Passphrase>,
+) -> Result<Option<StoreKey>> {
     let tx = db
         .transaction(&[META], TransactionMode::ReadOnly)
         .map_err(|e| storage("reading the store key", e))?;
@@ -499,17 +615,43 @@ async fn read_store_key(db: &Database) -> Result<Option<StoreKey>> {
         .await
         .map_err(fail)?;
     let _ = tx.await;
-    let (Some(root), Some(keyring)) = (root, keyring) else {
+    let Some(keyring) = keyring else {
         return Ok(None);
     };
+    let keyring = bytes_of(&keyring).ok_or_else(|| {
+        KmsError::Storage("IndexedDB: the wrapped store key is not bytes".to_owned())
+    })?;
+    let Some(root) = root else {
+        // No root key: the store key is wrapped by a passphrase.
+        let Some(passphrase) = passphrase else {
+            return Err(KmsError::Storage(
+                "this store is protected by a passphrase: open it with the option `passphrase`"
+                    .to_owned(),
+            ));
+        };
+        let RootKind::Passphrase { salt, iterations } = seal::keyring_kind(&keyring)? else {
+            return Err(KmsError::Storage(
+                "IndexedDB: the wrapped store key is of no kind this wasm-kms knows".to_owned(),
+            ));
+        };
+        let root = seal::passphrase_root(passphrase, &salt, iterations)?;
+        return seal::unwrap_store_key(&keyring, &root)
+            .map(Some)
+            .map_err(|_| {
+                KmsError::Storage("the store does not open with this passphrase".to_owned())
+            });
+    };
+    if passphrase.is_some() {
+        return Err(KmsError::Storage(
+            "this store is protected by the browser's own key, not a passphrase: open it without one"
+                .to_owned(),
+        ));
+    }
     if !is_crypto_key(&root) {
         return Err(KmsError::Storage(
             "IndexedDB: the root key is not a non-extractable CryptoKey".to_owned(),
         ));
     }
-    let keyring = bytes_of(&keyring).ok_or_else(|| {
-        KmsError::Storage("IndexedDB: the wrapped store key is not bytes".to_owned())
-    })?;
     if keyring.len() != 12 + 32 + 16 {
         return Err(KmsError::Storage(
             "IndexedDB: the wrapped store key has the wrong length".to_owned(),

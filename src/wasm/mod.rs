@@ -341,6 +341,52 @@ fn clock_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
     }
 }
 
+/// Where `Kms.open` keeps a store.
+enum Target {
+    /// The IndexedDB store of this name (browsers).
+    IndexedDb(String),
+    /// The on-disk store in this directory (Node).
+    Dir(String),
+}
+
+/// The store `options` name (taken out of them), or why they name none: `indexedDb` in
+/// browsers (the store `default` if none is named), `dataDir` in Node.
+fn target_of(options: &mut Options, method: &str) -> Result<Target, KmsError> {
+    let invalid = |m: String| KmsError::Validation(m);
+    if options.passphrase.as_deref() == Some("") {
+        return Err(invalid(
+            "The option `passphrase` must not be empty".to_owned(),
+        ));
+    }
+    if options.indexed_db.is_some() || (options.data_dir.is_none() && !nodefs::available()) {
+        if options.data_dir.is_some() {
+            return Err(invalid(format!(
+                "{method} takes either `indexedDb` (browsers) or `dataDir` (Node)"
+            )));
+        }
+        let name = options
+            .indexed_db
+            .take()
+            .unwrap_or_else(|| "default".to_owned());
+        if name.is_empty() || name.len() > 128 {
+            return Err(invalid(
+                "The option `indexedDb` must be 1 to 128 characters".to_owned(),
+            ));
+        }
+        return Ok(Target::IndexedDb(name));
+    }
+    options
+        .data_dir
+        .take()
+        .filter(|d| !d.is_empty())
+        .map(Target::Dir)
+        .ok_or_else(|| {
+            invalid(format!(
+                "{method} needs the option `dataDir`: the data directory"
+            ))
+        })
+}
+
 fn settle(r: Result<JsValue, JsValue>) -> Promise {
     match r {
         Ok(v) => Promise::resolve(&v),
@@ -360,50 +406,66 @@ impl JsKms {
     }
 
     /// `Kms.open({ dataDir, passphrase, region, account })`: a KMS whose keys, aliases, audit
-    /// trail and clock persist in the directory `dataDir` (Node only), created if need be. Every
+    /// trail and clock persist in the directory `dataDir` (Node), created if need be. Every
     /// change is on disk before its call resolves. The store's key rests wrapped by a key
     /// derived from `passphrase` (or the `WASM_KMS_PASSPHRASE` environment variable), or else
     /// by the key in the file `root.key` there. One process at a time may open a directory;
-    /// `close()` releases it.
+    /// `close()` releases it. In browsers, `Kms.open({ indexedDb, passphrase })` keeps the
+    /// store in IndexedDB, its key wrapped by the passphrase or by a non-extractable
+    /// `CryptoKey`.
     #[wasm_bindgen(js_name = open)]
     pub async fn open(
         #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
     ) -> Result<JsKms, JsValue> {
         let mut options = parse_options(options, OPEN_OPTION_NAMES, "Kms.open")?;
-        let invalid = |m: &str| to_js_error(&KmsError::Validation(m.to_owned()));
-        let wants_idb =
-            options.indexed_db.is_some() || (options.data_dir.is_none() && !nodefs::available());
-        if wants_idb {
-            if options.data_dir.is_some() || options.passphrase.is_some() {
-                return Err(invalid(
-                    "Kms.open takes either `indexedDb` (browsers) or `dataDir` and `passphrase` (Node)",
-                ));
+        match target_of(&mut options, "Kms.open").map_err(|e| to_js_error(&e))? {
+            Target::IndexedDb(name) => JsKms::open_indexed_db(options, &name).await,
+            Target::Dir(data_dir) => {
+                let passphrase = options.passphrase.take();
+                let mut store =
+                    nodefs::open_store(&data_dir, passphrase).map_err(|e| to_js_error(&e))?;
+                let path = store.backend().dir_mut().path().to_owned();
+                let kms = JsKms::build(options, Box::new(store), Some(path))?;
+                kms.restore_clock()?;
+                Ok(kms)
             }
-            let name = options
-                .indexed_db
-                .take()
-                .unwrap_or_else(|| "default".to_owned());
-            if name.is_empty() || name.len() > 128 {
-                return Err(invalid(
-                    "The option `indexedDb` must be 1 to 128 characters",
-                ));
+        }
+    }
+
+    /// `Kms.restoreBackup(backup, passphrase, options)`: restores a backup made by
+    /// `exportBackup` (in Node or in a browser) into the store `options` names, as for
+    /// `Kms.open` (`dataDir` or `indexedDb`, and `passphrase` for the new store's own key),
+    /// which must not hold a store yet; then opens it. `passphrase` is the backup's.
+    #[wasm_bindgen(js_name = restoreBackup)]
+    pub async fn restore_backup(
+        backup: Uint8Array,
+        passphrase: String,
+        #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
+    ) -> Result<JsKms, JsValue> {
+        let mut parsed = parse_options(options.clone(), OPEN_OPTION_NAMES, "Kms.restoreBackup")?;
+        let target = target_of(&mut parsed, "Kms.restoreBackup").map_err(|e| to_js_error(&e))?;
+        let backup_passphrase =
+            persistence::backup_passphrase(&passphrase).map_err(|e| to_js_error(&e))?;
+        let backup = zeroize::Zeroizing::new(backup.to_vec());
+        let restored = match target {
+            Target::IndexedDb(name) => {
+                let store_passphrase = parsed
+                    .passphrase
+                    .as_ref()
+                    .map(|p| zeroize::Zeroizing::new(p.as_bytes().to_vec()));
+                match crate::persist::backup::open(&backup, &backup_passphrase) {
+                    Ok(contents) => {
+                        idb::IdbStore::restore(&name, &contents, store_passphrase.as_ref()).await
+                    }
+                    Err(e) => Err(e),
+                }
             }
-            return JsKms::open_indexed_db(options, &name).await;
-        }
-        let data_dir = options
-            .data_dir
-            .take()
-            .filter(|d| !d.is_empty())
-            .ok_or_else(|| invalid("Kms.open needs the option `dataDir`: the data directory"))?;
-        let passphrase = options.passphrase.take();
-        if passphrase.as_deref() == Some("") {
-            return Err(invalid("The option `passphrase` must not be empty"));
-        }
-        let mut store = nodefs::open_store(&data_dir, passphrase).map_err(|e| to_js_error(&e))?;
-        let path = store.backend().dir_mut().path().to_owned();
-        let kms = JsKms::build(options, Box::new(store), Some(path))?;
-        kms.restore_clock()?;
-        Ok(kms)
+            Target::Dir(dir) => {
+                nodefs::restore_store(&dir, &backup, &backup_passphrase, parsed.passphrase.take())
+            }
+        };
+        restored.map_err(|e| to_js_error(&e))?;
+        JsKms::open(options).await
     }
 
     /// Closes the KMS once the calls made before have finished: a durable store releases its
@@ -595,9 +657,13 @@ impl JsKms {
     }
 
     /// `Kms.open` of the IndexedDB store `name`.
-    async fn open_indexed_db(options: Options, name: &str) -> Result<JsKms, JsValue> {
+    async fn open_indexed_db(mut options: Options, name: &str) -> Result<JsKms, JsValue> {
         let web_crypto = options.web_crypto;
-        let (core, idb) = persistence::open_idb(name, config_of(options))
+        let passphrase = options
+            .passphrase
+            .take()
+            .map(|p| zeroize::Zeroizing::new(p.into_bytes()));
+        let (core, idb) = persistence::open_idb(name, passphrase.as_ref(), config_of(options))
             .await
             .map_err(|e| to_js_error(&e))?;
         let kms = JsKms::from_core(core, web_crypto, None);
@@ -862,6 +928,7 @@ impl JsKms {
         input: Result<JsValue, KmsError>,
         offer: impl FnOnce(&mut Core),
     ) -> Result<JsValue, JsValue> {
+        let timestamps = crate::codec::js_timestamps_written();
         let out = self.with_core(|core| match input {
             Err(e) => Err(core.refuse_input(&self.caller, operation, e)),
             Ok(input) => {
@@ -874,7 +941,10 @@ impl JsKms {
                 out
             }
         })?;
-        millis_to_dates(&out);
+        // Only a response that holds timestamps needs the walk.
+        if crate::codec::js_timestamps_written() != timestamps {
+            millis_to_dates(&out);
+        }
         Ok(out)
     }
 }

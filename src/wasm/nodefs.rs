@@ -462,27 +462,44 @@ impl Dir for NodeDir {
 /// variable), or else by the key in `root.key` there (made with mode 0600 for a new store).
 pub fn open_store(path: &str, passphrase: Option<String>) -> Result<DurableStore<NodeDir>> {
     let mut dir = NodeDir::open(path)?;
-    let mut entropy = OsEntropy;
+    let root = root_of(&mut dir, passphrase)?;
+    DurableStore::open(dir, &root, Box::new(OsEntropy))
+}
+
+/// Restores `backup` (opened with `backup_passphrase`) into the directory at `path`, which must
+/// hold no store; the restored store's key is wrapped as [`open_store`] would wrap a new one's.
+pub fn restore_store(
+    path: &str,
+    backup: &[u8],
+    backup_passphrase: &[u8],
+    passphrase: Option<String>,
+) -> Result<()> {
+    let mut dir = NodeDir::open(path)?;
+    let root = root_of(&mut dir, passphrase)?;
+    crate::persist::restore_backup(&mut dir, backup, backup_passphrase, &root, &mut OsEntropy)
+}
+
+/// The root key of the store in `dir`: derived from `passphrase` (or, failing that, from the
+/// `WASM_KMS_PASSPHRASE` environment variable), or else the key in `root.key` (made now, with
+/// mode 0600, for a new store).
+fn root_of(dir: &mut NodeDir, passphrase: Option<String>) -> Result<Root> {
     let passphrase = passphrase.or_else(|| env_var(PASSPHRASE_ENV).filter(|p| !p.is_empty()));
-    let root = match passphrase {
-        Some(p) => Root::Passphrase {
+    if let Some(p) = passphrase {
+        return Ok(Root::Passphrase {
             passphrase: zeroize::Zeroizing::new(p.into_bytes()),
             iterations: PASSPHRASE_ITERATIONS,
-        },
-        None => {
-            // An existing store opens only with its own root key: a new key file would not
-            // unwrap its keyring, and would stand in the way of the real one being put back.
-            if let Some(wrapped) = dir.read(KEYRING)? {
-                if dir.read(ROOT_KEY_FILE)?.is_none() {
-                    return Err(missing_root(&dir, &wrapped));
-                }
-            }
-            let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
-            entropy.fill(&mut *fresh)?;
-            Root::Key(dir.root_key_file(ROOT_KEY_FILE, &fresh)?)
+        });
+    }
+    // An existing store opens only with its own root key: a new key file would not unwrap its
+    // keyring, and would stand in the way of the real one being put back.
+    if let Some(wrapped) = dir.read(KEYRING)? {
+        if dir.read(ROOT_KEY_FILE)?.is_none() {
+            return Err(missing_root(dir, &wrapped));
         }
-    };
-    DurableStore::open(dir, &root, Box::new(entropy))
+    }
+    let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
+    OsEntropy.fill(&mut *fresh)?;
+    Ok(Root::Key(dir.root_key_file(ROOT_KEY_FILE, &fresh)?))
 }
 
 /// Why an existing store with the keyring `wrapped` cannot be opened without a passphrase

@@ -11,7 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::idb::{IdbStore, Written};
+use super::idb::{IdbStore, Passphrase, Written};
 use super::{to_js_error, Core, JsClock, JsKms, CLOCK_OFFSET_SETTING};
 use crate::env::{OffsetClock, OsEntropy};
 use crate::persist::{Outbox, StoreKey};
@@ -41,8 +41,12 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
 }
 
 /// Opens the IndexedDB store `name` and the core over it.
-pub(super) async fn open_idb(name: &str, config: Config) -> Result<(Core, Rc<IdbState>), KmsError> {
-    let (store, sealed, outbox, key) = IdbStore::open(name).await?;
+pub(super) async fn open_idb(
+    name: &str,
+    passphrase: Option<&Passphrase>,
+    config: Config,
+) -> Result<(Core, Rc<IdbState>), KmsError> {
+    let (store, sealed, outbox, key) = IdbStore::open(name, passphrase).await?;
     let core = Core::new(
         config.clone(),
         OffsetClock::new(JsClock),
@@ -331,6 +335,43 @@ impl JsKms {
         })
     }
 
+    /// The whole store as one backup, encrypted under `passphrase` (PBKDF2-HMAC-SHA256, 600,000
+    /// iterations, AES-256-GCM): every key with all its material, alias, tag, policy and
+    /// setting, and the whole audit trail. It opens with `Kms.restoreBackup` into an on-disk
+    /// store (Node) or an IndexedDB store (browsers), whichever made it. Only for stores made
+    /// with `Kms.open`.
+    #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn export_backup(&self, passphrase: &str) -> Promise {
+        let passphrase = backup_passphrase(passphrase);
+        self.queued(move |this| {
+            Box::pin(async move {
+                let passphrase = passphrase.map_err(|e| to_js_error(&e))?;
+                let iterations = crate::persist::seal::MIN_PBKDF2_ITERATIONS;
+                let bytes = match this.idb() {
+                    None => this.with_core(|core| {
+                        core.store_mut().export_backup(&passphrase, iterations)
+                    })?,
+                    Some(idb) => {
+                        this.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
+                        let (records, _) =
+                            idb.store.records().await.map_err(|e| to_js_error(&e))?;
+                        let events = idb.store.events().await.map_err(|e| to_js_error(&e))?;
+                        crate::persist::backup::seal(
+                            &idb.key,
+                            &records,
+                            &events,
+                            &passphrase,
+                            iterations,
+                            &mut OsEntropy,
+                        )
+                        .map_err(|e| to_js_error(&e))?
+                    }
+                };
+                Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
+            })
+        })
+    }
+
     /// Loads a seed file (its JSON text, or the parsed object): keys with fixed IDs, specs,
     /// tags, aliases and, optionally, fixed key material. Loading it again changes nothing.
     /// Resolves to `{ CreatedKeys, ExistingKeys, CreatedAliases }`.
@@ -354,4 +395,14 @@ impl JsKms {
             })
         })
     }
+}
+
+/// A backup's passphrase: not empty.
+pub(super) fn backup_passphrase(passphrase: &str) -> Result<Passphrase, KmsError> {
+    if passphrase.is_empty() {
+        return Err(KmsError::Validation(
+            "A backup needs a passphrase that is not empty".to_owned(),
+        ));
+    }
+    Ok(zeroize::Zeroizing::new(passphrase.as_bytes().to_vec()))
 }

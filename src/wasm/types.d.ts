@@ -30,8 +30,9 @@ export interface KmsOpenOptions extends KmsOptions {
   /** Node: the data directory, created (mode 0700) if it does not exist; one process at a time may open it. */
   dataDir?: string;
   /**
-   * Node: protects the store with this passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations) instead
-   * of a `root.key` file. A store made with a passphrase must always be opened with it.
+   * Protects the store with this passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations) instead of a
+   * `root.key` file (Node) or the browser's non-extractable `CryptoKey` (IndexedDB). A store made
+   * with a passphrase must always be opened with it; one made without, always without.
    */
   passphrase?: string;
   /** Browsers: the name of the IndexedDB store (1 to 128 characters). */

@@ -187,6 +187,7 @@ fn is_pss(alg: SigningAlgorithm) -> bool {
 
 /// WebCrypto's state in one KMS: imported keys by material and purpose.
 pub struct Engine {
+    /// Enabled, and `crypto.subtle` was there when the engine was made.
     enabled: bool,
     keys: HashMap<([u8; 32], Purpose), JsValue>,
 }
@@ -195,14 +196,14 @@ impl Engine {
     /// An engine; `enabled: false` (`new Kms({ webCrypto: false })`) keeps all work in Rust.
     pub fn new(enabled: bool) -> Self {
         Engine {
-            enabled,
+            enabled: enabled && subtle().is_some(),
             keys: HashMap::new(),
         }
     }
 
     /// Whether WebCrypto is there to use.
     pub fn available(&self) -> bool {
-        self.enabled && subtle().is_some()
+        self.enabled
     }
 
     fn cached(&self, material: &[u8; 32], purpose: Purpose) -> Option<JsValue> {

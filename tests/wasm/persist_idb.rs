@@ -233,3 +233,151 @@ async fn seeds_digests_and_exports_work_on_the_indexed_db_store() {
     assert_eq!(get(&report, "digestsChecked").as_f64(), Some(1.0));
     ok(again.close()).await;
 }
+
+async fn open_with(pairs: &[(&str, JsValue)]) -> Result<JsKms, String> {
+    JsKms::open(obj(pairs))
+        .await
+        .map_err(|e| string(&e, "message"))
+}
+
+#[wasm_bindgen_test]
+async fn a_passphrase_protects_an_indexed_db_store() {
+    let name = unique("passphrase");
+    let pass = "an idb passphrase";
+    let kms = open_with(&[
+        ("indexedDb", name.clone().into()),
+        ("passphrase", pass.into()),
+    ])
+    .await
+    .unwrap();
+    let key = ok(kms.create_key(obj(&[("Description", DESCRIPTION.into())]))).await;
+    let id = string(&get(&key, "KeyMetadata"), "KeyId");
+    ok(kms.close()).await;
+
+    let e = open_with(&[("indexedDb", name.clone().into())])
+        .await
+        .err()
+        .unwrap();
+    assert!(e.contains("protected by a passphrase"), "{e}");
+    let e = open_with(&[
+        ("indexedDb", name.clone().into()),
+        ("passphrase", "wrong".into()),
+    ])
+    .await
+    .err()
+    .unwrap();
+    assert!(e.contains("does not open with this passphrase"), "{e}");
+    let again = open_with(&[
+        ("indexedDb", name.clone().into()),
+        ("passphrase", pass.into()),
+    ])
+    .await
+    .unwrap();
+    let md = get(
+        &ok(again.describe_key(obj(&[("KeyId", id.into())]))).await,
+        "KeyMetadata",
+    );
+    assert_eq!(string(&md, "Description"), DESCRIPTION);
+    ok(again.close()).await;
+    // No root CryptoKey is kept: the passphrase is the only way in.
+    let root = js(
+        "name",
+        "const db = await new Promise((ok, no) => { const r = indexedDB.open('wasm-kms:' + name); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+         const root = await new Promise((ok) => { const r = db.transaction('meta').objectStore('meta').get('root'); r.onsuccess = () => ok(r.result); });
+         db.close();
+         return root === undefined;",
+        &name.clone().into(),
+        &JsValue::UNDEFINED,
+    )
+    .await;
+    assert_eq!(root.as_bool(), Some(true));
+
+    // A store with the browser's own key does not take a passphrase.
+    let plain = unique("no-passphrase");
+    ok(open(&plain).await.close()).await;
+    let e = open_with(&[("indexedDb", plain.into()), ("passphrase", pass.into())])
+        .await
+        .err()
+        .unwrap();
+    assert!(e.contains("not a passphrase"), "{e}");
+}
+
+#[wasm_bindgen_test]
+async fn a_backup_of_an_indexed_db_store_restores_into_another() {
+    let from = unique("backup-from");
+    let kms = open(&from).await;
+    let key = ok(kms.create_key(obj(&[("Description", DESCRIPTION.into())]))).await;
+    let id = string(&get(&key, "KeyMetadata"), "KeyId");
+    ok(kms.create_alias(obj(&[
+        ("AliasName", "alias/idb-backup".into()),
+        ("TargetKeyId", id.clone().into()),
+    ])))
+    .await;
+    let sealed = ok(kms.encrypt(obj(&[
+        ("KeyId", "alias/idb-backup".into()),
+        (
+            "Plaintext",
+            js_sys::Uint8Array::from(&b"backed up in a browser"[..]).into(),
+        ),
+    ])))
+    .await;
+    let backup = js_sys::Uint8Array::new(&ok(kms.export_backup("a backup passphrase")).await);
+    let bytes = backup.to_vec();
+    assert!(bytes.starts_with(b"WKMSBAK1"));
+    for text in [DESCRIPTION, "alias/idb-backup", "kms.amazonaws.com"] {
+        assert!(
+            !bytes.windows(text.len()).any(|w| w == text.as_bytes()),
+            "{text} is readable"
+        );
+    }
+
+    // Into a store that exists: refused, and that store is untouched.
+    let e = JsKms::restore_backup(
+        backup.clone(),
+        "a backup passphrase".into(),
+        obj(&[("indexedDb", from.clone().into())]),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(string(&e, "message").contains("does not exist yet"));
+    ok(kms.close()).await;
+
+    let to = unique("backup-to");
+    let e = JsKms::restore_backup(
+        backup.clone(),
+        "not the passphrase".into(),
+        obj(&[("indexedDb", to.clone().into())]),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(string(&e, "message").contains("passphrase"));
+    let restored = JsKms::restore_backup(
+        backup,
+        "a backup passphrase".into(),
+        obj(&[
+            ("indexedDb", to.clone().into()),
+            ("passphrase", "the restored store's own".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    let opened =
+        ok(restored.decrypt(obj(&[("CiphertextBlob", get(&sealed, "CiphertextBlob"))]))).await;
+    let plain = js_sys::Uint8Array::new(&get(&opened, "Plaintext")).to_vec();
+    assert_eq!(plain, b"backed up in a browser");
+    let list = ok(restored.list_aliases(JsValue::UNDEFINED)).await;
+    let names: Vec<String> = Array::from(&get(&list, "Aliases"))
+        .iter()
+        .map(|a| string(&a, "AliasName"))
+        .collect();
+    assert!(names.contains(&"alias/idb-backup".to_owned()), "{names:?}");
+    let report = ok(restored.verify_audit()).await;
+    assert_eq!(Array::from(&get(&report, "problems")).length(), 0);
+    assert!(get(&report, "eventsChecked").as_f64().unwrap() >= 4.0);
+    ok(restored.close()).await;
+    // The restored store is protected by its own passphrase.
+    let e = open_with(&[("indexedDb", to.into())]).await.err().unwrap();
+    assert!(e.contains("passphrase"), "{e}");
+}

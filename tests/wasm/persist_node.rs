@@ -448,3 +448,111 @@ async fn open_options_are_checked() {
     assert!(message(&e).contains("the store is closed"));
     remove_dir(&base);
 }
+
+/// Whether `needle` occurs anywhere in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[wasm_bindgen_test]
+async fn a_backup_restores_into_another_directory_and_only_with_its_passphrase() {
+    let base = temp_dir();
+    let from = format!("{base}/from");
+    let kms = open(&[("dataDir", from.clone().into())]).await.unwrap();
+    let created = ok(kms.create_key(obj(&[("Description", DESCRIPTION.into())]))).await;
+    let id = string(&get(&created, "KeyMetadata"), "KeyId");
+    ok(kms.create_alias(obj(&[
+        ("AliasName", "alias/backed-up".into()),
+        ("TargetKeyId", id.clone().into()),
+    ])))
+    .await;
+    let blob = get(
+        &ok(kms.encrypt(obj(&[
+            ("KeyId", "alias/backed-up".into()),
+            ("Plaintext", PLAINTEXT.into()),
+        ])))
+        .await,
+        "CiphertextBlob",
+    );
+    let e = err(kms.export_backup("")).await;
+    assert_eq!(string(&e, "name"), "ValidationException");
+    let backup: Uint8Array = ok(kms.export_backup("backup passphrase"))
+        .await
+        .dyn_into()
+        .unwrap();
+    let bytes = backup.to_vec();
+    assert!(bytes.starts_with(b"WKMSBAK1"));
+    for secret in [DESCRIPTION, PLAINTEXT, "alias/backed-up"] {
+        assert!(!contains(&bytes, secret.as_bytes()), "{secret} is readable");
+    }
+    ok(kms.close()).await;
+    // An in-memory store has nothing to back up.
+    let mem = JsKms::new(None).unwrap();
+    let e = err(mem.export_backup("backup passphrase")).await;
+    assert!(message(&e).contains("Kms.open"), "{}", message(&e));
+
+    let to = format!("{base}/to");
+    let e = JsKms::restore_backup(
+        backup.clone(),
+        "wrong passphrase".into(),
+        obj(&[("dataDir", to.clone().into())]),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(message(&e).contains("passphrase"), "{}", message(&e));
+    assert!(
+        !file_exists(&to, "keyring"),
+        "a refused restore writes nothing"
+    );
+    let restored = JsKms::restore_backup(
+        backup.clone(),
+        "backup passphrase".into(),
+        obj(&[("dataDir", to.clone().into())]),
+    )
+    .await
+    .unwrap();
+    let opened = ok(restored.decrypt(obj(&[("CiphertextBlob", blob.clone())]))).await;
+    let plain = Uint8Array::new(&get(&opened, "Plaintext")).to_vec();
+    assert_eq!(plain, PLAINTEXT.as_bytes());
+    let md = get(
+        &ok(restored.describe_key(obj(&[("KeyId", "alias/backed-up".into())]))).await,
+        "KeyMetadata",
+    );
+    assert_eq!(string(&md, "Description"), DESCRIPTION);
+    let report = ok(restored.verify_audit()).await;
+    assert_eq!(Array::from(&get(&report, "problems")).length(), 0);
+    // The trail came along: the restored store's own Decrypt follows the original's calls.
+    assert!(get(&report, "eventsChecked").as_f64().unwrap() >= 4.0);
+    ok(restored.close()).await;
+    let e = JsKms::restore_backup(
+        backup.clone(),
+        "backup passphrase".into(),
+        obj(&[("dataDir", to.clone().into())]),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(message(&e).contains("holds no store"), "{}", message(&e));
+
+    // Restored under a passphrase of its own, the store opens only with that.
+    let locked = format!("{base}/locked");
+    let restored = JsKms::restore_backup(
+        backup,
+        "backup passphrase".into(),
+        obj(&[
+            ("dataDir", locked.clone().into()),
+            ("passphrase", "the new store's own".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    ok(restored.close()).await;
+    assert!(!file_exists(&locked, "root.key"));
+    let e = open(&[("dataDir", locked.clone().into())])
+        .await
+        .err()
+        .unwrap();
+    assert!(message(&e).contains("passphrase"), "{}", message(&e));
+    remove_dir(&base);
+}
