@@ -285,10 +285,48 @@ async function verifyTrail() {
   }
 }
 
+// ---------- backups ----------
+
+/** Downloads the whole store as a backup encrypted under the passphrase typed in. */
+async function downloadBackup() {
+  const passphrase = $('backup-passphrase').value;
+  if (passphrase === '') throw new InputError('Type a passphrase for the backup first.');
+  const bytes = await kms.exportBackup(passphrase);
+  const store = new URLSearchParams(location.search).get('store') ?? 'default';
+  const link = el('a', null, {
+    href: URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' })),
+    download: `wasm-kms-${store}.backup`,
+  });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  showNotice(`Backup of ${bytes.length} bytes made: keys, aliases and the audit trail, sealed under your passphrase.`);
+}
+
+/** Restores the chosen backup file into a new IndexedDB store and opens the page on it. */
+async function restoreBackup() {
+  const passphrase = $('backup-passphrase').value;
+  const name = $('backup-store').value.trim();
+  const file = $('backup-file').files[0];
+  if (!file) throw new InputError('Choose a backup file first.');
+  if (passphrase === '') throw new InputError("Type the backup's passphrase first.");
+  if (name === '' || name === 'memory') throw new InputError('Name the new store (not "memory").');
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const restored = await Kms.restoreBackup(bytes, passphrase, { indexedDb: name, region: REGION, account: ACCOUNT });
+  await restored.close();
+  location.search = `?store=${encodeURIComponent(name)}`;
+}
+
 // ---------- wiring ----------
 
 function wire() {
   $('audit-verify').addEventListener('click', () => action('VerifyAudit', verifyTrail));
+  $('backup-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    action('ExportBackup', downloadBackup);
+  });
+  $('backup-restore').addEventListener('click', () => action('RestoreBackup', restoreBackup));
   $('create-key-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     action('CreateKey', async () => {

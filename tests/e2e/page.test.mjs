@@ -2,7 +2,7 @@
 // Needs the web package built (pkg/web) and Chromium at $CHROMIUM_PATH or /usr/bin/chromium.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../.ci/serve.mjs';
 import { launchChromium } from '../../bench/cli.mjs';
@@ -267,6 +267,36 @@ describe('web page', { timeout: 60_000 }, () => {
     await page.goto(`${base}/`);
     await page.waitForSelector('body[data-ready="true"]');
     assert.equal(await page.locator('[data-testid="key-row"]').count(), before);
+  });
+
+  test('a backup downloads, and restores into a new store only with its passphrase', async () => {
+    const before = await page.locator('[data-testid="key-row"]').count();
+    await page.fill('#backup-passphrase', 'e2e backup passphrase');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#backup-export')]);
+    assert.equal(download.suggestedFilename(), 'wasm-kms-default.backup');
+    const file = `${ROOT}test-results/e2e.backup`;
+    await mkdir(`${ROOT}test-results`, { recursive: true });
+    await download.saveAs(file);
+    const bytes = await readFile(file);
+    assert.equal(bytes.subarray(0, 8).toString('latin1'), 'WKMSBAK1');
+    assert.ok(!bytes.includes(Buffer.from('kms.amazonaws.com')), 'the trail is readable in the backup');
+    const store = `restored-${Date.now()}`;
+    await page.fill('#backup-store', store);
+    await page.setInputFiles('#backup-file', file);
+    await page.fill('#backup-passphrase', 'not the passphrase');
+    await page.click('#backup-restore');
+    await expectError('KMSInternalException');
+    assert.match(await text('#error-message'), /passphrase/);
+    await page.fill('#backup-passphrase', 'e2e backup passphrase');
+    await Promise.all([page.waitForURL(`**/?store=${store}`), page.click('#backup-restore')]);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match(await text('#status'), new RegExp(`wasm-kms:${store}`));
+    assert.equal(await page.locator('[data-testid="key-row"]').count(), before);
+    await page.click('#audit-verify');
+    await page.waitForFunction(() => document.getElementById('audit-verify-result').textContent !== '');
+    assert.match(await text('#audit-verify-result'), /^The trail verifies: \d+ events/);
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready="true"]');
   });
 
   test('no console errors, and a screenshot', async () => {
