@@ -57,5 +57,6 @@ step "benchmarks (figures, not pass/fail)"
 node bench/node.mjs
 node bench/store.mjs
 node bench/browser.mjs
+node bench/store-browser.mjs
 
 step "all checks passed in $(( $(date +%s) - started )) s"

@@ -5,7 +5,6 @@ import { startServer } from '../.ci/serve.mjs';
 import { formatLines, optionsFrom } from './lib.js';
 import { formatAsymLines } from './asym.js';
 import { flag, launchChromium } from './cli.mjs';
-import { formatStoreLines } from './store.js';
 
 
 
@@ -34,14 +33,6 @@ try {
   for (const line of formatAsymLines(result.asym, 'browser')) console.log(line);
   if (problems.length) console.log(`browser console errors: ${problems.join(' | ')}`);
 
-  // The IndexedDB store, in a page of its own (bench/store.html).
-  const storeQuery = new URLSearchParams({ keys: flag('keys') ?? 10000, events: flag('events') ?? 100000 });
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/store.html?${storeQuery}`);
-  await page.waitForFunction(() => window.__store && window.__store.done, null, { timeout: 900_000, polling: 500 });
-  const store = await page.evaluate(() => window.__store);
-  if (store.error) throw new Error(`the store page failed: ${store.error}`);
-  console.log(`chromium ${browser.version()} (headless), IndexedDB store`);
-  for (const line of formatStoreLines(store.run, 'browser', 'IndexedDB')) console.log(line);
 } finally {
   await browser?.close();
   await new Promise((ok) => { server.close(ok); });

@@ -3,9 +3,13 @@
 //! same database (a `CryptoKey` is stored as itself, never as bytes), and several pages on one
 //! store kept in step.
 //!
-//! Object stores: `records` (name → sealed record), `events` (sequence number → audit event),
-//! `meta` (`root`: the `CryptoKey`; `keyring`: the wrapped store key; `generation`: a counter
-//! every commit raises).
+//! Object stores: `records` (name → sealed record, or an empty tombstone for a removed one: the
+//! records changed since the snapshot), `events` (sequence number → audit event), `meta`
+//! (`root`: the `CryptoKey`, absent for a store under a passphrase; `keyring`: the wrapped store
+//! key; `snapshot`: every record as of the last fold, in one value, as in the on-disk snapshot
+//! file; `generation`: a counter every commit raises). Opening reads the snapshot and the few
+//! records changed since; when more than [`COMPACT_AT`] names have changed, the write that
+//! passes it stores the new snapshot and clears `records` in its own transaction.
 //!
 //! A call runs in the core first (all cryptography done, its commits queued in an
 //! [`Outbox`]); then one read-write transaction checks that the generation is still the one this
@@ -23,7 +27,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::error::{KmsError, Result};
 use std::collections::BTreeMap;
 
-use crate::persist::log::{decode_event, encode_event};
+use crate::persist::log::{decode_event, decode_snapshot, encode_event, encode_snapshot};
 use crate::persist::{
     backup, seal, wrap_under, Commit, Outbox, Root, RootKind, SealedStore, StoreKey,
 };
@@ -33,6 +37,18 @@ const RECORDS: &str = "records";
 const EVENTS: &str = "events";
 const META: &str = "meta";
 const DB_VERSION: u32 = 1;
+/// The `meta` entry that holds the snapshot: every record as of the last compaction, in one
+/// value (one read at open instead of one per record).
+const SNAPSHOT: &str = "snapshot";
+/// How many records the `records` store may hold before they are folded into the snapshot.
+const COMPACT_AT: usize = 1000;
+
+/// What a read of the store found.
+struct Read {
+    records: BTreeMap<String, Vec<u8>>,
+    overlay: std::collections::BTreeSet<String>,
+    generation: f64,
+}
 
 // No `inline_js` here: the Node (CommonJS) build cannot load such snippets, and no
 // `new Function` either, which a page's Content-Security-Policy forbids. Every JavaScript API is
@@ -204,6 +220,10 @@ pub struct IdbStore {
     db: Database,
     /// The generation this page's memory reflects.
     generation: std::cell::Cell<f64>,
+    /// Every record (sealed, by name) as of `generation`: what the next snapshot holds.
+    sealed: std::cell::RefCell<BTreeMap<String, Vec<u8>>>,
+    /// The names the `records` store holds (changes since the snapshot).
+    overlay: std::cell::RefCell<std::collections::BTreeSet<String>>,
     /// Raised (to the newest generation heard of) when another page says it wrote.
     heard: std::rc::Rc<std::cell::Cell<f64>>,
     channel: JsValue,
@@ -247,6 +267,8 @@ impl IdbStore {
         let store = IdbStore {
             db,
             generation: std::cell::Cell::new(0.0),
+            sealed: std::cell::RefCell::new(BTreeMap::new()),
+            overlay: std::cell::RefCell::new(std::collections::BTreeSet::new()),
             heard,
             channel,
             _listener: listener,
@@ -258,22 +280,39 @@ impl IdbStore {
 
     /// Reads every record (and the generation) in one transaction and unseals them.
     pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
-        let (loaded, generation) = self.records().await?;
+        let read = self.read().await?;
         let sealed =
-            SealedStore::from_records(&loaded, outbox, key, Box::new(crate::env::OsEntropy))?;
-        self.generation.set(generation);
-        if generation > self.heard.get() {
-            self.heard.set(generation);
+            SealedStore::from_records(&read.records, outbox, key, Box::new(crate::env::OsEntropy))?;
+        self.generation.set(read.generation);
+        if read.generation > self.heard.get() {
+            self.heard.set(read.generation);
         }
+        *self.sealed.borrow_mut() = read.records;
+        *self.overlay.borrow_mut() = read.overlay;
         Ok(sealed)
     }
 
     /// Every record (sealed, by name) and the store's generation, read in one transaction.
     pub async fn records(&self) -> Result<(BTreeMap<String, Vec<u8>>, f64)> {
+        let read = self.read().await?;
+        Ok((read.records, read.generation))
+    }
+
+    /// The snapshot, the records changed since (a tombstone for a removed one) and the
+    /// generation, read in one transaction and merged.
+    async fn read(&self) -> Result<Read> {
         let tx = self
             .db
             .transaction(&[RECORDS, META], TransactionMode::ReadOnly)
             .map_err(|e| storage("reading the store", e))?;
+        let meta = tx
+            .object_store(META)
+            .map_err(|e| storage("reading the store", e))?;
+        let snapshot = meta
+            .get(JsValue::from_str(SNAPSHOT))
+            .map_err(|e| storage("reading the snapshot", e))?
+            .await
+            .map_err(|e| storage("reading the snapshot", e))?;
         let records = tx
             .object_store(RECORDS)
             .map_err(|e| storage("reading the store", e))?;
@@ -287,9 +326,6 @@ impl IdbStore {
             .map_err(|e| storage("reading records", e))?
             .await
             .map_err(|e| storage("reading records", e))?;
-        let meta = tx
-            .object_store(META)
-            .map_err(|e| storage("reading the store", e))?;
         let generation = meta
             .get(JsValue::from_str("generation"))
             .map_err(|e| storage("reading the generation", e))?
@@ -298,21 +334,45 @@ impl IdbStore {
             .and_then(|v| v.as_f64())
             .unwrap_or(0.0);
         let _ = tx.await;
+        let mut merged = match snapshot {
+            None => BTreeMap::new(),
+            Some(v) => {
+                let bytes = bytes_of(&v).ok_or_else(|| {
+                    KmsError::Storage("IndexedDB: the snapshot is not bytes".to_owned())
+                })?;
+                decode_snapshot(&bytes)
+                    .map_err(|_| {
+                        KmsError::Storage(
+                            "IndexedDB: the snapshot is truncated or damaged".to_owned(),
+                        )
+                    })?
+                    .records
+            }
+        };
         if names.len() != values.len() {
             return Err(KmsError::Storage(
                 "IndexedDB: the record names and values do not match".to_owned(),
             ));
         }
-        let mut loaded = BTreeMap::new();
+        let mut overlay = std::collections::BTreeSet::new();
         for (name, value) in names.iter().zip(values.iter()) {
             let name = name.as_string().ok_or_else(|| {
                 KmsError::Storage("IndexedDB: a record has a name that is not text".to_owned())
             })?;
             let bytes = bytes_of(value)
                 .ok_or_else(|| KmsError::Storage(format!("stored record `{name}` is not bytes")))?;
-            loaded.insert(name, bytes);
+            if bytes.is_empty() {
+                merged.remove(&name);
+            } else {
+                merged.insert(name.clone(), bytes);
+            }
+            overlay.insert(name);
         }
-        Ok((loaded, generation))
+        Ok(Read {
+            records: merged,
+            overlay,
+            generation,
+        })
     }
 
     /// Restores the backup `contents` into the store `name`, which must not exist yet (or be
@@ -347,14 +407,11 @@ impl IdbStore {
         }
         // Everything is encoded before the transaction opens: inside it, only its own requests
         // are awaited.
-        let mut puts: Vec<(JsValue, Option<Uint8Array>)> = Vec::new();
+        let mut changed: BTreeMap<&str, Option<&[u8]>> = BTreeMap::new();
         let mut events: Vec<(JsValue, Uint8Array)> = Vec::new();
         for c in commits {
             for (name, value) in &c.writes {
-                puts.push((
-                    JsValue::from_str(name),
-                    value.as_deref().map(Uint8Array::from),
-                ));
+                changed.insert(name, value.as_deref());
             }
             for e in &c.events {
                 events.push((
@@ -363,6 +420,35 @@ impl IdbStore {
                 ));
             }
         }
+        // Past COMPACT_AT changed names, the records after this write become the new snapshot
+        // and the `records` store is cleared, in the same transaction.
+        let added = changed
+            .keys()
+            .filter(|name| !self.overlay.borrow().contains(**name))
+            .count();
+        let snapshot = if self.overlay.borrow().len() + added > COMPACT_AT {
+            let mut after = self.sealed.borrow().clone();
+            apply(&mut after, &changed);
+            Some(Uint8Array::from(
+                encode_snapshot(0, 0, 0, &after)?.as_slice(),
+            ))
+        } else {
+            None
+        };
+        let puts: Vec<(JsValue, Uint8Array)> = if snapshot.is_some() {
+            Vec::new()
+        } else {
+            changed
+                .iter()
+                .map(|(name, value)| {
+                    // A removed record leaves a tombstone over the snapshot.
+                    (
+                        JsValue::from_str(name),
+                        Uint8Array::from(value.unwrap_or(&[])),
+                    )
+                })
+                .collect()
+        };
         let tx = self
             .db
             .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
@@ -384,15 +470,13 @@ impl IdbStore {
             return Ok(Written::Conflict);
         }
         let records = tx.object_store(RECORDS).map_err(fail)?;
+        if let Some(snapshot) = &snapshot {
+            meta.put(snapshot, Some(&JsValue::from_str(SNAPSHOT)))
+                .map_err(fail)?;
+            records.clear().map_err(fail)?;
+        }
         for (name, value) in &puts {
-            match value {
-                Some(v) => {
-                    records.put(v, Some(name)).map_err(fail)?;
-                }
-                None => {
-                    records.delete(name.clone()).map_err(fail)?;
-                }
-            }
+            records.put(value, Some(name)).map_err(fail)?;
         }
         let store = tx.object_store(EVENTS).map_err(fail)?;
         for (seq, bytes) in &events {
@@ -406,6 +490,13 @@ impl IdbStore {
         .map_err(fail)?;
         match tx.commit().map_err(fail)?.await {
             Ok(TransactionResult::Committed) => {
+                apply(&mut self.sealed.borrow_mut(), &changed);
+                let mut overlay = self.overlay.borrow_mut();
+                if snapshot.is_some() {
+                    overlay.clear();
+                } else {
+                    overlay.extend(changed.keys().map(|name| (*name).to_owned()));
+                }
                 self.generation.set(next);
                 if next > self.heard.get() {
                     self.heard.set(next);
@@ -449,6 +540,16 @@ impl IdbStore {
     pub fn close(&self) {
         channel_close(&self.channel);
         self.db.close();
+    }
+}
+
+/// Puts or removes each changed record (`None`: removed).
+fn apply(records: &mut BTreeMap<String, Vec<u8>>, changed: &BTreeMap<&str, Option<&[u8]>>) {
+    for (name, value) in changed {
+        match value {
+            Some(v) => records.insert((*name).to_owned(), v.to_vec()),
+            None => records.remove(*name),
+        };
     }
 }
 
@@ -531,12 +632,14 @@ async fn keep_store_key(
             (Some(root), keyring)
         }
     };
-    let mut records = Vec::new();
+    let snapshot = match contents {
+        Some(c) => Some(Uint8Array::from(
+            encode_snapshot(0, 0, 0, &c.records)?.as_slice(),
+        )),
+        None => None,
+    };
     let mut events = Vec::new();
     if let Some(c) = contents {
-        for (name, value) in &c.records {
-            records.push((JsValue::from_str(name), Uint8Array::from(value.as_slice())));
-        }
         for e in &c.events {
             events.push((
                 JsValue::from_f64(e.seq as f64),
@@ -556,7 +659,12 @@ async fn keep_store_key(
         .map_err(fail)?;
     let store = tx.object_store(RECORDS).map_err(fail)?;
     let held = if contents.is_some() {
-        store.count(None).map_err(fail)?.await.map_err(fail)?
+        let snapshot = meta
+            .get(JsValue::from_str(SNAPSHOT))
+            .map_err(fail)?
+            .await
+            .map_err(fail)?;
+        store.count(None).map_err(fail)?.await.map_err(fail)? + u32::from(snapshot.is_some())
     } else {
         0
     };
@@ -573,10 +681,9 @@ async fn keep_store_key(
         Some(&JsValue::from_str("keyring")),
     )
     .map_err(fail)?;
-    if contents.is_some() {
-        for (name, value) in &records {
-            store.put(value, Some(name)).map_err(fail)?;
-        }
+    if let Some(snapshot) = &snapshot {
+        meta.put(snapshot, Some(&JsValue::from_str(SNAPSHOT)))
+            .map_err(fail)?;
         let event_store = tx.object_store(EVENTS).map_err(fail)?;
         for (seq, bytes) in &events {
             event_store.put(bytes, Some(seq)).map_err(fail)?;
