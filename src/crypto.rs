@@ -8,12 +8,13 @@ use crate::asym::AsymKey;
 use crate::blob::NONCE_LEN;
 use crate::error::{KmsError, Result};
 
-/// 256 bits of key material, held as the expanded AES-GCM cipher (whose round keys are zeroized
-/// on drop), so no call re-expands the key, and as its bytes (zeroized on drop), which only the
-/// store reads, to seal them at rest. Never printed.
+/// 256 bits of key material, held as its bytes (zeroized on drop) and, from its first use, as
+/// the expanded AES-GCM cipher (whose round keys are zeroized on drop), so no later call
+/// re-expands the key and a store that loads thousands of keys expands none of them. Never
+/// printed.
 #[derive(Clone)]
 pub struct SymmetricKey {
-    cipher: Aes256Gcm,
+    cipher: std::cell::OnceCell<Aes256Gcm>,
     bytes: Zeroizing<[u8; 32]>,
 }
 
@@ -24,9 +25,14 @@ impl SymmetricKey {
         let mut bytes = Zeroizing::new([0u8; 32]);
         fill(&mut bytes)?;
         Ok(SymmetricKey {
-            cipher: Aes256Gcm::new((&*bytes).into()),
+            cipher: std::cell::OnceCell::new(),
             bytes,
         })
+    }
+
+    fn cipher(&self) -> &Aes256Gcm {
+        self.cipher
+            .get_or_init(|| Aes256Gcm::new((&*self.bytes).into()))
     }
 
     /// The key's bytes, for sealing at rest (never for output).
@@ -36,7 +42,7 @@ impl SymmetricKey {
 
     /// Encrypts `plaintext`, returning ciphertext followed by the 16-byte tag.
     pub fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        self.cipher
+        self.cipher()
             .encrypt(
                 &Nonce::from(*nonce),
                 Payload {
@@ -55,7 +61,7 @@ impl SymmetricKey {
         aad: &[u8],
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        self.cipher
+        self.cipher()
             .decrypt(&Nonce::from(*nonce), Payload { msg: sealed, aad })
             .map(Zeroizing::new)
             .map_err(|_| KmsError::InvalidCiphertext)
