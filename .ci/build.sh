@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the wasm-pack targets listed in wasm-pack.toml (all, or only `serve = true` ones).
-# Usage: build.sh [all|serve] [release|dev]
+# Builds the wasm-pack targets listed in wasm-pack.toml (all, only `serve = true` ones, or one).
+# Usage: build.sh [all|serve|<target name>] [release|dev]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -13,7 +13,7 @@ import sys, tomllib
 with open("wasm-pack.toml", "rb") as f:
     cfg = tomllib.load(f)
 for t in cfg["target"]:
-    if sys.argv[1] == "all" or t.get("serve"):
+    if sys.argv[1] in ("all", t["name"]) or (sys.argv[1] == "serve" and t.get("serve")):
         print(t["name"], t["out-dir"])
 PY
 )

@@ -11,6 +11,11 @@ WASM_PACK_VERSION=0.15.1
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
 CARGO_FUZZ_VERSION=0.13.1
 CARGO_DENY_VERSION=0.20.2
+# The real AWS clients the local endpoint is tested with (tests/py), in a venv of their own.
+# This AWS CLI release is the one built on the same botocore (1.43.11) as this boto3.
+BOTO3_VERSION=1.43.11
+AWSCLI_VERSION=1.45.11
+PY_VENV=.tools/py
 what=${1:-test}
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -50,6 +55,20 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+if [ "$("$PY_VENV/bin/python" -c 'import boto3, awscli; print(boto3.__version__, awscli.__version__)' 2>/dev/null)" \
+    != "$BOTO3_VERSION $AWSCLI_VERSION" ]; then
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    say "installing Python's venv module from Debian"
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+  fi
+  say "installing boto3 $BOTO3_VERSION and the AWS CLI $AWSCLI_VERSION into $PY_VENV (PyPI)"
+  rm -rf "$PY_VENV"
+  python3 -m venv "$PY_VENV"
+  "$PY_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "boto3==$BOTO3_VERSION" "awscli==$AWSCLI_VERSION"
+fi
 
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
   say "installing cargo-fuzz $CARGO_FUZZ_VERSION"

@@ -39,8 +39,11 @@ npx --no-install tsc -p tests/types
 step "end-to-end: Playwright in headless Chromium against the served page"
 node --test tests/e2e/
 
-step "Node persistence: Kms.open on disk, killed with SIGKILL 30 times (tests/node, pkg/node)"
+step "Node: Kms.open on disk killed with SIGKILL 30 times; the local endpoint with @aws-sdk/client-kms (tests/node)"
 node --test tests/node/
+
+step "the local endpoint with boto3 and the AWS CLI (tests/py)"
+.tools/py/bin/python -m unittest discover -s tests/py -v
 
 step "fuzzing the ciphertext blob parser (${FUZZ_SECONDS:=30} s)"
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.

@@ -13,7 +13,8 @@
 //!   authorization point ([`authz`]), the key-state table ([`state`]), one atomic batch of
 //!   writes ([`store::Batch`]) and one audit event ([`audit`]).
 //! - Typed methods (`kms.encrypt(...)`) take the request shapes of [`model`]; [`Kms::call`] and
-//!   [`Kms::call_json`] take AWS's operation name and any serde input, as bindings need.
+//!   [`Kms::call_json`] take AWS's operation name and any serde input, as bindings need;
+//!   [`Kms::call_wire`] answers a request of AWS's JSON 1.1 protocol ([`wire`]).
 //! - Errors are one type, [`KmsError`], mapped to AWS's `__type` names in one place.
 //! - Symmetric ciphertexts use the versioned format of [`blob`], which binds the key, the key
 //!   material and the canonical encryption context ([`context`]).
@@ -51,6 +52,7 @@ pub mod state;
 pub mod store;
 pub mod trail;
 pub mod validate;
+pub mod wire;
 pub mod wrap;
 
 #[cfg(target_arch = "wasm32")]

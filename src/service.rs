@@ -444,6 +444,26 @@ impl Caller {
         Ok(caller)
     }
 
+    /// The same caller as the root user of another account, in the same partition and Region
+    /// (the caller itself if `account` is its own).
+    pub fn in_account(&self, account: &str) -> Result<Caller> {
+        if account == self.scope.account {
+            return Ok(self.clone());
+        }
+        if !ids::is_account(account) {
+            return Err(KmsError::Validation(format!(
+                "Account `{account}` is not a 12-digit account ID"
+            )));
+        }
+        let mut caller = self.clone();
+        caller.scope.account = account.to_owned();
+        let root = caller.scope.root_principal();
+        caller.principal = Principal::parse(&root).ok_or_else(|| {
+            KmsError::Internal(format!("The root principal `{root}` could not be parsed."))
+        })?;
+        Ok(caller)
+    }
+
     /// The same caller acting through `service` (its short name, as in `alias/aws/<service>`).
     pub fn via(&self, service: &str) -> Result<Caller> {
         let ok = !service.is_empty()

@@ -12,12 +12,14 @@ use wasm_bindgen_futures::JsFuture;
 
 mod bench;
 mod idb;
+mod json;
 pub mod nodefs;
 mod persistence;
 mod webcrypto;
 pub use bench::BenchAesGcm;
 
 use crate::asym::{AsymSpec, OaepHash, SigningAlgorithm};
+use json::Wire;
 use webcrypto::{Engine, Purpose};
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
@@ -103,6 +105,8 @@ pub struct JsKms {
     queue: Rc<Queue>,
     /// Closed or not, the clock's offset and the data directory (shared by every view).
     shared: Rc<Shared>,
+    /// JavaScript values in and out, or AWS JSON 1.1 bodies (the views `sendJson` makes).
+    wire: Wire,
 }
 
 /// The calls of one KMS that are waiting: how many, and the last one's promise.
@@ -653,6 +657,7 @@ impl JsKms {
                 data_dir,
                 ..Shared::default()
             }),
+            wire: Wire::Js,
         }
     }
 
@@ -749,6 +754,7 @@ impl JsKms {
             engine: Rc::clone(&self.engine),
             queue: Rc::clone(&self.queue),
             shared: Rc::clone(&self.shared),
+            wire: self.wire,
         }
     }
 
@@ -757,9 +763,15 @@ impl JsKms {
     /// core in the order they were made: while any call waits, later ones queue behind it.
     fn run(&self, operation: &str, input: JsValue) -> Promise {
         // The input is copied (which may run the caller's getters) before anything else.
-        let input = copy_input(input);
+        self.run_copied(operation, copy_input(input))
+    }
+
+    /// [`JsKms::run`] of an input the KMS already owns.
+    fn run_copied(&self, operation: &str, input: Result<JsValue, KmsError>) -> Promise {
         let plan = match &input {
-            Ok(plain) if self.engine.borrow().available() => plan(operation, plain),
+            Ok(plain) if self.wire == Wire::Js && self.engine.borrow().available() => {
+                plan(operation, plain)
+            }
             _ => None,
         };
         let idb = self.idb();
@@ -928,6 +940,9 @@ impl JsKms {
         input: Result<JsValue, KmsError>,
         offer: impl FnOnce(&mut Core),
     ) -> Result<JsValue, JsValue> {
+        if self.wire == Wire::Json {
+            return json::dispatch(self, operation, input);
+        }
         let timestamps = crate::codec::js_timestamps_written();
         let out = self.with_core(|core| match input {
             Err(e) => Err(core.refuse_input(&self.caller, operation, e)),

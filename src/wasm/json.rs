@@ -1,0 +1,145 @@
+//! AWS's JSON 1.1 protocol from JavaScript: `sendJson` answers one request as an HTTP endpoint
+//! received it (`pkg/server.mjs`), through the same call queue and store as `send`. What the
+//! answer is, the core decides ([`crate::wire`]); this converts.
+
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::{settle, to_js_error, JsKms};
+use crate::service::Caller;
+use crate::wire::{self, Reply};
+use crate::KmsError;
+
+#[wasm_bindgen(typescript_custom_section)]
+const JSON_TYPES: &'static str = r#"
+/** Who makes a `sendJson` request: the Region and account it is made in (default: the KMS's). */
+export interface JsonCaller {
+  /** For example `eu-west-1`, as in the SigV4 credential scope. */
+  region?: string;
+  /** Twelve digits. */
+  account?: string;
+}
+
+/** The answer to a `sendJson` request, as an AWS JSON 1.1 endpoint sends it. */
+export interface JsonResponse {
+  /** 200; 400 for a client fault; 500 for a server fault. */
+  status: number;
+  /** The JSON body (`Content-Type: application/x-amz-json-1.1`). */
+  body: string;
+  /** The error's `__type`, for the `X-Amzn-ErrorType` header; absent on success. */
+  errorType?: string;
+}
+"#;
+
+/// How a view's calls take their input and give their output.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Wire {
+    /// JavaScript values in the shapes of the AWS SDK for JavaScript v3.
+    Js,
+    /// AWS JSON 1.1 request bodies in (as a `Uint8Array`), [`JsonResponse`] objects out.
+    Json,
+}
+
+/// The options of `sendJson`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsonCaller {
+    region: Option<String>,
+    account: Option<String>,
+}
+
+#[wasm_bindgen(js_class = Kms)]
+impl JsKms {
+    /// Answers one request of AWS's JSON 1.1 protocol for KMS: `target` is the `X-Amz-Target`
+    /// header (`TrentService.Encrypt`, or `undefined` when there was none), `body` the request
+    /// body (bytes or text), `caller` the Region and account it is made in. Resolves to the
+    /// HTTP status, the JSON body and, for an error, the `X-Amzn-ErrorType`; rejects only when
+    /// the KMS cannot run calls at all (it was closed).
+    #[wasm_bindgen(js_name = sendJson, unchecked_return_type = "Promise<JsonResponse>")]
+    pub fn send_json(
+        &self,
+        target: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "JsonCaller")] caller: JsValue,
+    ) -> Promise {
+        let request = wire::operation_of(target.as_deref())
+            .map(str::to_owned)
+            .and_then(|op| Ok((op, self.json_caller(caller)?, body_bytes(&body)?)));
+        match request {
+            Ok((operation, caller, body)) => {
+                let mut view = self.view(caller);
+                view.wire = Wire::Json;
+                view.run_copied(&operation, Ok(body.into()))
+            }
+            Err(e) => settle(reply_to_js(&Reply::error(&e))),
+        }
+    }
+}
+
+impl JsKms {
+    /// This view's caller in the Region and account `options` name.
+    fn json_caller(&self, options: JsValue) -> Result<Caller, KmsError> {
+        let options: JsonCaller = if options.is_undefined() || options.is_null() {
+            JsonCaller::default()
+        } else {
+            serde_wasm_bindgen::from_value(options).map_err(|_| {
+                KmsError::Validation(
+                    "sendJson takes `{ region, account }`, both strings, both optional".to_owned(),
+                )
+            })?
+        };
+        let caller = match &options.region {
+            Some(region) => self.caller.in_region(region)?,
+            None => self.caller.clone(),
+        };
+        match &options.account {
+            Some(account) => caller.in_account(account),
+            None => Ok(caller),
+        }
+    }
+}
+
+/// A fresh copy of a request body given as bytes or text.
+fn body_bytes(body: &JsValue) -> Result<Uint8Array, KmsError> {
+    if let Some(text) = body.as_string() {
+        return Ok(Uint8Array::from(text.as_bytes()));
+    }
+    match body.dyn_ref::<Uint8Array>() {
+        Some(bytes) => Ok(Uint8Array::new(bytes)),
+        None if body.is_undefined() || body.is_null() => Ok(Uint8Array::new_with_length(0)),
+        None => Err(KmsError::Serialization(
+            "sendJson takes the request body as a Uint8Array or a string".to_owned(),
+        )),
+    }
+}
+
+/// `{ status, body, errorType }`.
+fn reply_to_js(reply: &Reply) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    // Reflect::set on a fresh plain object cannot fail; ignore the Ok(true).
+    let _ = Reflect::set(&out, &"status".into(), &reply.status.into());
+    let _ = Reflect::set(&out, &"body".into(), &reply.body.as_str().into());
+    if let Some(t) = reply.error_type {
+        let _ = Reflect::set(&out, &"errorType".into(), &t.into());
+    }
+    Ok(out.into())
+}
+
+/// Runs a call of a [`Wire::Json`] view: its input is the body [`JsKms::send_json`] copied.
+pub(super) fn dispatch(
+    kms: &JsKms,
+    operation: &str,
+    input: Result<JsValue, KmsError>,
+) -> Result<JsValue, JsValue> {
+    // The body can hold plaintext (Encrypt): zeroized once read.
+    let body = input
+        .and_then(|v| {
+            v.dyn_into::<Uint8Array>()
+                .map_err(|_| KmsError::Internal("A JSON request's body was not bytes.".to_owned()))
+        })
+        .map_err(|e| to_js_error(&e))?;
+    let body = zeroize::Zeroizing::new(body.to_vec());
+    let reply = kms.with_core(|core| Ok(core.call_wire(&kms.caller, operation, &body)))?;
+    reply_to_js(&reply)
+}
