@@ -509,6 +509,11 @@ impl Call {
     pub(crate) fn region(&self) -> &str {
         &self.caller.scope.region
     }
+
+    /// The caller's account.
+    pub(crate) fn account(&self) -> &str {
+        &self.caller.scope.account
+    }
 }
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
@@ -1184,15 +1189,27 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let id = match ids::parse_key_ref(input, member, scope, aliases)? {
             KeyRef::Key(id) => id,
             KeyRef::Alias(alias) => {
-                let record = self.store.alias(&scope.region, &alias).ok_or_else(|| {
-                    KmsError::NotFound(format!("Alias {} is not found.", scope.alias_arn(&alias)))
-                })?;
+                let record = self
+                    .store
+                    .alias(&scope.account, &scope.region, &alias)
+                    .ok_or_else(|| {
+                        KmsError::NotFound(format!(
+                            "Alias {} is not found.",
+                            scope.alias_arn(&alias)
+                        ))
+                    })?;
                 record.target.clone()
             }
         };
-        self.store.key(&scope.region, &id).ok_or_else(|| {
-            KmsError::NotFound(format!("Key '{}' does not exist", scope.key_arn(&id)))
-        })
+        // A bare key ID or an alias names a key of the caller's own account: another
+        // account's key is found only by its ARN (and the ARN of another account's key is
+        // refused above), so it is not there for this caller.
+        self.store
+            .key(&scope.region, &id)
+            .filter(|k| k.account == scope.account)
+            .ok_or_else(|| {
+                KmsError::NotFound(format!("Key '{}' does not exist", scope.key_arn(&id)))
+            })
     }
 
     /// Records that the call touches `key`, asks whether the caller may perform `action` on it,

@@ -206,6 +206,8 @@ impl KeyRecord {
 /// An alias and its target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AliasRecord {
+    /// The account it belongs to (its target's): each account has its own alias names.
+    pub account: String,
     /// The Region it lives in.
     pub region: String,
     /// The alias name.
@@ -225,8 +227,8 @@ pub enum Write {
     PutKey(Box<KeyRecord>),
     /// Create or replace an alias.
     PutAlias(AliasRecord),
-    /// Remove an alias (Region, name).
-    DeleteAlias(String, AliasName),
+    /// Remove an alias (account, Region, name).
+    DeleteAlias(String, String, AliasName),
     /// Remove a key and all its material (Region, ID).
     DeleteKey(String, KeyId),
     /// Set a service setting (the audit chain's head, the clock's offset).
@@ -271,9 +273,11 @@ impl Batch {
                 .iter()
                 .filter_map(|w| match w {
                     Write::PutKey(k) => Some(Write::DeleteKey(k.region.clone(), k.id.clone())),
-                    Write::PutAlias(a) => {
-                        Some(Write::DeleteAlias(a.region.clone(), a.name.clone()))
-                    }
+                    Write::PutAlias(a) => Some(Write::DeleteAlias(
+                        a.account.clone(),
+                        a.region.clone(),
+                        a.name.clone(),
+                    )),
                     Write::DeleteAlias(..)
                     | Write::DeleteKey(..)
                     | Write::PutMeta(..)
@@ -298,10 +302,10 @@ pub trait Store {
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
     /// The keys with this ID in every Region (a multi-Region set), ordered by Region.
     fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
-    /// An alias by Region and name.
-    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord>;
-    /// The aliases of one Region, ordered by name.
-    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_>;
+    /// An alias by account, Region and name.
+    fn alias(&self, account: &str, region: &str, name: &AliasName) -> Option<&AliasRecord>;
+    /// The aliases of one account in one Region, ordered by name.
+    fn aliases(&self, account: &str, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_>;
     /// A service setting.
     fn meta(&self, name: &str) -> Option<&serde_json::Value>;
     /// The settings whose names start with `prefix`, ordered by name.
@@ -333,7 +337,8 @@ pub const MEMORY_EVENT_LIMIT: usize = 10_000;
 #[derive(Default)]
 pub struct MemoryStore {
     keys: BTreeMap<String, BTreeMap<KeyId, KeyRecord>>,
-    aliases: BTreeMap<String, BTreeMap<AliasName, AliasRecord>>,
+    /// By (account, Region), then name.
+    aliases: BTreeMap<(String, String), BTreeMap<AliasName, AliasRecord>>,
     meta: BTreeMap<String, serde_json::Value>,
     events: std::collections::VecDeque<StoredEvent>,
     /// How many events to keep (`None`: [`MEMORY_EVENT_LIMIT`]).
@@ -401,14 +406,16 @@ impl Store for MemoryStore {
         Box::new(self.keys.values().filter_map(move |region| region.get(&id)))
     }
 
-    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {
-        self.aliases.get(region)?.get(name)
+    fn alias(&self, account: &str, region: &str, name: &AliasName) -> Option<&AliasRecord> {
+        self.aliases
+            .get(&(account.to_owned(), region.to_owned()))?
+            .get(name)
     }
 
-    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+    fn aliases(&self, account: &str, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
         Box::new(
             self.aliases
-                .get(region)
+                .get(&(account.to_owned(), region.to_owned()))
                 .into_iter()
                 .flat_map(BTreeMap::values),
         )
@@ -447,11 +454,14 @@ impl Store for MemoryStore {
                     region.insert(k.id.clone(), *k);
                 }
                 Write::PutAlias(a) => {
-                    let region = self.aliases.entry(a.region.clone()).or_default();
-                    region.insert(a.name.clone(), a);
+                    let place = (a.account.clone(), a.region.clone());
+                    self.aliases
+                        .entry(place)
+                        .or_default()
+                        .insert(a.name.clone(), a);
                 }
-                Write::DeleteAlias(region, name) => {
-                    if let Some(r) = self.aliases.get_mut(&region) {
+                Write::DeleteAlias(account, region, name) => {
+                    if let Some(r) = self.aliases.get_mut(&(account, region)) {
                         r.remove(&name);
                     }
                 }
@@ -493,11 +503,11 @@ impl<T: Store + ?Sized> Store for Box<T> {
     fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         (**self).key_in_all_regions(id)
     }
-    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {
-        (**self).alias(region, name)
+    fn alias(&self, account: &str, region: &str, name: &AliasName) -> Option<&AliasRecord> {
+        (**self).alias(account, region, name)
     }
-    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
-        (**self).aliases(region)
+    fn aliases(&self, account: &str, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+        (**self).aliases(account, region)
     }
     fn meta(&self, name: &str) -> Option<&serde_json::Value> {
         (**self).meta(name)

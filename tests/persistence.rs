@@ -880,3 +880,70 @@ fn a_store_without_its_root_key_file_is_refused_not_given_a_new_key() {
     drop(kms);
     std::fs::remove_dir_all(&path).unwrap();
 }
+
+#[test]
+fn an_alias_stored_before_accounts_were_kept_apart_opens_and_moves_to_its_new_name() {
+    let clock = Rc::new(ManualClock::new(Timestamp(START)));
+    let path = temp_dir("legacy-alias");
+    let mut kms = open(&path, 3, &clock);
+    let id = call(&mut kms, "CreateKey", json!({}))["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    drop(kms);
+    // An alias record as the previous version wrote it: named without the account, and
+    // holding none.
+    let root = Root::Key(zeroize::Zeroizing::new(
+        std::fs::read(path.join("root.key"))
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    ));
+    let mut dir = FsDir::open(&path).unwrap();
+    let key = wasm_kms::persist::store_key(&mut dir, &root, &mut OsEntropy).unwrap();
+    let (mut log, _) = wasm_kms::persist::LogBackend::open(dir).unwrap();
+    let legacy = "alias/us-east-1/alias/legacy".to_owned();
+    let doc = json!({ "v": 1, "region": "us-east-1", "name": "alias/legacy", "target": id,
+                      "created": START, "updated": START });
+    let sealed = key
+        .seal(&legacy, doc.to_string().as_bytes(), &mut OsEntropy)
+        .unwrap();
+    log.commit(&wasm_kms::persist::Commit {
+        writes: vec![(legacy.clone(), Some(sealed))],
+        events: Vec::new(),
+        sync: true,
+    })
+    .unwrap();
+    drop(log);
+
+    let mut kms = open(&path, 4, &clock);
+    let described = call(&mut kms, "DescribeKey", json!({ "KeyId": "alias/legacy" }));
+    assert_eq!(described["KeyMetadata"]["KeyId"], id.as_str());
+    let other = call(&mut kms, "CreateKey", json!({}))["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        &mut kms,
+        "UpdateAlias",
+        json!({ "AliasName": "alias/legacy", "TargetKeyId": other }),
+    );
+    drop(kms);
+    // Written once more, the alias lives under its new name only.
+    let names: Vec<String> = wasm_kms::persist::LogBackend::open(FsDir::open(&path).unwrap())
+        .unwrap()
+        .1
+        .records
+        .into_keys()
+        .filter(|n| n.starts_with("alias/"))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["alias/us-east-1/111122223333/alias/legacy".to_owned()]
+    );
+    let mut kms = open(&path, 5, &clock);
+    let described = call(&mut kms, "DescribeKey", json!({ "KeyId": "alias/legacy" }));
+    assert_eq!(described["KeyMetadata"]["KeyId"], other.as_str());
+    drop(kms);
+    std::fs::remove_dir_all(&path).unwrap();
+}

@@ -18,7 +18,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     fn check_alias_quota(&self, key: &KeyRecord) -> Result<()> {
         let count = self
             .store
-            .aliases(&key.region)
+            .aliases(&key.account, &key.region)
             .filter(|a| a.target == key.id)
             .count();
         if count >= MAX_ALIASES_PER_KEY {
@@ -31,12 +31,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     }
 
     fn existing_alias(&self, call: &Call, alias: &AliasName) -> Result<&AliasRecord> {
-        self.store.alias(call.region(), alias).ok_or_else(|| {
-            KmsError::NotFound(format!(
-                "Alias {} is not found.",
-                call.scope().alias_arn(alias)
-            ))
-        })
+        self.store
+            .alias(call.account(), call.region(), alias)
+            .ok_or_else(|| {
+                KmsError::NotFound(format!(
+                    "Alias {} is not found.",
+                    call.scope().alias_arn(alias)
+                ))
+            })
     }
 
     /// Authorizes `action` on the alias itself (the reserved `alias/aws/` names are refused here).
@@ -56,7 +58,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         )?;
         self.authorize_alias(call, "kms:CreateAlias", &alias)?;
         self.admit(call, key, "kms:CreateAlias", StateRule::Manage)?;
-        if self.store.alias(call.region(), &alias).is_some() {
+        if self
+            .store
+            .alias(call.account(), call.region(), &alias)
+            .is_some()
+        {
             let alias_arn = call.scope().alias_arn(&alias);
             return Err(KmsError::AlreadyExists(format!(
                 "An alias with the name {alias_arn} already exists"
@@ -64,6 +70,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         self.check_alias_quota(key)?;
         let record = AliasRecord {
+            account: key.account.clone(),
             region: key.region.clone(),
             name: alias,
             target: key.id.clone(),
@@ -136,7 +143,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         Ok((
             Empty {},
-            Batch::one(Write::DeleteAlias(call.region().to_owned(), alias)),
+            Batch::one(Write::DeleteAlias(
+                call.account().to_owned(),
+                call.region().to_owned(),
+                alias,
+            )),
         ))
     }
 
@@ -157,7 +168,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.authorize_account(call, "kms:ListAliases")?;
         let entries: Vec<AliasListEntry> = self
             .store
-            .aliases(call.region())
+            .aliases(call.account(), call.region())
             .filter(|a| filter.as_ref().is_none_or(|id| a.target == *id))
             .map(|a| AliasListEntry {
                 alias_name: a.name.as_str().to_owned(),

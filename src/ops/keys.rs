@@ -312,7 +312,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         let multi_region = req.multi_region == Some(true);
         self.authorize_account(call, "kms:CreateKey")?;
-        if self.store.key_count(call.region()) >= MAX_KEYS {
+        let account_keys = self
+            .store
+            .keys(call.region())
+            .filter(|k| k.account == call.account())
+            .count();
+        if account_keys >= MAX_KEYS {
             return Err(KmsError::LimitExceeded(
                 "The request was rejected because a quota was exceeded: keys per Region."
                     .to_owned(),
@@ -411,6 +416,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let entries: Vec<KeyListEntry> = self
             .store
             .keys(call.region())
+            .filter(|k| k.account == call.account())
             .map(|k| KeyListEntry {
                 key_id: k.id.to_string(),
                 key_arn: k.arn.clone(),

@@ -128,10 +128,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             deleted.insert(slot(key), d.date);
             for alias in self
                 .store
-                .aliases(&key.region)
+                .aliases(&key.account, &key.region)
                 .filter(|a| a.target == key.id)
             {
-                alias_deletes.push(Write::DeleteAlias(key.region.clone(), alias.name.clone()));
+                alias_deletes.push(Write::DeleteAlias(
+                    key.account.clone(),
+                    key.region.clone(),
+                    alias.name.clone(),
+                ));
             }
             events.push(ServiceEvent {
                 name: "DeleteKey",

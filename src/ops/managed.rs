@@ -111,7 +111,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .0
                 .iter()
                 .any(|w| matches!(w, Write::PutAlias(a) if a.name == alias));
-            if planned || self.store.alias(&scope.region, &alias).is_some() {
+            if planned
+                || self
+                    .store
+                    .alias(&scope.account, &scope.region, &alias)
+                    .is_some()
+            {
                 continue;
             }
             let id = KeyId::new_regional(self.random()?);
@@ -150,6 +155,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             };
             batch.0.push(Write::PutKey(Box::new(record)));
             batch.0.push(Write::PutAlias(AliasRecord {
+                account: scope.account.clone(),
                 region: scope.region.clone(),
                 name: alias,
                 target: id,

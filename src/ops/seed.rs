@@ -264,7 +264,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         for alias in seed.aliases.iter().flatten() {
             let target = crate::ids::AliasName::parse(alias)
                 .ok()
-                .and_then(|a| self.store.alias(&region, &a))
+                .and_then(|a| self.store.alias(&caller.scope.account, &region, &a))
                 .map(|a| a.target.clone());
             match target {
                 Some(t) if t == id => {}

@@ -179,6 +179,9 @@ impl<D: Dir> Backend for LogBackend<D> {
 /// is applied in memory.
 pub struct SealedStore<B: Backend> {
     mem: MemoryStore,
+    /// Alias records still under their name from before aliases were kept per account, by
+    /// (account, Region, name): removed with the alias's next write.
+    legacy_aliases: BTreeMap<(String, String, AliasName), String>,
     log: B,
     key: StoreKey,
     entropy: Box<dyn Entropy>,
@@ -210,12 +213,13 @@ impl<B: Backend> SealedStore<B> {
     ) -> Result<Self> {
         let log = backend;
         let mut batch = Vec::new();
+        let mut aliases = Vec::new();
         for (name, sealed) in records {
             let plain = key.open(name, sealed)?;
             if name.starts_with("key/") {
                 batch.push(Write::PutKey(Box::new(records::decode_key(name, &plain)?)));
             } else if name.starts_with("alias/") {
-                batch.push(Write::PutAlias(records::decode_alias(name, &plain)?));
+                aliases.push((name, records::decode_alias(name, &plain)?));
             } else if let Some(meta) = name.strip_prefix("meta/") {
                 let value = serde_json::from_slice(&plain).map_err(|_| {
                     KmsError::Storage(format!("stored record `{name}` is not readable: bad JSON"))
@@ -229,8 +233,39 @@ impl<B: Backend> SealedStore<B> {
         }
         let mut mem = MemoryStore::default();
         mem.commit(Batch(batch))?;
+        // Aliases after keys: a record from before aliases were kept per account takes its
+        // target key's account (an alias with no target left is dropped), and gives way to a
+        // record of the same alias under its new name.
+        let mut legacy_aliases = BTreeMap::new();
+        let mut batch = Vec::new();
+        // Records under their new names first.
+        aliases.sort_by_key(|(_, a)| a.account.is_empty());
+        for (name, mut alias) in aliases {
+            if alias.account.is_empty() {
+                let Some(target) = mem.key(&alias.region, &alias.target) else {
+                    continue;
+                };
+                alias.account = target.account.clone();
+                let place = (
+                    alias.account.clone(),
+                    alias.region.clone(),
+                    alias.name.clone(),
+                );
+                legacy_aliases.insert(place, name.clone());
+                let taken = batch.iter().any(|w| {
+                    matches!(w, Write::PutAlias(a)
+                        if a.account == alias.account && a.region == alias.region && a.name == alias.name)
+                });
+                if taken {
+                    continue;
+                }
+            }
+            batch.push(Write::PutAlias(alias));
+        }
+        mem.commit(Batch(batch))?;
         Ok(SealedStore {
             mem,
+            legacy_aliases,
             log,
             key,
             entropy,
@@ -247,7 +282,7 @@ impl<B: Backend> SealedStore<B> {
         let (name, plain) = match w {
             Write::PutKey(k) => (records::key_name(&k.region, &k.id), records::encode_key(k)?),
             Write::PutAlias(a) => (
-                records::alias_name(&a.region, &a.name),
+                records::alias_name(&a.account, &a.region, &a.name),
                 records::encode_alias(a)?,
             ),
             Write::PutMeta(name, value) => (
@@ -260,10 +295,10 @@ impl<B: Backend> SealedStore<B> {
                 commit.writes.push((records::key_name(region, id), None));
                 return Ok(());
             }
-            Write::DeleteAlias(region, name) => {
+            Write::DeleteAlias(account, region, name) => {
                 commit
                     .writes
-                    .push((records::alias_name(region, name), None));
+                    .push((records::alias_name(account, region, name), None));
                 return Ok(());
             }
             Write::Event(e) => {
@@ -293,11 +328,11 @@ impl<B: Backend> Store for SealedStore<B> {
     fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         self.mem.key_in_all_regions(id)
     }
-    fn alias(&self, region: &str, name: &AliasName) -> Option<&AliasRecord> {
-        self.mem.alias(region, name)
+    fn alias(&self, account: &str, region: &str, name: &AliasName) -> Option<&AliasRecord> {
+        self.mem.alias(account, region, name)
     }
-    fn aliases(&self, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
-        self.mem.aliases(region)
+    fn aliases(&self, account: &str, region: &str) -> Box<dyn Iterator<Item = &AliasRecord> + '_> {
+        self.mem.aliases(account, region)
     }
     fn meta(&self, name: &str) -> Option<&serde_json::Value> {
         self.mem.meta(name)
@@ -320,8 +355,27 @@ impl<B: Backend> Store for SealedStore<B> {
             Write::PutMeta(name, _) => !name.starts_with("audit."),
             _ => true,
         });
+        // An alias written (or removed) for the first time since aliases were kept per
+        // account leaves no record under its old name.
+        let mut migrated = Vec::new();
+        for w in &batch.0 {
+            let place = match w {
+                Write::PutAlias(a) => (a.account.clone(), a.region.clone(), a.name.clone()),
+                Write::DeleteAlias(account, region, name) => {
+                    (account.clone(), region.clone(), name.clone())
+                }
+                _ => continue,
+            };
+            if let Some(old) = self.legacy_aliases.get(&place) {
+                commit.writes.push((old.clone(), None));
+                migrated.push(place);
+            }
+        }
         // Durable first; only then visible. A failed append leaves memory as it was.
         self.log.commit(&commit)?;
+        for place in migrated {
+            self.legacy_aliases.remove(&place);
+        }
         self.mem.commit(batch)?;
         // The backend holds the events; memory need not.
         self.mem.take_events();

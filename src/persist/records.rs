@@ -29,8 +29,14 @@ pub fn key_name(region: &str, id: &KeyId) -> String {
     format!("key/{region}/{}", id.as_str())
 }
 
-/// The name an alias is stored under.
-pub fn alias_name(region: &str, name: &AliasName) -> String {
+/// The name an alias is stored under: each account has its own alias names.
+pub fn alias_name(account: &str, region: &str, name: &AliasName) -> String {
+    format!("alias/{region}/{account}/{}", name.as_str())
+}
+
+/// The name an alias was stored under before aliases were kept per account (such a record
+/// holds no account: it is its target key's).
+pub fn legacy_alias_name(region: &str, name: &AliasName) -> String {
     format!("alias/{region}/{}", name.as_str())
 }
 
@@ -157,6 +163,9 @@ struct KeyDoc {
 #[serde(deny_unknown_fields)]
 struct AliasDoc {
     v: u32,
+    /// Absent only in records written before aliases were kept per account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
     region: String,
     name: String,
     target: String,
@@ -443,6 +452,7 @@ pub fn encode_alias(a: &AliasRecord) -> Result<Zeroizing<Vec<u8>>> {
     to_zeroizing_json(
         &AliasDoc {
             v: SCHEMA_VERSION,
+            account: Some(a.account.clone()),
             region: a.region.clone(),
             name: a.name.as_str().to_owned(),
             target: a.target.as_str().to_owned(),
@@ -453,14 +463,20 @@ pub fn encode_alias(a: &AliasRecord) -> Result<Zeroizing<Vec<u8>>> {
     )
 }
 
-/// Reads an alias document stored under `name`.
+/// Reads an alias document stored under `name`. A record from before aliases were kept per
+/// account comes back with an empty `account`, for the caller to fill in from its target key.
 pub fn decode_alias(name: &str, bytes: &[u8]) -> Result<AliasRecord> {
     let doc: AliasDoc = parse_versioned(name, bytes)?;
     let alias = AliasName::parse(&doc.name).map_err(|_| corrupt(name, "bad alias name"))?;
-    if name != alias_name(&doc.region, &alias) {
+    let expected = match &doc.account {
+        Some(account) => alias_name(account, &doc.region, &alias),
+        None => legacy_alias_name(&doc.region, &alias),
+    };
+    if name != expected {
         return Err(corrupt(name, "it holds another alias"));
     }
     Ok(AliasRecord {
+        account: doc.account.unwrap_or_default(),
         region: doc.region,
         name: alias,
         target: KeyId::parse(&doc.target).ok_or_else(|| corrupt(name, "bad target key ID"))?,

@@ -303,6 +303,16 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
       assert.equal(JSON.parse(Policy).Statement[0].Principal.AWS, 'arn:aws:iam::123456789012:root');
       const defaulted = (await anonymous.send(new K.CreateKeyCommand({}))).KeyMetadata;
       assert.equal(defaulted.AWSAccountId, '000000000000');
+      // Each account sees only its own keys, and has its own alias names.
+      const listed = async (c) => (await c.send(new K.ListKeysCommand({}))).Keys.map((k) => k.KeyId);
+      assert.deepEqual(await listed(other), [theirs.KeyId]);
+      assert.ok(!(await listed(kms)).includes(theirs.KeyId));
+      await other.send(new K.CreateAliasCommand({ AliasName: 'alias/per-account', TargetKeyId: theirs.KeyId }));
+      await anonymous.send(new K.CreateAliasCommand({ AliasName: 'alias/per-account', TargetKeyId: defaulted.KeyId }));
+      const viaAlias = await other.send(new K.DescribeKeyCommand({ KeyId: 'alias/per-account' }));
+      assert.equal(viaAlias.KeyMetadata.KeyId, theirs.KeyId);
+      const foreign = await rejection(anonymous.send(new K.DescribeKeyCommand({ KeyId: theirs.KeyId })));
+      assert.ok(foreign instanceof K.NotFoundException, foreign.name);
     } finally {
       other.destroy();
       anonymous.destroy();
