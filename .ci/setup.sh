@@ -16,6 +16,9 @@ CARGO_DENY_VERSION=0.20.2
 BOTO3_VERSION=1.43.11
 AWSCLI_VERSION=1.45.11
 PY_VENV=.tools/py
+# The baseline of bench/endpoint.mjs, the most used local KMS mock, in a venv of its own.
+MOTO_VERSION=5.2.5
+MOTO_VENV=.tools/moto
 what=${1:-test}
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -68,6 +71,12 @@ if [ "$("$PY_VENV/bin/python" -c 'import boto3, awscli; print(boto3.__version__,
   python3 -m venv "$PY_VENV"
   "$PY_VENV/bin/pip" install --quiet --disable-pip-version-check \
     "boto3==$BOTO3_VERSION" "awscli==$AWSCLI_VERSION"
+fi
+if [ "$("$MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+  say "installing moto[server] $MOTO_VERSION into $MOTO_VENV (PyPI), the baseline of bench/endpoint.mjs"
+  rm -rf "$MOTO_VENV"
+  python3 -m venv "$MOTO_VENV"
+  "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
 
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then

@@ -42,6 +42,10 @@ node --test tests/e2e/
 step "Node: Kms.open on disk killed with SIGKILL 30 times; the local endpoint with @aws-sdk/client-kms (tests/node)"
 node --test tests/node/
 
+step "the AWS SDK in process: pkg/sdk.mjs with @aws-sdk/client-kms in Node and in a Vite-built page in headless Chromium (tests/sdk)"
+npx --no-install tsc -p tests/sdk
+node --test tests/sdk/
+
 step "the local endpoint with boto3 and the AWS CLI (tests/py)"
 .tools/py/bin/python -m unittest discover -s tests/py -v
 
@@ -61,5 +65,6 @@ node bench/node.mjs
 node bench/store.mjs
 node bench/browser.mjs
 node bench/store-browser.mjs
+node bench/endpoint.mjs
 
 step "all checks passed in $(( $(date +%s) - started )) s"

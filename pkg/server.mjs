@@ -6,18 +6,18 @@
 // names, the body, every KMS error and its status) is decided in Rust, by `Kms.sendJson`, which
 // runs through the same call queue and store as every other call.
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
+import {
+  CONTENT_TYPE, DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf, errorReply as httpError, failureReply, requestId,
+} from './protocol.mjs';
+
+export { DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf } from './protocol.mjs';
 
 /** The port the endpoint listens on unless told otherwise. */
 export const DEFAULT_PORT = 4599;
 /** The address it binds to unless told otherwise: this machine only. */
 export const DEFAULT_HOST = '127.0.0.1';
-/** The Region of a request without a SigV4 credential scope. */
-export const DEFAULT_REGION = 'us-east-1';
-/** The account of a request whose access key ID is not 12 digits. */
-export const DEFAULT_ACCOUNT = '000000000000';
 /**
  * The largest request body taken, in bytes. The largest legal KMS request is far smaller: a
  * CreateKey with a 32 KB policy, an 8 KB description and 50 tags, every character JSON-escaped
@@ -27,8 +27,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** A body up to this size is read to its end (and dropped) before the 413 is sent, so that the
  * client, still sending, reads the answer; past it the connection is cut. */
 const DRAIN_LIMIT = 16 * MAX_BODY_BYTES;
-
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 /** The Node build of wasm-kms (`pkg/node`, made by wasm-pack), loaded on first use. */
 function loadWasm() {
@@ -41,20 +39,6 @@ function loadWasm() {
     if (e?.code !== 'MODULE_NOT_FOUND') throw e;
     throw new Error('pkg/node is missing: build it first (`bash .ci/build.sh all release`)');
   }
-}
-
-/**
- * The Region and account a request is made in: the Region is the third field of the SigV4
- * credential scope (`Credential=AKID/20261127/eu-west-1/kms/aws4_request`); the account is the
- * access key ID when that is 12 digits. Signatures are not checked.
- */
-export function callerOf(authorization, { region = DEFAULT_REGION, account = DEFAULT_ACCOUNT } = {}) {
-  const scope = /Credential=([^/,\s]*)\/[^/,\s]*\/([^/,\s]+)\/[^/,\s]*\/aws4_request/.exec(
-    authorization ?? '',
-  );
-  if (!scope) return { region, account };
-  const [, accessKeyId, scopeRegion] = scope;
-  return { region: scopeRegion, account: /^\d{12}$/.test(accessKeyId) ? accessKeyId : account };
 }
 
 /** Reads a request body of at most `limit` bytes: the bytes, or `null` if it was longer. */
@@ -72,11 +56,6 @@ function readBody(req, limit) {
     // Cut off (by the client, or above for a body past DRAIN_LIMIT); nothing after 'end'.
     req.on('close', () => reject(new Error('the connection closed before the body ended')));
   });
-}
-
-/** An error answer made here rather than by the KMS (an HTTP-level problem). */
-function httpError(status, type, message) {
-  return { status, body: JSON.stringify({ __type: type, message }), errorType: type };
 }
 
 /**
@@ -138,9 +117,7 @@ export async function serve(options = {}) {
     try {
       return await kms.sendJson(target, body, callerOf(req.headers.authorization, defaults));
     } catch (e) {
-      // Only a KMS that cannot run calls at all rejects: a server fault, which SDKs retry.
-      return httpError(e?.$metadata?.httpStatusCode ?? 500, e?.name ?? 'KMSInternalException',
-        String(e?.message ?? e));
+      return failureReply(e);
     }
   };
 
@@ -156,7 +133,7 @@ export async function serve(options = {}) {
         const headers = {
           'Content-Type': CONTENT_TYPE,
           'Content-Length': Buffer.byteLength(body),
-          'x-amzn-RequestId': randomUUID(),
+          'x-amzn-RequestId': requestId(),
         };
         if (errorType) headers['X-Amzn-ErrorType'] = errorType;
         if (status === 405) headers.Allow = 'POST';
