@@ -131,6 +131,7 @@ pub(super) fn dispatch(
     kms: &JsKms,
     operation: &str,
     input: Result<JsValue, KmsError>,
+    offer: impl FnOnce(&mut super::Core),
 ) -> Result<JsValue, JsValue> {
     // The body can hold plaintext (Encrypt): zeroized once read.
     let body = input
@@ -140,6 +141,61 @@ pub(super) fn dispatch(
         })
         .map_err(|e| to_js_error(&e))?;
     let body = zeroize::Zeroizing::new(body.to_vec());
-    let reply = kms.with_core(|core| Ok(core.call_wire(&kms.caller, operation, &body)))?;
+    let reply = kms.with_core(|core| {
+        offer(core);
+        let reply = core.call_wire(&kms.caller, operation, &body);
+        // An offered result serves this call only, however the call ended.
+        core.offload().clear_result();
+        Ok(reply)
+    })?;
     reply_to_js(&reply)
+}
+
+/// A JSON request's body as the WebCrypto plan reads a JavaScript request (see `plan` in the
+/// binding): the string members it looks at, and the blobs it looks at decoded from base64.
+/// `None` for a body that is not a JSON object (the call itself then reports that), and for
+/// operations WebCrypto has no part in, whose bodies (Encrypt's plaintext) are not parsed here.
+pub(super) fn plan_input(operation: &str, body: &JsValue) -> Option<JsValue> {
+    use base64::Engine as _;
+    let planned = [
+        "CreateKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GetParametersForImport",
+        "Sign",
+        "Verify",
+        "Decrypt",
+    ];
+    if !planned.contains(&operation) {
+        return None;
+    }
+    let bytes = zeroize::Zeroizing::new(body.dyn_ref::<Uint8Array>()?.to_vec());
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let members = value.as_object()?;
+    let out = Object::new();
+    for name in [
+        "KeyId",
+        "KeySpec",
+        "CustomerMasterKeySpec",
+        "Origin",
+        "KeyPairSpec",
+        "WrappingKeySpec",
+        "MessageType",
+        "SigningAlgorithm",
+        "EncryptionAlgorithm",
+    ] {
+        if let Some(s) = members.get(name).and_then(serde_json::Value::as_str) {
+            let _ = Reflect::set(&out, &name.into(), &s.into());
+        }
+    }
+    for name in ["Message", "Signature", "CiphertextBlob"] {
+        let decoded = members
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
+        if let Some(b) = decoded {
+            let _ = Reflect::set(&out, &name.into(), &Uint8Array::from(b.as_slice()));
+        }
+    }
+    Some(out.into())
 }

@@ -769,9 +769,10 @@ impl JsKms {
     /// [`JsKms::run`] of an input the KMS already owns.
     fn run_copied(&self, operation: &str, input: Result<JsValue, KmsError>) -> Promise {
         let plan = match &input {
-            Ok(plain) if self.wire == Wire::Js && self.engine.borrow().available() => {
-                plan(operation, plain)
-            }
+            Ok(plain) if self.engine.borrow().available() => match self.wire {
+                Wire::Js => plan(operation, plain),
+                Wire::Json => json::plan_input(operation, plain).and_then(|p| plan(operation, &p)),
+            },
             _ => None,
         };
         let idb = self.idb();
@@ -941,7 +942,7 @@ impl JsKms {
         offer: impl FnOnce(&mut Core),
     ) -> Result<JsValue, JsValue> {
         if self.wire == Wire::Json {
-            return json::dispatch(self, operation, input);
+            return json::dispatch(self, operation, input, offer);
         }
         let timestamps = crate::codec::js_timestamps_written();
         let out = self.with_core(|core| match input {

@@ -228,6 +228,32 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     assert.ok(usage instanceof K.InvalidKeyUsageException);
   });
 
+  test('RSA keys over the endpoint: PSS signatures and OAEP decryption, checked with node:crypto', async () => {
+    const signer = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
+    const message = text('signed with RSA');
+    const signed = await kms.send(new K.SignCommand({ KeyId: signer.KeyId, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }));
+    const signerPub = await kms.send(new K.GetPublicKeyCommand({ KeyId: signer.KeyId }));
+    const verifyKey = crypto.createPublicKey({ key: Buffer.from(signerPub.PublicKey), format: 'der', type: 'spki' });
+    assert.ok(crypto.verify('sha256', message, {
+      key: verifyKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32,
+    }, signed.Signature));
+    const checked = await kms.send(new K.VerifyCommand({
+      KeyId: signer.KeyId, Message: message, Signature: signed.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256',
+    }));
+    assert.equal(checked.SignatureValid, true);
+
+    const decrypter = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+    const pub = await kms.send(new K.GetPublicKeyCommand({ KeyId: decrypter.KeyId }));
+    const encryptKey = crypto.createPublicKey({ key: Buffer.from(pub.PublicKey), format: 'der', type: 'spki' });
+    const sealed = crypto.publicEncrypt({
+      key: encryptKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256',
+    }, Buffer.from('for RSA only'));
+    const opened = await kms.send(new K.DecryptCommand({
+      KeyId: decrypter.KeyId, CiphertextBlob: sealed, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+    }));
+    assert.equal(new TextDecoder().decode(opened.Plaintext), 'for RSA only');
+  });
+
   test('HMAC GenerateMac and VerifyMac', async () => {
     const key = await newKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     const message = text('mac me');
