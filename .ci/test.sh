@@ -36,6 +36,9 @@ bash .ci/build.sh all release
 step "TypeScript declarations type-check (tsc --noEmit against pkg/web)"
 npx --no-install tsc -p tests/types
 
+step "the npm package: packed, installed in a fresh directory, used from Node ESM and CommonJS, Vite (build and dev server) and a plain page in Chromium, type-checked (tests/package)"
+node tests/package/run.mjs
+
 step "end-to-end: Playwright in headless Chromium against the served page"
 node --test tests/e2e/
 

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 mod bench;
+mod errors;
 mod idb;
 mod json;
 pub mod nodefs;
@@ -195,14 +196,21 @@ fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
     }
 }
 
-/// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws.
+/// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws: an instance
+/// of the class registered for its name (see [`errors`]), else a plain `Error`.
 fn to_js_error(e: &KmsError) -> JsValue {
-    let err = js_sys::Error::new(e.message().unwrap_or(""));
-    err.set_name(e.name());
-    let obj: &JsValue = err.as_ref();
+    let message = e.message().unwrap_or("");
     let metadata = Object::new();
+    let options = Object::new();
     // Reflect::set on fresh plain objects cannot fail; ignore the Ok(true).
     let _ = Reflect::set(&metadata, &"httpStatusCode".into(), &e.http_status().into());
+    let _ = Reflect::set(&options, &"message".into(), &message.into());
+    let _ = Reflect::set(&options, &"$fault".into(), &e.fault().as_str().into());
+    let _ = Reflect::set(&options, &"$metadata".into(), &metadata);
+    let err = errors::new_error(e.name(), message, &options);
+    // Set whatever the class did, so every error has the same members.
+    err.set_name(e.name());
+    let obj: &JsValue = err.as_ref();
     let _ = Reflect::set(obj, &"$fault".into(), &e.fault().as_str().into());
     let _ = Reflect::set(obj, &"$metadata".into(), &metadata);
     let _ = Reflect::set(obj, &"__type".into(), &e.name().into());

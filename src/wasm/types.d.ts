@@ -82,7 +82,11 @@ export interface SeedReport {
   CreatedAliases: string[];
 }
 
-/** What every rejected call throws: an `Error` shaped like the AWS SDK for JavaScript v3's. */
+/**
+ * What every rejected call throws: an `Error` shaped like the AWS SDK for JavaScript v3's. Loaded
+ * through the npm package's entries, it is also an instance of the error class of its name
+ * (`NotFoundException`, ..., all extending `KmsServiceException`: see the package's errors.d.ts).
+ */
 export interface KmsServiceError extends Error {
   /** AWS's error type, for example `NotFoundException`. */
   name: string;
@@ -92,6 +96,15 @@ export interface KmsServiceError extends Error {
 }
 
 export type EncryptionContextType = Record<string, string>;
+export type KeySpec =
+  | "SYMMETRIC_DEFAULT" | "RSA_2048" | "RSA_3072" | "RSA_4096"
+  | "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" | "ECC_SECG_P256K1" | "ECC_NIST_EDWARDS25519"
+  | "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" | "SM2" | "ML_DSA_44" | "ML_DSA_65" | "ML_DSA_87";
+/** Deprecated in requests (use KeySpec); in responses it always equals KeySpec. */
+export type CustomerMasterKeySpec = Exclude<KeySpec, "ECC_NIST_EDWARDS25519" | "ML_DSA_44" | "ML_DSA_65" | "ML_DSA_87">;
+export type KeyUsageType = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT";
+export type OriginType = "AWS_KMS" | "EXTERNAL" | "AWS_CLOUDHSM" | "EXTERNAL_KEY_STORE";
+export type ExpirationModelType = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 export interface Tag { TagKey: string; TagValue: string; }
 export type KeyState = "Creating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport" | "PendingReplicaDeletion" | "Unavailable" | "Updating";
 
@@ -102,13 +115,14 @@ export interface KeyMetadata {
   CreationDate: Date;
   Enabled: boolean;
   Description: string;
-  KeyUsage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT";
+  KeyUsage: KeyUsageType;
   KeyState: KeyState;
   DeletionDate?: Date;
-  Origin: "AWS_KMS" | "EXTERNAL" | "AWS_CLOUDHSM" | "EXTERNAL_KEY_STORE";
+  Origin: OriginType;
   KeyManager: "AWS" | "CUSTOMER";
-  CustomerMasterKeySpec: string;
-  KeySpec: string;
+  /** Deprecated: always equals KeySpec. */
+  CustomerMasterKeySpec: KeySpec;
+  KeySpec: KeySpec;
   /** ENCRYPT_DECRYPT keys only. */
   EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
   /** SIGN_VERIFY keys only. */
@@ -124,7 +138,7 @@ export interface KeyMetadata {
   PendingDeletionWindowInDays?: number;
   CurrentKeyMaterialId?: string;
   /** Keys with imported material, while it is imported. */
-  ExpirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  ExpirationModel?: ExpirationModelType;
   ValidTo?: Date;
 }
 export interface MultiRegionKey { Arn: string; Region: string; }
@@ -137,10 +151,14 @@ export interface MultiRegionConfiguration {
 export interface CreateKeyRequest {
   Policy?: string;
   Description?: string;
-  KeyUsage?: string;
-  CustomerMasterKeySpec?: string;
-  KeySpec?: string;
-  Origin?: string;
+  /** Required for every KeySpec but SYMMETRIC_DEFAULT (the default). */
+  KeyUsage?: KeyUsageType;
+  /** Deprecated: use KeySpec. */
+  CustomerMasterKeySpec?: CustomerMasterKeySpec;
+  /** Default SYMMETRIC_DEFAULT. wasm-kms refuses SM2 and ML_DSA_* (not implemented). */
+  KeySpec?: KeySpec;
+  /** AWS_KMS (default) or EXTERNAL; wasm-kms has no custom key stores. */
+  Origin?: OriginType;
   CustomKeyStoreId?: string;
   BypassPolicyLockoutSafetyCheck?: boolean;
   Tags?: Tag[];
@@ -163,16 +181,16 @@ export interface EncryptRequest {
   Plaintext: Uint8Array | string;
   EncryptionContext?: EncryptionContextType;
   GrantTokens?: string[];
-  EncryptionAlgorithm?: "SYMMETRIC_DEFAULT" | "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" | "SM2PKE";
+  EncryptionAlgorithm?: EncryptionAlgorithmSpec;
   DryRun?: boolean;
 }
-export interface EncryptResponse { CiphertextBlob: Uint8Array; KeyId: string; EncryptionAlgorithm: string; }
+export interface EncryptResponse { CiphertextBlob: Uint8Array; KeyId: string; EncryptionAlgorithm: EncryptionAlgorithmSpec; }
 export interface DecryptRequest {
   CiphertextBlob: Uint8Array;
   EncryptionContext?: EncryptionContextType;
   GrantTokens?: string[];
   KeyId?: string;
-  EncryptionAlgorithm?: string;
+  EncryptionAlgorithm?: EncryptionAlgorithmSpec;
   DryRun?: boolean;
 }
 /** `KeyMaterialId` is present only when a symmetric key decrypted. */
@@ -183,8 +201,8 @@ export interface ReEncryptRequest {
   SourceKeyId?: string;
   DestinationKeyId: string;
   DestinationEncryptionContext?: EncryptionContextType;
-  SourceEncryptionAlgorithm?: string;
-  DestinationEncryptionAlgorithm?: string;
+  SourceEncryptionAlgorithm?: EncryptionAlgorithmSpec;
+  DestinationEncryptionAlgorithm?: EncryptionAlgorithmSpec;
   GrantTokens?: string[];
   DryRun?: boolean;
 }
@@ -192,8 +210,8 @@ export interface ReEncryptResponse {
   CiphertextBlob: Uint8Array;
   SourceKeyId: string;
   KeyId: string;
-  SourceEncryptionAlgorithm: string;
-  DestinationEncryptionAlgorithm: string;
+  SourceEncryptionAlgorithm: EncryptionAlgorithmSpec;
+  DestinationEncryptionAlgorithm: EncryptionAlgorithmSpec;
   /** Present when the source key is symmetric. */
   SourceKeyMaterialId?: string;
   /** Present when the destination key is symmetric. */
@@ -270,8 +288,10 @@ export interface UpdatePrimaryRegionRequest { KeyId: string; PrimaryRegion: stri
 
 export interface GetParametersForImportRequest {
   KeyId: string;
-  WrappingAlgorithm: "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" | "RSA_AES_KEY_WRAP_SHA_1" | "RSA_AES_KEY_WRAP_SHA_256";
-  WrappingKeySpec: "RSA_2048" | "RSA_3072" | "RSA_4096";
+  /** RSAES_PKCS1_V1_5 is refused, as AWS has since 2023; SM2PKE is China Regions only. */
+  WrappingAlgorithm: "RSAES_PKCS1_V1_5" | "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" | "RSA_AES_KEY_WRAP_SHA_1" | "RSA_AES_KEY_WRAP_SHA_256" | "SM2PKE";
+  /** SM2 is China Regions only (refused). */
+  WrappingKeySpec: "RSA_2048" | "RSA_3072" | "RSA_4096" | "SM2";
 }
 export interface GetParametersForImportResponse { KeyId: string; ImportToken: Uint8Array; PublicKey: Uint8Array; ParametersValidTo: Date; }
 export interface ImportKeyMaterialRequest {
@@ -280,7 +300,7 @@ export interface ImportKeyMaterialRequest {
   EncryptedKeyMaterial: Uint8Array;
   /** Required with KEY_MATERIAL_EXPIRES (the default); in the future, at most 365 days ahead. */
   ValidTo?: Date;
-  ExpirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  ExpirationModel?: ExpirationModelType;
   ImportType?: "NEW_KEY_MATERIAL" | "EXISTING_KEY_MATERIAL";
   KeyMaterialDescription?: string;
   KeyMaterialId?: string;
@@ -317,9 +337,10 @@ export interface GetPublicKeyResponse {
   KeyId: string;
   /** DER-encoded SubjectPublicKeyInfo (RFC 5280). */
   PublicKey: Uint8Array;
-  CustomerMasterKeySpec: string;
-  KeySpec: string;
-  KeyUsage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "KEY_AGREEMENT";
+  /** Deprecated: always equals KeySpec. */
+  CustomerMasterKeySpec: KeySpec;
+  KeySpec: KeySpec;
+  KeyUsage: Exclude<KeyUsageType, "GENERATE_VERIFY_MAC">;
   EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
   SigningAlgorithms?: SigningAlgorithmSpec[];
   KeyAgreementAlgorithms?: "ECDH"[];

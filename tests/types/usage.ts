@@ -1,5 +1,6 @@
 // Type-checks the generated declarations (`npx tsc -p tests/types`): this file must compile
-// against pkg/web/wasm_kms.d.ts, and the `@ts-expect-error` lines must stay errors.
+// against pkg/web/wasm_kms.d.ts and the package's entry pkg/index.d.ts (with pkg/errors.d.ts),
+// and the `@ts-expect-error` lines must stay errors.
 import init, {
   Kms,
   type DecryptResponse,
@@ -10,6 +11,7 @@ import init, {
   type AuditVerification,
   type SeedReport,
 } from '../../pkg/web/wasm_kms.js';
+import * as Entry from '../../pkg/index.js';
 
 export async function usage(): Promise<string> {
   await init();
@@ -83,3 +85,36 @@ async function asymmetric(kms: Kms): Promise<void> {
   void algorithms; void der; void shared;
 }
 void asymmetric;
+
+// The package's main entry (pkg/index.d.ts, as `import ... from 'wasm-kms'` sees it): the same
+// Kms and shapes, and an error class per AWS error name, narrowed by `instanceof`.
+async function fromEntry(kms: Entry.Kms): Promise<string> {
+  const request: Entry.GenerateDataKeyRequest = { KeyId: 'alias/app', KeySpec: 'AES_256' };
+  const key: Entry.GenerateDataKeyResponse = await kms.generateDataKey(request);
+  const spec: Entry.KeySpec = (await kms.describeKey({ KeyId: key.KeyId })).KeyMetadata.KeySpec;
+  try {
+    await kms.decrypt({ CiphertextBlob: key.CiphertextBlob });
+  } catch (e) {
+    if (e instanceof Entry.NotFoundException) {
+      const name: 'NotFoundException' = e.name;
+      const fault: 'client' = e.$fault;
+      return `${name} ${fault} ${e.$metadata.httpStatusCode} ${e.message}`;
+    }
+    if (e instanceof Entry.KMSInternalException) {
+      const fault: 'server' = e.$fault;
+      return fault;
+    }
+    if (e instanceof Entry.KmsServiceException) return e.name;
+  }
+  const made = new Entry.DisabledException({ message: 'arn is disabled.', $metadata: { httpStatusCode: 400 } });
+  const base: Entry.KmsServiceException = made;
+  const error: Error = base;
+  // @ts-expect-error an error class sets its own name
+  new Entry.DisabledException({ name: 'Other' });
+  // @ts-expect-error no such error class
+  void Entry.NoSuchKeyException;
+  // @ts-expect-error BenchAesGcm is not part of the package's API
+  new Entry.BenchAesGcm();
+  return [spec, error.message].join();
+}
+void fromEntry;
