@@ -75,6 +75,24 @@ pub struct MultiRegionConfiguration {
     pub replica_keys: Vec<MultiRegionKey>,
 }
 
+/// A member AWS has and wasm-kms does not support: that it was sent is kept, its value is not
+/// (so nothing of it reaches the audit trail), and the operation refuses it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unsupported;
+
+impl<'de> Deserialize<'de> for Unsupported {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d)?;
+        Ok(Unsupported)
+    }
+}
+
+impl Serialize for Unsupported {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
 macro_rules! shape {
     ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$m])*
@@ -186,6 +204,7 @@ shape!(
         key_id: String,
         encryption_algorithm: String,
         dry_run: bool,
+        recipient: Unsupported,
     }
 );
 
@@ -240,6 +259,7 @@ shape!(
         key_spec: String,
         grant_tokens: Vec<String>,
         dry_run: bool,
+        recipient: Unsupported,
     }
 );
 
@@ -264,7 +284,11 @@ pub struct GenerateDataKeyWithoutPlaintextResponse {
 
 shape!(
     /// GenerateRandom input.
-    GenerateRandomRequest { number_of_bytes: i64, custom_key_store_id: String }
+    GenerateRandomRequest {
+        number_of_bytes: i64,
+        custom_key_store_id: String,
+        recipient: Unsupported,
+    }
 );
 
 /// GenerateRandom output.
@@ -618,6 +642,7 @@ shape!(
         key_pair_spec: String,
         grant_tokens: Vec<String>,
         dry_run: bool,
+        recipient: Unsupported,
     }
 );
 
@@ -652,6 +677,7 @@ shape!(
         public_key: Blob,
         grant_tokens: Vec<String>,
         dry_run: bool,
+        recipient: Unsupported,
     }
 );
 

@@ -4,7 +4,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 
 use crate::error::{KmsError, Result};
-use crate::model::Tag;
+use crate::model::{Tag, Unsupported};
+
+/// Refuses the `Recipient` member (requests attested by an AWS Nitro Enclave), which wasm-kms
+/// does not support: plainly, rather than answering as if it had not been sent.
+pub fn no_recipient(recipient: Option<Unsupported>) -> Result<()> {
+    match recipient {
+        None => Ok(()),
+        Some(_) => Err(KmsError::UnsupportedOperation(Some(
+            "wasm-kms does not support the Recipient parameter (requests from AWS Nitro Enclaves)."
+                .to_owned(),
+        ))),
+    }
+}
 
 /// The member's value, or AWS's "must not be null" error.
 pub fn required<T>(v: Option<T>, member: &str) -> Result<T> {

@@ -2229,6 +2229,7 @@ fn generate_random_limits() {
         kms.generate_random(GenerateRandomRequest {
             number_of_bytes: Some(16),
             custom_key_store_id: Some("cks-1234567890abcdef0".into()),
+            ..Default::default()
         }),
         "CustomKeyStoreNotFoundException",
         Some("Custom key store cks-1234567890abcdef0 does not exist."),
@@ -3433,4 +3434,45 @@ fn each_region_has_its_own_keys_and_aliases() {
         .unwrap();
     assert_eq!(eu_event.event_name, "CreateKey");
     assert!(kms.caller().in_region("moon").is_err());
+}
+
+#[test]
+fn the_recipient_parameter_is_refused_plainly_not_ignored() {
+    let mut kms = kms();
+    let key = new_key(&mut kms);
+    let blob = kms
+        .call_json(
+            "Encrypt",
+            json!({ "KeyId": key.key_id, "Plaintext": "aGk=" }),
+        )
+        .unwrap()["CiphertextBlob"]
+        .clone();
+    let recipient =
+        json!({ "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", "AttestationDocument": "AAAA" });
+    for (op, input) in [
+        (
+            "Decrypt",
+            json!({ "CiphertextBlob": blob, "Recipient": recipient }),
+        ),
+        (
+            "GenerateDataKey",
+            json!({ "KeyId": key.key_id, "KeySpec": "AES_256", "Recipient": recipient }),
+        ),
+        (
+            "GenerateRandom",
+            json!({ "NumberOfBytes": 16, "Recipient": recipient }),
+        ),
+    ] {
+        let e = kms.call_json(op, input).unwrap_err();
+        assert_eq!(e.name(), "UnsupportedOperationException", "{op}");
+        assert!(e.message().unwrap().contains("Recipient"), "{op}");
+    }
+    // A null Recipient is the same as none.
+    let opened = kms
+        .call_json(
+            "Decrypt",
+            json!({ "CiphertextBlob": blob, "Recipient": null }),
+        )
+        .unwrap();
+    assert_eq!(opened["Plaintext"], "aGk=");
 }

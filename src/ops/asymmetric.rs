@@ -243,6 +243,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: DeriveSharedSecretRequest,
     ) -> Outcome<DeriveSharedSecretResponse> {
+        crate::validate::no_recipient(req.recipient)?;
         let algorithm = required(
             req.key_agreement_algorithm.as_ref(),
             "keyAgreementAlgorithm",
@@ -283,6 +284,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: GenerateDataKeyPairRequest,
         operation: &str,
     ) -> Result<DataKeyPair> {
+        crate::validate::no_recipient(req.recipient)?;
         let spec_name = required(req.key_pair_spec.as_ref(), "keyPairSpec")?;
         one_of(spec_name, "keyPairSpec", KEY_PAIR_SPECS)?;
         let key = self.crypto_key(

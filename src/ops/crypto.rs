@@ -309,6 +309,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: DecryptRequest,
     ) -> Outcome<DecryptResponse> {
+        validate::no_recipient(req.recipient)?;
         let blob = required(req.ciphertext_blob.as_ref(), "ciphertextBlob")?;
         blob_length(blob.as_bytes(), "ciphertextBlob", 1, 6144)?;
         check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
@@ -404,6 +405,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: GenerateDataKeyRequest,
         operation: &str,
     ) -> Result<(SecretBlob, Blob, String, [u8; 32])> {
+        validate::no_recipient(req.recipient)?;
         let length = match (&req.key_spec, req.number_of_bytes) {
             (Some(spec), None) => {
                 one_of(spec, "keySpec", &["AES_256", "AES_128"])?;
@@ -473,6 +475,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: GenerateRandomRequest,
     ) -> Outcome<GenerateRandomResponse> {
+        validate::no_recipient(req.recipient)?;
         let n = req
             .number_of_bytes
             .ok_or_else(|| KmsError::Validation("NumberOfBytes is required.".to_owned()))?;
