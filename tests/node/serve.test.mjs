@@ -254,6 +254,44 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     assert.equal(new TextDecoder().decode(opened.Plaintext), 'for RSA only');
   });
 
+  test('imported key material: GetParametersForImport, ImportKeyMaterial (wrapped with node:crypto), DeleteImportedKeyMaterial', async () => {
+    const key = await newKey({ Origin: 'EXTERNAL' });
+    assert.equal(key.KeyState, 'PendingImport');
+    const params = await kms.send(new K.GetParametersForImportCommand({
+      KeyId: key.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048',
+    }));
+    const wrappingKey = crypto.createPublicKey({ key: Buffer.from(params.PublicKey), format: 'der', type: 'spki' });
+    const material = crypto.randomBytes(32);
+    const wrapped = crypto.publicEncrypt({
+      key: wrappingKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256',
+    }, material);
+    await kms.send(new K.ImportKeyMaterialCommand({
+      KeyId: key.KeyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped,
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    }));
+    const sealed = await kms.send(new K.EncryptCommand({ KeyId: key.KeyId, Plaintext: text('imported') }));
+    const opened = await kms.send(new K.DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }));
+    assert.equal(new TextDecoder().decode(opened.Plaintext), 'imported');
+    await kms.send(new K.DeleteImportedKeyMaterialCommand({ KeyId: key.KeyId }));
+    const gone = await rejection(kms.send(new K.EncryptCommand({ KeyId: key.KeyId, Plaintext: text('x') })));
+    assert.ok(gone instanceof K.KMSInvalidStateException, gone.name);
+  });
+
+  test('DeriveSharedSecret agrees with node:crypto ECDH', async () => {
+    const key = await newKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' });
+    const peer = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const derived = await kms.send(new K.DeriveSharedSecretCommand({
+      KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH',
+      PublicKey: peer.publicKey.export({ format: 'der', type: 'spki' }),
+    }));
+    const pub = await kms.send(new K.GetPublicKeyCommand({ KeyId: key.KeyId }));
+    const theirs = crypto.diffieHellman({
+      privateKey: peer.privateKey,
+      publicKey: crypto.createPublicKey({ key: Buffer.from(pub.PublicKey), format: 'der', type: 'spki' }),
+    });
+    assert.deepEqual(Buffer.from(derived.SharedSecret), theirs);
+  });
+
   test('HMAC GenerateMac and VerifyMac', async () => {
     const key = await newKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
     const message = text('mac me');
