@@ -294,10 +294,6 @@ pub trait Store {
     fn key(&self, region: &str, id: &KeyId) -> Option<&KeyRecord>;
     /// The keys of one Region, ordered by ID.
     fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
-    /// How many keys one Region holds.
-    fn key_count(&self, region: &str) -> usize {
-        self.keys(region).count()
-    }
     /// The keys of every Region.
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_>;
     /// The keys with this ID in every Region (a multi-Region set), ordered by Region.
@@ -397,10 +393,6 @@ impl Store for MemoryStore {
         Box::new(self.keys.values().flat_map(BTreeMap::values))
     }
 
-    fn key_count(&self, region: &str) -> usize {
-        self.keys.get(region).map_or(0, BTreeMap::len)
-    }
-
     fn key_in_all_regions(&self, id: &KeyId) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         let id = id.clone();
         Box::new(self.keys.values().filter_map(move |region| region.get(&id)))
@@ -493,9 +485,6 @@ impl<T: Store + ?Sized> Store for Box<T> {
     }
     fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         (**self).keys(region)
-    }
-    fn key_count(&self, region: &str) -> usize {
-        (**self).key_count(region)
     }
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         (**self).all_keys()

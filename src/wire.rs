@@ -23,7 +23,7 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const TARGET_PREFIX: &str = "TrentService.";
 
 /// One answer on the wire.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct Reply {
     /// The HTTP status: 200, 400 for a client fault, 500 for a server fault.
     pub status: u16,
@@ -32,6 +32,17 @@ pub struct Reply {
     pub body: Zeroizing<String>,
     /// The `X-Amzn-ErrorType` header: the error's `__type`, `None` on success.
     pub error_type: Option<&'static str>,
+}
+
+/// The body is left out: it can hold plaintext and data keys.
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &format_args!("({} bytes)", self.body.len()))
+            .field("error_type", &self.error_type)
+            .finish()
+    }
 }
 
 impl Reply {
@@ -107,7 +118,12 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             Ok(input) => input,
             Err(e) => return Err(self.refuse_input(caller, operation, e)),
         };
-        let mut out = Zeroizing::new(Vec::with_capacity(1024));
+        // Sized up front so that no reallocation leaves a copy of a plaintext or data key
+        // behind: a response is at most about twice its request (Decrypt), or a data key pair
+        // (RSA_4096's private key twice, plaintext and wrapped: under 16 KiB).
+        let mut out = Zeroizing::new(Vec::with_capacity(
+            body.len().saturating_mul(2).max(16 << 10),
+        ));
         let mut ser = serde_json::Serializer::new(&mut *out);
         self.call_as(caller, operation, Format::Json, input, &mut ser)?;
         // Moves the bytes (no copy) into the string that is zeroized in turn.
@@ -129,6 +145,18 @@ mod tests {
 
     fn json(reply: &Reply) -> Value {
         serde_json::from_str(&reply.body).unwrap()
+    }
+
+    #[test]
+    fn a_reply_debug_shows_no_body() {
+        let mut kms = kms();
+        let caller = kms.caller().clone();
+        let reply = kms.call_wire(&caller, "GenerateRandom", br#"{"NumberOfBytes": 32}"#);
+        assert_eq!(reply.status, 200);
+        let random = json(&reply)["Plaintext"].as_str().unwrap().to_owned();
+        let shown = format!("{reply:?}");
+        assert!(!shown.contains(&random), "{shown}");
+        assert!(shown.contains("bytes"), "{shown}");
     }
 
     #[test]

@@ -319,9 +319,6 @@ impl<B: Backend> Store for SealedStore<B> {
     fn keys(&self, region: &str) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         self.mem.keys(region)
     }
-    fn key_count(&self, region: &str) -> usize {
-        self.mem.key_count(region)
-    }
     fn all_keys(&self) -> Box<dyn Iterator<Item = &KeyRecord> + '_> {
         self.mem.all_keys()
     }

@@ -292,10 +292,9 @@ impl IdbStore {
         Ok(sealed)
     }
 
-    /// Every record (sealed, by name) and the store's generation, read in one transaction.
-    pub async fn records(&self) -> Result<(BTreeMap<String, Vec<u8>>, f64)> {
-        let read = self.read().await?;
-        Ok((read.records, read.generation))
+    /// Every record (sealed, by name), read in one transaction.
+    pub async fn records(&self) -> Result<BTreeMap<String, Vec<u8>>> {
+        Ok(self.read().await?.records)
     }
 
     /// The snapshot, the records changed since (a tombstone for a removed one) and the

@@ -156,8 +156,23 @@ fn member_bytes(input: &JsValue, name: &str, max: u32) -> Option<Vec<u8>> {
         .map(Uint8Array::to_vec)
 }
 
+/// The operations [`plan`] may find work for.
+const PLANNED_OPERATIONS: [&str; 7] = [
+    "CreateKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GetParametersForImport",
+    "Sign",
+    "Verify",
+    "Decrypt",
+];
+
 /// What WebCrypto could do before `operation` runs with this (already copied) input.
 fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
+    // The one list of what may be planned (a JSON body is read only for these).
+    if !PLANNED_OPERATIONS.contains(&operation) {
+        return None;
+    }
     let rsa = |s: Option<String>| {
         s.and_then(|s| AsymSpec::parse(&s))
             .filter(|s| s.rsa_bits().is_some())

@@ -353,8 +353,7 @@ impl JsKms {
                     })?,
                     Some(idb) => {
                         this.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
-                        let (records, _) =
-                            idb.store.records().await.map_err(|e| to_js_error(&e))?;
+                        let records = idb.store.records().await.map_err(|e| to_js_error(&e))?;
                         let events = idb.store.events().await.map_err(|e| to_js_error(&e))?;
                         crate::persist::backup::seal(
                             &idb.key,
