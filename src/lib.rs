@@ -33,27 +33,20 @@
 //! # Ok::<(), wasm_kms::KmsError>(())
 //! ```
 
-pub mod asym;
+pub mod access;
 pub mod audit;
-pub mod authz;
-pub mod blob;
 pub mod codec;
-pub mod context;
 pub mod crypto;
+pub mod domain;
 pub mod env;
 pub mod error;
-pub mod ids;
 pub mod model;
-pub mod offload;
 mod ops;
 pub mod persist;
 pub mod service;
-pub mod state;
 pub mod store;
-pub mod trail;
 pub mod validate;
 pub mod wire;
-pub mod wrap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{Blob, SecretBlob, Timestamp};
-use crate::context::EncryptionContext;
+use crate::domain::context::EncryptionContext;
 
 /// A tag, as AWS spells it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 
 use crate::codec::Timestamp;
+use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::Secret;
+use crate::domain::ids::{AliasName, KeyId};
+use crate::domain::state::KeyState;
 use crate::error::Result;
-use crate::ids::{AliasName, KeyId};
-use crate::state::KeyState;
-use crate::wrap::WrappingAlgorithm;
 
 /// How a generation of material came to be current.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,12 +19,12 @@ use rsa::traits::PublicKeyParts as _;
 use rsa::{Oaep, Pkcs1v15Sign, Pss};
 use serde_json::json;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
-use wasm_kms::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
 use wasm_kms::codec::{Blob, SecretBlob};
-use wasm_kms::context::EncryptionContext;
+use wasm_kms::crypto::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
+use wasm_kms::crypto::wrap::EntropyRng;
+use wasm_kms::domain::context::EncryptionContext;
 use wasm_kms::env::InsecureTestEntropy;
 use wasm_kms::model::*;
-use wasm_kms::wrap::EntropyRng;
 use wasm_kms::{KmsError, Request, Response};
 use zeroize::Zeroizing;
 

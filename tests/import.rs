@@ -12,9 +12,9 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, PublicKey};
 use sha2::Sha256;
 use wasm_kms::codec::{Blob, SecretBlob, Timestamp};
+use wasm_kms::crypto::wrap::EntropyRng;
 use wasm_kms::env::{Entropy, InsecureTestEntropy};
 use wasm_kms::model::*;
-use wasm_kms::wrap::EntropyRng;
 use wasm_kms::KmsError;
 
 const MATERIAL: [u8; 32] = [0x42; 32];

@@ -456,7 +456,7 @@ fn a_primary_is_never_left_waiting_for_replicas_that_are_gone() {
     let mut entropy = wasm_kms::env::InsecureTestEntropy::new(3);
     let wrapped = public
         .encrypt(
-            &mut wasm_kms::wrap::EntropyRng(&mut entropy),
+            &mut wasm_kms::crypto::wrap::EntropyRng(&mut entropy),
             rsa::Oaep::<sha1::Sha1>::new(),
             &[1u8; 32],
         )

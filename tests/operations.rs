@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::json;
 use wasm_kms::codec::{Blob, Format, SecretBlob, Timestamp};
-use wasm_kms::context::EncryptionContext;
+use wasm_kms::domain::context::EncryptionContext;
 use wasm_kms::env::{InsecureTestEntropy, ManualClock};
 use wasm_kms::model::*;
 use wasm_kms::store::MemoryStore;
@@ -1315,7 +1315,10 @@ fn encrypt_plaintext_size_limits() {
         let out = kms.encrypt(enc_req(&m.key_id, &pt)).unwrap();
         assert_eq!(out.encryption_algorithm, "SYMMETRIC_DEFAULT");
         assert_eq!(out.key_id, m.arn);
-        assert_eq!(out.ciphertext_blob.0.len(), n + wasm_kms::blob::OVERHEAD);
+        assert_eq!(
+            out.ciphertext_blob.0.len(),
+            n + wasm_kms::crypto::blob::OVERHEAD
+        );
         assert!(out.ciphertext_blob.0.len() <= 6144);
         let back = kms.decrypt(dec_req(&out.ciphertext_blob.0)).unwrap();
         assert_eq!(back.plaintext.as_bytes(), pt.as_slice());
@@ -1413,7 +1416,7 @@ fn encrypt_and_decrypt_over_json_use_base64() {
     assert_eq!(sealed["EncryptionAlgorithm"], json!("SYMMETRIC_DEFAULT"));
     let blob_b64 = sealed["CiphertextBlob"].as_str().unwrap().to_owned();
     let blob = STANDARD.decode(&blob_b64).unwrap();
-    assert_eq!(blob.len(), pt.len() + wasm_kms::blob::OVERHEAD);
+    assert_eq!(blob.len(), pt.len() + wasm_kms::crypto::blob::OVERHEAD);
 
     let opened = kms
         .call_json(

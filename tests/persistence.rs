@@ -15,12 +15,12 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use common::{encodings, START};
+use wasm_kms::audit::trail::Query;
 use wasm_kms::codec::Timestamp;
 use wasm_kms::env::{InsecureTestEntropy, ManualClock, OsEntropy};
 use wasm_kms::persist::fs::{open_store, FsDir};
 use wasm_kms::persist::{Dir, DurableStore, Root};
 use wasm_kms::store::{MemoryStore, Store};
-use wasm_kms::trail::Query;
 use wasm_kms::{Config, Kms, KmsError};
 
 type DiskKms = Kms<Rc<ManualClock>, InsecureTestEntropy, DurableStore<FsDir>>;
@@ -258,7 +258,7 @@ fn oaep_sha256(public_b64: &str, material: &[u8]) -> Vec<u8> {
     let der = B64.decode(public_b64).unwrap();
     let public = rsa::PublicKey::from_public_key_der(&der).unwrap();
     let mut entropy = InsecureTestEntropy::new(5);
-    let mut rng = wasm_kms::wrap::EntropyRng(&mut entropy);
+    let mut rng = wasm_kms::crypto::wrap::EntropyRng(&mut entropy);
     public
         .encrypt(&mut rng, rsa::Oaep::<sha2::Sha256>::new(), material)
         .unwrap()

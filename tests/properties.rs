@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{json, Value};
 use wasm_kms::codec::{Blob, Format, SecretBlob, Timestamp};
-use wasm_kms::context::EncryptionContext;
+use wasm_kms::domain::context::EncryptionContext;
 use wasm_kms::env::{InsecureTestEntropy, ManualClock};
 use wasm_kms::model::*;
 use wasm_kms::store::MemoryStore;
@@ -113,7 +113,7 @@ proptest! {
     ) {
         let (mut kms, id, arn) = service(seed);
         let blob = encrypt(&mut kms, &id, &pt, &ctx);
-        prop_assert_eq!(blob.len(), pt.len() + wasm_kms::blob::OVERHEAD);
+        prop_assert_eq!(blob.len(), pt.len() + wasm_kms::crypto::blob::OVERHEAD);
         prop_assert!(blob.len() <= 6144);
         let out = decrypt(&mut kms, &blob, Some(&ctx)).unwrap();
         prop_assert_eq!(out.plaintext.as_bytes(), pt.as_slice());

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
-use wasm_kms::blob::Envelope;
+use wasm_kms::crypto::blob::Envelope;
 use wasm_kms::codec::{Blob, Timestamp};
 use wasm_kms::env::{InsecureTestEntropy, ManualClock};
 use wasm_kms::model::{CreateKeyRequest, DecryptRequest};

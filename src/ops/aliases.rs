@@ -1,11 +1,11 @@
 //! Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases.
 
+use crate::domain::ids::{AliasName, Aliases};
+use crate::domain::state::StateRule;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{AliasName, Aliases};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
-use crate::state::StateRule;
 use crate::store::{AliasRecord, Batch, KeyManager, KeyRecord, Store, Write};
 use crate::validate::{self, required};
 

@@ -4,11 +4,11 @@
 
 use zeroize::Zeroizing;
 
-use crate::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
 use crate::codec::{Blob, SecretBlob};
+use crate::crypto::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
+use crate::domain::ids::hex;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::hex;
 use crate::model::*;
 use crate::ops::crypto::{check_symmetric_use, dry_run};
 use crate::ops::keys::algorithms;

@@ -3,16 +3,16 @@
 
 use zeroize::Zeroizing;
 
-use crate::asym::{AsymSpec, OaepHash};
-use crate::blob::{self, Envelope};
 use crate::codec::{Blob, SecretBlob};
-use crate::context::EncryptionContext;
+use crate::crypto::asym::{AsymSpec, OaepHash};
+use crate::crypto::blob::{self, Envelope};
+use crate::domain::context::EncryptionContext;
+use crate::domain::ids::{hex, Aliases};
+use crate::domain::state::StateRule;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{hex, Aliases};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
-use crate::state::StateRule;
 use crate::store::{Batch, KeyRecord, Material, Store};
 use crate::validate::{self, blob_length, one_of, range, required};
 

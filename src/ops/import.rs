@@ -7,18 +7,18 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::asym::{AsymKey, AsymSpec};
 use crate::codec::{Blob, Timestamp};
+use crate::crypto::asym::{AsymKey, AsymSpec};
+use crate::crypto::wrap::{self, WrappingAlgorithm};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
+use crate::domain::ids::{hex, KeyId};
+use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{hex, KeyId};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
-use crate::state::{KeyState, StateRule};
 use crate::store::{Batch, ImportParameters, KeyRecord, Material, Store};
 use crate::validate::{blob_length, length, one_of, required};
-use crate::wrap::{self, WrappingAlgorithm};
 
 /// Import tokens and wrapping keys are valid for 24 hours.
 const PARAMETERS_VALID_MS: i64 = 24 * 60 * 60 * 1000;

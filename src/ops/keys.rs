@@ -1,14 +1,14 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, tags, and the key policy.
 
-use crate::asym::AsymSpec;
+use crate::crypto::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
+use crate::domain::ids::{hex, Aliases, KeyId};
+use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{hex, Aliases, KeyId};
 use crate::model::*;
 use crate::service::{Call, Kms, Outcome};
-use crate::state::{KeyState, StateRule};
 use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole, Store};
 use crate::validate::{self, length, one_of, required};
 

@@ -8,13 +8,14 @@ use serde_json::json;
 
 use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
+use crate::domain::ids::{hex, KeyId};
+use crate::domain::schedule::{material_expiry, next_due, rotatable, ServiceEvent};
+use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{hex, KeyId};
 use crate::model::*;
 use crate::ops::import::{forget_material, origin_not_valid};
 use crate::service::{Call, Kms, Outcome};
-use crate::state::{KeyState, StateRule};
 use crate::store::{
     Batch, Deletion, KeyRecord, Material, MultiRegionRole, RotationSchedule, RotationType, Store,
     Write,
@@ -28,51 +29,6 @@ const ROTATION_CONFLICT_MS: i64 = 20 * 60 * 1000;
 /// The most automatic rotations applied in one pass over what is due (all keys together); any
 /// still due are applied by the next pass or call.
 const MAX_CATCH_UP_ROTATIONS: usize = 10_000;
-
-/// Something the clock brought about, recorded as a CloudTrail service event.
-#[derive(Clone, Debug)]
-pub(crate) struct ServiceEvent {
-    /// `DeleteKey` or `RotateKey`.
-    pub name: &'static str,
-    /// When it fell due.
-    pub at: Timestamp,
-    /// The key.
-    pub key_arn: String,
-    /// The key's Region.
-    pub region: String,
-    /// CloudTrail's `additionalEventData`.
-    pub data: serde_json::Value,
-}
-
-/// When the clock next changes `key` by itself: the end of its deletion window, its next
-/// automatic rotation (only an enabled key rotates), or the expiry of its imported material.
-pub(crate) fn next_due(key: &KeyRecord) -> Option<Timestamp> {
-    let deletion = match (key.state, key.deletion) {
-        (KeyState::PendingDeletion, Some(d)) => Some(d.date),
-        _ => None,
-    };
-    let rotation = match (key.state, key.rotation) {
-        (KeyState::Enabled, Some(r)) => Some(r.next()),
-        _ => None,
-    };
-    [deletion, rotation, material_expiry(key)]
-        .into_iter()
-        .flatten()
-        .min()
-}
-
-/// When `key`'s imported material expires, while it has some.
-fn material_expiry(key: &KeyRecord) -> Option<Timestamp> {
-    key.import
-        .as_ref()
-        .and_then(|i| i.valid_to)
-        .filter(|_| !key.materials.is_empty())
-}
-
-/// Only symmetric keys with material made by KMS rotate.
-fn rotatable(key: &KeyRecord) -> bool {
-    key.key_spec == "SYMMETRIC_DEFAULT" && key.origin == "AWS_KMS"
-}
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// New material for `key`, current from `at`.

@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
+use crate::domain::ids::{self, AliasName, Aliases, KeyId, KeyRef, RESERVED_ALIAS_PREFIX};
+use crate::domain::schedule::ServiceEvent;
+use crate::domain::state::KeyState;
 use crate::env::{Clock, Entropy};
 use crate::error::Result;
-use crate::ids::{self, AliasName, Aliases, KeyId, KeyRef, RESERVED_ALIAS_PREFIX};
-use crate::ops::lifecycle::ServiceEvent;
 use crate::service::{Caller, Kms};
-use crate::state::KeyState;
 use crate::store::{
     AliasRecord, Batch, KeyManager, KeyRecord, Material, RotationSchedule, Store, Write,
 };

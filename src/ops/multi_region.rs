@@ -2,13 +2,13 @@
 //! material (every generation) and its rotation; each key has its own Region, ARN, policy,
 //! tags, description, aliases and state.
 
+use crate::domain::ids::{self, Scope};
+use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::{self, Scope};
 use crate::model::*;
 use crate::ops::keys::{check_policy, default_policy};
 use crate::service::{Call, Kms, Outcome};
-use crate::state::{KeyState, StateRule};
 use crate::store::{Batch, Import, KeyManager, KeyRecord, MultiRegionRole, Store, Write};
 use crate::validate::{self, length, required};
 

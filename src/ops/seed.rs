@@ -23,11 +23,11 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::asym::{AsymKey, AsymSpec};
+use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
+use crate::domain::ids::KeyId;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
-use crate::ids::KeyId;
 use crate::model::*;
 use crate::service::{Call, Kms, Operation, Request, Response};
 use crate::store::{Material, Store, Write};
@@ -262,7 +262,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             }
         }
         for alias in seed.aliases.iter().flatten() {
-            let target = crate::ids::AliasName::parse(alias)
+            let target = crate::domain::ids::AliasName::parse(alias)
                 .ok()
                 .and_then(|a| self.store.alias(&caller.scope.account, &region, &a))
                 .map(|a| a.target.clone());

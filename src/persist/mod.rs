@@ -16,9 +16,9 @@ pub mod fs;
 
 use std::collections::BTreeMap;
 
+use crate::domain::ids::{AliasName, KeyId};
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
-use crate::ids::{AliasName, KeyId};
 use crate::store::{AliasRecord, Batch, KeyRecord, MemoryStore, Store, StoredEvent, Write};
 
 pub use log::{Commit, Dir, LogBackend};

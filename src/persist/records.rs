@@ -8,17 +8,17 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::asym::{AsymKey, AsymSpec};
 use crate::codec::Timestamp;
+use crate::crypto::asym::{AsymKey, AsymSpec};
+use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
+use crate::domain::ids::{hex, AliasName, KeyId};
+use crate::domain::state::KeyState;
 use crate::error::{KmsError, Result};
-use crate::ids::{hex, AliasName, KeyId};
-use crate::state::KeyState;
 use crate::store::{
     AliasRecord, Deletion, Import, ImportParameters, KeyManager, KeyRecord, Material,
     MultiRegionRole, RotationSchedule, RotationType,
 };
-use crate::wrap::WrappingAlgorithm;
 
 /// The schema version of key and alias documents. A document of another version is refused
 /// with an error that names it, never guessed at.

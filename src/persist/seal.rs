@@ -5,7 +5,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::blob::NONCE_LEN;
+use crate::crypto::blob::NONCE_LEN;
 use crate::crypto::SymmetricKey;
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};

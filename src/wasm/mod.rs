@@ -19,7 +19,7 @@ mod persistence;
 mod webcrypto;
 pub use bench::BenchAesGcm;
 
-use crate::asym::{AsymSpec, OaepHash, SigningAlgorithm};
+use crate::crypto::asym::{AsymSpec, OaepHash, SigningAlgorithm};
 use json::Wire;
 use webcrypto::{Engine, Purpose};
 

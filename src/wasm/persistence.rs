@@ -13,11 +13,11 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::idb::{IdbStore, Passphrase, Written};
 use super::{to_js_error, Core, JsClock, JsKms, CLOCK_OFFSET_SETTING};
+use crate::audit::trail::Query;
+use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
 use crate::persist::{Outbox, StoreKey};
-use crate::service::EventSelector;
 use crate::store::Store;
-use crate::trail::Query;
 use crate::{Config, KmsError};
 
 /// How often a call that keeps meeting other pages' writes is run again before it fails.
@@ -296,7 +296,7 @@ impl JsKms {
             Box::pin(async move {
                 let query = query.map_err(|e| to_js_error(&e))?;
                 let selected = this.select(&query).await?;
-                to_js(&crate::trail::export(selected.iter())).map_err(|e| to_js_error(&e))
+                to_js(&crate::audit::trail::export(selected.iter())).map_err(|e| to_js_error(&e))
             })
         })
     }

@@ -1,4 +1,4 @@
-//! WebCrypto as the faster engine for private-key work (see [`crate::offload`]).
+//! WebCrypto as the faster engine for private-key work (see [`crate::crypto::offload`]).
 //!
 //! RSA in WebAssembly is slow: key generation blocks a thread for 0.1 to 12 s, and decryption
 //! and signing run at a few percent of the platform's rate. Browsers and Node both ship
@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
 
-use crate::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
+use crate::crypto::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
 
 /// How many imported `CryptoKey`s are kept; past this the cache starts afresh.
 const MAX_CACHED_KEYS: usize = 256;
@@ -60,9 +60,9 @@ fn object(members: &[(&str, JsValue)]) -> JsValue {
 
 fn hash_name(alg: SigningAlgorithm) -> &'static str {
     match alg.hash() {
-        crate::asym::Hash::Sha256 => "SHA-256",
-        crate::asym::Hash::Sha384 => "SHA-384",
-        crate::asym::Hash::Sha512 => "SHA-512",
+        crate::crypto::asym::Hash::Sha256 => "SHA-256",
+        crate::crypto::asym::Hash::Sha384 => "SHA-384",
+        crate::crypto::asym::Hash::Sha512 => "SHA-512",
     }
 }
 
@@ -311,7 +311,7 @@ pub async fn sign(key: &JsValue, purpose: Purpose, message: &[u8]) -> Option<Vec
     let raw = take_buffer(&out)?.to_vec();
     match purpose {
         Purpose::Sign(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
-            crate::asym::ecdsa_der_from_raw(spec, &raw)
+            crate::crypto::asym::ecdsa_der_from_raw(spec, &raw)
         }
         _ => Some(raw),
     }
@@ -328,7 +328,7 @@ pub async fn verify(
 ) -> Option<bool> {
     let signature = match purpose {
         Purpose::Verify(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
-            crate::asym::ecdsa_raw_from_der(spec, signature)?
+            crate::crypto::asym::ecdsa_raw_from_der(spec, signature)?
         }
         _ => signature.to_vec(),
     };

@@ -4,8 +4,8 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::Zeroizing;
 
-use crate::asym::AsymKey;
-use crate::blob::NONCE_LEN;
+use crate::crypto::asym::AsymKey;
+use crate::crypto::blob::NONCE_LEN;
 use crate::error::{KmsError, Result};
 
 /// 256 bits of key material, held as its bytes (zeroized on drop) and, from its first use, as
@@ -280,7 +280,7 @@ mod tests {
         for (hash, expected) in cases {
             let k = key(hash, b"Jefe");
             let tag = k.mac(msg).unwrap_or_default();
-            assert_eq!(crate::ids::hex(&tag), expected, "{hash:?}");
+            assert_eq!(crate::domain::ids::hex(&tag), expected, "{hash:?}");
             assert!(k.verify(msg, &tag));
             let mut bad = tag.clone();
             bad[0] ^= 1;

@@ -14,12 +14,12 @@
 //! | 66 + `N` | 16 | AES-GCM tag |
 //!
 //! The first 66 bytes (the header) followed by the canonical encryption context
-//! ([`crate::context::canonical`]) are the AES-GCM associated data, so the key, the material,
+//! ([`crate::domain::context::canonical`]) are the AES-GCM associated data, so the key, the material,
 //! the context and the layout are all authenticated. [`Envelope::parse`] rejects a blob whose
 //! length is not exactly `82 + N`, so truncated and extended blobs fail before any decryption.
 
-use crate::context::{self, EncryptionContext};
-use crate::ids::KeyId;
+use crate::domain::context::{self, EncryptionContext};
+use crate::domain::ids::KeyId;
 
 /// The only version this code writes and reads.
 pub const VERSION: u8 = 1;

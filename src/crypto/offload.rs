@@ -17,7 +17,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
+use crate::crypto::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
 
 /// How many offered key pairs are kept per spec.
 const MAX_KEY_PAIRS_PER_SPEC: usize = 4;

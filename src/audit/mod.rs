@@ -2,12 +2,21 @@
 //! CloudTrail record. Request parameters are recorded without blobs (no plaintext, ciphertext,
 //! or key material ever reaches the trail).
 
+mod build;
+mod stored;
+pub mod trail;
+
+pub use build::{call_event, service_event, CallFacts, EventIds};
+pub use stored::{
+    digest_name, resume_trail, EventSelector, AUDIT_KEY_META, CHAIN_META, DIGEST_META_PREFIX,
+};
+
 use std::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::authz::Decision;
+use crate::access::Decision;
 
 /// The caller, as CloudTrail's `userIdentity`. Fields are declared in the order of their JSON
 /// names' bytes, so an event serializes straight to canonical JSON (see [`AuditEvent`]).
@@ -48,7 +57,7 @@ pub struct Resource {
 ///
 /// The fields are declared in the order of their JSON names' bytes, and every map inside is a
 /// sorted `serde_json` map, so `serde_json::to_vec` of an event is its canonical JSON: the bytes
-/// the audit hash chain ([`crate::trail`]) hashes, written once per event.
+/// the audit hash chain ([`crate::audit::trail`]) hashes, written once per event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
@@ -197,7 +206,7 @@ mod tests {
             },
         };
         let direct = serde_json::to_vec(&event).unwrap();
-        let canonical = crate::trail::canonical_json(&serde_json::to_value(&event).unwrap());
+        let canonical = crate::audit::trail::canonical_json(&serde_json::to_value(&event).unwrap());
         assert_eq!(String::from_utf8(direct).unwrap(), canonical);
     }
 

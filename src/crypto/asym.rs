@@ -14,9 +14,9 @@ use rsa::{Oaep, Pkcs1v15Sign, Pss};
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use crate::crypto::wrap::EntropyRng;
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
-use crate::wrap::EntropyRng;
 
 /// An asymmetric key spec (the same names serve as KeySpec and as KeyPairSpec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -425,7 +425,7 @@ impl AsymKey {
         Ok(match spec {
             AsymSpec::Rsa2048 | AsymSpec::Rsa3072 | AsymSpec::Rsa4096 => {
                 let bits = spec.rsa_bits().unwrap_or(2048);
-                let key = crate::wrap::generate(entropy, bits)
+                let key = crate::crypto::wrap::generate(entropy, bits)
                     .ok_or_else(|| internal("key generation"))?;
                 AsymKey::Rsa(Box::new(key))
             }
@@ -874,7 +874,7 @@ mod tests {
             )
             .unwrap_or_default();
         assert_eq!(
-            crate::ids::hex(&sig),
+            crate::domain::ids::hex(&sig),
             "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406"
         );
     }

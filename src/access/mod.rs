@@ -5,6 +5,9 @@
 //! plug in here. The decision carries the reason, so the tutor can show why a call was allowed
 //! or denied.
 
+mod caller;
+pub use caller::Caller;
+
 use serde::Serialize;
 
 /// What is being asked.

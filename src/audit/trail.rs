@@ -34,7 +34,7 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::codec::Timestamp;
-use crate::ids::hex;
+use crate::domain::ids::hex;
 
 /// The `prev` of the first event: 32 zero bytes.
 pub const GENESIS: [u8; 32] = [0; 32];
