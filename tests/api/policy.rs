@@ -7,21 +7,8 @@ use wasm_kms::model::*;
 use wasm_kms::store::MemoryStore;
 use wasm_kms::{Config, Kms};
 
+use crate::support::vectors::aws_default_policy;
 use crate::support::*;
-
-const DEFAULT_POLICY: &str = r#"{
-  "Version" : "2012-10-17",
-  "Id" : "key-default-1",
-  "Statement" : [ {
-    "Sid" : "Enable IAM User Permissions",
-    "Effect" : "Allow",
-    "Principal" : {
-      "AWS" : "arn:aws:iam::111122223333:root"
-    },
-    "Action" : "kms:*",
-    "Resource" : "*"
-  } ]
-}"#;
 
 #[test]
 fn the_default_key_policy_is_aws_text_exactly() {
@@ -33,7 +20,7 @@ fn the_default_key_policy_is_aws_text_exactly() {
             policy_name: None,
         })
         .unwrap();
-    assert_eq!(out.policy, DEFAULT_POLICY);
+    assert_eq!(out.policy, aws_default_policy());
     assert_eq!(out.policy_name, "default");
     let out = kms
         .get_key_policy(GetKeyPolicyRequest {
@@ -41,8 +28,11 @@ fn the_default_key_policy_is_aws_text_exactly() {
             policy_name: Some("default".into()),
         })
         .unwrap();
-    assert_eq!(out.policy, DEFAULT_POLICY);
-    assert_eq!(wasm_kms::default_policy("aws", ACCOUNT), DEFAULT_POLICY);
+    assert_eq!(out.policy, aws_default_policy());
+    assert_eq!(
+        wasm_kms::default_policy("aws", ACCOUNT),
+        aws_default_policy()
+    );
 
     // The account in the policy is the service's account.
     let mut other = Kms::new(
@@ -69,7 +59,7 @@ fn the_default_key_policy_is_aws_text_exactly() {
         .unwrap();
     assert_eq!(
         p["Policy"],
-        json!(DEFAULT_POLICY.replace("111122223333", "444455556666"))
+        json!(aws_default_policy().replace("111122223333", "444455556666"))
     );
     assert_eq!(p["PolicyName"], json!("default"));
 }

@@ -15,7 +15,7 @@ use crate::support::asym::*;
 #[test]
 fn every_spec_and_usage_advertises_exactly_its_algorithms_and_a_matching_public_key() {
     let (mut kms, _) = common::setup(101);
-    for &(spec, usage, enc, signing, agreement) in TABLE {
+    for &(spec, usage, enc, signing, agreement) in table() {
         let k = create(&mut kms, spec, usage);
         let what = format!("{spec} {usage}");
         assert_eq!(

@@ -21,6 +21,8 @@ use wasm_kms::KmsError;
 // The symmetric fixture's helpers that the asymmetric tests use under these names.
 pub use super::{ctx, id_req, new_key as symmetric, TestKms};
 
+use super::vectors;
+
 // ---- Fixture ----------------------------------------------------------------------------------
 
 pub const RSA_SIGNING: &[&str] = &[
@@ -35,7 +37,8 @@ pub const RSA_SIGNING: &[&str] = &[
 pub const RSA_ENCRYPTION: &[&str] = &["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"];
 
 /// Every spec × usage AWS allows for the asymmetric specs wasm-kms implements, with the
-/// algorithm lists KeyMetadata must carry, in AWS's order (reference §3.1):
+/// algorithm lists KeyMetadata must carry, in AWS's order (reference §3.1), from
+/// `tests/vectors/key_specs.json`:
 /// `(spec, usage, EncryptionAlgorithms, SigningAlgorithms, KeyAgreementAlgorithms)`.
 pub type Row = (
     &'static str,
@@ -45,34 +48,24 @@ pub type Row = (
     &'static [&'static str],
 );
 
-pub const TABLE: &[Row] = &[
-    ("RSA_2048", "ENCRYPT_DECRYPT", RSA_ENCRYPTION, &[], &[]),
-    ("RSA_2048", "SIGN_VERIFY", &[], RSA_SIGNING, &[]),
-    ("RSA_3072", "ENCRYPT_DECRYPT", RSA_ENCRYPTION, &[], &[]),
-    ("RSA_3072", "SIGN_VERIFY", &[], RSA_SIGNING, &[]),
-    ("RSA_4096", "ENCRYPT_DECRYPT", RSA_ENCRYPTION, &[], &[]),
-    ("RSA_4096", "SIGN_VERIFY", &[], RSA_SIGNING, &[]),
-    ("ECC_NIST_P256", "SIGN_VERIFY", &[], &["ECDSA_SHA_256"], &[]),
-    ("ECC_NIST_P256", "KEY_AGREEMENT", &[], &[], &["ECDH"]),
-    ("ECC_NIST_P384", "SIGN_VERIFY", &[], &["ECDSA_SHA_384"], &[]),
-    ("ECC_NIST_P384", "KEY_AGREEMENT", &[], &[], &["ECDH"]),
-    ("ECC_NIST_P521", "SIGN_VERIFY", &[], &["ECDSA_SHA_512"], &[]),
-    ("ECC_NIST_P521", "KEY_AGREEMENT", &[], &[], &["ECDH"]),
-    (
-        "ECC_SECG_P256K1",
-        "SIGN_VERIFY",
-        &[],
-        &["ECDSA_SHA_256"],
-        &[],
-    ),
-    (
-        "ECC_NIST_EDWARDS25519",
-        "SIGN_VERIFY",
-        &[],
-        &["ED25519_SHA_512", "ED25519_PH_SHA_512"],
-        &[],
-    ),
-];
+pub fn table() -> &'static [Row] {
+    static ROWS: OnceLock<Vec<Row>> = OnceLock::new();
+    ROWS.get_or_init(|| {
+        vectors::key_specs()
+            .key_specs
+            .iter()
+            .map(|r| {
+                (
+                    r.spec,
+                    r.usage,
+                    r.encryption_algorithms.as_slice(),
+                    r.signing_algorithms.as_slice(),
+                    r.key_agreement_algorithms.as_slice(),
+                )
+            })
+            .collect()
+    })
+}
 
 /// One RSA key per size, generated once for the whole file and offered to the KMS instances
 /// of tests that are not about generating RSA keys (generation is the slow part natively).
@@ -368,17 +361,10 @@ pub fn public_of_pkcs8(spec: &str, der: &[u8]) -> Vec<u8> {
 }
 
 /// The DER length of each spec's SubjectPublicKeyInfo, as OpenSSL (and AWS) encode it:
-/// uncompressed EC points, RSA with e = 65537.
+/// uncompressed EC points, RSA with e = 65537 (`tests/vectors/key_specs.json`).
 pub fn spki_len(spec: &str) -> usize {
-    match spec {
-        "RSA_2048" => 294,
-        "RSA_3072" => 422,
-        "RSA_4096" => 550,
-        "ECC_NIST_P256" => 91,
-        "ECC_NIST_P384" => 120,
-        "ECC_NIST_P521" => 158,
-        "ECC_SECG_P256K1" => 88,
-        "ECC_NIST_EDWARDS25519" => 44,
-        other => panic!("{other}"),
+    match vectors::key_specs().spki_lengths.get(spec) {
+        Some(&n) => n,
+        None => panic!("{spec}"),
     }
 }

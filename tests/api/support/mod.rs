@@ -15,6 +15,7 @@ use wasm_kms::KmsError;
 use crate::common;
 
 pub mod asym;
+pub mod vectors;
 
 pub use crate::common::TestKms;
 
@@ -288,7 +289,7 @@ pub const INCORRECT_KEY: &str =
 
 pub const DRY_RUN: &str = "The request would have succeeded, but the DryRun option is set.";
 
-// ---- the fixture of the operations that take a key -------------------------------------------
+// ---- the fixture of the operations that take a key --------------------------------------------
 
 pub const FIXTURE_ALIAS: &str = "alias/fixture";
 
