@@ -21,3 +21,11 @@ mod policy;
 mod service;
 mod tags;
 mod wire;
+
+// Areas that were binaries of their own, each with its own fixture.
+mod accounts;
+mod import;
+mod lifecycle;
+mod mac;
+mod managed;
+mod multi_region;
