@@ -67,8 +67,9 @@ pub fn table() -> &'static [Row] {
     })
 }
 
-/// One RSA key per size, generated once for the whole file and offered to the KMS instances
-/// of tests that are not about generating RSA keys (generation is the slow part natively).
+/// One RSA key per size, generated once for the whole test binary and offered to the KMS
+/// instances of tests that are not about generating RSA keys (generation is the slow part
+/// natively).
 pub fn cached_rsa(spec: AsymSpec) -> AsymKey {
     static KEYS: [OnceLock<AsymKey>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let slot = match spec {
