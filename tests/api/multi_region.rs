@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-mod common;
+use crate::common;
 use common::{TestKms, DAY, START};
 
 use rsa::pkcs8::DecodePublicKey;

@@ -1,7 +1,7 @@
 //! HMAC keys: GenerateMac and VerifyMac with AWS's shapes, limits and recorded errors.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+use crate::common;
 use common::TestKms;
 
 use wasm_kms::codec::{Blob, SecretBlob};

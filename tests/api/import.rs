@@ -3,7 +3,7 @@
 //! back by re-import with every ciphertext it made.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+use crate::common;
 use common::{TestKms, DAY, START};
 
 use aes_kw::aes::Aes256;

@@ -3,7 +3,7 @@
 //! names, and a bare key ID or alias of another account names nothing.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 use wasm_kms::codec::Format;
