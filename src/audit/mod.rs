@@ -206,7 +206,7 @@ mod tests {
             },
         };
         let direct = serde_json::to_vec(&event).unwrap();
-        let canonical = crate::audit::trail::canonical_json(&serde_json::to_value(&event).unwrap());
+        let canonical = crate::codec::canonical_json(&serde_json::to_value(&event).unwrap());
         assert_eq!(String::from_utf8(direct).unwrap(), canonical);
     }
 

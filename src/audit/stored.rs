@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::trail;
-use crate::domain::ids;
+use crate::codec::hex;
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
 use crate::store::{Batch, Store, StoredEvent, Write};
@@ -70,15 +70,15 @@ pub fn resume_trail<S: Store, E: Entropy>(
 ) -> Result<(trail::Chain, zeroize::Zeroizing<Vec<u8>>)> {
     let damaged = |what: &str| KmsError::Storage(format!("the audit trail's {what} is damaged"));
     let key = match store.meta(AUDIT_KEY_META).and_then(Value::as_str) {
-        Some(hex) => zeroize::Zeroizing::new(
-            crate::persist::records::unhex(hex).ok_or_else(|| damaged("digest key"))?,
-        ),
+        Some(hex) => {
+            zeroize::Zeroizing::new(hex::decode(hex).ok_or_else(|| damaged("digest key"))?)
+        }
         None => {
             let mut key = zeroize::Zeroizing::new(vec![0u8; 32]);
             entropy.fill(&mut key)?;
             store.commit(Batch::one(Write::PutMeta(
                 AUDIT_KEY_META.to_owned(),
-                Value::String(ids::hex(&key)),
+                Value::String(hex::encode(&key)),
             )))?;
             key
         }
@@ -90,7 +90,7 @@ pub fn resume_trail<S: Store, E: Entropy>(
             let hash = head
                 .get("head")
                 .and_then(Value::as_str)
-                .and_then(crate::persist::records::unhex32);
+                .and_then(hex::decode32);
             let (Some(next_seq), Some(hash)) = (next_seq, hash) else {
                 return Err(damaged("head"));
             };

@@ -5,6 +5,11 @@
 //! types, so which representation applies is chosen by the caller of (de)serialization with
 //! [`with_format`]. The core itself never looks at the format.
 
+pub mod hex;
+mod time;
+
+pub use time::{parse_iso8601, Timestamp};
+
 use std::cell::Cell;
 use std::fmt;
 
@@ -13,6 +18,14 @@ use base64::Engine as _;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use zeroize::{Zeroize, Zeroizing};
+
+/// The canonical JSON text of a value: compact, with object keys sorted by their UTF-8 bytes at
+/// every level. `serde_json`'s own writer does exactly that, because its `Value` keeps maps
+/// sorted (the crate is built without `preserve_order`; a test in `audit::trail` guards it).
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    // Writing a `Value` to a string cannot fail (its map keys are strings).
+    serde_json::to_string(v).unwrap_or_default()
+}
 
 /// The representation that blobs and timestamps take while (de)serializing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +43,7 @@ pub enum Format {
 
 thread_local! {
     static FORMAT: Cell<Format> = const { Cell::new(Format::Json) };
-    static JS_TIMESTAMPS: Cell<u64> = const { Cell::new(0) };
+    pub(crate) static JS_TIMESTAMPS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// How many timestamps have been serialized in [`Format::Js`] on this thread: a binding that
@@ -52,7 +65,7 @@ pub fn with_format<T>(format: Format, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn current() -> Format {
+pub(crate) fn current() -> Format {
     FORMAT.with(Cell::get)
 }
 
@@ -198,87 +211,6 @@ pub const TIMESTAMP_MEMBERS: &[&str] = &[
     "KeyCreationDate",
     "Timestamp",
 ];
-
-/// A point in time, in milliseconds since the Unix epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub i64);
-
-impl Timestamp {
-    /// Milliseconds since the Unix epoch.
-    pub fn millis(self) -> i64 {
-        self.0
-    }
-
-    /// This time plus a number of whole days.
-    pub fn plus_days(self, days: i64) -> Timestamp {
-        Timestamp(self.0.saturating_add(days.saturating_mul(86_400_000)))
-    }
-
-    /// ISO 8601 in UTC with milliseconds, as CloudTrail writes `eventTime` (`2026-11-24T10:00:00Z`).
-    pub fn to_iso8601(self) -> String {
-        let secs = self.0.div_euclid(1000);
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            (rem % 3600) / 60,
-            rem % 60
-        )
-    }
-}
-
-/// Converts days since 1970-01-01 into a proleptic Gregorian (year, month, day).
-/// Howard Hinnant's `civil_from_days` algorithm.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match current() {
-            // Integral seconds print without a fraction; others as AWS does (1571767572.317).
-            Format::Json | Format::Audit => {
-                if self.0 % 1000 == 0 {
-                    s.serialize_i64(self.0 / 1000)
-                } else {
-                    s.serialize_f64(self.0 as f64 / 1000.0)
-                }
-            }
-            Format::Js => {
-                JS_TIMESTAMPS.with(|c| c.set(c.get().wrapping_add(1)));
-                s.serialize_f64(self.0 as f64)
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if !v.is_finite() {
-            return Err(de::Error::custom("timestamp is not a finite number"));
-        }
-        let millis = match current() {
-            Format::Js => v,
-            Format::Json | Format::Audit => v * 1000.0,
-        };
-        if millis.abs() > 8.64e15 {
-            return Err(de::Error::custom("timestamp is out of range"));
-        }
-        Ok(Timestamp(millis.round() as i64))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -874,7 +874,7 @@ mod tests {
             )
             .unwrap_or_default();
         assert_eq!(
-            crate::domain::ids::hex(&sig),
+            crate::codec::hex::encode(&sig),
             "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406"
         );
     }

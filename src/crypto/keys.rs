@@ -280,7 +280,7 @@ mod tests {
         for (hash, expected) in cases {
             let k = key(hash, b"Jefe");
             let tag = k.mac(msg).unwrap_or_default();
-            assert_eq!(crate::domain::ids::hex(&tag), expected, "{hash:?}");
+            assert_eq!(crate::codec::hex::encode(&tag), expected, "{hash:?}");
             assert!(k.verify(msg, &tag));
             let mut bad = tag.clone();
             bad[0] ^= 1;

@@ -2,6 +2,9 @@
 //!
 //! Parse, don't validate: a [`KeyId`] or [`AliasName`] value is well formed by construction.
 
+use uuid::{Builder, Uuid};
+
+use crate::codec::hex;
 use std::fmt;
 
 use crate::error::{KmsError, Result};
@@ -149,33 +152,22 @@ impl KeyId {
     /// Parses a bare key ID. AWS accepts upper-case hex too and reports keys in lower case.
     pub fn parse(s: &str) -> Option<KeyId> {
         let lower = s.to_ascii_lowercase();
-        if let Some(hex) = lower.strip_prefix("mrk-") {
-            return (hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        if let Some(digits) = lower.strip_prefix("mrk-") {
+            return (digits.len() == 32 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
                 .then_some(KeyId(lower));
         }
-        // 8-4-4-4-12 hex digits.
-        let ok = lower.len() == 36
-            && lower.bytes().enumerate().all(|(i, b)| match i {
-                8 | 13 | 18 | 23 => b == b'-',
-                _ => b.is_ascii_hexdigit(),
-            });
-        ok.then_some(KeyId(lower))
+        // Only the hyphenated 8-4-4-4-12 form is 36 characters long (`uuid` reads other forms).
+        (lower.len() == 36 && Uuid::try_parse(&lower).is_ok()).then_some(KeyId(lower))
     }
 
     /// A new random single-Region key ID (UUID version 4).
-    pub fn new_regional(mut raw: [u8; 16]) -> KeyId {
-        if let Some(b) = raw.get_mut(6) {
-            *b = (*b & 0x0f) | 0x40;
-        }
-        if let Some(b) = raw.get_mut(8) {
-            *b = (*b & 0x3f) | 0x80;
-        }
-        KeyId(uuid_text(&raw))
+    pub fn new_regional(raw: [u8; 16]) -> KeyId {
+        KeyId(uuid_text(Builder::from_random_bytes(raw).into_uuid()))
     }
 
     /// A new multi-Region key ID, `mrk-` and 32 hex digits.
     pub fn new_multi_region(raw: [u8; 16]) -> KeyId {
-        KeyId(format!("mrk-{}", hex(&raw)))
+        KeyId(format!("mrk-{}", hex::encode(&raw)))
     }
 
     /// The ID as AWS shows it.
@@ -185,14 +177,22 @@ impl KeyId {
 
     /// The 17-byte binary form used in ciphertext blobs: a kind byte and 128 bits.
     pub fn to_binary(&self) -> [u8; 17] {
-        let (kind, hex_digits) = match self.0.strip_prefix("mrk-") {
-            Some(h) => (KIND_MULTI_REGION, h.to_owned()),
-            None => (KIND_REGIONAL, self.0.replace('-', "")),
+        let (kind, raw) = match self.0.strip_prefix("mrk-") {
+            Some(digits) => (
+                KIND_MULTI_REGION,
+                hex::decode(digits).and_then(|v| <[u8; 16]>::try_from(v).ok()),
+            ),
+            None => (
+                KIND_REGIONAL,
+                Uuid::try_parse(&self.0).ok().map(|u| *u.as_bytes()),
+            ),
         };
+        // A `KeyId` is only ever made well-formed (`parse` and the constructors), so `raw`
+        // always decodes.
         let mut out = [0u8; 17];
-        out[0] = kind;
-        for (slot, pair) in out[1..].iter_mut().zip(hex_digits.as_bytes().chunks(2)) {
-            *slot = pair.iter().fold(0u8, |acc, d| (acc << 4) | hex_value(*d));
+        if let Some((first, rest)) = out.split_first_mut() {
+            *first = kind;
+            rest.copy_from_slice(&raw.unwrap_or_default());
         }
         out
     }
@@ -202,11 +202,17 @@ impl KeyId {
         let (kind, raw) = b.split_first()?;
         let raw: [u8; 16] = raw.try_into().ok()?;
         match *kind {
-            KIND_REGIONAL => Some(KeyId(uuid_text(&raw))),
+            KIND_REGIONAL => Some(KeyId(uuid_text(Uuid::from_bytes(raw)))),
             KIND_MULTI_REGION => Some(KeyId::new_multi_region(raw)),
             _ => None,
         }
     }
+}
+
+/// A UUID in its lowercase hyphenated 8-4-4-4-12 form.
+fn uuid_text(u: Uuid) -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    u.hyphenated().encode_lower(&mut buf).to_owned()
 }
 
 impl fmt::Display for KeyId {
@@ -219,43 +225,6 @@ impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "KeyId({})", self.0)
     }
-}
-
-fn hex_value(d: u8) -> u8 {
-    match d {
-        b'0'..=b'9' => d - b'0',
-        b'a'..=b'f' => d - b'a' + 10,
-        b'A'..=b'F' => d - b'A' + 10,
-        _ => 0,
-    }
-}
-
-/// 128 bits in the hyphenated 8-4-4-4-12 form of a UUID.
-fn uuid_text(raw: &[u8; 16]) -> String {
-    let mut s = String::with_capacity(36);
-    for (i, b) in raw.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        push_hex(&mut s, *b);
-    }
-    s
-}
-
-/// Appends the two lowercase hex digits of `b`.
-fn push_hex(s: &mut String, b: u8) {
-    for nibble in [b >> 4, b & 0x0f] {
-        s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-    }
-}
-
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        push_hex(&mut s, *b);
-    }
-    s
 }
 
 /// A well-formed alias name: `alias/` and 1 to 250 characters of `[a-zA-Z0-9:/_-]`.

@@ -4,9 +4,9 @@
 
 use zeroize::Zeroizing;
 
+use crate::codec::hex;
 use crate::codec::{Blob, SecretBlob};
 use crate::crypto::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
-use crate::domain::ids::hex;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::model::*;
@@ -310,7 +310,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             sealed: Blob(blob),
             key_id: key.arn.clone(),
             spec: spec_name.clone(),
-            material: hex(&material),
+            material: hex::encode(&material),
         })
     }
 

@@ -3,11 +3,12 @@
 
 use zeroize::Zeroizing;
 
+use crate::codec::hex;
 use crate::codec::{Blob, SecretBlob};
 use crate::crypto::asym::{AsymSpec, OaepHash};
 use crate::crypto::blob::{self, Envelope};
 use crate::domain::context::EncryptionContext;
-use crate::domain::ids::{hex, Aliases};
+use crate::domain::ids::Aliases;
 use crate::domain::state::StateRule;
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
@@ -330,7 +331,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             key_id: opened.key.arn.clone(),
             plaintext: SecretBlob(opened.plaintext.to_vec()),
             encryption_algorithm: opened.algorithm.to_owned(),
-            key_material_id: opened.material_id.map(|m| hex(&m)),
+            key_material_id: opened.material_id.map(|m| hex::encode(&m)),
         };
         Ok((out, Batch::default()))
     }
@@ -392,8 +393,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             key_id: destination.arn.clone(),
             source_encryption_algorithm: opened.algorithm.to_owned(),
             destination_encryption_algorithm: sealed.algorithm.to_owned(),
-            source_key_material_id: opened.material_id.map(|m| hex(&m)),
-            destination_key_material_id: sealed.material_id.map(|m| hex(&m)),
+            source_key_material_id: opened.material_id.map(|m| hex::encode(&m)),
+            destination_key_material_id: sealed.material_id.map(|m| hex::encode(&m)),
         };
         Ok((out, Batch::default()))
     }
@@ -450,7 +451,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ciphertext_blob,
             plaintext,
             key_id,
-            key_material_id: hex(&material),
+            key_material_id: hex::encode(&material),
         };
         Ok((out, Batch::default()))
     }
@@ -465,7 +466,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let out = GenerateDataKeyWithoutPlaintextResponse {
             ciphertext_blob,
             key_id,
-            key_material_id: hex(&material),
+            key_material_id: hex::encode(&material),
         };
         Ok((out, Batch::default()))
     }

@@ -7,11 +7,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::codec::hex;
 use crate::codec::{Blob, Timestamp};
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::wrap::{self, WrappingAlgorithm};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
-use crate::domain::ids::{hex, KeyId};
+use crate::domain::ids::KeyId;
 use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
@@ -285,7 +286,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             || req
                 .key_material_id
                 .as_ref()
-                .is_some_and(|given| *given != hex(&id))
+                .is_some_and(|given| *given != hex::encode(&id))
         {
             return Err(KmsError::IncorrectKeyMaterial(format!(
                 "The key material is not the material of {}.",
@@ -311,7 +312,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         let out = KeyMaterialResponse {
             key_id: key.arn.clone(),
-            key_material_id: hex(&id),
+            key_material_id: hex::encode(&id),
         };
         Ok((out, Batch::put_key(key)))
     }
@@ -332,7 +333,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         )?;
         let material_id = key.import.as_ref().and_then(|i| i.material_id);
         if let Some(given) = &req.key_material_id {
-            if material_id.map(|m| hex(&m)).as_ref() != Some(given) {
+            if material_id.map(|m| hex::encode(&m)).as_ref() != Some(given) {
                 return Err(KmsError::NotFound(format!(
                     "Key material {given} does not exist in {}.",
                     key.arn
@@ -343,7 +344,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         forget_material(&mut key);
         let out = KeyMaterialResponse {
             key_id: key.arn.clone(),
-            key_material_id: material_id.map(|m| hex(&m)).unwrap_or_default(),
+            key_material_id: material_id.map(|m| hex::encode(&m)).unwrap_or_default(),
         };
         Ok((out, Batch::put_key(key)))
     }

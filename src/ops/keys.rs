@@ -1,9 +1,10 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, tags, and the key policy.
 
+use crate::codec::hex;
 use crate::crypto::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
-use crate::domain::ids::{hex, Aliases, KeyId};
+use crate::domain::ids::{Aliases, KeyId};
 use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
@@ -240,7 +241,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .map(|m| m.id)
                 .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
                 .filter(|_| symmetric)
-                .map(|id| hex(&id)),
+                .map(|id| hex::encode(&id)),
             expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
             valid_to: key.import.as_ref().and_then(|i| i.valid_to),
         }

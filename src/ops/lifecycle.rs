@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use crate::codec::hex;
 use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
-use crate::domain::ids::{hex, KeyId};
+use crate::domain::ids::KeyId;
 use crate::domain::schedule::{material_expiry, next_due, rotatable, ServiceEvent};
 use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
@@ -149,7 +150,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                     at,
                     key_arn: copy.arn.clone(),
                     region: copy.region.clone(),
-                    data: json!({ "keyMaterialId": hex(&material.id), "rotationType": "AUTOMATIC" }),
+                    data: json!({ "keyMaterialId": hex::encode(&material.id), "rotationType": "AUTOMATIC" }),
                 });
                 copy.materials.push(material.clone());
                 copy.rotation = Some(RotationSchedule {
@@ -467,7 +468,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .filter(|m| include == "ALL_KEY_MATERIAL" || m.rotation.is_some())
             .map(|m| RotationsListEntry {
                 key_id: key.arn.clone(),
-                key_material_id: hex(&m.id),
+                key_material_id: hex::encode(&m.id),
                 key_material_state: if Some(m.id) == current {
                     "CURRENT"
                 } else {

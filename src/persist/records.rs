@@ -8,11 +8,12 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::codec::hex;
 use crate::codec::Timestamp;
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
-use crate::domain::ids::{hex, AliasName, KeyId};
+use crate::domain::ids::{AliasName, KeyId};
 use crate::domain::state::KeyState;
 use crate::error::{KmsError, Result};
 use crate::store::{
@@ -199,7 +200,7 @@ fn material_doc(m: &Material, key_created: Timestamp) -> Result<MaterialDoc> {
         ),
     };
     Ok(MaterialDoc {
-        id: hex(&m.id),
+        id: hex::encode(&m.id),
         created: (m.created != key_created).then(|| m.created.millis()),
         rotation: m.rotation.map(|r| r.as_str().to_owned()),
         kind,
@@ -247,36 +248,11 @@ fn material_from(name: &str, d: &MaterialDoc, key_created: i64) -> Result<Materi
         Some(_) => return Err(corrupt(name, "unknown rotation type")),
     };
     Ok(Material {
-        id: unhex32(&d.id).ok_or_else(|| corrupt(name, "bad material ID"))?,
+        id: hex::decode32(&d.id).ok_or_else(|| corrupt(name, "bad material ID"))?,
         key,
         created: Timestamp(d.created.unwrap_or(key_created)),
         rotation,
     })
-}
-
-/// 64 hex digits as 32 bytes.
-pub fn unhex32(s: &str) -> Option<[u8; 32]> {
-    let v = unhex(s)?;
-    v.try_into().ok()
-}
-
-/// Hex digits as bytes.
-pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    let digit = |b: u8| {
-        char::from(b)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
-    s.as_bytes()
-        .chunks_exact(2)
-        .map(|p| match *p {
-            [hi, lo] => Some(digit(hi)? << 4 | digit(lo)?),
-            _ => None,
-        })
-        .collect()
 }
 
 fn state_from(name: &str, s: &str) -> Result<KeyState> {
@@ -310,7 +286,7 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
                     })
                 })
                 .collect::<Result<_>>()?,
-            material_id: i.material_id.as_ref().map(|m| hex(m)),
+            material_id: i.material_id.as_ref().map(|m| hex::encode(m)),
             valid_to: i.valid_to.map(Timestamp::millis),
             expiration_model: i.expiration_model.clone(),
         }),
@@ -395,7 +371,7 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
                 .collect::<Result<_>>()?,
             material_id: match i.material_id {
                 None => None,
-                Some(m) => Some(unhex32(&m).ok_or_else(|| corrupt(name, "bad material ID"))?),
+                Some(m) => Some(hex::decode32(&m).ok_or_else(|| corrupt(name, "bad material ID"))?),
             },
             valid_to: i.valid_to.map(Timestamp),
             expiration_model: i.expiration_model,

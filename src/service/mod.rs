@@ -337,7 +337,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             let (next_seq, head) = self.chain.head();
             batch.0.push(Write::PutMeta(
                 CHAIN_META.to_owned(),
-                serde_json::json!({ "nextSeq": next_seq, "head": ids::hex(&head) }),
+                serde_json::json!({ "nextSeq": next_seq, "head": crate::codec::hex::encode(&head) }),
             ));
         }
         if let Err(e) = self.store.commit(batch) {
