@@ -51,7 +51,7 @@ pub mod wire;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use access::default_policy;
 pub use error::{Fault, KmsError};
-pub use ops::keys::default_policy;
 pub use ops::seed::{Seed, SeedKey, SeedReport};
 pub use service::{Config, Kms, Operation, Request, Response};

@@ -5,7 +5,11 @@
 //! plug in here. The decision carries the reason, so the tutor can show why a call was allowed
 //! or denied.
 
+mod action;
+mod builtin;
 mod caller;
+pub use action::Action;
+pub use builtin::{aws_managed_policy_document, default_policy};
 pub use caller::Caller;
 
 use serde::Serialize;
@@ -18,7 +22,7 @@ pub struct AuthzRequest<'a> {
     /// The caller's account.
     pub principal_account: &'a str,
     /// The IAM action, for example `kms:Encrypt`.
-    pub action: &'a str,
+    pub action: Action,
     /// The resource ARN (a key, an alias, or `*` for account-level actions).
     pub resource: &'a str,
     /// The account that owns the resource.
@@ -62,29 +66,24 @@ impl Decision {
     }
 }
 
-/// The actions that create, repoint or delete an alias.
-const ALIAS_ACTIONS: [&str; 3] = ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"];
-
 /// What an AWS managed key's policy lets its service do for the account's principals.
-const VIA_SERVICE_ACTIONS: [&str; 9] = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GenerateDataKeyPair",
-    "kms:CreateGrant",
-    "kms:DescribeKey",
+const VIA_SERVICE_ACTIONS: [Action; 9] = [
+    Action::Encrypt,
+    Action::Decrypt,
+    Action::ReEncryptFrom,
+    Action::ReEncryptTo,
+    Action::GenerateDataKey,
+    Action::GenerateDataKeyWithoutPlaintext,
+    Action::GenerateDataKeyPair,
+    Action::CreateGrant,
+    Action::DescribeKey,
 ];
 
 /// The policy of an AWS managed key of `service`: the account reads the key's metadata
 /// directly, and uses it only through the service.
 fn aws_managed_policy(req: &AuthzRequest<'_>, service: &str) -> (Effect, String) {
     let same_account = req.principal_account == req.resource_account;
-    let read = ["kms:Describe", "kms:Get", "kms:List"]
-        .iter()
-        .any(|p| req.action.starts_with(p));
+    let read = req.action.reads_metadata();
     let via = req.via_service == Some(service) && VIA_SERVICE_ACTIONS.contains(&req.action);
     if same_account && via {
         (
@@ -106,7 +105,7 @@ fn aws_managed_policy(req: &AuthzRequest<'_>, service: &str) -> (Effect, String)
 
 /// Decides whether `req` is allowed.
 pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
-    let reserved_alias = ALIAS_ACTIONS.contains(&req.action)
+    let reserved_alias = req.action.changes_alias()
         && req
             .resource
             .split_once(":alias/")
@@ -134,7 +133,7 @@ pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
     };
     Decision {
         effect,
-        action: req.action.to_owned(),
+        action: req.action.name().to_owned(),
         resource: req.resource.to_owned(),
         reason,
     }
@@ -144,7 +143,7 @@ pub fn authorize(req: &AuthzRequest<'_>) -> Decision {
 mod tests {
     use super::*;
 
-    fn request<'a>(action: &'a str, resource: &'a str) -> AuthzRequest<'a> {
+    fn request(action: Action, resource: &str) -> AuthzRequest<'_> {
         AuthzRequest {
             principal: "arn:aws:iam::111122223333:root",
             principal_account: "111122223333",
@@ -159,45 +158,45 @@ mod tests {
     #[test]
     fn an_aws_managed_key_is_read_directly_and_used_only_through_its_service() {
         let key = "arn:aws:kms:us-east-1:111122223333:key/k";
-        let mut req = request("kms:Encrypt", key);
+        let mut req = request(Action::Encrypt, key);
         req.aws_managed_by = Some("s3");
         assert_eq!(authorize(&req).effect, Effect::Deny);
         req.via_service = Some("ebs");
         assert_eq!(authorize(&req).effect, Effect::Deny);
         req.via_service = Some("s3");
         assert_eq!(authorize(&req).effect, Effect::Allow);
-        req.action = "kms:DisableKey";
+        req.action = Action::DisableKey;
         assert_eq!(authorize(&req).effect, Effect::Deny);
         req.via_service = None;
         for read in [
-            "kms:DescribeKey",
-            "kms:GetKeyPolicy",
-            "kms:ListResourceTags",
+            Action::DescribeKey,
+            Action::GetKeyPolicy,
+            Action::ListResourceTags,
         ] {
             req.action = read;
             assert_eq!(authorize(&req).effect, Effect::Allow, "{read}");
         }
-        req.action = "kms:ScheduleKeyDeletion";
+        req.action = Action::ScheduleKeyDeletion;
         assert_eq!(authorize(&req).effect, Effect::Deny);
     }
 
     #[test]
     fn reserved_aliases_are_denied_to_alias_actions_only() {
         let mut req = request(
-            "kms:CreateAlias",
+            Action::CreateAlias,
             "arn:aws:kms:us-east-1:111122223333:alias/aws/s3",
         );
         assert_eq!(authorize(&req).effect, Effect::Deny);
         req.resource = "arn:aws:kms:us-east-1:111122223333:alias/awsome";
         assert_eq!(authorize(&req).effect, Effect::Allow);
         req.resource = "arn:aws:kms:us-east-1:111122223333:alias/aws/s3";
-        req.action = "kms:DescribeKey";
+        req.action = Action::DescribeKey;
         assert_eq!(authorize(&req).effect, Effect::Allow);
     }
 
     #[test]
     fn own_account_is_allowed_and_others_denied() {
-        let mut req = request("kms:Encrypt", "arn:aws:kms:us-east-1:111122223333:key/k");
+        let mut req = request(Action::Encrypt, "arn:aws:kms:us-east-1:111122223333:key/k");
         assert_eq!(authorize(&req).effect, Effect::Allow);
         req.principal_account = "444455556666";
         let d = authorize(&req);

@@ -1,5 +1,6 @@
 //! Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases.
 
+use crate::access::Action;
 use crate::domain::ids::{AliasName, Aliases};
 use crate::domain::state::StateRule;
 use crate::env::{Clock, Entropy};
@@ -42,7 +43,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     }
 
     /// Authorizes `action` on the alias itself (the reserved `alias/aws/` names are refused here).
-    fn authorize_alias(&self, call: &mut Call, action: &str, alias: &AliasName) -> Result<()> {
+    fn authorize_alias(&self, call: &mut Call, action: Action, alias: &AliasName) -> Result<()> {
         let alias_arn = call.scope().alias_arn(alias);
         let account = call.scope().account.clone();
         self.authorize(call, action, &alias_arn, &account, &KeyManager::Customer)
@@ -56,8 +57,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             "targetKeyId",
             Aliases::Refused,
         )?;
-        self.authorize_alias(call, "kms:CreateAlias", &alias)?;
-        self.admit(call, key, "kms:CreateAlias", StateRule::Manage)?;
+        self.authorize_alias(call, Action::CreateAlias, &alias)?;
+        self.admit(call, key, Action::CreateAlias, StateRule::Manage)?;
         if self
             .store
             .alias(call.account(), call.region(), &alias)
@@ -85,7 +86,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         required(req.target_key_id.as_ref(), "targetKeyId")?;
         // The alias is authorized before it is looked up: the alias/aws/ names are refused
         // whether or not their AWS managed key exists yet.
-        self.authorize_alias(call, "kms:UpdateAlias", &alias)?;
+        self.authorize_alias(call, Action::UpdateAlias, &alias)?;
         let existing = self.existing_alias(call, &alias)?.clone();
         let new_target = self.find_key(
             call,
@@ -95,9 +96,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         )?;
         let old = self.store.key(call.region(), &existing.target);
         if let Some(old) = old {
-            self.admit(call, old, "kms:UpdateAlias", StateRule::Any)?;
+            self.admit(call, old, Action::UpdateAlias, StateRule::Any)?;
         }
-        self.admit(call, new_target, "kms:UpdateAlias", StateRule::Manage)?;
+        self.admit(call, new_target, Action::UpdateAlias, StateRule::Manage)?;
         // An alias keeps pointing at the same kind of key: symmetric, asymmetric or HMAC, with
         // the same key usage, so code that uses it keeps working.
         if let Some(old) = old {
@@ -136,10 +137,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: DeleteAliasRequest,
     ) -> Outcome<Empty> {
         let alias = AliasName::parse(&required(req.alias_name, "aliasName")?)?;
-        self.authorize_alias(call, "kms:DeleteAlias", &alias)?;
+        self.authorize_alias(call, Action::DeleteAlias, &alias)?;
         let existing = self.existing_alias(call, &alias)?;
         if let Some(key) = self.store.key(call.region(), &existing.target) {
-            self.admit(call, key, "kms:DeleteAlias", StateRule::Any)?;
+            self.admit(call, key, Action::DeleteAlias, StateRule::Any)?;
         }
         Ok((
             Empty {},
@@ -165,7 +166,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ),
             None => None,
         };
-        self.authorize_account(call, "kms:ListAliases")?;
+        self.authorize_account(call, Action::ListAliases)?;
         let entries: Vec<AliasListEntry> = self
             .store
             .aliases(call.account(), call.region())

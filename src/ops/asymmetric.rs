@@ -4,6 +4,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::access::Action;
 use crate::codec::hex;
 use crate::codec::{Blob, SecretBlob};
 use crate::crypto::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
@@ -71,8 +72,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         message_type: Option<&String>,
         algorithm: Option<&String>,
         grant_tokens: Option<&Vec<String>>,
-        operation: &str,
+        action: Action,
     ) -> Result<Signing<'_>> {
+        let operation = action.bare_name();
         let message = required(message, "message")?;
         blob_length(message, "message", 1, 4096)?;
         let algorithm = required(algorithm, "signingAlgorithm")?;
@@ -99,7 +101,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "Digest is invalid length for algorithm {algorithm}."
             )));
         }
-        let key = self.crypto_key(call, key_id, grant_tokens, &format!("kms:{operation}"))?;
+        let key = self.crypto_key(call, key_id, grant_tokens, action)?;
         if key.key_usage != "SIGN_VERIFY" {
             return Err(wrong_usage(key, operation));
         }
@@ -130,7 +132,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.message_type.as_ref(),
             req.signing_algorithm.as_ref(),
             req.grant_tokens.as_ref(),
-            "Sign",
+            Action::Sign,
         )?;
         dry_run(req.dry_run)?;
         let message = message.unwrap_or_default();
@@ -170,7 +172,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.message_type.as_ref(),
             req.signing_algorithm.as_ref(),
             req.grant_tokens.as_ref(),
-            "Verify",
+            Action::Verify,
         )?;
         let message = message.unwrap_or_default();
         let m = if s.digest {
@@ -215,7 +217,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             call,
             req.key_id.as_deref(),
             req.grant_tokens.as_ref(),
-            "kms:GetPublicKey",
+            Action::GetPublicKey,
         )?;
         if AsymSpec::parse(&key.key_spec).is_none() {
             return Err(KmsError::UnsupportedOperation(Some(format!(
@@ -255,7 +257,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             call,
             req.key_id.as_deref(),
             req.grant_tokens.as_ref(),
-            "kms:DeriveSharedSecret",
+            Action::DeriveSharedSecret,
         )?;
         if key.key_usage != "KEY_AGREEMENT" {
             return Err(wrong_usage(key, "DeriveSharedSecret"));
@@ -282,8 +284,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         req: GenerateDataKeyPairRequest,
-        operation: &str,
+        action: Action,
     ) -> Result<DataKeyPair> {
+        let operation = action.bare_name();
         crate::validate::no_recipient(req.recipient)?;
         let spec_name = required(req.key_pair_spec.as_ref(), "keyPairSpec")?;
         one_of(spec_name, "keyPairSpec", KEY_PAIR_SPECS)?;
@@ -291,7 +294,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             call,
             req.key_id.as_deref(),
             req.grant_tokens.as_ref(),
-            &format!("kms:{operation}"),
+            action,
         )?;
         check_symmetric_use(key, operation)?;
         let spec = AsymSpec::parse(spec_name).ok_or_else(|| {
@@ -319,7 +322,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: GenerateDataKeyPairRequest,
     ) -> Outcome<GenerateDataKeyPairResponse> {
-        let pair = self.data_key_pair(call, req, "GenerateDataKeyPair")?;
+        let pair = self.data_key_pair(call, req, Action::GenerateDataKeyPair)?;
         let out = GenerateDataKeyPairResponse {
             private_key_ciphertext_blob: pair.sealed,
             private_key_plaintext: SecretBlob(pair.private.to_vec()),
@@ -336,7 +339,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         req: GenerateDataKeyPairRequest,
     ) -> Outcome<GenerateDataKeyPairWithoutPlaintextResponse> {
-        let pair = self.data_key_pair(call, req, "GenerateDataKeyPairWithoutPlaintext")?;
+        let pair = self.data_key_pair(call, req, Action::GenerateDataKeyPairWithoutPlaintext)?;
         let out = GenerateDataKeyPairWithoutPlaintextResponse {
             private_key_ciphertext_blob: pair.sealed,
             public_key: pair.public,

@@ -3,6 +3,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::access::Action;
 use crate::codec::hex;
 use crate::codec::{Blob, SecretBlob};
 use crate::crypto::asym::{AsymSpec, OaepHash};
@@ -225,7 +226,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         key_id: Option<&str>,
         key_member: &str,
         alg: Option<&String>,
-        action: &str,
+        action: Action,
         operation: &str,
     ) -> Result<Opened<'_>> {
         let named = match key_id {
@@ -287,7 +288,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             call,
             req.key_id.as_deref(),
             req.grant_tokens.as_ref(),
-            "kms:Encrypt",
+            Action::Encrypt,
         )?;
         let hash = encryption_use(key, "Encrypt", req.encryption_algorithm.as_ref())?;
         let ctx = req.encryption_context.unwrap_or_default();
@@ -323,7 +324,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.key_id.as_deref(),
             "keyId",
             req.encryption_algorithm.as_ref(),
-            "kms:Decrypt",
+            Action::Decrypt,
             "Decrypt",
         )?;
         dry_run(req.dry_run)?;
@@ -368,10 +369,10 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.source_key_id.as_deref(),
             "sourceKeyId",
             req.source_encryption_algorithm.as_ref(),
-            "kms:ReEncryptFrom",
+            Action::ReEncryptFrom,
             "ReEncrypt",
         )?;
-        self.admit(call, destination, "kms:ReEncryptTo", StateRule::Crypto)?;
+        self.admit(call, destination, Action::ReEncryptTo, StateRule::Crypto)?;
         let hash = encryption_use(
             destination,
             "ReEncrypt",
@@ -404,8 +405,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         req: GenerateDataKeyRequest,
-        operation: &str,
+        action: Action,
     ) -> Result<(SecretBlob, Blob, String, [u8; 32])> {
+        let operation = action.bare_name();
         validate::no_recipient(req.recipient)?;
         let length = match (&req.key_spec, req.number_of_bytes) {
             (Some(spec), None) => {
@@ -430,7 +432,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             call,
             req.key_id.as_deref(),
             req.grant_tokens.as_ref(),
-            &format!("kms:{operation}"),
+            action,
         )?;
         check_symmetric_use(key, operation)?;
         dry_run(req.dry_run)?;
@@ -446,7 +448,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: GenerateDataKeyRequest,
     ) -> Outcome<GenerateDataKeyResponse> {
         let (plaintext, ciphertext_blob, key_id, material) =
-            self.data_key(call, req, "GenerateDataKey")?;
+            self.data_key(call, req, Action::GenerateDataKey)?;
         let out = GenerateDataKeyResponse {
             ciphertext_blob,
             plaintext,
@@ -462,7 +464,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         req: GenerateDataKeyRequest,
     ) -> Outcome<GenerateDataKeyWithoutPlaintextResponse> {
         let (_plaintext, ciphertext_blob, key_id, material) =
-            self.data_key(call, req, "GenerateDataKeyWithoutPlaintext")?;
+            self.data_key(call, req, Action::GenerateDataKeyWithoutPlaintext)?;
         let out = GenerateDataKeyWithoutPlaintextResponse {
             ciphertext_blob,
             key_id,
@@ -487,7 +489,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 "Custom key store {id} does not exist."
             )));
         }
-        self.authorize_account(call, "kms:GenerateRandom")?;
+        self.authorize_account(call, Action::GenerateRandom)?;
         let out = GenerateRandomResponse {
             plaintext: SecretBlob(self.random_vec(usize::try_from(n).unwrap_or(0))?),
         };

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::access::Action;
 use crate::codec::hex;
 use crate::codec::{Blob, Timestamp};
 use crate::crypto::asym::{AsymKey, AsymSpec};
@@ -105,7 +106,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         key_id: Option<&str>,
-        action: &str,
+        action: Action,
         rule: StateRule,
     ) -> Result<&KeyRecord> {
         let key = self.key_by_id(call, key_id, action, rule)?;
@@ -142,7 +143,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.external_key(
             call,
             req.key_id.as_deref(),
-            "kms:GetParametersForImport",
+            Action::GetParametersForImport,
             StateRule::Import,
         )?;
         let spec = match bits {
@@ -225,7 +226,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.external_key(
             call,
             req.key_id.as_deref(),
-            "kms:ImportKeyMaterial",
+            Action::ImportKeyMaterial,
             StateRule::Import,
         )?;
         let import = key.import.as_ref().ok_or_else(|| origin_not_valid(key))?;
@@ -328,7 +329,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.external_key(
             call,
             req.key_id.as_deref(),
-            "kms:DeleteImportedKeyMaterial",
+            Action::DeleteImportedKeyMaterial,
             StateRule::DeleteImport,
         )?;
         let material_id = key.import.as_ref().and_then(|i| i.material_id);

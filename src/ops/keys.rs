@@ -1,6 +1,7 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, tags, and the key policy.
 
+use crate::access::Action;
 use crate::codec::hex;
 use crate::crypto::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
@@ -110,19 +111,6 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
 const MAX_KEYS: usize = 100_000;
 /// The documented key policy quota, in bytes.
 const MAX_POLICY_BYTES: usize = 32 * 1024;
-
-/// AWS's default key policy, pretty-printed as AWS prints it.
-pub fn default_policy(partition: &str, account: &str) -> String {
-    // Plain concatenation: stores build this for every key they load.
-    [
-        "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"arn:",
-        partition,
-        ":iam::",
-        account,
-        ":root\"\n    },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}",
-    ]
-    .concat()
-}
 
 /// Checks a supplied key policy: AWS's charset and size rules, then that it is a JSON policy
 /// document with statements.
@@ -312,7 +300,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             ))));
         }
         let multi_region = req.multi_region == Some(true);
-        self.authorize_account(call, "kms:CreateKey")?;
+        self.authorize_account(call, Action::CreateKey)?;
         let account_keys = self
             .store
             .keys(call.region())
@@ -374,7 +362,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             policy: req
                 .policy
                 .clone()
-                .unwrap_or_else(|| default_policy(&scope.partition, &scope.account)),
+                .unwrap_or_else(|| crate::access::default_policy(&scope.partition, &scope.account)),
             tags,
             materials,
             deletion: None,
@@ -399,7 +387,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.key_id.as_deref(),
             "keyId",
             Aliases::Accepted,
-            "kms:DescribeKey",
+            Action::DescribeKey,
             StateRule::Any,
         )?;
         let out = KeyMetadataResponse {
@@ -424,7 +412,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             })
             .collect();
         let page = validate::page(entries, "keys", args)?;
-        self.authorize_account(call, "kms:ListKeys")?;
+        self.authorize_account(call, Action::ListKeys)?;
         let out = ListKeysResponse {
             keys: page.items,
             next_marker: page.next_marker,
@@ -443,7 +431,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:UpdateKeyDescription",
+            Action::UpdateKeyDescription,
             StateRule::Manage,
         )?;
         let mut key = key.clone();
@@ -453,9 +441,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
 
     fn set_enabled(&self, call: &mut Call, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
         let action = if enable {
-            "kms:EnableKey"
+            Action::EnableKey
         } else {
-            "kms:DisableKey"
+            Action::DisableKey
         };
         let key = self.key_by_id(
             call,
@@ -496,7 +484,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:TagResource",
+            Action::TagResource,
             StateRule::Manage,
         )?;
         let mut key = key.clone();
@@ -527,7 +515,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:UntagResource",
+            Action::UntagResource,
             StateRule::Manage,
         )?;
         let mut key = key.clone();
@@ -544,7 +532,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:ListResourceTags",
+            Action::ListResourceTags,
             StateRule::Any,
         )?;
         let tags: Vec<Tag> = key
@@ -581,7 +569,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:GetKeyPolicy",
+            Action::GetKeyPolicy,
             StateRule::Any,
         )?;
         if name != "default" {
@@ -603,7 +591,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:ListKeyPolicies",
+            Action::ListKeyPolicies,
             StateRule::Any,
         )?;
         let page = validate::page(vec!["default".to_owned()], "policies", args)?;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use crate::access::Action;
 use crate::codec::hex;
 use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
@@ -219,7 +220,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:ScheduleKeyDeletion",
+            Action::ScheduleKeyDeletion,
             StateRule::ScheduleDeletion,
         )?;
         let deletion = Deletion {
@@ -253,7 +254,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:CancelKeyDeletion",
+            Action::CancelKeyDeletion,
             StateRule::CancelDeletion,
         )?;
         let mut key = key.clone();
@@ -270,7 +271,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         key_id: Option<&str>,
-        action: &str,
+        action: Action,
         rule: StateRule,
     ) -> Result<&KeyRecord> {
         let key = self.key_by_id(call, key_id, action, rule)?;
@@ -291,7 +292,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         key_id: Option<&str>,
-        action: &str,
+        action: Action,
         change: impl FnOnce(Option<RotationSchedule>) -> Option<RotationSchedule>,
     ) -> Outcome<Empty> {
         let key = self.rotation_key(call, key_id, action, StateRule::RotationConfig)?;
@@ -312,7 +313,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.set_rotation(
             call,
             req.key_id.as_deref(),
-            "kms:EnableKeyRotation",
+            Action::EnableKeyRotation,
             |current| {
                 // If the new period has already run out, the rotation falls due now (it is
                 // never back-dated to a time when the old material was still in use).
@@ -338,7 +339,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.set_rotation(
             call,
             req.key_id.as_deref(),
-            "kms:DisableKeyRotation",
+            Action::DisableKeyRotation,
             |_| None,
         )
     }
@@ -351,7 +352,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.rotation_key(
             call,
             req.key_id.as_deref(),
-            "kms:GetKeyRotationStatus",
+            Action::GetKeyRotationStatus,
             StateRule::RotationStatus,
         )?;
         // A key pending deletion reads as not rotating.
@@ -379,7 +380,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:RotateKeyOnDemand",
+            Action::RotateKeyOnDemand,
             StateRule::RotateOnDemand,
         )?;
         if key.key_spec != "SYMMETRIC_DEFAULT" {
@@ -455,7 +456,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:ListKeyRotations",
+            Action::ListKeyRotations,
             StateRule::RotationStatus,
         )?;
         if key.key_spec != "SYMMETRIC_DEFAULT" {

@@ -1,5 +1,6 @@
 //! HMAC keys: GenerateMac and VerifyMac (RFC 2104 HMAC over the raw message).
 
+use crate::access::Action;
 use crate::codec::Blob;
 use crate::crypto::{HmacKey, MacHash};
 use crate::env::{Clock, Entropy};
@@ -28,12 +29,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         key_id: Option<&str>,
         algorithm: Option<&String>,
         grant_tokens: Option<&Vec<String>>,
-        operation: &str,
+        action: Action,
     ) -> Result<(&KeyRecord, &HmacKey, String)> {
+        let operation = action.bare_name();
         blob_length(required(message, "message")?, "message", 1, 4096)?;
         let algorithm = required(algorithm, "macAlgorithm")?;
         one_of(algorithm, "macAlgorithm", MAC_ALGORITHMS)?;
-        let key = self.crypto_key(call, key_id, grant_tokens, &format!("kms:{operation}"))?;
+        let key = self.crypto_key(call, key_id, grant_tokens, action)?;
         if key.key_usage != "GENERATE_VERIFY_MAC" {
             return Err(KmsError::InvalidKeyUsage(format!(
                 "{} key usage is {} which is not valid for {operation}.",
@@ -65,7 +67,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.key_id.as_deref(),
             req.mac_algorithm.as_ref(),
             req.grant_tokens.as_ref(),
-            "GenerateMac",
+            Action::GenerateMac,
         )?;
         dry_run(req.dry_run)?;
         let out = GenerateMacResponse {
@@ -90,7 +92,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             req.key_id.as_deref(),
             req.mac_algorithm.as_ref(),
             req.grant_tokens.as_ref(),
-            "VerifyMac",
+            Action::VerifyMac,
         )?;
         dry_run(req.dry_run)?;
         // Constant-time comparison inside the hmac crate; a mismatch is an error, never false.

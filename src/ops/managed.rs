@@ -52,36 +52,6 @@ fn managed_service(alias: &AliasName) -> Option<(&'static str, &'static str)> {
     SERVICES.iter().copied().find(|(short, _)| *short == name)
 }
 
-/// The key policy AWS attaches to an AWS managed key.
-fn managed_policy(caller: &Caller, service: &str, display: &str) -> String {
-    let scope = &caller.scope;
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Id": format!("auto-{service}-1"),
-        "Statement": [
-            {
-                "Sid": format!("Allow access through {display} for all principals in the account that are authorized to use {display}"),
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {
-                    "kms:CallerAccount": scope.account,
-                    "kms:ViaService": format!("{service}.{}.amazonaws.com", scope.region)
-                }}
-            },
-            {
-                "Sid": "Allow direct access to key metadata to the account",
-                "Effect": "Allow",
-                "Principal": {"AWS": scope.root_principal()},
-                "Action": ["kms:Describe*", "kms:Get*", "kms:List*"],
-                "Resource": "*"
-            }
-        ]
-    });
-    serde_json::to_string_pretty(&policy).unwrap_or_default()
-}
-
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// The AWS managed keys that the request names and that do not exist yet in the caller's
     /// Region: AWS creates one the first time it is referred to. Returns the writes and the
@@ -137,7 +107,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 manager: KeyManager::Aws {
                     service: service.to_owned(),
                 },
-                policy: managed_policy(caller, service, display),
+                policy: crate::access::aws_managed_policy_document(&caller.scope, service, display),
                 tags: Vec::new(),
                 materials: vec![Material {
                     id: self.random()?,

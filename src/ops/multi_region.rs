@@ -2,12 +2,14 @@
 //! material (every generation) and its rotation; each key has its own Region, ARN, policy,
 //! tags, description, aliases and state.
 
+use crate::access::default_policy;
+use crate::access::Action;
 use crate::domain::ids::{self, Scope};
 use crate::domain::state::{KeyState, StateRule};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::model::*;
-use crate::ops::keys::{check_policy, default_policy};
+use crate::ops::keys::check_policy;
 use crate::service::{Call, Kms, Outcome};
 use crate::store::{Batch, Import, KeyManager, KeyRecord, MultiRegionRole, Store, Write};
 use crate::validate::{self, length, required};
@@ -51,7 +53,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let primary = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:ReplicateKey",
+            Action::ReplicateKey,
             StateRule::MultiRegion,
         )?;
         if primary.multi_region != Some(MultiRegionRole::Primary) {
@@ -63,7 +65,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         };
         // Replicating creates a key in the replica's Region.
         let account = scope.account.clone();
-        self.authorize(call, "kms:CreateKey", "*", &account, &KeyManager::Customer)?;
+        self.authorize(
+            call,
+            Action::CreateKey,
+            "*",
+            &account,
+            &KeyManager::Customer,
+        )?;
         if self.store.key(&region, &primary.id).is_some() {
             return Err(KmsError::AlreadyExists(format!(
                 "Multi-Region key {} already exists in {region}.",
@@ -132,7 +140,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let primary = self.key_by_id(
             call,
             req.key_id.as_deref(),
-            "kms:UpdatePrimaryRegion",
+            Action::UpdatePrimaryRegion,
             StateRule::MultiRegion,
         )?;
         if primary.multi_region != Some(MultiRegionRole::Primary) {
@@ -154,7 +162,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.admit(
             call,
             replica,
-            "kms:UpdatePrimaryRegion",
+            Action::UpdatePrimaryRegion,
             StateRule::MultiRegion,
         )?;
         let (mut old, mut new) = (primary.clone(), replica.clone());

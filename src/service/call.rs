@@ -1,7 +1,7 @@
 //! One call while it runs ([`Call`]: who asks, what was decided, what it touched), and what the
 //! operations share to reach keys, entropy and the one authorization point.
 
-use crate::access::{self, AuthzRequest, Caller, Decision, Effect};
+use crate::access::{self, Action, AuthzRequest, Caller, Decision, Effect};
 use crate::codec::Timestamp;
 use crate::domain::ids::{self, Aliases, KeyId, KeyRef, Scope};
 use crate::domain::state::{self, StateRule};
@@ -78,7 +78,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     pub(crate) fn authorize(
         &self,
         call: &mut Call,
-        action: &str,
+        action: Action,
         resource: &str,
         resource_account: &str,
         manager: &KeyManager,
@@ -147,7 +147,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         key: &KeyRecord,
-        action: &str,
+        action: Action,
         rule: StateRule,
     ) -> Result<()> {
         if !call.resources.contains(&key.arn) {
@@ -165,7 +165,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         key_id: Option<&str>,
         member: &str,
         aliases: Aliases,
-        action: &str,
+        action: Action,
         rule: StateRule,
     ) -> Result<&KeyRecord> {
         let key = self.find_key(call, key_id, member, aliases)?;
@@ -181,7 +181,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         call: &mut Call,
         key_id: Option<&str>,
         grant_tokens: Option<&Vec<String>>,
-        action: &str,
+        action: Action,
     ) -> Result<&KeyRecord> {
         crate::validate::grant_tokens(grant_tokens)?;
         self.use_key(
@@ -199,14 +199,14 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         call: &mut Call,
         key_id: Option<&str>,
-        action: &str,
+        action: Action,
         rule: StateRule,
     ) -> Result<&KeyRecord> {
         self.use_key(call, key_id, "keyId", Aliases::Refused, action, rule)
     }
 
     /// Authorizes an action that names no key (CreateKey, ListKeys, GenerateRandom…).
-    pub(crate) fn authorize_account(&self, call: &mut Call, action: &str) -> Result<()> {
+    pub(crate) fn authorize_account(&self, call: &mut Call, action: Action) -> Result<()> {
         let account = call.scope().account.clone();
         self.authorize(call, action, "*", &account, &KeyManager::Customer)
     }

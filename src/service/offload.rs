@@ -2,6 +2,7 @@
 //! if the caller may use it, and results it hands back to the core (see
 //! [`crate::crypto::offload`]).
 
+use crate::access::Action;
 use crate::access::Caller;
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::offload::Offload;
@@ -23,7 +24,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// Region, if `caller` may perform `action` on it in its present state. The decision is
     /// asked at the one authorization point but not recorded: nothing is audited here, because
     /// the call that follows is.
-    fn offload_key(&self, caller: &Caller, key_ref: &str, action: &str) -> Option<&KeyRecord> {
+    fn offload_key(&self, caller: &Caller, key_ref: &str, action: Action) -> Option<&KeyRecord> {
         let mut call = Call::new(self.clock.now(), caller);
         let key = self
             .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
@@ -39,7 +40,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         &self,
         caller: &Caller,
         key_ref: &str,
-        action: &str,
+        action: Action,
     ) -> Option<([u8; 32], AsymSpec, String)> {
         let key = self.offload_key(caller, key_ref, action)?;
         let material = key.current_material()?;
@@ -55,7 +56,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         caller: &Caller,
         key_ref: &str,
         material_id: &[u8; 32],
-        action: &str,
+        action: Action,
     ) -> Option<zeroize::Zeroizing<Vec<u8>>> {
         let key = self.offload_key(caller, key_ref, action)?;
         key.material(material_id)?.key.asym().ok()?.to_pkcs8().ok()
@@ -68,7 +69,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         caller: &Caller,
         key_ref: &str,
         material_id: &[u8; 32],
-        action: &str,
+        action: Action,
     ) -> Option<Vec<u8>> {
         let key = self.offload_key(caller, key_ref, action)?;
         key.material(material_id)?

@@ -19,6 +19,7 @@ mod persistence;
 mod webcrypto;
 pub use bench::BenchAesGcm;
 
+use crate::access::Action;
 use crate::crypto::asym::{AsymSpec, OaepHash, SigningAlgorithm};
 use json::Wire;
 use webcrypto::{Engine, Purpose};
@@ -867,7 +868,7 @@ impl JsKms {
                         &key_ref,
                         |spec| Purpose::Sign(spec, algorithm),
                         "SIGN_VERIFY",
-                        "kms:Sign",
+                        Action::Sign,
                     )
                     .await?;
                 let signature = webcrypto::sign(&key.1, key.2, &message).await?;
@@ -887,7 +888,7 @@ impl JsKms {
                         &key_ref,
                         |spec| Purpose::Verify(spec, algorithm),
                         "SIGN_VERIFY",
-                        "kms:Verify",
+                        Action::Verify,
                     )
                     .await?;
                 let valid = webcrypto::verify(&key.1, key.2, &message, &signature).await?;
@@ -906,7 +907,7 @@ impl JsKms {
                         &key_ref,
                         |_| Purpose::Decrypt(hash),
                         "ENCRYPT_DECRYPT",
-                        "kms:Decrypt",
+                        Action::Decrypt,
                     )
                     .await?;
                 let plaintext = webcrypto::decrypt(&key.1, &ciphertext).await?;
@@ -926,7 +927,7 @@ impl JsKms {
         key_ref: &str,
         purpose: impl FnOnce(AsymSpec) -> Purpose,
         usage: &str,
-        action: &str,
+        action: Action,
     ) -> Option<([u8; 32], JsValue, Purpose)> {
         // Only for a caller who may make the call now: a key is never handed to WebCrypto for
         // a call that the core will refuse.

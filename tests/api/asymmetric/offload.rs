@@ -2,6 +2,7 @@
 //! WebCrypto) and offered for exactly one call.
 
 use sha2::{Digest as _, Sha512};
+use wasm_kms::access::Action;
 use wasm_kms::codec::{Blob, SecretBlob};
 use wasm_kms::crypto::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
 use wasm_kms::env::InsecureTestEntropy;
@@ -78,10 +79,12 @@ fn an_offered_signature_is_used_only_for_its_material_algorithm_and_message() {
     let other = try_create(&mut kms, "ECC_NIST_EDWARDS25519", Some("SIGN_VERIFY")).unwrap();
     let der = spki(&mut kms, &k.key_id);
     let caller = kms.caller().clone();
-    let (material, spec, usage) = kms.offload_target(&caller, &k.key_id, "kms:Sign").unwrap();
+    let (material, spec, usage) = kms
+        .offload_target(&caller, &k.key_id, Action::Sign)
+        .unwrap();
     assert_eq!((spec, usage.as_str()), (AsymSpec::Ed25519, "SIGN_VERIFY"));
     let (other_material, _, _) = kms
-        .offload_target(&caller, &other.key_id, "kms:Sign")
+        .offload_target(&caller, &other.key_id, Action::Sign)
         .unwrap();
     assert_ne!(material, other_material);
     // By alias too.
@@ -91,7 +94,7 @@ fn an_offered_signature_is_used_only_for_its_material_algorithm_and_message() {
     })
     .unwrap();
     assert_eq!(
-        kms.offload_target(&caller, "alias/signer", "kms:Sign")
+        kms.offload_target(&caller, "alias/signer", Action::Sign)
             .map(|t| t.0),
         Some(material)
     );
@@ -209,21 +212,21 @@ fn an_offered_decryption_is_used_only_for_its_ciphertext() {
     let k = create(&mut kms, "RSA_2048", "ENCRYPT_DECRYPT");
     let sym = symmetric(&mut kms);
     let caller = kms.caller().clone();
-    let (material, spec, usage) = kms.offload_target(&caller, &k.arn, "kms:Sign").unwrap();
+    let (material, spec, usage) = kms.offload_target(&caller, &k.arn, Action::Sign).unwrap();
     assert_eq!(
         (spec, usage.as_str()),
         (AsymSpec::Rsa2048, "ENCRYPT_DECRYPT")
     );
     // The PKCS#8 an engine would import is the key's.
     let pkcs8 = kms
-        .offload_private_key(&caller, &k.key_id, &material, "kms:Decrypt")
+        .offload_private_key(&caller, &k.key_id, &material, Action::Decrypt)
         .unwrap();
     assert_eq!(
         public_of_pkcs8("RSA_2048", &pkcs8),
         spki(&mut kms, &k.key_id)
     );
     assert!(kms
-        .offload_private_key(&caller, &k.key_id, &[0; 32], "kms:Decrypt")
+        .offload_private_key(&caller, &k.key_id, &[0; 32], Action::Decrypt)
         .is_none());
 
     let alg = Some("RSAES_OAEP_SHA_256");
@@ -290,7 +293,9 @@ fn offers_end_with_their_call_and_need_an_allowed_caller() {
     let (mut kms, _) = common::setup(131);
     let k = create(&mut kms, "ECC_NIST_P256", "SIGN_VERIFY");
     let caller = kms.caller().clone();
-    let (material, _, _) = kms.offload_target(&caller, &k.key_id, "kms:Sign").unwrap();
+    let (material, _, _) = kms
+        .offload_target(&caller, &k.key_id, Action::Sign)
+        .unwrap();
     let marker = vec![0x5a; 70];
     kms.offload().offer_signature(
         material,
@@ -322,11 +327,13 @@ fn offers_end_with_their_call_and_need_an_allowed_caller() {
         key_id: Some(k.key_id.clone()),
     })
     .unwrap();
-    assert!(kms.offload_target(&caller, &k.key_id, "kms:Sign").is_none());
     assert!(kms
-        .offload_private_key(&caller, &k.key_id, &material, "kms:Sign")
+        .offload_target(&caller, &k.key_id, Action::Sign)
         .is_none());
     assert!(kms
-        .offload_public_key(&caller, &k.key_id, &material, "kms:Verify")
+        .offload_private_key(&caller, &k.key_id, &material, Action::Sign)
+        .is_none());
+    assert!(kms
+        .offload_public_key(&caller, &k.key_id, &material, Action::Verify)
         .is_none());
 }
