@@ -315,6 +315,11 @@ fn the_backup_of_the_on_disk_store_restores() {
     restores("disk");
 }
 
+#[test]
+fn the_backup_of_the_indexed_db_store_restores_on_disk() {
+    restores("idb");
+}
+
 /// The calls whose answers depend only on a seeded key's fixed material.
 fn material_only(op: &str) -> bool {
     matches!(op, "Decrypt" | "Verify" | "VerifyMac" | "GetPublicKey")
