@@ -1,6 +1,7 @@
 //! What the frozen stores of `tests/vectors/stores/` must still show, read from their
 //! `*.expected.json`, and how a response is compared with it. Shared by the native test
 //! (`tests/compat.rs`) and the wasm tests (`tests/wasm/compat.rs`).
+#![allow(clippy::indexing_slicing)]
 
 use serde_json::Value;
 
