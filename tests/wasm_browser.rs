@@ -10,3 +10,9 @@ mod common;
 
 #[path = "wasm/persist_idb.rs"]
 mod persist_idb;
+
+#[path = "wasm/compat.rs"]
+mod compat;
+
+#[path = "wasm/compat_idb.rs"]
+mod compat_idb;

@@ -9,6 +9,12 @@ mod common;
 #[path = "wasm/persist_node.rs"]
 mod persist_node;
 
+#[path = "wasm/compat.rs"]
+mod compat;
+
+#[path = "wasm/compat_node.rs"]
+mod compat_node;
+
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

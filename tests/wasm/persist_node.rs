@@ -37,14 +37,14 @@ async fn err(p: js_sys::Promise) -> JsValue {
 }
 
 /// Runs a Node snippet (`process` is global here) with up to two arguments.
-fn node(args: &str, body: &str, a: &JsValue, b: &JsValue) -> JsValue {
+pub(crate) fn node(args: &str, body: &str, a: &JsValue, b: &JsValue) -> JsValue {
     Function::new_with_args(args, body)
         .call2(&JsValue::NULL, a, b)
         .unwrap()
 }
 
 /// A fresh, empty directory under the system's temporary directory.
-fn temp_dir() -> String {
+pub(crate) fn temp_dir() -> String {
     node(
         "",
         "const fs = process.getBuiltinModule('node:fs'), os = process.getBuiltinModule('node:os');
@@ -99,7 +99,7 @@ fn occurrences_in_audit(kms: &JsKms, needle: &str) -> u32 {
 }
 
 /// Removes a directory made by [`temp_dir`] and everything in it.
-fn remove_dir(dir: &str) {
+pub(crate) fn remove_dir(dir: &str) {
     node(
         "dir",
         "process.getBuiltinModule('node:fs').rmSync(dir, { recursive: true, force: true });",
