@@ -22,13 +22,13 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use common::DAY;
+use wasm_kms::audit::trail::Query;
+use wasm_kms::audit::DIGEST_META_PREFIX;
 use wasm_kms::codec::Timestamp;
 use wasm_kms::env::{InsecureTestEntropy, ManualClock, OsEntropy};
 use wasm_kms::persist::fs::{open_store, FsDir};
 use wasm_kms::persist::{restore_backup, DurableStore, Root};
-use wasm_kms::service::DIGEST_META_PREFIX;
 use wasm_kms::store::{MemoryStore, Store};
-use wasm_kms::trail::Query;
 use wasm_kms::{Config, Kms};
 
 /// The native service on a manual clock and the test RNG, over any store.

@@ -25,12 +25,12 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use wasm_kms::audit::trail::Query;
 use wasm_kms::codec::Timestamp;
 use wasm_kms::env::{Clock, Entropy, InsecureTestEntropy, ManualClock};
 use wasm_kms::persist::fs::FsDir;
 use wasm_kms::persist::{DurableStore, Root};
 use wasm_kms::store::{MemoryStore, Store};
-use wasm_kms::trail::Query;
 use wasm_kms::{Config, Kms};
 
 use crate::{fixtures, temp_dir, wire, Native, DAY};
@@ -333,7 +333,7 @@ pub fn oaep_sha256(public_b64: &str, material: &[u8], rng: &mut InsecureTestEntr
     let public = rsa::PublicKey::from_public_key_der(&der).unwrap();
     public
         .encrypt(
-            &mut wasm_kms::wrap::EntropyRng(rng),
+            &mut wasm_kms::crypto::wrap::EntropyRng(rng),
             rsa::Oaep::<sha2::Sha256>::new(),
             material,
         )
