@@ -26,6 +26,8 @@ mod operations;
 
 pub use crate::access::Caller;
 pub(crate) use call::Call;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use operations::with_operations;
 pub use operations::{not_an_object, Operation, Request, Response};
 
 /// What an operation returns: its output and the writes to commit.

@@ -74,7 +74,10 @@ const AWS_OPERATIONS: &[&str] = &[
 ];
 
 macro_rules! operations {
-    ($( $op:ident ($req:ty) -> $resp:ty { run: $run:ident, api: $api:ident, read_only: $ro:expr } )*) => {
+    ($( $op:ident ($req:ty) -> $resp:ty {
+        run: $run:ident, api: $api:ident, read_only: $ro:expr, plan: $plan:expr,
+        js: $js:literal, $param:ident = $input:literal, $output:literal
+    } )*) => {
         /// The operations wasm-kms implements.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Operation { $( #[doc = stringify!($op)] $op, )* }
@@ -91,6 +94,28 @@ macro_rules! operations {
             /// Only reads state (CloudTrail's `readOnly`).
             pub fn read_only(self) -> bool {
                 match self { $( Operation::$op => $ro, )* }
+            }
+
+            /// WebCrypto may work ahead of this operation (key pairs, RSA private-key work):
+            /// the binding reads its input for a plan only if this holds.
+            pub fn planned(self) -> bool {
+                match self { $( Operation::$op => $plan, )* }
+            }
+
+            /// The implemented operation with this AWS name, if any (no error is built).
+            pub fn find(name: &str) -> Option<Operation> {
+                match name { $( stringify!($op) => Some(Operation::$op), )* _ => None }
+            }
+
+            /// The JavaScript method's name (`createKey`).
+            pub fn js_name(self) -> &'static str {
+                match self { $( Operation::$op => $js, )* }
+            }
+
+            /// The JavaScript method's TypeScript parameter and return types, as the table
+            /// gives them to wasm-bindgen (`CreateKeyRequest`, `Promise<CreateKeyResponse>`).
+            pub fn js_types(self) -> (&'static str, &'static str) {
+                match self { $( Operation::$op => ($input, $output), )* }
             }
 
             /// The operation with this AWS name: UnknownOperationException for a name AWS does
@@ -166,49 +191,186 @@ macro_rules! operations {
     };
 }
 
-operations! {
-    CreateKey(CreateKeyRequest) -> KeyMetadataResponse { run: op_create_key, api: create_key, read_only: false }
-    DescribeKey(DescribeKeyRequest) -> KeyMetadataResponse { run: op_describe_key, api: describe_key, read_only: true }
-    ListKeys(ListKeysRequest) -> ListKeysResponse { run: op_list_keys, api: list_keys, read_only: true }
-    UpdateKeyDescription(UpdateKeyDescriptionRequest) -> Empty { run: op_update_key_description, api: update_key_description, read_only: false }
-    EnableKey(KeyIdRequest) -> Empty { run: op_enable_key, api: enable_key, read_only: false }
-    DisableKey(KeyIdRequest) -> Empty { run: op_disable_key, api: disable_key, read_only: false }
-    Encrypt(EncryptRequest) -> EncryptResponse { run: op_encrypt, api: encrypt, read_only: true }
-    Decrypt(DecryptRequest) -> DecryptResponse { run: op_decrypt, api: decrypt, read_only: true }
-    ReEncrypt(ReEncryptRequest) -> ReEncryptResponse { run: op_re_encrypt, api: re_encrypt, read_only: true }
-    GenerateDataKey(GenerateDataKeyRequest) -> GenerateDataKeyResponse { run: op_generate_data_key, api: generate_data_key, read_only: true }
-    GenerateDataKeyWithoutPlaintext(GenerateDataKeyRequest) -> GenerateDataKeyWithoutPlaintextResponse { run: op_generate_data_key_without_plaintext, api: generate_data_key_without_plaintext, read_only: true }
-    GenerateRandom(GenerateRandomRequest) -> GenerateRandomResponse { run: op_generate_random, api: generate_random, read_only: true }
-    CreateAlias(AliasRequest) -> Empty { run: op_create_alias, api: create_alias, read_only: false }
-    UpdateAlias(AliasRequest) -> Empty { run: op_update_alias, api: update_alias, read_only: false }
-    DeleteAlias(DeleteAliasRequest) -> Empty { run: op_delete_alias, api: delete_alias, read_only: false }
-    ListAliases(ListAliasesRequest) -> ListAliasesResponse { run: op_list_aliases, api: list_aliases, read_only: true }
-    TagResource(TagResourceRequest) -> Empty { run: op_tag_resource, api: tag_resource, read_only: false }
-    UntagResource(UntagResourceRequest) -> Empty { run: op_untag_resource, api: untag_resource, read_only: false }
-    ListResourceTags(ListResourceTagsRequest) -> ListResourceTagsResponse { run: op_list_resource_tags, api: list_resource_tags, read_only: true }
-    GetKeyPolicy(GetKeyPolicyRequest) -> GetKeyPolicyResponse { run: op_get_key_policy, api: get_key_policy, read_only: true }
-    ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse { run: op_list_key_policies, api: list_key_policies, read_only: true }
-    ScheduleKeyDeletion(ScheduleKeyDeletionRequest) -> ScheduleKeyDeletionResponse { run: op_schedule_key_deletion, api: schedule_key_deletion, read_only: false }
-    CancelKeyDeletion(KeyIdRequest) -> KeyIdResponse { run: op_cancel_key_deletion, api: cancel_key_deletion, read_only: false }
-    EnableKeyRotation(EnableKeyRotationRequest) -> Empty { run: op_enable_key_rotation, api: enable_key_rotation, read_only: false }
-    DisableKeyRotation(KeyIdRequest) -> Empty { run: op_disable_key_rotation, api: disable_key_rotation, read_only: false }
-    GetKeyRotationStatus(KeyIdRequest) -> GetKeyRotationStatusResponse { run: op_get_key_rotation_status, api: get_key_rotation_status, read_only: true }
-    RotateKeyOnDemand(KeyIdRequest) -> KeyIdResponse { run: op_rotate_key_on_demand, api: rotate_key_on_demand, read_only: false }
-    ListKeyRotations(ListKeyRotationsRequest) -> ListKeyRotationsResponse { run: op_list_key_rotations, api: list_key_rotations, read_only: true }
-    ReplicateKey(ReplicateKeyRequest) -> ReplicateKeyResponse { run: op_replicate_key, api: replicate_key, read_only: false }
-    UpdatePrimaryRegion(UpdatePrimaryRegionRequest) -> Empty { run: op_update_primary_region, api: update_primary_region, read_only: false }
-    GetParametersForImport(GetParametersForImportRequest) -> GetParametersForImportResponse { run: op_get_parameters_for_import, api: get_parameters_for_import, read_only: false }
-    ImportKeyMaterial(ImportKeyMaterialRequest) -> KeyMaterialResponse { run: op_import_key_material, api: import_key_material, read_only: false }
-    DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest) -> KeyMaterialResponse { run: op_delete_imported_key_material, api: delete_imported_key_material, read_only: false }
-    GenerateMac(GenerateMacRequest) -> GenerateMacResponse { run: op_generate_mac, api: generate_mac, read_only: true }
-    VerifyMac(VerifyMacRequest) -> VerifyMacResponse { run: op_verify_mac, api: verify_mac, read_only: true }
-    Sign(SignRequest) -> SignResponse { run: op_sign, api: sign, read_only: true }
-    Verify(VerifyRequest) -> VerifyResponse { run: op_verify, api: verify, read_only: true }
-    GetPublicKey(GetPublicKeyRequest) -> GetPublicKeyResponse { run: op_get_public_key, api: get_public_key, read_only: true }
-    GenerateDataKeyPair(GenerateDataKeyPairRequest) -> GenerateDataKeyPairResponse { run: op_generate_data_key_pair, api: generate_data_key_pair, read_only: true }
-    GenerateDataKeyPairWithoutPlaintext(GenerateDataKeyPairRequest) -> GenerateDataKeyPairWithoutPlaintextResponse { run: op_generate_data_key_pair_without_plaintext, api: generate_data_key_pair_without_plaintext, read_only: true }
-    DeriveSharedSecret(DeriveSharedSecretRequest) -> DeriveSharedSecretResponse { run: op_derive_shared_secret, api: derive_shared_secret, read_only: true }
+/// THE operation table, the one place an implemented operation is listed. Each row: AWS's
+/// name, the request and response shapes, the method that runs it, the typed API method,
+/// whether it only reads (CloudTrail's `readOnly`), whether WebCrypto may work ahead for it
+/// (`plan`), and its JavaScript method: name, parameter kind and TypeScript types. It calls
+/// `$callback!` with every row: [`Operation`], [`Request`], [`Response`] and the typed methods
+/// are generated here, the JavaScript methods in the binding.
+macro_rules! with_operations {
+    ($callback:ident) => {
+        $callback! {
+        CreateKey(CreateKeyRequest) -> KeyMetadataResponse {
+            run: op_create_key, api: create_key, read_only: false, plan: true,
+            js: "createKey", unchecked_optional_param_type = "CreateKeyRequest", "Promise<CreateKeyResponse>"
+        }
+        DescribeKey(DescribeKeyRequest) -> KeyMetadataResponse {
+            run: op_describe_key, api: describe_key, read_only: true, plan: false,
+            js: "describeKey", unchecked_param_type = "DescribeKeyRequest", "Promise<DescribeKeyResponse>"
+        }
+        ListKeys(ListKeysRequest) -> ListKeysResponse {
+            run: op_list_keys, api: list_keys, read_only: true, plan: false,
+            js: "listKeys", unchecked_optional_param_type = "ListKeysRequest", "Promise<ListKeysResponse>"
+        }
+        UpdateKeyDescription(UpdateKeyDescriptionRequest) -> Empty {
+            run: op_update_key_description, api: update_key_description, read_only: false, plan: false,
+            js: "updateKeyDescription", unchecked_param_type = "UpdateKeyDescriptionRequest", "Promise<{}>"
+        }
+        EnableKey(KeyIdRequest) -> Empty {
+            run: op_enable_key, api: enable_key, read_only: false, plan: false,
+            js: "enableKey", unchecked_param_type = "EnableKeyRequest", "Promise<{}>"
+        }
+        DisableKey(KeyIdRequest) -> Empty {
+            run: op_disable_key, api: disable_key, read_only: false, plan: false,
+            js: "disableKey", unchecked_param_type = "DisableKeyRequest", "Promise<{}>"
+        }
+        Encrypt(EncryptRequest) -> EncryptResponse {
+            run: op_encrypt, api: encrypt, read_only: true, plan: false,
+            js: "encrypt", unchecked_param_type = "EncryptRequest", "Promise<EncryptResponse>"
+        }
+        Decrypt(DecryptRequest) -> DecryptResponse {
+            run: op_decrypt, api: decrypt, read_only: true, plan: true,
+            js: "decrypt", unchecked_param_type = "DecryptRequest", "Promise<DecryptResponse>"
+        }
+        ReEncrypt(ReEncryptRequest) -> ReEncryptResponse {
+            run: op_re_encrypt, api: re_encrypt, read_only: true, plan: false,
+            js: "reEncrypt", unchecked_param_type = "ReEncryptRequest", "Promise<ReEncryptResponse>"
+        }
+        GenerateDataKey(GenerateDataKeyRequest) -> GenerateDataKeyResponse {
+            run: op_generate_data_key, api: generate_data_key, read_only: true, plan: false,
+            js: "generateDataKey", unchecked_param_type = "GenerateDataKeyRequest", "Promise<GenerateDataKeyResponse>"
+        }
+        GenerateDataKeyWithoutPlaintext(GenerateDataKeyRequest) -> GenerateDataKeyWithoutPlaintextResponse {
+            run: op_generate_data_key_without_plaintext, api: generate_data_key_without_plaintext, read_only: true, plan: false,
+            js: "generateDataKeyWithoutPlaintext", unchecked_param_type = "GenerateDataKeyWithoutPlaintextRequest", "Promise<GenerateDataKeyWithoutPlaintextResponse>"
+        }
+        GenerateRandom(GenerateRandomRequest) -> GenerateRandomResponse {
+            run: op_generate_random, api: generate_random, read_only: true, plan: false,
+            js: "generateRandom", unchecked_param_type = "GenerateRandomRequest", "Promise<GenerateRandomResponse>"
+        }
+        CreateAlias(AliasRequest) -> Empty {
+            run: op_create_alias, api: create_alias, read_only: false, plan: false,
+            js: "createAlias", unchecked_param_type = "CreateAliasRequest", "Promise<{}>"
+        }
+        UpdateAlias(AliasRequest) -> Empty {
+            run: op_update_alias, api: update_alias, read_only: false, plan: false,
+            js: "updateAlias", unchecked_param_type = "UpdateAliasRequest", "Promise<{}>"
+        }
+        DeleteAlias(DeleteAliasRequest) -> Empty {
+            run: op_delete_alias, api: delete_alias, read_only: false, plan: false,
+            js: "deleteAlias", unchecked_param_type = "DeleteAliasRequest", "Promise<{}>"
+        }
+        ListAliases(ListAliasesRequest) -> ListAliasesResponse {
+            run: op_list_aliases, api: list_aliases, read_only: true, plan: false,
+            js: "listAliases", unchecked_optional_param_type = "ListAliasesRequest", "Promise<ListAliasesResponse>"
+        }
+        TagResource(TagResourceRequest) -> Empty {
+            run: op_tag_resource, api: tag_resource, read_only: false, plan: false,
+            js: "tagResource", unchecked_param_type = "TagResourceRequest", "Promise<{}>"
+        }
+        UntagResource(UntagResourceRequest) -> Empty {
+            run: op_untag_resource, api: untag_resource, read_only: false, plan: false,
+            js: "untagResource", unchecked_param_type = "UntagResourceRequest", "Promise<{}>"
+        }
+        ListResourceTags(ListResourceTagsRequest) -> ListResourceTagsResponse {
+            run: op_list_resource_tags, api: list_resource_tags, read_only: true, plan: false,
+            js: "listResourceTags", unchecked_param_type = "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>"
+        }
+        GetKeyPolicy(GetKeyPolicyRequest) -> GetKeyPolicyResponse {
+            run: op_get_key_policy, api: get_key_policy, read_only: true, plan: false,
+            js: "getKeyPolicy", unchecked_param_type = "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>"
+        }
+        ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse {
+            run: op_list_key_policies, api: list_key_policies, read_only: true, plan: false,
+            js: "listKeyPolicies", unchecked_param_type = "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>"
+        }
+        ScheduleKeyDeletion(ScheduleKeyDeletionRequest) -> ScheduleKeyDeletionResponse {
+            run: op_schedule_key_deletion, api: schedule_key_deletion, read_only: false, plan: false,
+            js: "scheduleKeyDeletion", unchecked_param_type = "ScheduleKeyDeletionRequest", "Promise<ScheduleKeyDeletionResponse>"
+        }
+        CancelKeyDeletion(KeyIdRequest) -> KeyIdResponse {
+            run: op_cancel_key_deletion, api: cancel_key_deletion, read_only: false, plan: false,
+            js: "cancelKeyDeletion", unchecked_param_type = "CancelKeyDeletionRequest", "Promise<CancelKeyDeletionResponse>"
+        }
+        EnableKeyRotation(EnableKeyRotationRequest) -> Empty {
+            run: op_enable_key_rotation, api: enable_key_rotation, read_only: false, plan: false,
+            js: "enableKeyRotation", unchecked_param_type = "EnableKeyRotationRequest", "Promise<{}>"
+        }
+        DisableKeyRotation(KeyIdRequest) -> Empty {
+            run: op_disable_key_rotation, api: disable_key_rotation, read_only: false, plan: false,
+            js: "disableKeyRotation", unchecked_param_type = "DisableKeyRotationRequest", "Promise<{}>"
+        }
+        GetKeyRotationStatus(KeyIdRequest) -> GetKeyRotationStatusResponse {
+            run: op_get_key_rotation_status, api: get_key_rotation_status, read_only: true, plan: false,
+            js: "getKeyRotationStatus", unchecked_param_type = "GetKeyRotationStatusRequest", "Promise<GetKeyRotationStatusResponse>"
+        }
+        RotateKeyOnDemand(KeyIdRequest) -> KeyIdResponse {
+            run: op_rotate_key_on_demand, api: rotate_key_on_demand, read_only: false, plan: false,
+            js: "rotateKeyOnDemand", unchecked_param_type = "RotateKeyOnDemandRequest", "Promise<RotateKeyOnDemandResponse>"
+        }
+        ListKeyRotations(ListKeyRotationsRequest) -> ListKeyRotationsResponse {
+            run: op_list_key_rotations, api: list_key_rotations, read_only: true, plan: false,
+            js: "listKeyRotations", unchecked_param_type = "ListKeyRotationsRequest", "Promise<ListKeyRotationsResponse>"
+        }
+        ReplicateKey(ReplicateKeyRequest) -> ReplicateKeyResponse {
+            run: op_replicate_key, api: replicate_key, read_only: false, plan: false,
+            js: "replicateKey", unchecked_param_type = "ReplicateKeyRequest", "Promise<ReplicateKeyResponse>"
+        }
+        UpdatePrimaryRegion(UpdatePrimaryRegionRequest) -> Empty {
+            run: op_update_primary_region, api: update_primary_region, read_only: false, plan: false,
+            js: "updatePrimaryRegion", unchecked_param_type = "UpdatePrimaryRegionRequest", "Promise<{}>"
+        }
+        GetParametersForImport(GetParametersForImportRequest) -> GetParametersForImportResponse {
+            run: op_get_parameters_for_import, api: get_parameters_for_import, read_only: false, plan: true,
+            js: "getParametersForImport", unchecked_param_type = "GetParametersForImportRequest", "Promise<GetParametersForImportResponse>"
+        }
+        ImportKeyMaterial(ImportKeyMaterialRequest) -> KeyMaterialResponse {
+            run: op_import_key_material, api: import_key_material, read_only: false, plan: false,
+            js: "importKeyMaterial", unchecked_param_type = "ImportKeyMaterialRequest", "Promise<ImportKeyMaterialResponse>"
+        }
+        DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest) -> KeyMaterialResponse {
+            run: op_delete_imported_key_material, api: delete_imported_key_material, read_only: false, plan: false,
+            js: "deleteImportedKeyMaterial", unchecked_param_type = "DeleteImportedKeyMaterialRequest", "Promise<DeleteImportedKeyMaterialResponse>"
+        }
+        GenerateMac(GenerateMacRequest) -> GenerateMacResponse {
+            run: op_generate_mac, api: generate_mac, read_only: true, plan: false,
+            js: "generateMac", unchecked_param_type = "GenerateMacRequest", "Promise<GenerateMacResponse>"
+        }
+        VerifyMac(VerifyMacRequest) -> VerifyMacResponse {
+            run: op_verify_mac, api: verify_mac, read_only: true, plan: false,
+            js: "verifyMac", unchecked_param_type = "VerifyMacRequest", "Promise<VerifyMacResponse>"
+        }
+        Sign(SignRequest) -> SignResponse {
+            run: op_sign, api: sign, read_only: true, plan: true,
+            js: "sign", unchecked_param_type = "SignRequest", "Promise<SignResponse>"
+        }
+        Verify(VerifyRequest) -> VerifyResponse {
+            run: op_verify, api: verify, read_only: true, plan: true,
+            js: "verify", unchecked_param_type = "VerifyRequest", "Promise<VerifyResponse>"
+        }
+        GetPublicKey(GetPublicKeyRequest) -> GetPublicKeyResponse {
+            run: op_get_public_key, api: get_public_key, read_only: true, plan: false,
+            js: "getPublicKey", unchecked_param_type = "GetPublicKeyRequest", "Promise<GetPublicKeyResponse>"
+        }
+        GenerateDataKeyPair(GenerateDataKeyPairRequest) -> GenerateDataKeyPairResponse {
+            run: op_generate_data_key_pair, api: generate_data_key_pair, read_only: true, plan: true,
+            js: "generateDataKeyPair", unchecked_param_type = "GenerateDataKeyPairRequest", "Promise<GenerateDataKeyPairResponse>"
+        }
+        GenerateDataKeyPairWithoutPlaintext(GenerateDataKeyPairRequest) -> GenerateDataKeyPairWithoutPlaintextResponse {
+            run: op_generate_data_key_pair_without_plaintext, api: generate_data_key_pair_without_plaintext, read_only: true, plan: true,
+            js: "generateDataKeyPairWithoutPlaintext", unchecked_param_type = "GenerateDataKeyPairWithoutPlaintextRequest", "Promise<GenerateDataKeyPairWithoutPlaintextResponse>"
+        }
+        DeriveSharedSecret(DeriveSharedSecretRequest) -> DeriveSharedSecretResponse {
+            run: op_derive_shared_secret, api: derive_shared_secret, read_only: true, plan: false,
+            js: "deriveSharedSecret", unchecked_param_type = "DeriveSharedSecretRequest", "Promise<DeriveSharedSecretResponse>"
+        }
+        }
+    };
 }
+#[cfg(target_arch = "wasm32")]
+pub(crate) use with_operations;
+
+with_operations!(operations);
 
 /// A member that serde could not read, as AWS's SerializationException. The message names the
 /// member but never repeats serde's text, which can quote the value sent (perhaps a secret in
@@ -228,4 +390,51 @@ pub fn not_an_object() -> KmsError {
     KmsError::Serialization(
         "The request body is not a valid request for this operation.".to_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The TypeScript declarations are written by hand: every type the operation table names
+    /// must be declared there, and every implemented operation must be one of AWS's.
+    #[test]
+    fn the_table_agrees_with_aws_and_the_typescript_declarations() {
+        let declarations = include_str!("../wasm/types.d.ts");
+        let declared = |name: &str| {
+            name == "{}"
+                || declarations.contains(&format!("interface {name} "))
+                || declarations.contains(&format!("type {name} "))
+        };
+        for op in Operation::ALL {
+            let name = op.name();
+            assert!(
+                AWS_OPERATIONS.contains(&name),
+                "{name} is not an AWS operation"
+            );
+            assert_eq!(Operation::find(name), Some(*op));
+            let mut first = name.chars();
+            let camel: String = first
+                .next()
+                .map(|c| c.to_ascii_lowercase())
+                .into_iter()
+                .chain(first)
+                .collect();
+            assert_eq!(op.js_name(), camel, "{name}'s JavaScript method");
+            let (input, output) = op.js_types();
+            assert!(
+                declared(input),
+                "{name}: {input} is not declared in types.d.ts"
+            );
+            let inner = output
+                .strip_prefix("Promise<")
+                .and_then(|o| o.strip_suffix('>'))
+                .unwrap_or_else(|| panic!("{name}: {output} is not a Promise"));
+            assert!(
+                declared(inner),
+                "{name}: {inner} is not declared in types.d.ts"
+            );
+        }
+        assert_eq!(Operation::find("Nope"), None);
+    }
 }

@@ -157,7 +157,7 @@ pub(super) fn dispatch(
 /// operations WebCrypto has no part in, whose bodies (Encrypt's plaintext) are not parsed here.
 pub(super) fn plan_input(operation: &str, body: &JsValue) -> Option<JsValue> {
     use base64::Engine as _;
-    if !super::PLANNED_OPERATIONS.contains(&operation) {
+    if !crate::Operation::find(operation).is_some_and(crate::Operation::planned) {
         return None;
     }
     let bytes = zeroize::Zeroizing::new(body.dyn_ref::<Uint8Array>()?.to_vec());

@@ -157,21 +157,10 @@ fn member_bytes(input: &JsValue, name: &str, max: u32) -> Option<Vec<u8>> {
         .map(Uint8Array::to_vec)
 }
 
-/// The operations [`plan`] may find work for.
-const PLANNED_OPERATIONS: [&str; 7] = [
-    "CreateKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GetParametersForImport",
-    "Sign",
-    "Verify",
-    "Decrypt",
-];
-
 /// What WebCrypto could do before `operation` runs with this (already copied) input.
 fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
-    // The one list of what may be planned (a JSON body is read only for these).
-    if !PLANNED_OPERATIONS.contains(&operation) {
+    // The operation table says what may be planned (a JSON body is read only for these).
+    if !crate::Operation::find(operation).is_some_and(crate::Operation::planned) {
         return None;
     }
     let rsa = |s: Option<String>| {
@@ -1002,64 +991,26 @@ fn copy_input(input: JsValue) -> Result<JsValue, KmsError> {
     }
 }
 
+/// The JavaScript methods, one per row of the operation table.
 macro_rules! js_operations {
-    ($( $method:ident = $js:literal, $op:literal, $param:ident = $input:literal, $output:literal; )*) => {
+    ($( $op:ident ($req:ty) -> $resp:ty {
+        run: $run:ident, api: $method:ident, read_only: $ro:expr, plan: $plan:expr,
+        js: $js:literal, $param:ident = $input:literal, $output:literal
+    } )*) => {
         #[wasm_bindgen(js_class = Kms)]
         impl JsKms {
             $(
-                #[doc = concat!("Runs ", $op, ".")]
+                #[doc = concat!("Runs ", stringify!($op), ".")]
                 #[wasm_bindgen(js_name = $js, unchecked_return_type = $output)]
                 pub fn $method(
                     &self,
                     #[wasm_bindgen($param = $input)] input: JsValue,
                 ) -> Promise {
-                    self.run($op, input)
+                    self.run(stringify!($op), input)
                 }
             )*
         }
     };
 }
 
-js_operations! {
-    create_key = "createKey", "CreateKey", unchecked_optional_param_type = "CreateKeyRequest", "Promise<CreateKeyResponse>";
-    describe_key = "describeKey", "DescribeKey", unchecked_param_type = "DescribeKeyRequest", "Promise<DescribeKeyResponse>";
-    list_keys = "listKeys", "ListKeys", unchecked_optional_param_type = "ListKeysRequest", "Promise<ListKeysResponse>";
-    update_key_description = "updateKeyDescription", "UpdateKeyDescription", unchecked_param_type = "UpdateKeyDescriptionRequest", "Promise<{}>";
-    enable_key = "enableKey", "EnableKey", unchecked_param_type = "EnableKeyRequest", "Promise<{}>";
-    disable_key = "disableKey", "DisableKey", unchecked_param_type = "DisableKeyRequest", "Promise<{}>";
-    encrypt = "encrypt", "Encrypt", unchecked_param_type = "EncryptRequest", "Promise<EncryptResponse>";
-    decrypt = "decrypt", "Decrypt", unchecked_param_type = "DecryptRequest", "Promise<DecryptResponse>";
-    re_encrypt = "reEncrypt", "ReEncrypt", unchecked_param_type = "ReEncryptRequest", "Promise<ReEncryptResponse>";
-    generate_data_key = "generateDataKey", "GenerateDataKey", unchecked_param_type = "GenerateDataKeyRequest", "Promise<GenerateDataKeyResponse>";
-    generate_data_key_without_plaintext = "generateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", unchecked_param_type = "GenerateDataKeyWithoutPlaintextRequest", "Promise<GenerateDataKeyWithoutPlaintextResponse>";
-    generate_random = "generateRandom", "GenerateRandom", unchecked_param_type = "GenerateRandomRequest", "Promise<GenerateRandomResponse>";
-    create_alias = "createAlias", "CreateAlias", unchecked_param_type = "CreateAliasRequest", "Promise<{}>";
-    update_alias = "updateAlias", "UpdateAlias", unchecked_param_type = "UpdateAliasRequest", "Promise<{}>";
-    delete_alias = "deleteAlias", "DeleteAlias", unchecked_param_type = "DeleteAliasRequest", "Promise<{}>";
-    list_aliases = "listAliases", "ListAliases", unchecked_optional_param_type = "ListAliasesRequest", "Promise<ListAliasesResponse>";
-    tag_resource = "tagResource", "TagResource", unchecked_param_type = "TagResourceRequest", "Promise<{}>";
-    untag_resource = "untagResource", "UntagResource", unchecked_param_type = "UntagResourceRequest", "Promise<{}>";
-    list_resource_tags = "listResourceTags", "ListResourceTags", unchecked_param_type = "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>";
-    get_key_policy = "getKeyPolicy", "GetKeyPolicy", unchecked_param_type = "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>";
-    list_key_policies = "listKeyPolicies", "ListKeyPolicies", unchecked_param_type = "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>";
-    schedule_key_deletion = "scheduleKeyDeletion", "ScheduleKeyDeletion", unchecked_param_type = "ScheduleKeyDeletionRequest", "Promise<ScheduleKeyDeletionResponse>";
-    cancel_key_deletion = "cancelKeyDeletion", "CancelKeyDeletion", unchecked_param_type = "CancelKeyDeletionRequest", "Promise<CancelKeyDeletionResponse>";
-    enable_key_rotation = "enableKeyRotation", "EnableKeyRotation", unchecked_param_type = "EnableKeyRotationRequest", "Promise<{}>";
-    disable_key_rotation = "disableKeyRotation", "DisableKeyRotation", unchecked_param_type = "DisableKeyRotationRequest", "Promise<{}>";
-    get_key_rotation_status = "getKeyRotationStatus", "GetKeyRotationStatus", unchecked_param_type = "GetKeyRotationStatusRequest", "Promise<GetKeyRotationStatusResponse>";
-    rotate_key_on_demand = "rotateKeyOnDemand", "RotateKeyOnDemand", unchecked_param_type = "RotateKeyOnDemandRequest", "Promise<RotateKeyOnDemandResponse>";
-    list_key_rotations = "listKeyRotations", "ListKeyRotations", unchecked_param_type = "ListKeyRotationsRequest", "Promise<ListKeyRotationsResponse>";
-    replicate_key = "replicateKey", "ReplicateKey", unchecked_param_type = "ReplicateKeyRequest", "Promise<ReplicateKeyResponse>";
-    update_primary_region = "updatePrimaryRegion", "UpdatePrimaryRegion", unchecked_param_type = "UpdatePrimaryRegionRequest", "Promise<{}>";
-    get_parameters_for_import = "getParametersForImport", "GetParametersForImport", unchecked_param_type = "GetParametersForImportRequest", "Promise<GetParametersForImportResponse>";
-    import_key_material = "importKeyMaterial", "ImportKeyMaterial", unchecked_param_type = "ImportKeyMaterialRequest", "Promise<ImportKeyMaterialResponse>";
-    delete_imported_key_material = "deleteImportedKeyMaterial", "DeleteImportedKeyMaterial", unchecked_param_type = "DeleteImportedKeyMaterialRequest", "Promise<DeleteImportedKeyMaterialResponse>";
-    generate_mac = "generateMac", "GenerateMac", unchecked_param_type = "GenerateMacRequest", "Promise<GenerateMacResponse>";
-    verify_mac = "verifyMac", "VerifyMac", unchecked_param_type = "VerifyMacRequest", "Promise<VerifyMacResponse>";
-    sign = "sign", "Sign", unchecked_param_type = "SignRequest", "Promise<SignResponse>";
-    verify = "verify", "Verify", unchecked_param_type = "VerifyRequest", "Promise<VerifyResponse>";
-    get_public_key = "getPublicKey", "GetPublicKey", unchecked_param_type = "GetPublicKeyRequest", "Promise<GetPublicKeyResponse>";
-    generate_data_key_pair = "generateDataKeyPair", "GenerateDataKeyPair", unchecked_param_type = "GenerateDataKeyPairRequest", "Promise<GenerateDataKeyPairResponse>";
-    generate_data_key_pair_without_plaintext = "generateDataKeyPairWithoutPlaintext", "GenerateDataKeyPairWithoutPlaintext", unchecked_param_type = "GenerateDataKeyPairWithoutPlaintextRequest", "Promise<GenerateDataKeyPairWithoutPlaintextResponse>";
-    derive_shared_secret = "deriveSharedSecret", "DeriveSharedSecret", unchecked_param_type = "DeriveSharedSecretRequest", "Promise<DeriveSharedSecretResponse>";
-}
+crate::service::with_operations!(js_operations);
