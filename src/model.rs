@@ -22,38 +22,61 @@ pub struct Tag {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeyMetadata {
+    /// AWS's member `AWSAccountId`.
     #[serde(rename = "AWSAccountId")]
     pub aws_account_id: String,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `Arn`.
     pub arn: String,
+    /// AWS's member `CreationDate`.
     pub creation_date: Timestamp,
+    /// AWS's member `Enabled`.
     pub enabled: bool,
+    /// AWS's member `Description`.
     pub description: String,
+    /// AWS's member `KeyUsage`.
     pub key_usage: String,
+    /// AWS's member `KeyState`.
     pub key_state: String,
+    /// AWS's member `DeletionDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_date: Option<Timestamp>,
+    /// AWS's member `Origin`.
     pub origin: String,
+    /// AWS's member `KeyManager`.
     pub key_manager: String,
+    /// AWS's member `CustomerMasterKeySpec`.
     pub customer_master_key_spec: String,
+    /// AWS's member `KeySpec`.
     pub key_spec: String,
+    /// AWS's member `EncryptionAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_algorithms: Option<Vec<String>>,
+    /// AWS's member `SigningAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithms: Option<Vec<String>>,
+    /// AWS's member `KeyAgreementAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_agreement_algorithms: Option<Vec<String>>,
+    /// AWS's member `MacAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_algorithms: Option<Vec<String>>,
+    /// AWS's member `MultiRegion`.
     pub multi_region: bool,
+    /// AWS's member `MultiRegionConfiguration`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_region_configuration: Option<MultiRegionConfiguration>,
+    /// AWS's member `PendingDeletionWindowInDays`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_deletion_window_in_days: Option<i64>,
+    /// AWS's member `CurrentKeyMaterialId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_key_material_id: Option<String>,
+    /// AWS's member `ExpirationModel`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_model: Option<String>,
+    /// AWS's member `ValidTo`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Timestamp>,
 }
@@ -62,7 +85,9 @@ pub struct KeyMetadata {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MultiRegionKey {
+    /// AWS's member `Arn`.
     pub arn: String,
+    /// AWS's member `Region`.
     pub region: String,
 }
 
@@ -70,8 +95,11 @@ pub struct MultiRegionKey {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MultiRegionConfiguration {
+    /// AWS's member `MultiRegionKeyType`.
     pub multi_region_key_type: String,
+    /// AWS's member `PrimaryKey`.
     pub primary_key: MultiRegionKey,
+    /// AWS's member `ReplicaKeys`.
     pub replica_keys: Vec<MultiRegionKey>,
 }
 
@@ -100,6 +128,7 @@ macro_rules! shape {
         #[serde(rename_all = "PascalCase")]
         pub struct $name {
             $(
+                #[doc = concat!("AWS's member `", stringify!($field), "`, in PascalCase on the wire.")]
                 $(#[$fm])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
@@ -129,6 +158,7 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeyMetadataResponse {
+    /// AWS's member `KeyMetadata`.
     pub key_metadata: KeyMetadata,
 }
 
@@ -151,7 +181,9 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeyListEntry {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyArn`.
     pub key_arn: String,
 }
 
@@ -159,9 +191,12 @@ pub struct KeyListEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListKeysResponse {
+    /// AWS's member `Keys`.
     pub keys: Vec<KeyListEntry>,
+    /// AWS's member `NextMarker`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+    /// AWS's member `Truncated`.
     pub truncated: bool,
 }
 
@@ -190,8 +225,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EncryptResponse {
+    /// AWS's member `CiphertextBlob`.
     pub ciphertext_blob: Blob,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `EncryptionAlgorithm`.
     pub encryption_algorithm: String,
 }
 
@@ -212,8 +250,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DecryptResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `Plaintext`.
     pub plaintext: SecretBlob,
+    /// AWS's member `EncryptionAlgorithm`.
     pub encryption_algorithm: String,
     /// Present only when a symmetric key decrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -239,13 +280,20 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ReEncryptResponse {
+    /// AWS's member `CiphertextBlob`.
     pub ciphertext_blob: Blob,
+    /// AWS's member `SourceKeyId`.
     pub source_key_id: String,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `SourceEncryptionAlgorithm`.
     pub source_encryption_algorithm: String,
+    /// AWS's member `DestinationEncryptionAlgorithm`.
     pub destination_encryption_algorithm: String,
+    /// AWS's member `SourceKeyMaterialId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_key_material_id: Option<String>,
+    /// AWS's member `DestinationKeyMaterialId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_key_material_id: Option<String>,
 }
@@ -267,9 +315,13 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateDataKeyResponse {
+    /// AWS's member `CiphertextBlob`.
     pub ciphertext_blob: Blob,
+    /// AWS's member `Plaintext`.
     pub plaintext: SecretBlob,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyMaterialId`.
     pub key_material_id: String,
 }
 
@@ -277,8 +329,11 @@ pub struct GenerateDataKeyResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateDataKeyWithoutPlaintextResponse {
+    /// AWS's member `CiphertextBlob`.
     pub ciphertext_blob: Blob,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyMaterialId`.
     pub key_material_id: String,
 }
 
@@ -295,6 +350,7 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateRandomResponse {
+    /// AWS's member `Plaintext`.
     pub plaintext: SecretBlob,
 }
 
@@ -317,12 +373,17 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AliasListEntry {
+    /// AWS's member `AliasName`.
     pub alias_name: String,
+    /// AWS's member `AliasArn`.
     pub alias_arn: String,
+    /// AWS's member `TargetKeyId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_key_id: Option<String>,
+    /// AWS's member `CreationDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<Timestamp>,
+    /// AWS's member `LastUpdatedDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_date: Option<Timestamp>,
 }
@@ -331,9 +392,12 @@ pub struct AliasListEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListAliasesResponse {
+    /// AWS's member `Aliases`.
     pub aliases: Vec<AliasListEntry>,
+    /// AWS's member `NextMarker`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+    /// AWS's member `Truncated`.
     pub truncated: bool,
 }
 
@@ -356,9 +420,12 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListResourceTagsResponse {
+    /// AWS's member `Tags`.
     pub tags: Vec<Tag>,
+    /// AWS's member `NextMarker`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+    /// AWS's member `Truncated`.
     pub truncated: bool,
 }
 
@@ -371,7 +438,9 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetKeyPolicyResponse {
+    /// AWS's member `Policy`.
     pub policy: String,
+    /// AWS's member `PolicyName`.
     pub policy_name: String,
 }
 
@@ -384,9 +453,12 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListKeyPoliciesResponse {
+    /// AWS's member `PolicyNames`.
     pub policy_names: Vec<String>,
+    /// AWS's member `NextMarker`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+    /// AWS's member `Truncated`.
     pub truncated: bool,
 }
 
@@ -399,10 +471,14 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScheduleKeyDeletionResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `DeletionDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_date: Option<Timestamp>,
+    /// AWS's member `KeyState`.
     pub key_state: String,
+    /// AWS's member `PendingWindowInDays`.
     pub pending_window_in_days: i64,
 }
 
@@ -410,6 +486,7 @@ pub struct ScheduleKeyDeletionResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeyIdResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
 }
 
@@ -422,12 +499,17 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetKeyRotationStatusResponse {
+    /// AWS's member `KeyRotationEnabled`.
     pub key_rotation_enabled: bool,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `RotationPeriodInDays`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_period_in_days: Option<i64>,
+    /// AWS's member `NextRotationDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_rotation_date: Option<Timestamp>,
+    /// AWS's member `OnDemandRotationStartDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_demand_rotation_start_date: Option<Timestamp>,
 }
@@ -441,11 +523,16 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RotationsListEntry {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyMaterialId`.
     pub key_material_id: String,
+    /// AWS's member `KeyMaterialState`.
     pub key_material_state: String,
+    /// AWS's member `RotationDate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_date: Option<Timestamp>,
+    /// AWS's member `RotationType`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_type: Option<String>,
 }
@@ -454,9 +541,12 @@ pub struct RotationsListEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListKeyRotationsResponse {
+    /// AWS's member `Rotations`.
     pub rotations: Vec<RotationsListEntry>,
+    /// AWS's member `NextMarker`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
+    /// AWS's member `Truncated`.
     pub truncated: bool,
 }
 
@@ -476,8 +566,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ReplicateKeyResponse {
+    /// AWS's member `ReplicaKeyMetadata`.
     pub replica_key_metadata: KeyMetadata,
+    /// AWS's member `ReplicaPolicy`.
     pub replica_policy: String,
+    /// AWS's member `ReplicaTags`.
     pub replica_tags: Vec<Tag>,
 }
 
@@ -495,9 +588,13 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetParametersForImportResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `ImportToken`.
     pub import_token: Blob,
+    /// AWS's member `PublicKey`.
     pub public_key: Blob,
+    /// AWS's member `ParametersValidTo`.
     pub parameters_valid_to: Timestamp,
 }
 
@@ -519,7 +616,9 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeyMaterialResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyMaterialId`.
     pub key_material_id: String,
 }
 
@@ -543,8 +642,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateMacResponse {
+    /// AWS's member `Mac`.
     pub mac: Blob,
+    /// AWS's member `MacAlgorithm`.
     pub mac_algorithm: String,
+    /// AWS's member `KeyId`.
     pub key_id: String,
 }
 
@@ -564,8 +666,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VerifyMacResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `MacValid`.
     pub mac_valid: bool,
+    /// AWS's member `MacAlgorithm`.
     pub mac_algorithm: String,
 }
 
@@ -585,8 +690,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SignResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `Signature`.
     pub signature: Blob,
+    /// AWS's member `SigningAlgorithm`.
     pub signing_algorithm: String,
 }
 
@@ -607,8 +715,11 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VerifyResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `SignatureValid`.
     pub signature_valid: bool,
+    /// AWS's member `SigningAlgorithm`.
     pub signing_algorithm: String,
 }
 
@@ -621,15 +732,23 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetPublicKeyResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `PublicKey`.
     pub public_key: Blob,
+    /// AWS's member `CustomerMasterKeySpec`.
     pub customer_master_key_spec: String,
+    /// AWS's member `KeySpec`.
     pub key_spec: String,
+    /// AWS's member `KeyUsage`.
     pub key_usage: String,
+    /// AWS's member `EncryptionAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_algorithms: Option<Vec<String>>,
+    /// AWS's member `SigningAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithms: Option<Vec<String>>,
+    /// AWS's member `KeyAgreementAlgorithms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_agreement_algorithms: Option<Vec<String>>,
 }
@@ -650,11 +769,17 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateDataKeyPairResponse {
+    /// AWS's member `PrivateKeyCiphertextBlob`.
     pub private_key_ciphertext_blob: Blob,
+    /// AWS's member `PrivateKeyPlaintext`.
     pub private_key_plaintext: SecretBlob,
+    /// AWS's member `PublicKey`.
     pub public_key: Blob,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyPairSpec`.
     pub key_pair_spec: String,
+    /// AWS's member `KeyMaterialId`.
     pub key_material_id: String,
 }
 
@@ -662,10 +787,15 @@ pub struct GenerateDataKeyPairResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateDataKeyPairWithoutPlaintextResponse {
+    /// AWS's member `PrivateKeyCiphertextBlob`.
     pub private_key_ciphertext_blob: Blob,
+    /// AWS's member `PublicKey`.
     pub public_key: Blob,
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `KeyPairSpec`.
     pub key_pair_spec: String,
+    /// AWS's member `KeyMaterialId`.
     pub key_material_id: String,
 }
 
@@ -685,8 +815,12 @@ shape!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeriveSharedSecretResponse {
+    /// AWS's member `KeyId`.
     pub key_id: String,
+    /// AWS's member `SharedSecret`.
     pub shared_secret: SecretBlob,
+    /// AWS's member `KeyAgreementAlgorithm`.
     pub key_agreement_algorithm: String,
+    /// AWS's member `KeyOrigin`.
     pub key_origin: String,
 }

@@ -1,8 +1,8 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Property tests of the symmetric ciphertext: round trips for any plaintext and context, context
 //! order never mattering (on the typed API and on the JSON wire), and every corrupted or foreign
 //! input failing cleanly with InvalidCiphertextException (or a ValidationException for length),
 //! never with a panic.
+#![cfg(not(target_arch = "wasm32"))]
 // Test code, helpers included: a failed unwrap or index is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 

@@ -63,30 +63,50 @@ pub struct Resource {
 pub struct AuditEvent {
     /// The authorization decisions taken during the call, for "why was this allowed or denied".
     pub additional_event_data: Value,
+    /// CloudTrail's field `awsRegion`.
     pub aws_region: String,
+    /// CloudTrail's field `errorCode`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// CloudTrail's field `errorMessage`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// CloudTrail's field `eventCategory`.
     pub event_category: String,
+    /// CloudTrail's field `eventID`.
     #[serde(rename = "eventID")]
     pub event_id: String,
+    /// CloudTrail's field `eventName`.
     pub event_name: String,
+    /// CloudTrail's field `eventSource`.
     pub event_source: String,
+    /// CloudTrail's field `eventTime`.
     pub event_time: String,
+    /// CloudTrail's field `eventType`.
     pub event_type: String,
+    /// CloudTrail's field `eventVersion`.
     pub event_version: String,
+    /// CloudTrail's field `managementEvent`.
     pub management_event: bool,
+    /// CloudTrail's field `readOnly`.
     pub read_only: bool,
+    /// CloudTrail's field `recipientAccountId`.
     pub recipient_account_id: String,
+    /// CloudTrail's field `requestID`.
     #[serde(rename = "requestID")]
     pub request_id: String,
+    /// CloudTrail's field `requestParameters`.
     pub request_parameters: Value,
+    /// CloudTrail's field `resources`.
     pub resources: Vec<Resource>,
+    /// CloudTrail's field `responseElements`.
     pub response_elements: Value,
+    /// CloudTrail's field `sourceIPAddress`.
     #[serde(rename = "sourceIPAddress")]
     pub source_ip_address: String,
+    /// CloudTrail's field `userAgent`.
     pub user_agent: String,
+    /// CloudTrail's field `userIdentity`.
     pub user_identity: UserIdentity,
 }
 
