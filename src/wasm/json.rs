@@ -151,42 +151,12 @@ pub(super) fn dispatch(
     reply_to_js(&reply)
 }
 
-/// A JSON request's body as the WebCrypto plan reads a JavaScript request (see `plan` in the
-/// binding): the string members it looks at, and the blobs it looks at decoded from base64.
-/// `None` for a body that is not a JSON object (the call itself then reports that), and for
-/// operations WebCrypto has no part in, whose bodies (Encrypt's plaintext) are not parsed here.
-pub(super) fn plan_input(operation: &str, body: &JsValue) -> Option<JsValue> {
-    use base64::Engine as _;
-    if !crate::Operation::find(operation).is_some_and(crate::Operation::planned) {
-        return None;
-    }
+/// What WebCrypto could do before the JSON request `body` (bytes) for `operation` runs. A body
+/// is parsed here only for the operations the table marks `plan` (never Encrypt's plaintext),
+/// and not at all if it is not a JSON object (the call itself then reports that).
+pub(super) fn plan(operation: &str, body: &JsValue) -> Option<crate::crypto::plan::Plan> {
+    let op = crate::Operation::find(operation).filter(|op| op.planned())?;
     let bytes = zeroize::Zeroizing::new(body.dyn_ref::<Uint8Array>()?.to_vec());
     let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let members = value.as_object()?;
-    let out = Object::new();
-    for name in [
-        "KeyId",
-        "KeySpec",
-        "CustomerMasterKeySpec",
-        "Origin",
-        "KeyPairSpec",
-        "WrappingKeySpec",
-        "MessageType",
-        "SigningAlgorithm",
-        "EncryptionAlgorithm",
-    ] {
-        if let Some(s) = members.get(name).and_then(serde_json::Value::as_str) {
-            let _ = Reflect::set(&out, &name.into(), &s.into());
-        }
-    }
-    for name in ["Message", "Signature", "CiphertextBlob"] {
-        let decoded = members
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
-        if let Some(b) = decoded {
-            let _ = Reflect::set(&out, &name.into(), &Uint8Array::from(b.as_slice()));
-        }
-    }
-    Some(out.into())
+    crate::crypto::plan::plan(op, value.as_object()?)
 }

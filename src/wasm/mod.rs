@@ -20,7 +20,8 @@ mod webcrypto;
 pub use bench::BenchAesGcm;
 
 use crate::access::Action;
-use crate::crypto::asym::{AsymSpec, OaepHash, SigningAlgorithm};
+use crate::crypto::asym::AsymSpec;
+use crate::crypto::plan::{Plan, PlanInput};
 use json::Wire;
 use webcrypto::{Engine, Purpose};
 
@@ -118,87 +119,25 @@ struct Queue {
     tail: RefCell<Option<Promise>>,
 }
 
-/// Private-key work WebCrypto can do ahead of a call (see [`webcrypto`]).
-enum Plan {
-    /// A fresh key pair of an RSA spec.
-    KeyPair(AsymSpec),
-    /// A signature of a RAW message.
-    Sign {
-        key_ref: String,
-        algorithm: SigningAlgorithm,
-        message: Vec<u8>,
-    },
-    /// A signature check of a RAW message.
-    Verify {
-        key_ref: String,
-        algorithm: SigningAlgorithm,
-        message: Vec<u8>,
-        signature: Vec<u8>,
-    },
-    /// An RSAES-OAEP decryption.
-    Decrypt {
-        key_ref: String,
-        hash: OaepHash,
-        ciphertext: Vec<u8>,
-    },
-}
+/// A plain input object, as the plan reads it.
+struct JsMembers<'a>(&'a JsValue);
 
-/// A string member of a plain input object.
-fn member_str(input: &JsValue, name: &str) -> Option<String> {
-    Reflect::get(input, &name.into()).ok()?.as_string()
-}
+impl PlanInput for JsMembers<'_> {
+    fn string(&self, member: &str) -> Option<String> {
+        Reflect::get(self.0, &member.into()).ok()?.as_string()
+    }
 
-/// A byte-array member of a plain input object, if it is no longer than `max` (a longer one
-/// is refused by the core, so WebCrypto is not asked about it).
-fn member_bytes(input: &JsValue, name: &str, max: u32) -> Option<Vec<u8>> {
-    let v = Reflect::get(input, &name.into()).ok()?;
-    v.dyn_ref::<Uint8Array>()
-        .filter(|a| a.length() <= max)
-        .map(Uint8Array::to_vec)
+    fn bytes(&self, member: &str, max: usize) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let v = Reflect::get(self.0, &member.into()).ok()?;
+        v.dyn_ref::<Uint8Array>()
+            .filter(|a| usize::try_from(a.length()).is_ok_and(|n| n <= max))
+            .map(|a| zeroize::Zeroizing::new(a.to_vec()))
+    }
 }
 
 /// What WebCrypto could do before `operation` runs with this (already copied) input.
 fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
-    // The operation table says what may be planned (a JSON body is read only for these).
-    if !crate::Operation::find(operation).is_some_and(crate::Operation::planned) {
-        return None;
-    }
-    let rsa = |s: Option<String>| {
-        s.and_then(|s| AsymSpec::parse(&s))
-            .filter(|s| s.rsa_bits().is_some())
-    };
-    match operation {
-        "CreateKey" if member_str(input, "Origin").as_deref() != Some("EXTERNAL") => {
-            rsa(member_str(input, "KeySpec").or_else(|| member_str(input, "CustomerMasterKeySpec")))
-                .map(Plan::KeyPair)
-        }
-        "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext" => {
-            rsa(member_str(input, "KeyPairSpec")).map(Plan::KeyPair)
-        }
-        "GetParametersForImport" => rsa(member_str(input, "WrappingKeySpec")).map(Plan::KeyPair),
-        "Sign" if member_str(input, "MessageType").is_none_or(|t| t == "RAW") => {
-            let algorithm = SigningAlgorithm::parse(&member_str(input, "SigningAlgorithm")?)?;
-            Some(Plan::Sign {
-                key_ref: member_str(input, "KeyId")?,
-                algorithm,
-                message: member_bytes(input, "Message", 4096)?,
-            })
-        }
-        "Verify" if member_str(input, "MessageType").is_none_or(|t| t == "RAW") => {
-            Some(Plan::Verify {
-                key_ref: member_str(input, "KeyId")?,
-                algorithm: SigningAlgorithm::parse(&member_str(input, "SigningAlgorithm")?)?,
-                message: member_bytes(input, "Message", 4096)?,
-                signature: member_bytes(input, "Signature", 6144)?,
-            })
-        }
-        "Decrypt" => Some(Plan::Decrypt {
-            key_ref: member_str(input, "KeyId")?,
-            hash: OaepHash::parse(&member_str(input, "EncryptionAlgorithm")?)?,
-            ciphertext: member_bytes(input, "CiphertextBlob", 6144)?,
-        }),
-        _ => None,
-    }
+    crate::crypto::plan::plan(crate::Operation::find(operation)?, &JsMembers(input))
 }
 
 /// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws: an instance
@@ -784,7 +723,7 @@ impl JsKms {
         let plan = match &input {
             Ok(plain) if self.engine.borrow().available() => match self.wire {
                 Wire::Js => plan(operation, plain),
-                Wire::Json => json::plan_input(operation, plain).and_then(|p| plan(operation, &p)),
+                Wire::Json => json::plan(operation, plain),
             },
             _ => None,
         };
