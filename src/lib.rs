@@ -5,19 +5,25 @@
 //! (and is tested with `cargo test`) and in WebAssembly, where `src/wasm/` exposes it to
 //! JavaScript.
 //!
-//! ## A short tour
+//! ## A short tour of the rooms
 //!
-//! - [`Kms`] is the service. Build it with a [`Config`], an injected [`env::Clock`] and
-//!   [`env::Entropy`], and a [`store::Store`].
-//! - Every operation runs through [`Kms::execute`]: validation, key resolution, the single
-//!   authorization point ([`authz`]), the key-state table ([`state`]), one atomic batch of
-//!   writes ([`store::Batch`]) and one audit event ([`audit`]).
+//! - [`Kms`] is the service ([`service`]). Build it with a [`Config`], an injected
+//!   [`env::Clock`] and [`env::Entropy`], and a [`store::Store`].
+//! - Every operation is a row of one table ([`service::Operation`]) and runs through
+//!   [`Kms::execute`]: the operation (in `ops`, by API group) validates, resolves its key, asks the
+//!   one authorization point ([`access`], with its [`access::Action`]s), checks the key-state
+//!   table ([`domain::state`]), and returns one atomic batch of writes ([`store::Batch`]); the
+//!   pipeline commits it with one audit event ([`audit`]), whatever the outcome.
 //! - Typed methods (`kms.encrypt(...)`) take the request shapes of [`model`]; [`Kms::call`] and
 //!   [`Kms::call_json`] take AWS's operation name and any serde input, as bindings need;
-//!   [`Kms::call_wire`] answers a request of AWS's JSON 1.1 protocol ([`wire`]).
-//! - Errors are one type, [`KmsError`], mapped to AWS's `__type` names in one place.
-//! - Symmetric ciphertexts use the versioned format of [`blob`], which binds the key, the key
-//!   material and the canonical encryption context ([`context`]).
+//!   [`Kms::call_wire`] answers a request of AWS's JSON 1.1 protocol ([`wire`]). How values look
+//!   at those edges (blobs, timestamps, hex) is [`codec`]'s.
+//! - Errors are one type, [`KmsError`], mapped to AWS's `__type` names in one place ([`error`]).
+//! - Cryptography is [`crypto`]'s: symmetric ciphertexts use the versioned format of
+//!   [`crypto::blob`], which binds the key, the key material and the canonical encryption context
+//!   ([`domain::context`]).
+//! - Durable stores (on disk, IndexedDB, backups) are [`persist`]'s; `src/wasm/` is only the
+//!   JavaScript binding.
 //!
 //! ```
 //! use wasm_kms::{Config, Kms, model::*};

@@ -167,11 +167,11 @@ pub struct KeyRecord {
     pub description: String,
     /// The key state.
     pub state: KeyState,
-    /// `SYMMETRIC_DEFAULT` for now.
+    /// AWS's `KeySpec` (`SYMMETRIC_DEFAULT`, `RSA_2048`, `HMAC_256`, ...).
     pub key_spec: String,
-    /// `ENCRYPT_DECRYPT` for now.
+    /// AWS's `KeyUsage` (`ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC`, `KEY_AGREEMENT`).
     pub key_usage: String,
-    /// `AWS_KMS` for now.
+    /// AWS's `Origin` (`AWS_KMS` or `EXTERNAL`).
     pub origin: String,
     /// Customer or AWS managed.
     pub manager: KeyManager,

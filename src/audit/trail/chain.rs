@@ -160,7 +160,7 @@ impl Chain {
     }
 
     /// `(next_seq, head)`: how many events were appended and the hash of the last one
-    /// ([`GENESIS`] if none). Keep it apart from the store and pass it to [`verify`] as
+    /// ([`GENESIS`] if none). Keep it apart from the store and pass it to [`verify`](super::verify) as
     /// `expected_head` to detect removal of the newest events.
     pub fn head(&self) -> (u64, [u8; 32]) {
         (self.next_seq, self.head)
