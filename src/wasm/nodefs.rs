@@ -14,16 +14,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::env::{Entropy, OsEntropy};
 use crate::error::{KmsError, Result};
-use crate::persist::{Dir, DurableStore, Root, RootKind, KEYRING};
-
-/// The lock file: it exists while a process has the store open, and holds that process's ID.
-pub const LOCK: &str = "LOCK";
-/// The root key file a store uses unless it is opened with a passphrase.
-pub const ROOT_KEY_FILE: &str = "root.key";
-/// The environment variable a passphrase may come from.
-pub const PASSPHRASE_ENV: &str = "WASM_KMS_PASSPHRASE";
-/// PBKDF2 iterations for a new store protected by a passphrase.
-pub const PASSPHRASE_ITERATIONS: u32 = 600_000;
+use crate::persist::seal::MIN_PBKDF2_ITERATIONS;
+use crate::persist::{
+    Dir, GroupedStore, LogBackend, Root, RootKind, Shared, StoreKey, KEYRING, LOCK, PASSPHRASE_ENV,
+    ROOT_KEY_FILE,
+};
 
 /// The body of a function that returns the Node file operations (see the module's notes).
 const NODE_JS: &str = r#"'use strict';
@@ -459,11 +454,15 @@ impl Dir for NodeDir {
 
 /// Opens (or creates) the durable store in the directory at `path`: its store key wrapped by a
 /// key derived from `passphrase` (or, failing that, from the `WASM_KMS_PASSPHRASE` environment
-/// variable), or else by the key in `root.key` there (made with mode 0600 for a new store).
-pub fn open_store(path: &str, passphrase: Option<String>) -> Result<DurableStore<NodeDir>> {
+/// variable), or else by the key in `root.key` there (made with mode 0600 for a new store). Its
+/// commits wait for the binding to flush the journal it also gives (group commit).
+pub fn open_store(
+    path: &str,
+    passphrase: Option<String>,
+) -> Result<(GroupedStore<NodeDir>, Shared<LogBackend<NodeDir>>, StoreKey)> {
     let mut dir = NodeDir::open(path)?;
     let root = root_of(&mut dir, passphrase)?;
-    DurableStore::open(dir, &root, Box::new(OsEntropy))
+    GroupedStore::open_grouped(dir, &root, Box::new(OsEntropy))
 }
 
 /// Restores `backup` (opened with `backup_passphrase`) into the directory at `path`, which must
@@ -487,7 +486,7 @@ fn root_of(dir: &mut NodeDir, passphrase: Option<String>) -> Result<Root> {
     if let Some(p) = passphrase {
         return Ok(Root::Passphrase {
             passphrase: zeroize::Zeroizing::new(p.into_bytes()),
-            iterations: PASSPHRASE_ITERATIONS,
+            iterations: MIN_PBKDF2_ITERATIONS,
         });
     }
     // An existing store opens only with its own root key: a new key file would not unwrap its
