@@ -187,6 +187,26 @@ fn channel_post(ch: &JsValue, generation: f64) {
     }
 }
 
+/// Tells the other pages the store's newest generation: once the calls just written have
+/// settled and the next group's transaction is under way (a `setTimeout` of 0), with the newest
+/// generation then. (A page that has not heard yet is still safe: its write is refused by the
+/// generation check.)
+fn announce(channel: &JsValue, newest: &Rc<std::cell::Cell<f64>>, generation: f64) {
+    let scheduled = newest.get() > 0.0;
+    newest.set(generation);
+    if scheduled || !channel.is_object() {
+        return;
+    }
+    let (channel_now, newest_now) = (channel, newest);
+    let (channel, newest) = (channel.clone(), Rc::clone(newest));
+    let post = Closure::once_into_js(move || {
+        channel_post(&channel, newest.replace(0.0));
+    });
+    if invoke(&js_sys::global(), "setTimeout", &[post, 0.into()]).is_err() {
+        channel_post(channel_now, newest_now.replace(0.0));
+    }
+}
+
 fn channel_close(ch: &JsValue) {
     if ch.is_object() {
         let _ = invoke(ch, "close", &[]);
@@ -226,6 +246,8 @@ pub struct IdbStore {
     /// Its generation, records and changed names (shared with the channel's listener).
     state: Rc<RefCell<PageState>>,
     channel: JsValue,
+    /// The generation to announce on the channel once the current task is done (0: none).
+    announcing: Rc<std::cell::Cell<f64>>,
     _listener: Closure<dyn FnMut(JsValue)>,
 }
 
@@ -258,6 +280,7 @@ impl IdbStore {
             db,
             state,
             channel,
+            announcing: Rc::default(),
             _listener: listener,
         };
         let outbox = Outbox::default();
@@ -428,7 +451,7 @@ impl IdbStore {
         match tx.commit().map_err(fail)?.await {
             Ok(TransactionResult::Committed) => {
                 self.state.borrow_mut().written(plan);
-                channel_post(&self.channel, next as f64);
+                announce(&self.channel, &self.announcing, next as f64);
                 Ok(Written::Done)
             }
             Ok(TransactionResult::Aborted) => Err(KmsError::Storage(
