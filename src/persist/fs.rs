@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use super::Dir;
 use crate::error::{KmsError, Result};
 
-/// The lock file: it exists while a process has the store open, and holds that process's ID.
-pub const LOCK: &str = "LOCK";
+pub use super::{LOCK, ROOT_KEY_FILE};
 
 /// A data directory, locked for this process while the value lives.
 #[derive(Debug)]
@@ -191,9 +190,6 @@ impl Dir for FsDir {
         }
     }
 }
-
-/// The root key file a native store uses unless told otherwise.
-pub const ROOT_KEY_FILE: &str = "root.key";
 
 /// Opens (or creates) the durable store in the directory at `path`, its store key wrapped by
 /// `root`, or by the key in `root.key` there (made with mode 0600 for a new store).

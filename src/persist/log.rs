@@ -349,6 +349,16 @@ pub struct LogBackend<D: Dir> {
     snapshot_len: u64,
     /// The journal length past which it is folded into a snapshot.
     compact_at: u64,
+    /// Whether commits wait in `pending` for [`LogBackend::flush`] (group commit) instead of
+    /// being appended one by one.
+    deferred: bool,
+    /// Frames committed but not yet appended (deferred mode); `journal_len` counts them.
+    pending: Vec<u8>,
+    /// Whether a frame in `pending` changes KMS state, so that the flush must sync.
+    pending_sync: bool,
+    /// Set when a flush failed: this backend's state holds commits the files do not, and it
+    /// takes no more until [`LogBackend::reload`] reads the files again.
+    lost: bool,
 }
 
 /// The journal length past which it is folded into a new snapshot (unless the snapshot is
@@ -358,7 +368,30 @@ pub const COMPACT_AT: u64 = 8 << 20;
 impl<D: Dir> LogBackend<D> {
     /// Opens the store in `dir` (empty or new), recovering from a crash: a frame torn at the
     /// journal's end is cut off; anything else damaged is an error naming the file and offset.
-    pub fn open(mut dir: D) -> Result<(Self, Loaded)> {
+    pub fn open(dir: D) -> Result<(Self, Loaded)> {
+        let mut backend = LogBackend {
+            dir,
+            seq: 0,
+            records: BTreeMap::new(),
+            journal_events: Vec::new(),
+            flushed_below: 0,
+            audit_len: 0,
+            journal_len: 0,
+            snapshot_len: 0,
+            compact_at: COMPACT_AT,
+            deferred: false,
+            pending: Vec::new(),
+            pending_sync: false,
+            lost: false,
+        };
+        let loaded = backend.reload()?;
+        Ok((backend, loaded))
+    }
+
+    /// Reads the store from the files again, as [`LogBackend::open`] does, dropping every
+    /// commit not flushed: after a failed flush, this is what the files hold.
+    pub fn reload(&mut self) -> Result<Loaded> {
+        let dir = &mut self.dir;
         let mut records = BTreeMap::new();
         let mut seq = 0;
         let mut flushed_below = 0;
@@ -417,24 +450,20 @@ impl<D: Dir> LogBackend<D> {
             dir.truncate(JOURNAL, at)?;
             journal_len = at;
         }
-        let backend = LogBackend {
-            dir,
-            seq,
-            records: records.clone(),
-            journal_events: recent_events.clone(),
-            flushed_below,
-            audit_len,
-            journal_len,
-            snapshot_len,
-            compact_at: COMPACT_AT,
-        };
-        Ok((
-            backend,
-            Loaded {
-                records,
-                recent_events,
-            },
-        ))
+        self.seq = seq;
+        self.records = records.clone();
+        self.journal_events = recent_events.clone();
+        self.flushed_below = flushed_below;
+        self.audit_len = audit_len;
+        self.journal_len = journal_len;
+        self.snapshot_len = snapshot_len;
+        self.pending.clear();
+        self.pending_sync = false;
+        self.lost = false;
+        Ok(Loaded {
+            records,
+            recent_events,
+        })
     }
 
     /// Sets the journal length past which it is folded into a snapshot (for tests).
@@ -442,11 +471,28 @@ impl<D: Dir> LogBackend<D> {
         self.compact_at = bytes;
     }
 
-    /// Appends one commit to the journal and syncs it: when this returns `Ok`, the commit
-    /// survives any crash.
+    /// Defers commits (or stops deferring them, after a flush): each waits, encoded, for
+    /// [`LogBackend::flush`], which appends every waiting frame at once and syncs once (group
+    /// commit). The caller acknowledges a deferred commit only after the flush.
+    pub fn set_deferred(&mut self, deferred: bool) -> Result<()> {
+        if !deferred {
+            self.flush()?;
+        }
+        self.deferred = deferred;
+        Ok(())
+    }
+
+    /// Appends one commit to the journal and syncs it (if it changes state): when this returns
+    /// `Ok`, the commit survives any crash. In deferred mode it only waits for the next
+    /// [`LogBackend::flush`], though later commits and reads see it at once.
     pub fn commit(&mut self, commit: &Commit) -> Result<()> {
         if commit.writes.is_empty() && commit.events.is_empty() {
             return Ok(());
+        }
+        if self.lost {
+            return Err(KmsError::Storage(
+                "the store's journal could not be written: the store must be read again".to_owned(),
+            ));
         }
         let seq = self.seq + 1;
         let mut w = Writer(Vec::new());
@@ -467,7 +513,10 @@ impl<D: Dir> LogBackend<D> {
             w.event(e)?;
         }
         let frame = frame(&w.0)?;
-        if let Err(e) = self.dir.append(JOURNAL, &frame, commit.sync) {
+        if self.deferred {
+            self.pending.extend_from_slice(&frame);
+            self.pending_sync |= commit.sync;
+        } else if let Err(e) = self.dir.append(JOURNAL, &frame, commit.sync) {
             // Whatever part of the frame reached the file is cut off again, so the next
             // commit does not follow a torn frame.
             let _ = self.dir.truncate(JOURNAL, self.journal_len);
@@ -482,17 +531,57 @@ impl<D: Dir> LogBackend<D> {
             };
         }
         self.journal_events.extend(commit.events.iter().cloned());
-        if self.journal_len > self.compact_at.max(self.snapshot_len.saturating_mul(2)) {
-            // The commit is durable already; a failed compaction only leaves a longer journal.
-            let _ = self.compact();
+        if !self.deferred {
+            self.compact_if_due();
         }
         Ok(())
+    }
+
+    /// Appends every deferred frame in one write, synced once if any of them changes state.
+    /// On failure whatever part reached the file is cut off again, and this backend takes no
+    /// more commits until [`LogBackend::reload`]: the caller reads the store again, so that
+    /// memory holds exactly what the files do, and fails every call the flush was for.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.lost {
+            return Err(KmsError::Storage(
+                "the store's journal could not be written: the store must be read again".to_owned(),
+            ));
+        }
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let sync = std::mem::take(&mut self.pending_sync);
+        let durable = self.journal_len.saturating_sub(pending.len() as u64);
+        if let Err(e) = self.dir.append(JOURNAL, &pending, sync) {
+            let _ = self.dir.truncate(JOURNAL, durable);
+            self.lost = true;
+            return Err(e);
+        }
+        self.compact_if_due();
+        Ok(())
+    }
+
+    /// Whether commits wait for [`LogBackend::flush`].
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Folds the journal into a snapshot if it has grown past its limit.
+    fn compact_if_due(&mut self) {
+        if self.journal_len > self.compact_at.max(self.snapshot_len.saturating_mul(2)) {
+            // The commits are durable already; a failed compaction only leaves a longer journal.
+            let _ = self.compact();
+        }
     }
 
     /// Folds the journal into a new snapshot: its events move to the audit file first, then
     /// the snapshot is replaced, then the journal starts again. A crash between any two steps
     /// loses nothing (events are read back by sequence number, duplicates skipped).
     pub fn compact(&mut self) -> Result<()> {
+        // What is deferred reaches the journal first: the snapshot must not hold a commit the
+        // files would otherwise not.
+        self.flush()?;
         let mut audit_len = self.audit_len;
         if !self.journal_events.is_empty() {
             let frame = encode_audit(&self.journal_events)?;
@@ -558,24 +647,31 @@ impl<D: Dir> LogBackend<D> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A directory in memory that can fail or tear writes, for crash tests.
     #[derive(Clone, Default)]
     pub(crate) struct MemDir {
         pub files: BTreeMap<String, Vec<u8>>,
+        /// Every append: the file, how many bytes, and whether it was synced.
+        pub appends: Vec<(String, usize, bool)>,
+        /// Appends fail after writing this many bytes of what they were given (a torn write).
+        pub fail_after: Option<usize>,
     }
 
     impl Dir for MemDir {
         fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
             Ok(self.files.get(name).cloned())
         }
-        fn append(&mut self, name: &str, bytes: &[u8], _sync: bool) -> Result<()> {
-            self.files
-                .entry(name.to_owned())
-                .or_default()
-                .extend_from_slice(bytes);
+        fn append(&mut self, name: &str, bytes: &[u8], sync: bool) -> Result<()> {
+            let file = self.files.entry(name.to_owned()).or_default();
+            if let Some(n) = self.fail_after {
+                file.extend_from_slice(&bytes[..n.min(bytes.len())]);
+                return Err(KmsError::Storage("the disk is full".to_owned()));
+            }
+            file.extend_from_slice(bytes);
+            self.appends.push((name.to_owned(), bytes.len(), sync));
             Ok(())
         }
         fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
@@ -726,6 +822,102 @@ mod tests {
         let (mut y, loaded) = LogBackend::open(x.dir.clone()).unwrap();
         assert_eq!(loaded.records.get("k").unwrap(), b"6");
         assert_eq!(all_events(&mut y), vec![1, 2, 3, 4, 5, 6]);
+    }
+
+    /// A commit of only audit events, as a read (Encrypt) makes.
+    fn read_event(seq: u64) -> Commit {
+        Commit {
+            writes: Vec::new(),
+            events: vec![event(seq)],
+            sync: false,
+        }
+    }
+
+    #[test]
+    fn deferred_commits_reach_the_journal_in_one_append_synced_once() {
+        let (mut b, _) = LogBackend::open(MemDir::default()).unwrap();
+        b.commit(&put("a", "1", 1)).unwrap();
+        assert_eq!(b.dir.appends.len(), 1, "not deferred: appended at once");
+        b.set_deferred(true).unwrap();
+        b.commit(&put("b", "2", 2)).unwrap();
+        b.commit(&read_event(3)).unwrap();
+        b.commit(&put("c", "3", 4)).unwrap();
+        // Waiting, but seen by this backend already.
+        assert_eq!(b.dir.appends.len(), 1);
+        assert!(b.has_pending());
+        assert_eq!(b.records().get("c").unwrap(), b"3");
+        assert_eq!(all_events(&mut b), vec![1, 2, 3, 4]);
+        let (_, loaded) = LogBackend::open(b.dir.clone()).unwrap();
+        assert_eq!(loaded.records.len(), 1, "nothing deferred is in the files");
+        b.flush().unwrap();
+        assert!(!b.has_pending());
+        assert_eq!(b.dir.appends.len(), 2, "one append for the three commits");
+        assert!(b.dir.appends[1].2, "synced: two of them change state");
+        let (mut again, loaded) = LogBackend::open(b.dir.clone()).unwrap();
+        assert_eq!(loaded.records.len(), 3);
+        assert_eq!(all_events(&mut again), vec![1, 2, 3, 4]);
+        // Reads alone are appended without a sync; an empty flush writes nothing.
+        b.commit(&read_event(5)).unwrap();
+        b.commit(&read_event(6)).unwrap();
+        b.flush().unwrap();
+        b.flush().unwrap();
+        assert_eq!(b.dir.appends.len(), 3);
+        assert!(!b.dir.appends[2].2, "only audit events: no sync");
+        // Leaving deferred mode flushes what waits.
+        b.commit(&put("d", "4", 7)).unwrap();
+        b.set_deferred(false).unwrap();
+        assert!(!b.has_pending());
+        assert_eq!(LogBackend::open(b.dir.clone()).unwrap().1.records.len(), 4);
+    }
+
+    #[test]
+    fn a_failed_flush_leaves_the_files_as_they_were_and_takes_nothing_until_reloaded() {
+        let (mut b, _) = LogBackend::open(MemDir::default()).unwrap();
+        b.set_deferred(true).unwrap();
+        b.commit(&put("a", "1", 1)).unwrap();
+        b.flush().unwrap();
+        let durable = b.dir.files.get(JOURNAL).unwrap().clone();
+        b.commit(&put("b", "2", 2)).unwrap();
+        b.commit(&read_event(3)).unwrap();
+        b.dir.fail_after = Some(7);
+        assert!(b.flush().is_err());
+        // The torn part is cut off again: the journal is what it was.
+        assert_eq!(b.dir.files.get(JOURNAL).unwrap(), &durable);
+        b.dir.fail_after = None;
+        let refused = b.commit(&put("c", "3", 4)).unwrap_err();
+        assert!(refused.to_string().contains("read again"), "{refused}");
+        // Reloading gives what the files hold, and the store goes on from there.
+        let loaded = b.reload().unwrap();
+        assert_eq!(loaded.records.keys().collect::<Vec<_>>(), vec!["a"]);
+        assert!(!b.has_pending());
+        assert_eq!(all_events(&mut b), vec![1]);
+        b.commit(&put("c", "3", 2)).unwrap();
+        b.flush().unwrap();
+        let (mut again, loaded) = LogBackend::open(b.dir.clone()).unwrap();
+        assert_eq!(loaded.records.keys().collect::<Vec<_>>(), vec!["a", "c"]);
+        assert_eq!(all_events(&mut again), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_compaction_flushes_what_is_deferred_first() {
+        let (mut b, _) = LogBackend::open(MemDir::default()).unwrap();
+        b.set_compact_at(200);
+        b.set_deferred(true).unwrap();
+        for i in 1..=20u64 {
+            b.commit(&put(&format!("r{i}"), "value", i)).unwrap();
+        }
+        // Past the limit, but nothing is compacted before the flush.
+        assert!(!b.dir.files.contains_key(SNAPSHOT));
+        b.flush().unwrap();
+        assert!(
+            b.dir.files.contains_key(SNAPSHOT),
+            "compacted after the flush"
+        );
+        b.commit(&put("late", "value", 21)).unwrap();
+        b.compact().unwrap();
+        let (mut again, loaded) = LogBackend::open(b.dir.clone()).unwrap();
+        assert_eq!(loaded.records.len(), 21);
+        assert_eq!(all_events(&mut again), (1..=21).collect::<Vec<_>>());
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! sealed under the store key ([`seal`]), which rests only wrapped by a root key.
 
 pub mod backup;
+pub mod group;
 pub mod log;
+pub mod pages;
 pub mod records;
 pub mod seal;
 
@@ -38,15 +40,15 @@ impl Outbox {
 }
 
 impl Backend for Outbox {
-    fn commit(&mut self, commit: &Commit) -> Result<()> {
+    fn commit(&mut self, commit: Commit) -> Result<()> {
         if !commit.writes.is_empty() || !commit.events.is_empty() {
-            self.0.borrow_mut().push(commit.clone());
+            self.0.borrow_mut().push(commit);
         }
         Ok(())
     }
     fn scan_events(&mut self, _f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
         // The events are in the binding's database, which it reads itself (asynchronously) and
-        // hands to [`crate::Kms::verify_events`] and [`crate::service::EventSelector`].
+        // hands to [`crate::Kms::verify_events`] and [`crate::audit::EventSelector`].
         Ok(())
     }
     fn contents(&mut self) -> Result<Option<Everything>> {
@@ -57,6 +59,13 @@ pub use seal::{RootKind, StoreKey};
 
 /// The file that holds the store key, wrapped by the root key.
 pub const KEYRING: &str = "keyring";
+/// The lock file of a data directory: it exists while a process has the store open, and holds
+/// that process's ID.
+pub const LOCK: &str = "LOCK";
+/// The root key file a store uses unless it is opened with a passphrase.
+pub const ROOT_KEY_FILE: &str = "root.key";
+/// The environment variable the Node binding takes a passphrase from.
+pub const PASSPHRASE_ENV: &str = "WASM_KMS_PASSPHRASE";
 
 /// The name a setting is stored under.
 fn meta_name(name: &str) -> String {
@@ -148,7 +157,7 @@ pub type Everything = (BTreeMap<String, Vec<u8>>, Vec<StoredEvent>);
 /// binding's asynchronous database, which takes each commit after the call (IndexedDB).
 pub trait Backend {
     /// Makes one operation's writes durable, or fails having written none of them.
-    fn commit(&mut self, commit: &Commit) -> Result<()>;
+    fn commit(&mut self, commit: Commit) -> Result<()>;
     /// Calls `f` with every audit event held, oldest first, until it returns `false`.
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()>;
     /// Every record (sealed, by name) and every audit event, for a backup; `None` from a
@@ -157,8 +166,8 @@ pub trait Backend {
 }
 
 impl<D: Dir> Backend for LogBackend<D> {
-    fn commit(&mut self, commit: &Commit) -> Result<()> {
-        LogBackend::commit(self, commit)
+    fn commit(&mut self, commit: Commit) -> Result<()> {
+        LogBackend::commit(self, &commit)
     }
     fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
         LogBackend::scan_events(self, f)
@@ -172,6 +181,71 @@ impl<D: Dir> Backend for LogBackend<D> {
             true
         })?;
         Ok(Some((self.records().clone(), events)))
+    }
+}
+
+/// A backend the binding shares with its store: the store commits through it, and the binding
+/// flushes it once for a group of calls (group commit) and reads it again after a failed flush.
+pub struct Shared<B>(pub std::rc::Rc<std::cell::RefCell<B>>);
+
+impl<B> Clone for Shared<B> {
+    fn clone(&self) -> Self {
+        Shared(std::rc::Rc::clone(&self.0))
+    }
+}
+
+impl<B> Shared<B> {
+    /// Runs `f` on the backend (an error, not a panic, if it is in use already).
+    pub fn with<T>(&self, f: impl FnOnce(&mut B) -> Result<T>) -> Result<T> {
+        let mut b = self.0.try_borrow_mut().map_err(|_| {
+            KmsError::Internal("The store was used from inside one of its own writes.".to_owned())
+        })?;
+        f(&mut b)
+    }
+}
+
+impl<B: Backend> Backend for Shared<B> {
+    fn commit(&mut self, commit: Commit) -> Result<()> {
+        self.with(|b| b.commit(commit))
+    }
+    fn scan_events(&mut self, f: &mut dyn FnMut(StoredEvent) -> bool) -> Result<()> {
+        self.with(|b| b.scan_events(f))
+    }
+    fn contents(&mut self) -> Result<Option<Everything>> {
+        self.with(|b| b.contents())
+    }
+}
+
+/// The durable store on a file system, its commits deferred until the binding flushes the
+/// journal ([`LogBackend::flush`]) for a group of calls.
+pub type GroupedStore<D> = SealedStore<Shared<LogBackend<D>>>;
+
+impl<D: Dir> SealedStore<Shared<LogBackend<D>>> {
+    /// Opens the store in `dir` as [`DurableStore::open`] does, its journal in deferred mode;
+    /// also gives the journal and the store key, to flush it and to read it again
+    /// ([`SealedStore::reopen`]).
+    pub fn open_grouped(
+        mut dir: D,
+        root: &Root,
+        mut entropy: Box<dyn Entropy>,
+    ) -> Result<(Self, Shared<LogBackend<D>>, StoreKey)> {
+        let key = store_key(&mut dir, root, &mut *entropy)?;
+        let (mut log, loaded) = LogBackend::open(dir)?;
+        log.set_deferred(true)?;
+        let log = Shared(std::rc::Rc::new(std::cell::RefCell::new(log)));
+        let store = SealedStore::from_records(&loaded.records, log.clone(), key.clone(), entropy)?;
+        Ok((store, log, key))
+    }
+
+    /// The store as its files hold it, read again (after a failed flush, whatever was not
+    /// written is gone from it).
+    pub fn reopen(
+        log: &Shared<LogBackend<D>>,
+        key: &StoreKey,
+        entropy: Box<dyn Entropy>,
+    ) -> Result<Self> {
+        let loaded = log.with(|l| l.reload())?;
+        SealedStore::from_records(&loaded.records, log.clone(), key.clone(), entropy)
     }
 }
 
@@ -369,7 +443,7 @@ impl<B: Backend> Store for SealedStore<B> {
             }
         }
         // Durable first; only then visible. A failed append leaves memory as it was.
-        self.log.commit(&commit)?;
+        self.log.commit(commit)?;
         for place in migrated {
             self.legacy_aliases.remove(&place);
         }
@@ -440,4 +514,72 @@ pub fn restore_backup<D: Dir>(
     dir.replace(log::JOURNAL, &[])?;
     // The keyring last: a restore cut short leaves no store that opens half-made.
     dir.replace(KEYRING, &wrapped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::OsEntropy;
+    use crate::store::Write;
+
+    fn setting(value: u64) -> Batch {
+        Batch(vec![Write::PutMeta(
+            "test.setting".to_owned(),
+            serde_json::Value::from(value),
+        )])
+    }
+
+    fn held(dir: &log::tests::MemDir, root: &Root) -> Option<serde_json::Value> {
+        DurableStore::open(dir.clone(), root, Box::new(OsEntropy))
+            .unwrap()
+            .meta("test.setting")
+            .cloned()
+    }
+
+    #[test]
+    fn a_grouped_store_writes_at_the_flush_and_reopens_as_its_files_after_a_failed_one() {
+        let root = Root::Key(zeroize::Zeroizing::new([7; 32]));
+        let (mut store, log, key) =
+            GroupedStore::open_grouped(log::tests::MemDir::default(), &root, Box::new(OsEntropy))
+                .unwrap();
+        store.commit(setting(1)).unwrap();
+        store.commit(setting(2)).unwrap();
+        // Seen at once, written only by the flush, in one append.
+        assert_eq!(
+            store.meta("test.setting"),
+            Some(&serde_json::Value::from(2))
+        );
+        let dir = || log.with(|l| Ok(l.dir_mut().clone())).unwrap();
+        assert_eq!(held(&dir(), &root), None);
+        let appends = dir().appends.len();
+        log.with(|l| l.flush()).unwrap();
+        assert_eq!(dir().appends.len(), appends + 1);
+        assert_eq!(held(&dir(), &root), Some(serde_json::Value::from(2)));
+
+        // A flush that fails: the store read again holds what the files do.
+        store.commit(setting(3)).unwrap();
+        log.with(|l| {
+            l.dir_mut().fail_after = Some(3);
+            Ok(())
+        })
+        .unwrap();
+        assert!(log.with(|l| l.flush()).is_err());
+        assert!(
+            store.commit(setting(4)).is_err(),
+            "no commit before reopening"
+        );
+        log.with(|l| {
+            l.dir_mut().fail_after = None;
+            Ok(())
+        })
+        .unwrap();
+        let mut store = GroupedStore::reopen(&log, &key, Box::new(OsEntropy)).unwrap();
+        assert_eq!(
+            store.meta("test.setting"),
+            Some(&serde_json::Value::from(2))
+        );
+        store.commit(setting(5)).unwrap();
+        log.with(|l| l.flush()).unwrap();
+        assert_eq!(held(&dir(), &root), Some(serde_json::Value::from(5)));
+    }
 }

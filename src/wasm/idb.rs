@@ -7,27 +7,32 @@
 //! records changed since the snapshot), `events` (sequence number → audit event), `meta`
 //! (`root`: the `CryptoKey`, absent for a store under a passphrase; `keyring`: the wrapped store
 //! key; `snapshot`: every record as of the last fold, in one value, as in the on-disk snapshot
-//! file; `generation`: a counter every commit raises). Opening reads the snapshot and the few
-//! records changed since; when more than [`COMPACT_AT`] names have changed, the write that
-//! passes it stores the new snapshot and clears `records` in its own transaction.
+//! file; `generation`: a counter every write raises). What to read, what to write and when a
+//! page is behind are the rules of [`crate::persist::pages`]; this module moves the bytes.
 //!
-//! A call runs in the core first (all cryptography done, its commits queued in an
+//! A group of calls runs in the core first (all cryptography done, their commits queued in an
 //! [`Outbox`]); then one read-write transaction checks that the generation is still the one this
-//! page loaded, writes every queued commit and raises the generation, and only then is the call
-//! acknowledged. Nothing is awaited inside that transaction but its own requests, so it cannot
-//! commit early. If another page wrote in between, the transaction is aborted and the caller
-//! reloads and runs the call again: no update is lost. A `BroadcastChannel` tells the other
-//! pages that the store moved on, so they reload before their next call.
+//! page loaded, writes every queued commit and raises the generation, and only then are the
+//! calls acknowledged. Nothing is awaited inside that transaction but its own requests, so it
+//! cannot commit early. If another page wrote in between, the transaction is aborted and the
+//! calls run again on the store as reloaded ([`crate::persist::group`]): no update is lost. A
+//! `BroadcastChannel` tells the other pages that the store moved on, so they reload before
+//! their next call.
 
 use idb::{Database, DatabaseEvent, Factory, TransactionMode, TransactionResult};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use std::future::IntoFuture;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{KmsError, Result};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
-use crate::persist::log::{decode_event, decode_snapshot, encode_event, encode_snapshot};
+use crate::persist::group::Written;
+use crate::persist::log::encode_snapshot;
+use crate::persist::pages::{event_values, merge, read_event_value, PageState, Stored};
 use crate::persist::{
     backup, seal, wrap_under, Commit, Outbox, Root, RootKind, SealedStore, StoreKey,
 };
@@ -40,15 +45,8 @@ const DB_VERSION: u32 = 1;
 /// The `meta` entry that holds the snapshot: every record as of the last compaction, in one
 /// value (one read at open instead of one per record).
 const SNAPSHOT: &str = "snapshot";
-/// How many records the `records` store may hold before they are folded into the snapshot.
-const COMPACT_AT: usize = 1000;
-
-/// What a read of the store found.
-struct Read {
-    records: BTreeMap<String, Vec<u8>>,
-    overlay: std::collections::BTreeSet<String>,
-    generation: f64,
-}
+/// The `meta` entry that holds the generation.
+const GENERATION: &str = "generation";
 
 // No `inline_js` here: the Node (CommonJS) build cannot load such snippets, and no
 // `new Function` either, which a page's Content-Security-Policy forbids. Every JavaScript API is
@@ -189,6 +187,26 @@ fn channel_post(ch: &JsValue, generation: f64) {
     }
 }
 
+/// Tells the other pages the store's newest generation: once the calls just written have
+/// settled and the next group's transaction is under way (a `setTimeout` of 0), with the newest
+/// generation then. (A page that has not heard yet is still safe: its write is refused by the
+/// generation check.)
+fn announce(channel: &JsValue, newest: &Rc<std::cell::Cell<f64>>, generation: f64) {
+    let scheduled = newest.get() > 0.0;
+    newest.set(generation);
+    if scheduled || !channel.is_object() {
+        return;
+    }
+    let (channel_now, newest_now) = (channel, newest);
+    let (channel, newest) = (channel.clone(), Rc::clone(newest));
+    let post = Closure::once_into_js(move || {
+        channel_post(&channel, newest.replace(0.0));
+    });
+    if invoke(&js_sys::global(), "setTimeout", &[post, 0.into()]).is_err() {
+        channel_post(channel_now, newest_now.replace(0.0));
+    }
+}
+
 fn channel_close(ch: &JsValue) {
     if ch.is_object() {
         let _ = invoke(ch, "close", &[]);
@@ -215,27 +233,22 @@ fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
     v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
 }
 
+/// A generation as IndexedDB keeps it (a number; none yet is 0).
+fn generation_of(v: Option<JsValue>) -> u64 {
+    v.and_then(|v| v.as_f64())
+        .filter(|g| g.is_finite() && *g >= 0.0)
+        .map_or(0, |g| g as u64)
+}
+
 /// One open store in IndexedDB, as one page sees it.
 pub struct IdbStore {
     db: Database,
-    /// The generation this page's memory reflects.
-    generation: std::cell::Cell<f64>,
-    /// Every record (sealed, by name) as of `generation`: what the next snapshot holds.
-    sealed: std::cell::RefCell<BTreeMap<String, Vec<u8>>>,
-    /// The names the `records` store holds (changes since the snapshot).
-    overlay: std::cell::RefCell<std::collections::BTreeSet<String>>,
-    /// Raised (to the newest generation heard of) when another page says it wrote.
-    heard: std::rc::Rc<std::cell::Cell<f64>>,
+    /// Its generation, records and changed names (shared with the channel's listener).
+    state: Rc<RefCell<PageState>>,
     channel: JsValue,
+    /// The generation to announce on the channel once the current task is done (0: none).
+    announcing: Rc<std::cell::Cell<f64>>,
     _listener: Closure<dyn FnMut(JsValue)>,
-}
-
-/// What a write of queued commits came to.
-pub enum Written {
-    /// Durable; the store's generation is now this.
-    Done,
-    /// Another page wrote first: nothing was written; reload and run the call again.
-    Conflict,
 }
 
 impl IdbStore {
@@ -249,28 +262,25 @@ impl IdbStore {
         let db = open_database(name).await?;
         let db_name = database_name(name);
         let key = store_key(&db, passphrase).await?;
-        let heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
+        let state = Rc::new(RefCell::new(PageState::default()));
         let listener = {
-            let heard = std::rc::Rc::clone(&heard);
+            let state = Rc::clone(&state);
             Closure::new(move |event: JsValue| {
                 let g = Reflect::get(&event, &"data".into())
                     .and_then(|d| Reflect::get(&d, &"generation".into()))
-                    .ok()
-                    .and_then(|g| g.as_f64())
-                    .unwrap_or(0.0);
-                if g.is_finite() && g > heard.get() {
-                    heard.set(g);
+                    .ok();
+                // The state is never borrowed across an await, so never while this runs.
+                if let Ok(state) = state.try_borrow() {
+                    state.hear(generation_of(g));
                 }
             })
         };
         let channel = channel_open(&db_name, &listener);
         let store = IdbStore {
             db,
-            generation: std::cell::Cell::new(0.0),
-            sealed: std::cell::RefCell::new(BTreeMap::new()),
-            overlay: std::cell::RefCell::new(std::collections::BTreeSet::new()),
-            heard,
+            state,
             channel,
+            announcing: Rc::default(),
             _listener: listener,
         };
         let outbox = Outbox::default();
@@ -280,26 +290,23 @@ impl IdbStore {
 
     /// Reads every record (and the generation) in one transaction and unseals them.
     pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
-        let read = self.read().await?;
+        let stored = self.read().await?;
+        let generation = stored.generation;
+        let (records, overlay) = merge(stored)?;
         let sealed =
-            SealedStore::from_records(&read.records, outbox, key, Box::new(crate::env::OsEntropy))?;
-        self.generation.set(read.generation);
-        if read.generation > self.heard.get() {
-            self.heard.set(read.generation);
-        }
-        *self.sealed.borrow_mut() = read.records;
-        *self.overlay.borrow_mut() = read.overlay;
+            SealedStore::from_records(&records, outbox, key, Box::new(crate::env::OsEntropy))?;
+        self.state.borrow_mut().adopt(records, overlay, generation);
         Ok(sealed)
     }
 
     /// Every record (sealed, by name), read in one transaction.
     pub async fn records(&self) -> Result<BTreeMap<String, Vec<u8>>> {
-        Ok(self.read().await?.records)
+        Ok(merge(self.read().await?)?.0)
     }
 
     /// The snapshot, the records changed since (a tombstone for a removed one) and the
-    /// generation, read in one transaction and merged.
-    async fn read(&self) -> Result<Read> {
+    /// generation, read in one transaction.
+    async fn read(&self) -> Result<Stored> {
         let tx = self
             .db
             .transaction(&[RECORDS, META], TransactionMode::ReadOnly)
@@ -326,51 +333,35 @@ impl IdbStore {
             .await
             .map_err(|e| storage("reading records", e))?;
         let generation = meta
-            .get(JsValue::from_str("generation"))
+            .get(JsValue::from_str(GENERATION))
             .map_err(|e| storage("reading the generation", e))?
             .await
-            .map_err(|e| storage("reading the generation", e))?
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0);
+            .map_err(|e| storage("reading the generation", e))?;
         let _ = tx.await;
-        let mut merged = match snapshot {
-            None => BTreeMap::new(),
-            Some(v) => {
-                let bytes = bytes_of(&v).ok_or_else(|| {
-                    KmsError::Storage("IndexedDB: the snapshot is not bytes".to_owned())
-                })?;
-                decode_snapshot(&bytes)
-                    .map_err(|_| {
-                        KmsError::Storage(
-                            "IndexedDB: the snapshot is truncated or damaged".to_owned(),
-                        )
-                    })?
-                    .records
-            }
+        let snapshot = match snapshot {
+            None => None,
+            Some(v) => Some(bytes_of(&v).ok_or_else(|| {
+                KmsError::Storage("IndexedDB: the snapshot is not bytes".to_owned())
+            })?),
         };
         if names.len() != values.len() {
             return Err(KmsError::Storage(
                 "IndexedDB: the record names and values do not match".to_owned(),
             ));
         }
-        let mut overlay = std::collections::BTreeSet::new();
+        let mut changed = Vec::with_capacity(names.len());
         for (name, value) in names.iter().zip(values.iter()) {
             let name = name.as_string().ok_or_else(|| {
                 KmsError::Storage("IndexedDB: a record has a name that is not text".to_owned())
             })?;
             let bytes = bytes_of(value)
                 .ok_or_else(|| KmsError::Storage(format!("stored record `{name}` is not bytes")))?;
-            if bytes.is_empty() {
-                merged.remove(&name);
-            } else {
-                merged.insert(name.clone(), bytes);
-            }
-            overlay.insert(name);
+            changed.push((name, bytes));
         }
-        Ok(Read {
-            records: merged,
-            overlay,
-            generation,
+        Ok(Stored {
+            snapshot,
+            changed,
+            generation: generation_of(generation),
         })
     }
 
@@ -395,7 +386,7 @@ impl IdbStore {
 
     /// Whether another page wrote since this one loaded.
     pub fn stale(&self) -> bool {
-        self.heard.get() > self.generation.get()
+        self.state.borrow().stale()
     }
 
     /// Writes the queued commits in one transaction, if the store is still at the generation
@@ -406,68 +397,32 @@ impl IdbStore {
         }
         // Everything is encoded before the transaction opens: inside it, only its own requests
         // are awaited.
-        let mut changed: BTreeMap<&str, Option<&[u8]>> = BTreeMap::new();
-        let mut events: Vec<(JsValue, Uint8Array)> = Vec::new();
-        for c in commits {
-            for (name, value) in &c.writes {
-                changed.insert(name, value.as_deref());
-            }
-            for e in &c.events {
-                events.push((
-                    JsValue::from_f64(e.seq as f64),
-                    Uint8Array::from(encode_event(e)?.as_slice()),
-                ));
-            }
-        }
-        // Past COMPACT_AT changed names, the records after this write become the new snapshot
-        // and the `records` store is cleared, in the same transaction.
-        let added = changed
-            .keys()
-            .filter(|name| !self.overlay.borrow().contains(**name))
-            .count();
-        let snapshot = if self.overlay.borrow().len() + added > COMPACT_AT {
-            let mut after = self.sealed.borrow().clone();
-            apply(&mut after, &changed);
-            Some(Uint8Array::from(
-                encode_snapshot(0, 0, 0, &after)?.as_slice(),
-            ))
-        } else {
-            None
-        };
-        let puts: Vec<(JsValue, Uint8Array)> = if snapshot.is_some() {
-            Vec::new()
-        } else {
-            changed
-                .iter()
-                .map(|(name, value)| {
-                    // A removed record leaves a tombstone over the snapshot.
-                    (
-                        JsValue::from_str(name),
-                        Uint8Array::from(value.unwrap_or(&[])),
-                    )
-                })
-                .collect()
-        };
+        let plan = self.state.borrow().plan(commits)?;
+        let js_bytes = |b: &[u8]| Uint8Array::from(b);
+        let snapshot = plan.snapshot.as_deref().map(js_bytes);
+        let puts: Vec<(JsValue, Uint8Array)> = plan
+            .puts
+            .iter()
+            .map(|(name, value)| (JsValue::from_str(name), js_bytes(value)))
+            .collect();
+        let events: Vec<(JsValue, Uint8Array)> = plan
+            .events
+            .iter()
+            .map(|(seq, bytes)| (JsValue::from_f64(*seq as f64), js_bytes(bytes)))
+            .collect();
         let tx = self
             .db
             .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
             .map_err(|e| storage("opening a write", e))?;
         let fail = |e| storage("writing", e);
         let meta = tx.object_store(META).map_err(fail)?;
+        // The check is read first and every write issued behind it at once (one round trip,
+        // not two); a generation that is not this page's aborts the whole transaction, which
+        // writes nothing.
         let current = meta
-            .get(JsValue::from_str("generation"))
+            .get(JsValue::from_str(GENERATION))
             .map_err(fail)?
-            .await
-            .map_err(fail)?
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0);
-        if current != self.generation.get() {
-            let _ = tx.abort();
-            if current > self.heard.get() {
-                self.heard.set(current);
-            }
-            return Ok(Written::Conflict);
-        }
+            .into_future();
         let records = tx.object_store(RECORDS).map_err(fail)?;
         if let Some(snapshot) = &snapshot {
             meta.put(snapshot, Some(&JsValue::from_str(SNAPSHOT)))
@@ -481,26 +436,22 @@ impl IdbStore {
         for (seq, bytes) in &events {
             store.put(bytes, Some(seq)).map_err(fail)?;
         }
-        let next = current + 1.0;
+        let next = plan.next();
         meta.put(
-            &JsValue::from_f64(next),
-            Some(&JsValue::from_str("generation")),
+            &JsValue::from_f64(next as f64),
+            Some(&JsValue::from_str(GENERATION)),
         )
         .map_err(fail)?;
+        let current = generation_of(current.await.map_err(fail)?);
+        if current != plan.expected {
+            let _ = tx.abort();
+            self.state.borrow().hear(current);
+            return Ok(Written::Conflict);
+        }
         match tx.commit().map_err(fail)?.await {
             Ok(TransactionResult::Committed) => {
-                apply(&mut self.sealed.borrow_mut(), &changed);
-                let mut overlay = self.overlay.borrow_mut();
-                if snapshot.is_some() {
-                    overlay.clear();
-                } else {
-                    overlay.extend(changed.keys().map(|name| (*name).to_owned()));
-                }
-                self.generation.set(next);
-                if next > self.heard.get() {
-                    self.heard.set(next);
-                }
-                channel_post(&self.channel, next);
+                self.state.borrow_mut().written(plan);
+                announce(&self.channel, &self.announcing, next as f64);
                 Ok(Written::Done)
             }
             Ok(TransactionResult::Aborted) => Err(KmsError::Storage(
@@ -524,31 +475,21 @@ impl IdbStore {
             .await
             .map_err(|e| storage("reading events", e))?;
         let _ = tx.await;
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                bytes_of(v).and_then(|b| decode_event(&b)).ok_or_else(|| {
-                    KmsError::Storage(format!("stored audit event #{i} is not readable"))
-                })
-            })
-            .collect()
+        let mut events = Vec::with_capacity(values.len());
+        for (i, v) in values.iter().enumerate() {
+            bytes_of(v)
+                .and_then(|b| read_event_value(&b, &mut events))
+                .ok_or_else(|| {
+                    KmsError::Storage(format!("stored audit event value #{i} is not readable"))
+                })?;
+        }
+        Ok(events)
     }
 
     /// Closes the database and the channel.
     pub fn close(&self) {
         channel_close(&self.channel);
         self.db.close();
-    }
-}
-
-/// Puts or removes each changed record (`None`: removed).
-fn apply(records: &mut BTreeMap<String, Vec<u8>>, changed: &BTreeMap<&str, Option<&[u8]>>) {
-    for (name, value) in changed {
-        match value {
-            Some(v) => records.insert((*name).to_owned(), v.to_vec()),
-            None => records.remove(*name),
-        };
     }
 }
 
@@ -639,11 +580,9 @@ async fn keep_store_key(
     };
     let mut events = Vec::new();
     if let Some(c) = contents {
-        for e in &c.events {
-            events.push((
-                JsValue::from_f64(e.seq as f64),
-                Uint8Array::from(encode_event(e)?.as_slice()),
-            ));
+        // A thousand events to a value: a restore is a few hundred puts, not one per event.
+        for (seq, value) in event_values(&c.events, 1000)? {
+            events.push((JsValue::from_f64(seq as f64), Uint8Array::from(&value[..])));
         }
     }
     let tx = db
@@ -689,7 +628,7 @@ async fn keep_store_key(
         }
         meta.put(
             &JsValue::from_f64(1.0),
-            Some(&JsValue::from_str("generation")),
+            Some(&JsValue::from_str(GENERATION)),
         )
         .map_err(fail)?;
     }

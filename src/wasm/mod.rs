@@ -8,7 +8,6 @@
 use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 mod bench;
 mod errors;
@@ -16,6 +15,7 @@ mod idb;
 mod json;
 pub mod nodefs;
 mod persistence;
+mod queue;
 mod webcrypto;
 pub use bench::BenchAesGcm;
 
@@ -23,6 +23,7 @@ use crate::access::Action;
 use crate::crypto::asym::AsymSpec;
 use crate::crypto::plan::{Plan, PlanInput};
 use json::Wire;
+use queue::Queue;
 use webcrypto::{Engine, Purpose};
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
@@ -92,6 +93,8 @@ struct Shared {
     data_dir: Option<String>,
     /// The IndexedDB store, in browsers.
     idb: RefCell<Option<Rc<persistence::IdbState>>>,
+    /// The data directory's store, in Node.
+    disk: RefCell<Option<Rc<persistence::DiskState>>>,
 }
 
 /// A local AWS KMS.
@@ -110,13 +113,6 @@ pub struct JsKms {
     shared: Rc<Shared>,
     /// JavaScript values in and out, or AWS JSON 1.1 bodies (the views `sendJson` makes).
     wire: Wire,
-}
-
-/// The calls of one KMS that are waiting: how many, and the last one's promise.
-#[derive(Default)]
-struct Queue {
-    pending: std::cell::Cell<usize>,
-    tail: RefCell<Option<Promise>>,
 }
 
 /// A plain input object, as the plan reads it.
@@ -376,15 +372,7 @@ impl JsKms {
         let mut options = parse_options(options, OPEN_OPTION_NAMES, "Kms.open")?;
         match target_of(&mut options, "Kms.open").map_err(|e| to_js_error(&e))? {
             Target::IndexedDb(name) => JsKms::open_indexed_db(options, &name).await,
-            Target::Dir(data_dir) => {
-                let passphrase = options.passphrase.take();
-                let mut store =
-                    nodefs::open_store(&data_dir, passphrase).map_err(|e| to_js_error(&e))?;
-                let path = store.backend().dir_mut().path().to_owned();
-                let kms = JsKms::build(options, Box::new(store), Some(path))?;
-                kms.restore_clock()?;
-                Ok(kms)
-            }
+            Target::Dir(data_dir) => JsKms::open_dir(options, &data_dir),
         }
     }
 
@@ -428,7 +416,7 @@ impl JsKms {
     /// data directory (another process may then open it). Every later call is refused.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
-        if self.queue.pending.get() == 0 {
+        if self.queue.idle() {
             return settle(self.close_now().map(|()| JsValue::UNDEFINED));
         }
         self.queued(|this| Box::pin(async move { this.close_now().map(|()| JsValue::UNDEFINED) }))
@@ -627,18 +615,7 @@ impl JsKms {
         *kms.shared.idb.borrow_mut() = Some(Rc::clone(&idb));
         // A new store's first settings (the audit digest key) are written now; a page that
         // lost the race to another page's first write reloads and takes that page's.
-        let mut written = false;
-        for _ in 0..8 {
-            if kms.write_out(&idb).await.map_err(|e| to_js_error(&e))? {
-                written = true;
-                break;
-            }
-        }
-        if !written {
-            return Err(to_js_error(&KmsError::Storage(
-                "IndexedDB: the store kept changing while it was opened".to_owned(),
-            )));
-        }
+        kms.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
         kms.restore_clock()?;
         Ok(kms)
     }
@@ -653,8 +630,7 @@ impl JsKms {
             self.shared.offset.set(offset);
             Ok(())
         })?;
-        self.write_later();
-        Ok(())
+        self.write_later()
     }
 
     /// Closes the KMS now: the store is dropped (a durable one releases its directory's lock).
@@ -662,6 +638,8 @@ impl JsKms {
         if self.shared.closed.get() {
             return Ok(());
         }
+        // On disk, what waits for a flush is written first (a failure fails those calls).
+        let _ = self.flush_disk();
         let old = {
             let mut core = self.core.try_borrow_mut().map_err(|_| {
                 to_js_error(&KmsError::Internal(
@@ -675,6 +653,8 @@ impl JsKms {
             )
         };
         drop(old);
+        // The journal's last holder: the directory's lock is released.
+        self.shared.disk.borrow_mut().take();
         if let Some(idb) = self.shared.idb.borrow_mut().take() {
             idb.store.close();
         }
@@ -727,49 +707,10 @@ impl JsKms {
             },
             _ => None,
         };
-        let idb = self.idb();
-        if plan.is_none() && self.queue.pending.get() == 0 && idb.is_none() {
-            return settle(self.dispatch(operation, input, |_| {}));
+        if plan.is_none() && self.queue.idle() && self.idb().is_none() {
+            return self.run_now(operation, input);
         }
-        let this = self.view(self.caller.clone());
-        let operation = operation.to_owned();
-        let before = self.queue.tail.borrow_mut().take();
-        self.queue.pending.set(self.queue.pending.get() + 1);
-        let promise = wasm_bindgen_futures::future_to_promise(async move {
-            // WebCrypto works while earlier calls finish; the core sees this call after them.
-            let offer = match plan {
-                Some(plan) => this.prepare(plan).await,
-                None => None,
-            };
-            if let Some(before) = before {
-                // Only the order matters here, not how the earlier call ended.
-                let _ = JsFuture::from(before).await;
-            }
-            let out = match &idb {
-                None => this.dispatch(&operation, input, |core| {
-                    if let Some(offer) = offer {
-                        offer(core);
-                    }
-                }),
-                Some(idb) => match this.refresh(idb).await {
-                    Err(e) => Err(to_js_error(&e)),
-                    Ok(()) => {
-                        let first = this.dispatch(&operation, input.clone(), |core| {
-                            if let Some(offer) = offer {
-                                offer(core);
-                            }
-                        });
-                        this.run_idb(idb, &operation, input, first).await
-                    }
-                },
-            };
-            this.queue
-                .pending
-                .set(this.queue.pending.get().saturating_sub(1));
-            out
-        });
-        *self.queue.tail.borrow_mut() = Some(promise.clone());
-        promise
+        self.enqueue(operation, input, plan)
     }
 
     /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`

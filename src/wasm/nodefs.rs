@@ -1,8 +1,8 @@
 //! [`Dir`] on Node's file system (`node:fs`, synchronous calls), with an exclusive lock on the
 //! directory: the Node binding's counterpart of [`crate::persist::fs`], and behaving like it.
 //!
-//! Node is reached through small JavaScript functions ([`NODE_JS`]), built once with the
-//! `Function` constructor when a data directory is first opened, and only where
+//! Node is reached through small JavaScript functions (`nodefs.js`, [`NODE_JS`]), built once
+//! with the `Function` constructor when a data directory is first opened, and only where
 //! `process.getBuiltinModule` exists (Node 20.16 and later): not as `inline_js` snippets, which
 //! wasm-bindgen emits as ES modules that the CommonJS package of `--target nodejs` cannot
 //! `require`. They take `node:fs` from `process.getBuiltinModule`. No function lets an exception
@@ -14,207 +14,15 @@ use wasm_bindgen::prelude::*;
 
 use crate::env::{Entropy, OsEntropy};
 use crate::error::{KmsError, Result};
-use crate::persist::{Dir, DurableStore, Root, RootKind, KEYRING};
-
-/// The lock file: it exists while a process has the store open, and holds that process's ID.
-pub const LOCK: &str = "LOCK";
-/// The root key file a store uses unless it is opened with a passphrase.
-pub const ROOT_KEY_FILE: &str = "root.key";
-/// The environment variable a passphrase may come from.
-pub const PASSPHRASE_ENV: &str = "WASM_KMS_PASSPHRASE";
-/// PBKDF2 iterations for a new store protected by a passphrase.
-pub const PASSPHRASE_ITERATIONS: u32 = 600_000;
-
-/// The body of a function that returns the Node file operations (see the module's notes).
-const NODE_JS: &str = r#"'use strict';
-const nodeFs = () => {
-  const p = globalThis.process;
-  if (!p || typeof p.getBuiltinModule !== 'function') {
-    throw Object.assign(new Error('no Node file system'), { code: 'ENOFS' });
-  }
-  return [p.getBuiltinModule('node:fs'), p.getBuiltinModule('node:path'), p];
-};
-const fail = (what, e) => ({ error: String((e && (e.code || e.message)) || e), what });
-const syncDir = (fs, p, dir) => {
-  let fd;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (e) {
-    // Windows cannot open or sync a directory; elsewhere this is a real failure.
-    if (p.platform !== 'win32') return fail('syncing the data directory', e);
-  } finally {
-    if (fd !== undefined) { try { fs.closeSync(fd); } catch (_) {} }
-  }
-  return null;
-};
-const writeAll = (fs, fd, bytes) => {
-  let at = 0;
-  while (at < bytes.length) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+use crate::persist::seal::MIN_PBKDF2_ITERATIONS;
+use crate::persist::{
+    Dir, GroupedStore, LogBackend, Root, RootKind, Shared, StoreKey, KEYRING, LOCK, PASSPHRASE_ENV,
+    ROOT_KEY_FILE,
 };
 
-function env(name) {
-  try {
-    const v = globalThis.process.env[name];
-    return typeof v === 'string' ? v : undefined;
-  } catch (_) { return undefined; }
-}
-
-function resolve(dir) {
-  try { const [, path] = nodeFs(); return path.resolve(dir); } catch (e) { return fail('resolving', e); }
-}
-
-function lock(dir, name) {
-  let fs, path, p;
-  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('opening the data directory', e); }
-  try { fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); } catch (e) { return fail('creating the data directory', e); }
-  const lockFile = path.join(dir, name);
-  for (let i = 0; i < 2; i++) {
-    let fd;
-    try {
-      fd = fs.openSync(lockFile, 'wx', 0o600);
-    } catch (e) {
-      if (e.code !== 'EEXIST') return fail('creating the lock file', e);
-      let holder = '';
-      try { holder = fs.readFileSync(lockFile, 'utf8').trim(); } catch (_) {}
-      const pid = /^[0-9]+$/.test(holder) ? Number(holder) : NaN;
-      let alive = false;
-      if (Number.isSafeInteger(pid) && pid > 0) {
-        if (pid === p.pid) alive = true;
-        else {
-          try { p.kill(pid, 0); alive = true; } catch (k) { alive = k.code === 'EPERM'; }
-        }
-      }
-      if (alive) return { busy: holder };
-      // The process that held it is gone: the lock is stale.
-      try { fs.unlinkSync(lockFile); } catch (u) { if (u.code !== 'ENOENT') return fail('removing the stale lock file', u); }
-      continue;
-    }
-    try {
-      writeAll(fs, fd, Buffer.from(String(p.pid)));
-      fs.fsyncSync(fd);
-    } catch (e) {
-      try { fs.closeSync(fd); } catch (_) {}
-      try { fs.unlinkSync(lockFile); } catch (_) {}
-      return fail('writing the lock file', e);
-    }
-    try { fs.closeSync(fd); } catch (e) { return fail('writing the lock file', e); }
-    const synced = syncDir(fs, p, dir);
-    return synced || { ok: true };
-  }
-  return { again: true };
-}
-
-function unlock(dir, name) {
-  try {
-    const [fs, path, p] = nodeFs();
-    const lock = path.join(dir, name);
-    // Only our own lock: never one another process took over.
-    if (fs.readFileSync(lock, 'utf8').trim() === String(p.pid)) fs.unlinkSync(lock);
-  } catch (_) {}
-}
-
-function read(dir, name) {
-  try {
-    const [fs, path] = nodeFs();
-    const b = fs.readFileSync(path.join(dir, name));
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (e) {
-    if (e && e.code === 'ENOENT') return null;
-    return fail('reading', e);
-  }
-}
-
-function create_new(dir, name, bytes, mode) {
-  // Written whole to a temporary file first, then linked in place (which fails if the file
-  // exists): a crash never leaves a short file under `name`.
-  let fs, path, p;
-  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('creating', e); }
-  const file = path.join(dir, name);
-  if (fs.existsSync(file)) return { exists: true };
-  const tmp = file + '.tmp';
-  let fd;
-  try { fd = fs.openSync(tmp, 'w', mode); } catch (e) { return fail('creating', e); }
-  try {
-    fs.fchmodSync(fd, mode);
-    writeAll(fs, fd, bytes);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    return fail('writing', e);
-  } finally {
-    try { fs.closeSync(fd); } catch (_) {}
-  }
-  let exists = false;
-  try {
-    fs.linkSync(tmp, file);
-  } catch (e) {
-    if (e.code !== 'EEXIST') return fail('creating', e);
-    exists = true;
-  } finally {
-    try { fs.unlinkSync(tmp); } catch (_) {}
-  }
-  return syncDir(fs, p, dir) || (exists ? { exists: true } : null);
-}
-
-function append(dir, name, bytes, sync) {
-  let fs, path, p;
-  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('opening', e); }
-  const file = path.join(dir, name);
-  const existed = fs.existsSync(file);
-  let fd;
-  try { fd = fs.openSync(file, 'a', 0o600); } catch (e) { return fail('opening', e); }
-  try {
-    writeAll(fs, fd, bytes);
-    if (sync) fs.fsyncSync(fd);
-  } catch (e) {
-    return fail('appending to', e);
-  } finally {
-    try { fs.closeSync(fd); } catch (_) {}
-  }
-  return existed ? null : syncDir(fs, p, dir);
-}
-
-function replace(dir, name, bytes) {
-  let fs, path, p;
-  try { [fs, path, p] = nodeFs(); } catch (e) { return fail('creating', e); }
-  const file = path.join(dir, name);
-  const tmp = file + '.tmp';
-  let fd;
-  try { fd = fs.openSync(tmp, 'w', 0o600); } catch (e) { return fail('creating', e); }
-  try {
-    writeAll(fs, fd, bytes);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    return fail('writing', e);
-  } finally {
-    try { fs.closeSync(fd); } catch (_) {}
-  }
-  try { fs.renameSync(tmp, file); } catch (e) { return fail('renaming over', e); }
-  return syncDir(fs, p, dir);
-}
-
-function truncate(dir, name, len) {
-  let fs, path;
-  try { [fs, path] = nodeFs(); } catch (e) { return fail('opening', e); }
-  const file = path.join(dir, name);
-  let fd;
-  try { fd = fs.openSync(file, 'r+'); } catch (e) {
-    if (e && e.code === 'ENOENT') return null;
-    return fail('opening', e);
-  }
-  try {
-    fs.ftruncateSync(fd, len);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    return fail('truncating', e);
-  } finally {
-    try { fs.closeSync(fd); } catch (_) {}
-  }
-  return null;
-}
-
-return { env, resolve, lock, unlock, read, create_new, append, replace, truncate };
-"#;
+/// The Node file operations (see the module's notes): the text of `nodefs.js`, whose one
+/// function returns them.
+const NODE_JS: &str = concat!(include_str!("nodefs.js"), "\nreturn nodeFileOps();\n");
 
 thread_local! {
     /// The object of [`NODE_JS`]'s functions, once built (`None`: not Node, or too old).
@@ -459,11 +267,15 @@ impl Dir for NodeDir {
 
 /// Opens (or creates) the durable store in the directory at `path`: its store key wrapped by a
 /// key derived from `passphrase` (or, failing that, from the `WASM_KMS_PASSPHRASE` environment
-/// variable), or else by the key in `root.key` there (made with mode 0600 for a new store).
-pub fn open_store(path: &str, passphrase: Option<String>) -> Result<DurableStore<NodeDir>> {
+/// variable), or else by the key in `root.key` there (made with mode 0600 for a new store). Its
+/// commits wait for the binding to flush the journal it also gives (group commit).
+pub fn open_store(
+    path: &str,
+    passphrase: Option<String>,
+) -> Result<(GroupedStore<NodeDir>, Shared<LogBackend<NodeDir>>, StoreKey)> {
     let mut dir = NodeDir::open(path)?;
     let root = root_of(&mut dir, passphrase)?;
-    DurableStore::open(dir, &root, Box::new(OsEntropy))
+    GroupedStore::open_grouped(dir, &root, Box::new(OsEntropy))
 }
 
 /// Restores `backup` (opened with `backup_passphrase`) into the directory at `path`, which must
@@ -487,7 +299,7 @@ fn root_of(dir: &mut NodeDir, passphrase: Option<String>) -> Result<Root> {
     if let Some(p) = passphrase {
         return Ok(Root::Passphrase {
             passphrase: zeroize::Zeroizing::new(p.into_bytes()),
-            iterations: PASSPHRASE_ITERATIONS,
+            iterations: MIN_PBKDF2_ITERATIONS,
         });
     }
     // An existing store opens only with its own root key: a new key file would not unwrap its

@@ -1,27 +1,24 @@
-//! The binding's side of persistence: the IndexedDB store in browsers (its writes awaited after
-//! each call, conflicts with other pages resolved by reloading and running the call again), and
-//! the JavaScript methods for the audit trail and seed files, on every kind of store.
+//! The binding's side of persistence: group commit over the IndexedDB store in browsers and
+//! the on-disk store in Node (the rules are [`crate::persist::group`]'s; here is only the
+//! I/O), and the JavaScript methods for the audit trail and seed files, on every kind of store.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use super::idb::{IdbStore, Passphrase, Written};
-use super::{to_js_error, Core, JsClock, JsKms, CLOCK_OFFSET_SETTING};
+use super::idb::{IdbStore, Passphrase};
+use super::nodefs::NodeDir;
+use super::queue::Call;
+use super::{to_js_error, Core, JsClock, JsKms, Options, CLOCK_OFFSET_SETTING};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
-use crate::persist::{Outbox, StoreKey};
+use crate::persist::group::{run_group, GroupStore, Written};
+use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
 use crate::store::Store;
 use crate::{Config, KmsError};
-
-/// How often a call that keeps meeting other pages' writes is run again before it fails.
-const MAX_CONFLICT_RETRIES: usize = 8;
 
 /// An open IndexedDB store and what it takes to reload it.
 pub(super) struct IdbState {
@@ -31,13 +28,24 @@ pub(super) struct IdbState {
     pub(super) config: Config,
 }
 
-type Job = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+/// An open data directory (Node): its journal, flushed once for a group of calls, and what it
+/// takes to read it again.
+pub(super) struct DiskState {
+    log: Shared<LogBackend<NodeDir>>,
+    key: StoreKey,
+    config: Config,
+}
 
 /// Serializes a value for JavaScript as plain JSON-compatible data.
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
     v.serialize(&ser)
         .map_err(|e| KmsError::Internal(format!("A result could not be encoded: {e}")))
+}
+
+/// A core over `store` with this configuration, on the real clock.
+fn core_over(config: &Config, store: Box<dyn Store>) -> Result<Core, KmsError> {
+    Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)
 }
 
 /// Opens the IndexedDB store `name` and the core over it.
@@ -47,12 +55,7 @@ pub(super) async fn open_idb(
     config: Config,
 ) -> Result<(Core, Rc<IdbState>), KmsError> {
     let (store, sealed, outbox, key) = IdbStore::open(name, passphrase).await?;
-    let core = Core::new(
-        config.clone(),
-        OffsetClock::new(JsClock),
-        OsEntropy,
-        Box::new(sealed) as Box<dyn Store>,
-    )?;
+    let core = core_over(&config, Box::new(sealed))?;
     Ok((
         core,
         Rc::new(IdbState {
@@ -64,23 +67,61 @@ pub(super) async fn open_idb(
     ))
 }
 
+/// A group of calls (or work like a seed, run as one call) against the IndexedDB store.
+struct IdbGroup<'a, O, F: Fn(usize) -> O> {
+    kms: &'a JsKms,
+    idb: &'a IdbState,
+    run: F,
+}
+
+impl<O, F: Fn(usize) -> O> GroupStore for IdbGroup<'_, O, F> {
+    type Out = O;
+    fn stale(&self) -> bool {
+        self.idb.store.stale()
+    }
+    async fn reload(&self) -> Result<(), KmsError> {
+        self.kms.reload_idb(self.idb).await
+    }
+    fn run(&self, i: usize) -> O {
+        (self.run)(i)
+    }
+    async fn write(&self) -> Result<Written, KmsError> {
+        self.idb.store.write(&self.idb.outbox.take()).await
+    }
+}
+
 impl JsKms {
+    /// `Kms.open` of the data directory `path` (Node).
+    pub(super) fn open_dir(mut options: Options, path: &str) -> Result<JsKms, JsValue> {
+        let passphrase = options.passphrase.take();
+        let (store, log, key) =
+            super::nodefs::open_store(path, passphrase).map_err(|e| to_js_error(&e))?;
+        let dir = log
+            .with(|l| Ok(l.dir_mut().path().to_owned()))
+            .map_err(|e| to_js_error(&e))?;
+        let web_crypto = options.web_crypto;
+        let config = super::config_of(options);
+        let core = core_over(&config, Box::new(store)).map_err(|e| to_js_error(&e))?;
+        let kms = JsKms::from_core(core, web_crypto, Some(dir));
+        *kms.shared.disk.borrow_mut() = Some(Rc::new(DiskState { log, key, config }));
+        // A new store's first settings (the audit digest key) are written now.
+        kms.flush_disk().map_err(|e| to_js_error(&e))?;
+        kms.restore_clock()?;
+        Ok(kms)
+    }
+
     /// The IndexedDB store, if this KMS has one.
     pub(super) fn idb(&self) -> Option<Rc<IdbState>> {
         self.shared.idb.borrow().clone()
     }
 
-    /// Replaces the core with one over the store as IndexedDB holds it now (another page wrote,
-    /// or a write of this page's failed and memory must drop what the database did not take).
-    pub(super) async fn reload(&self, idb: &IdbState) -> Result<(), KmsError> {
-        let _ = idb.outbox.take();
-        let sealed = idb.store.load(idb.key.clone(), idb.outbox.clone()).await?;
-        let core = Core::new(
-            idb.config.clone(),
-            OffsetClock::new(JsClock),
-            OsEntropy,
-            Box::new(sealed) as Box<dyn Store>,
-        )?;
+    /// The data directory's store, if this KMS has one.
+    pub(super) fn disk(&self) -> Option<Rc<DiskState>> {
+        self.shared.disk.borrow().clone()
+    }
+
+    /// Puts `core` in place of the one every view shares, its clock as the store keeps it.
+    fn replace_core(&self, core: Core) -> Result<(), KmsError> {
         let offset = stored_offset(&core)?;
         core.clock().advance(offset);
         self.shared.offset.set(offset);
@@ -91,112 +132,114 @@ impl JsKms {
         Ok(())
     }
 
-    /// Writes what the last call queued. `Ok(true)`: durable. `Ok(false)`: another page wrote
-    /// first; the store was reloaded and the call must run again. On a failed write the store is
-    /// reloaded too (so memory holds nothing the database does not) and the error returned.
-    pub(super) async fn write_out(&self, idb: &IdbState) -> Result<bool, KmsError> {
-        let commits = idb.outbox.take();
-        match idb.store.write(&commits).await {
-            Ok(Written::Done) => Ok(true),
-            Ok(Written::Conflict) => {
-                self.reload(idb).await?;
-                Ok(false)
-            }
-            Err(e) => {
-                let _ = self.reload(idb).await;
-                Err(e)
-            }
-        }
+    /// Replaces the core with one over the store as IndexedDB holds it now (another page wrote,
+    /// or a write of this page's failed and memory must drop what the database did not take).
+    async fn reload_idb(&self, idb: &IdbState) -> Result<(), KmsError> {
+        let _ = idb.outbox.take();
+        let sealed = idb.store.load(idb.key.clone(), idb.outbox.clone()).await?;
+        self.replace_core(core_over(&idb.config, Box::new(sealed))?)
     }
 
-    /// Brings this page's memory up to date if another page wrote since.
-    pub(super) async fn refresh(&self, idb: &IdbState) -> Result<(), KmsError> {
-        if idb.store.stale() {
-            self.reload(idb).await?;
-        }
-        Ok(())
+    /// Writes the commits made outside any call (a new store's first settings, the clock's) to
+    /// IndexedDB, reloading after another page's write.
+    pub(super) async fn write_idb(&self, idb: &IdbState) -> Result<(), KmsError> {
+        let group = IdbGroup {
+            kms: self,
+            idb,
+            run: |_| (),
+        };
+        run_group(&group, 0).await.map(drop)
     }
 
-    /// Runs `operation` against the IndexedDB store: refreshes, runs the call in the core,
-    /// writes what it queued, and on a conflict with another page reloads and runs it again.
-    pub(super) async fn run_idb(
+    /// Writes what the on-disk calls since the last flush committed (one append, at most one
+    /// fsync) and settles their promises. A failed flush reads the store again (memory then
+    /// holds what the files do) and fails them all with its error.
+    pub(super) fn flush_disk(&self) -> Result<(), KmsError> {
+        let Some(disk) = self.disk() else {
+            return Ok(());
+        };
+        let waiting = self.queue.take_unflushed();
+        let flushed = disk.log.with(|l| l.flush());
+        if flushed.is_err() {
+            let reopened = GroupedStore::reopen(&disk.log, &disk.key, Box::new(OsEntropy))
+                .and_then(|store| core_over(&disk.config, Box::new(store)))
+                .and_then(|core| self.replace_core(core));
+            if let Err(e) = reopened {
+                // The store cannot be read back: nothing more is written through this KMS.
+                web_sys::console::error_1(&format!("wasm-kms: {e}").into());
+                self.shared.closed.set(true);
+            }
+        }
+        for (settle, out) in waiting {
+            settle.done(match &flushed {
+                Ok(()) => out,
+                Err(e) => Err(to_js_error(e)),
+            });
+        }
+        flushed
+    }
+
+    /// Runs a group of queued calls and writes what they committed: at once in memory, with
+    /// one flush on disk, in one transaction in IndexedDB (run again after another page's
+    /// write). Each call's outcome, or the error that fails them all.
+    pub(super) async fn run_group(
         &self,
-        idb: &IdbState,
-        operation: &str,
-        input: Result<JsValue, KmsError>,
-        first: Result<JsValue, JsValue>,
-    ) -> Result<JsValue, JsValue> {
-        let mut out = first;
-        for _ in 0..MAX_CONFLICT_RETRIES {
-            if self.write_out(idb).await.map_err(|e| to_js_error(&e))? {
-                return out;
-            }
-            out = self.dispatch(operation, input.clone(), |_| {});
-        }
-        Err(to_js_error(&KmsError::Internal(
-            "The store kept changing under this call (other pages wrote); try again.".to_owned(),
-        )))
-    }
-
-    /// Runs `job` in its turn among this KMS's calls.
-    pub(super) fn queued(&self, job: impl FnOnce(JsKms) -> Job + 'static) -> Promise {
-        let this = self.view(self.caller.clone());
-        let before = self.queue.tail.borrow_mut().take();
-        self.queue.pending.set(self.queue.pending.get() + 1);
-        let promise = wasm_bindgen_futures::future_to_promise(async move {
-            if let Some(before) = before {
-                // Only the order matters here, not how the earlier call ended.
-                let _ = JsFuture::from(before).await;
-            }
-            let queue = Rc::clone(&this.queue);
-            let out = job(this).await;
-            queue.pending.set(queue.pending.get().saturating_sub(1));
-            out
-        });
-        *self.queue.tail.borrow_mut() = Some(promise.clone());
-        promise
+        calls: &[Call],
+    ) -> Result<Vec<Result<JsValue, JsValue>>, JsValue> {
+        let Some(idb) = self.idb() else {
+            let outs = calls.iter().map(Call::run).collect();
+            // (On disk this settles any call run at once since the last flush too.)
+            self.flush_disk().map_err(|e| to_js_error(&e))?;
+            return Ok(outs);
+        };
+        let group = IdbGroup {
+            kms: self,
+            idb: &idb,
+            run: |i| calls.get(i).map(Call::run),
+        };
+        let outs = run_group(&group, calls.len())
+            .await
+            .map_err(|e| to_js_error(&e))?;
+        Ok(outs.into_iter().flatten().collect())
     }
 
     /// Runs `f` (work outside the operation pipeline: a seed, a digest) on an up-to-date core and
-    /// writes what it queued; after another page's write, reloads and runs it again.
+    /// writes what it committed, like a call.
     async fn write_through(
         &self,
         f: impl Fn(&mut Core) -> Result<JsValue, KmsError>,
     ) -> Result<JsValue, JsValue> {
-        if let Some(idb) = self.idb() {
-            self.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
-        }
-        for _ in 0..MAX_CONFLICT_RETRIES {
+        let Some(idb) = self.idb() else {
             let out = self.with_core(&f);
-            match self.idb() {
-                None => return out,
-                // What a seed that failed part-way created stays, as it would on disk; a seed
-                // loaded again goes on from there.
-                Some(idb) => {
-                    if self.write_out(&idb).await.map_err(|e| to_js_error(&e))? {
-                        return out;
-                    }
-                }
-            }
-        }
-        Err(to_js_error(&KmsError::Internal(
-            "The store kept changing under this call (other pages wrote); try again.".to_owned(),
-        )))
+            self.flush_disk().map_err(|e| to_js_error(&e))?;
+            return out;
+        };
+        // What a seed that failed part-way created stays, as it would on disk; a seed loaded
+        // again goes on from there.
+        let group = IdbGroup {
+            kms: self,
+            idb: &idb,
+            run: |_| self.with_core(&f),
+        };
+        let mut outs = run_group(&group, 1).await.map_err(|e| to_js_error(&e))?;
+        outs.pop().unwrap_or(Ok(JsValue::UNDEFINED))
     }
 
-    /// Writes a change made outside a call (the clock's setting) in its turn.
-    pub(super) fn write_later(&self) {
+    /// Writes a change made outside a call (the clock's setting): on disk at once, to
+    /// IndexedDB in its turn.
+    pub(super) fn write_later(&self) -> Result<(), JsValue> {
         if self.idb().is_none() {
-            return;
+            return self.flush_disk().map_err(|e| to_js_error(&e));
         }
         let _ = self.queued(|this| {
             Box::pin(async move {
                 if let Some(idb) = this.idb() {
-                    this.write_out(&idb).await.map_err(|e| to_js_error(&e))?;
+                    this.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
                 }
                 Ok(JsValue::UNDEFINED)
             })
         });
+        Ok(())
     }
 
     /// Gives the clock the offset the store keeps (a reopened store's clock shows the time it
@@ -208,6 +251,14 @@ impl JsKms {
             Ok(())
         })?;
         self.shared.offset.set(offset);
+        Ok(())
+    }
+
+    /// Brings this page's memory up to date if another page wrote since.
+    async fn refresh(&self, idb: &IdbState) -> Result<(), JsValue> {
+        if idb.store.stale() {
+            self.reload_idb(idb).await.map_err(|e| to_js_error(&e))?;
+        }
         Ok(())
     }
 
@@ -235,7 +286,7 @@ impl JsKms {
     ) -> Result<T, JsValue> {
         let events = match self.idb() {
             Some(idb) => {
-                self.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
+                self.refresh(&idb).await?;
                 Some(idb.store.events().await.map_err(|e| to_js_error(&e))?)
             }
             None => None,
@@ -352,7 +403,7 @@ impl JsKms {
                         core.store_mut().export_backup(&passphrase, iterations)
                     })?,
                     Some(idb) => {
-                        this.refresh(&idb).await.map_err(|e| to_js_error(&e))?;
+                        this.refresh(&idb).await?;
                         let records = idb.store.records().await.map_err(|e| to_js_error(&e))?;
                         let events = idb.store.events().await.map_err(|e| to_js_error(&e))?;
                         crate::persist::backup::seal(

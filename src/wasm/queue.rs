@@ -1,0 +1,242 @@
+//! The order calls reach the core in, and group commit.
+//!
+//! A call that can run at once runs at once: in memory it is settled there; on disk its
+//! journal frame waits, and every call made before the next microtask is flushed with one
+//! append and at most one fsync, after which their promises resolve. Anything else is queued:
+//! calls waiting for WebCrypto (which works ahead, while earlier calls finish), every call of
+//! an IndexedDB store (which must await a transaction), and work outside the operations (audit
+//! queries, backups, seeds, `close`). One driver takes the queue in order: all the calls at its
+//! head that are ready form a group, which runs in the core and is written once
+//! ([`crate::persist::group`]); any other work runs alone in its turn.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::{to_js_error, Core, JsKms, Plan};
+use crate::KmsError;
+
+/// Work outside the operations, run alone in its turn.
+pub(super) type Job = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// What WebCrypto did ahead of a call, offered to the core when the call runs.
+pub(super) type Offer = Box<dyn FnOnce(&mut Core)>;
+
+/// How to settle one promise.
+pub(super) struct Settle {
+    resolve: Function,
+    reject: Function,
+}
+
+impl Settle {
+    /// A new promise and how to settle it.
+    pub(super) fn new() -> (Promise, Option<Settle>) {
+        let mut settle = None;
+        let promise = Promise::new(&mut |resolve, reject| {
+            settle = Some(Settle { resolve, reject });
+        });
+        (promise, settle)
+    }
+
+    pub(super) fn done(self, out: Result<JsValue, JsValue>) {
+        // A promise's own functions do not throw.
+        let _ = match out {
+            Ok(v) => self.resolve.call1(&JsValue::UNDEFINED, &v),
+            Err(e) => self.reject.call1(&JsValue::UNDEFINED, &e),
+        };
+    }
+}
+
+/// A queued call.
+pub(super) struct Call {
+    /// Who calls (views of one KMS share its queue).
+    view: JsKms,
+    operation: String,
+    input: Result<JsValue, KmsError>,
+    /// WebCrypto's work, once done (taken by the call's first run).
+    offer: Rc<RefCell<Option<Offer>>>,
+    /// Whether WebCrypto is done (or had nothing to do).
+    ready: Rc<Cell<bool>>,
+}
+
+impl Call {
+    /// Runs the call in the core: with WebCrypto's work the first time, without it again.
+    pub(super) fn run(&self) -> Result<JsValue, JsValue> {
+        let offer = self.offer.borrow_mut().take();
+        self.view
+            .dispatch(&self.operation, self.input.clone(), |core| {
+                if let Some(offer) = offer {
+                    offer(core);
+                }
+            })
+    }
+}
+
+enum Work {
+    Call(Call),
+    Job(JsKms, Box<dyn FnOnce(JsKms) -> Job>),
+}
+
+/// The calls of one KMS that are waiting, and the on-disk calls awaiting their flush.
+#[derive(Default)]
+pub(super) struct Queue {
+    entries: RefCell<VecDeque<(Work, Settle)>>,
+    /// Queued work not settled yet (the calls of a group being written included).
+    pending: Cell<usize>,
+    /// Whether the driver is scheduled or running.
+    driving: Cell<bool>,
+    /// On disk: calls that ran, with their outcome, until the flush settles them.
+    unflushed: RefCell<Vec<(Settle, Result<JsValue, JsValue>)>>,
+}
+
+impl Queue {
+    /// Whether nothing is queued: a call may run at once.
+    pub(super) fn idle(&self) -> bool {
+        self.pending.get() == 0
+    }
+
+    /// The on-disk calls awaiting a flush (emptied).
+    pub(super) fn take_unflushed(&self) -> Vec<(Settle, Result<JsValue, JsValue>)> {
+        std::mem::take(&mut *self.unflushed.borrow_mut())
+    }
+
+    /// What the driver runs next: every ready call at the head, or one job.
+    fn next(&self) -> Option<Next> {
+        let mut entries = self.entries.borrow_mut();
+        if matches!(entries.front(), Some((Work::Job(..), _))) {
+            return match entries.pop_front() {
+                Some((Work::Job(view, job), settle)) => Some(Next::Job(view, job, settle)),
+                _ => None,
+            };
+        }
+        let mut group = Vec::new();
+        while matches!(entries.front(), Some((Work::Call(c), _)) if c.ready.get()) {
+            if let Some((Work::Call(call), settle)) = entries.pop_front() {
+                group.push((call, settle));
+            }
+        }
+        (!group.is_empty()).then_some(Next::Group(group))
+    }
+}
+
+enum Next {
+    Group(Vec<(Call, Settle)>),
+    Job(JsKms, Box<dyn FnOnce(JsKms) -> Job>, Settle),
+}
+
+/// A promise rejected with an internal error (one that could not be made).
+fn broken() -> Promise {
+    Promise::reject(&to_js_error(&KmsError::Internal(
+        "A promise could not be made.".to_owned(),
+    )))
+}
+
+impl JsKms {
+    /// Queues `operation` behind every call and job before it; WebCrypto starts on `plan` now.
+    pub(super) fn enqueue(
+        &self,
+        operation: &str,
+        input: Result<JsValue, KmsError>,
+        plan: Option<Plan>,
+    ) -> Promise {
+        let call = Call {
+            view: self.view(self.caller.clone()),
+            operation: operation.to_owned(),
+            input,
+            offer: Rc::new(RefCell::new(None)),
+            ready: Rc::new(Cell::new(plan.is_none())),
+        };
+        if let Some(plan) = plan {
+            let this = self.view(self.caller.clone());
+            let (offer, ready) = (Rc::clone(&call.offer), Rc::clone(&call.ready));
+            wasm_bindgen_futures::spawn_local(async move {
+                *offer.borrow_mut() = this.prepare(plan).await;
+                ready.set(true);
+                this.drive();
+            });
+        }
+        self.push(Work::Call(call))
+    }
+
+    /// Queues `job` (work outside the operations) to run alone in its turn.
+    pub(super) fn queued(&self, job: impl FnOnce(JsKms) -> Job + 'static) -> Promise {
+        self.push(Work::Job(self.view(self.caller.clone()), Box::new(job)))
+    }
+
+    fn push(&self, work: Work) -> Promise {
+        let (promise, Some(settle)) = Settle::new() else {
+            return broken();
+        };
+        self.queue.entries.borrow_mut().push_back((work, settle));
+        self.queue.pending.set(self.queue.pending.get() + 1);
+        self.drive();
+        promise
+    }
+
+    /// Starts the driver unless it is scheduled or running. It starts at the next microtask,
+    /// so every call made before then is there for it to take.
+    fn drive(&self) {
+        if self.queue.driving.replace(true) {
+            return;
+        }
+        let this = self.view(self.caller.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                let next = this.queue.next();
+                match next {
+                    None => break,
+                    Some(Next::Job(view, job, settle)) => {
+                        // On disk, what waits for a flush is written first.
+                        let _ = this.flush_disk();
+                        settle.done(job(view).await);
+                        this.queue
+                            .pending
+                            .set(this.queue.pending.get().saturating_sub(1));
+                    }
+                    Some(Next::Group(group)) => {
+                        let n = group.len();
+                        let (calls, settles): (Vec<Call>, Vec<Settle>) = group.into_iter().unzip();
+                        match this.run_group(&calls).await {
+                            Ok(outs) => settles.into_iter().zip(outs).for_each(|(s, o)| s.done(o)),
+                            Err(e) => settles.into_iter().for_each(|s| s.done(Err(e.clone()))),
+                        }
+                        this.queue
+                            .pending
+                            .set(this.queue.pending.get().saturating_sub(n));
+                    }
+                }
+            }
+            // Calls still waiting for WebCrypto start the driver again when it is done.
+            this.queue.driving.set(false);
+        });
+    }
+
+    /// Runs `operation` at once (nothing is queued): in memory it is settled now; on disk it
+    /// resolves after the flush that the first such call of this microtask schedules.
+    pub(super) fn run_now(&self, operation: &str, input: Result<JsValue, KmsError>) -> Promise {
+        let out = self.dispatch(operation, input, |_| {});
+        if self.disk().is_none() {
+            return super::settle(out);
+        }
+        let (promise, Some(settle)) = Settle::new() else {
+            return broken();
+        };
+        let first = {
+            let mut unflushed = self.queue.unflushed.borrow_mut();
+            unflushed.push((settle, out));
+            unflushed.len() == 1
+        };
+        if first {
+            let this = self.view(self.caller.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = this.flush_disk();
+            });
+        }
+        promise
+    }
+}
