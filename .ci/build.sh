@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the wasm-pack targets listed in wasm-pack.toml (all, only `serve = true` ones, or one).
-# Usage: build.sh [all|serve|<target name>] [release|dev]
+# Builds the wasm-pack targets listed in wasm-pack.toml: all (but the benchmarks'), only `serve = true`
+# ones, only `bench = true` ones (with their cargo features), or one by name.
+# Usage: build.sh [all|serve|bench|<target name>] [release|dev]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -13,13 +14,17 @@ import sys, tomllib
 with open("wasm-pack.toml", "rb") as f:
     cfg = tomllib.load(f)
 for t in cfg["target"]:
-    if sys.argv[1] in ("all", t["name"]) or (sys.argv[1] == "serve" and t.get("serve")):
-        print(t["name"], t["out-dir"])
+    bench = t.get("bench", False)
+    if sys.argv[1] == "bench" and bench or not bench and (
+        sys.argv[1] in ("all", t["name"]) or (sys.argv[1] == "serve" and t.get("serve"))
+    ):
+        print(t["name"], t["out-dir"], ",".join(t.get("features", [])))
 PY
 )
-while read -r name out; do
-  printf '[build] wasm-pack %s -> %s (%s)\n' "$name" "$out" "$profile"
-  wasm-pack --quiet build --"$profile" --target "$name" --out-dir "$out" --no-pack
+while read -r name out features; do
+  printf '[build] wasm-pack %s -> %s (%s%s)\n' "$name" "$out" "$profile" "${features:+, features $features}"
+  wasm-pack --quiet build --"$profile" --target "$name" --out-dir "$out" --no-pack \
+    ${features:+-- --features "$features"}
   if [ "$name" = nodejs ]; then
     # The nodejs target is CommonJS; say so, or Node would read it as an ES module under the
     # workspace's "type": "module".

@@ -64,6 +64,8 @@ fi
 tail -n 2 target/fuzz.log
 
 step "benchmarks (figures, not pass/fail)"
+# The benchmark build: the release build with BenchAesGcm, the bare AES-GCM baseline (bench/pkg).
+bash .ci/build.sh bench release
 node bench/node.mjs
 node bench/store.mjs
 node bench/browser.mjs

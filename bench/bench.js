@@ -1,6 +1,8 @@
 // Browser side of the benchmark: bench/index.html loads this; bench/browser.mjs drives it headless.
-// The result is left in window.__bench = { done, run | error } and shown in the page.
-import init, { Kms, BenchAesGcm } from '/pkg/web/wasm_kms.js';
+// The result is left in window.__bench = { done, run | error } and shown in the page. The module is
+// the benchmark build (bench/pkg/web, from `bash .ci/build.sh bench release`), which alone has
+// BenchAesGcm.
+import init, { Kms, BenchAesGcm } from '/bench/pkg/web/wasm_kms.js';
 import { formatLines, optionsFrom, runBench } from './lib.js';
 import { formatAsymLines, runAsymBench } from './asym.js';
 

@@ -70,8 +70,8 @@ function bytesEqual(a, b) {
 }
 
 /**
- * Runs the benchmark. `Kms` and `BenchAesGcm` are the classes of a loaded wasm-kms package
- * (pkg/node or pkg/web). `onProgress(text)` is told of each step. Returns plain JSON data.
+ * Runs the benchmark. `Kms` and `BenchAesGcm` are the classes of a loaded benchmark build
+ * (bench/pkg/node or bench/pkg/web). `onProgress(text)` is told of each step. Returns plain JSON data.
  */
 export async function runBench({ Kms, BenchAesGcm, rounds, roundMs, warmupMs, onProgress = () => {} }) {
   const kms = new Kms({ region: 'us-east-1', account: '111122223333' });

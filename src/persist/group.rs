@@ -10,6 +10,9 @@
 //!   at most [`MAX_CONFLICT_RETRIES`] times in all.
 //! - A write that fails leaves the store read again, so that memory holds exactly what the
 //!   database does, and fails every call of the group with that error.
+//! - If that reading fails too, memory holds what the database does not: the page is marked to
+//!   read the store before anything else runs ([`GroupStore::invalidate`]), so nothing is ever
+//!   written on top of it.
 
 use crate::error::{KmsError, Result};
 
@@ -34,6 +37,9 @@ pub trait GroupStore {
     fn stale(&self) -> bool;
     /// Reads the store again into memory, dropping whatever was not written.
     async fn reload(&self) -> Result<()>;
+    /// Memory holds what the database does not (a reload after a failed or refused write
+    /// failed): the store must be read again before any call runs, whatever else was heard.
+    fn invalidate(&self);
     /// Runs call `i` of the group in the core (again, after a conflict), committing into the
     /// queue the next write takes.
     fn run(&self, i: usize) -> Self::Out;
@@ -49,14 +55,18 @@ pub async fn run_group<S: GroupStore>(store: &S, calls: usize) -> Result<Vec<S::
     }
     for _ in 0..MAX_CONFLICT_RETRIES {
         let outs: Vec<S::Out> = (0..calls).map(|i| store.run(i)).collect();
-        match store.write().await {
+        let failed = match store.write().await {
             Ok(Written::Done) => return Ok(outs),
-            Ok(Written::Conflict) => store.reload().await?,
-            Err(e) => {
-                // What the database did not take leaves memory too.
-                let _ = store.reload().await;
-                return Err(e);
-            }
+            Ok(Written::Conflict) => None,
+            Err(e) => Some(e),
+        };
+        // What the database did not take leaves memory too.
+        if let Err(e) = store.reload().await {
+            store.invalidate();
+            return Err(failed.unwrap_or(e));
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
     Err(KmsError::Internal(
@@ -96,6 +106,10 @@ mod tests {
         others: RefCell<Vec<u32>>,
         /// The next write fails (the disk is full).
         fail: Cell<bool>,
+        /// Reloads fail (the database cannot be read).
+        unreadable: Cell<bool>,
+        /// Memory must be read again before anything runs.
+        invalid: Cell<bool>,
         runs: Cell<usize>,
         reloads: Cell<usize>,
     }
@@ -103,10 +117,17 @@ mod tests {
     impl GroupStore for Fake {
         type Out = (usize, usize);
         fn stale(&self) -> bool {
-            self.heard.get() > self.generation.get()
+            self.invalid.get() || self.heard.get() > self.generation.get()
+        }
+        fn invalidate(&self) {
+            self.invalid.set(true);
         }
         async fn reload(&self) -> Result<()> {
             self.reloads.set(self.reloads.get() + 1);
+            if self.unreadable.get() {
+                return Err(KmsError::Storage("IndexedDB: reading failed".to_owned()));
+            }
+            self.invalid.set(false);
             let (held, generation) = self.db.borrow().clone();
             *self.memory.borrow_mut() = held;
             self.outbox.borrow_mut().clear();
@@ -215,5 +236,37 @@ mod tests {
         assert!(s.outbox.borrow().is_empty());
         // The next group goes on from there.
         assert_eq!(ready(run_group(&s, 1)).unwrap(), vec![(0, 1)]);
+    }
+
+    #[test]
+    fn memory_that_could_not_be_read_back_is_never_written_on() {
+        let s = Fake::default();
+        s.fail.set(true);
+        s.unreadable.set(true);
+        let e = ready(run_group(&s, 2)).unwrap_err();
+        assert!(
+            e.to_string().contains("writing failed"),
+            "the write's error: {e}"
+        );
+        // Memory holds what was not written, and the page knows it.
+        assert_eq!(*s.memory.borrow(), vec![100, 101]);
+        assert!(s.stale());
+        // While the store cannot be read, nothing runs and nothing is written.
+        let runs = s.runs.get();
+        assert!(ready(run_group(&s, 1)).is_err());
+        assert_eq!(s.runs.get(), runs);
+        assert!(s.db.borrow().0.is_empty());
+        // Once it can, memory is what the database holds, and calls run on that.
+        s.unreadable.set(false);
+        assert_eq!(ready(run_group(&s, 1)).unwrap(), vec![(0, 0)]);
+        assert_eq!(s.db.borrow().0, vec![100]);
+        // A conflict whose reload fails is the same.
+        s.others.borrow_mut().push(7);
+        s.unreadable.set(true);
+        assert!(ready(run_group(&s, 1)).is_err());
+        assert!(s.stale());
+        s.unreadable.set(false);
+        assert_eq!(ready(run_group(&s, 1)).unwrap(), vec![(0, 2)]);
+        assert_eq!(s.db.borrow().0, vec![100, 7, 100]);
     }
 }

@@ -138,6 +138,8 @@ pub struct PageState {
     records: BTreeMap<String, Vec<u8>>,
     /// The names the database keeps beside the snapshot.
     overlay: BTreeSet<String>,
+    /// Memory holds what the database does not: the store must be read again.
+    invalid: Cell<bool>,
 }
 
 impl PageState {
@@ -153,7 +155,14 @@ impl PageState {
         self.records = records;
         self.overlay = overlay;
         self.generation = generation;
+        self.invalid.set(false);
         self.hear(generation);
+    }
+
+    /// Memory holds what the database does not (it could not be read back after a failed
+    /// write): the page is stale until it reads the store again.
+    pub fn invalidate(&self) {
+        self.invalid.set(true);
     }
 
     /// The generation this page's memory reflects.
@@ -171,7 +180,7 @@ impl PageState {
     /// Whether another page wrote since this one read the store: it must read it again before
     /// it runs a call.
     pub fn stale(&self) -> bool {
-        self.heard.get() > self.generation
+        self.invalid.get() || self.heard.get() > self.generation
     }
 
     /// What writing `commits` (oldest first) puts, checked against this page's generation.
@@ -398,6 +407,11 @@ mod tests {
         assert!(!a.stale());
         a.hear(db.generation);
         assert!(a.stale());
+        // A page whose memory is not the database's is stale until it reads the store.
+        b.invalidate();
+        assert!(b.stale());
+        b.load(db.read()).unwrap();
+        assert!(!b.stale());
     }
 
     #[test]

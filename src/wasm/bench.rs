@@ -1,5 +1,7 @@
 //! A benchmark baseline: plain AES-256-GCM from the same `aes-gcm` crate, in the same module,
 //! so `bench/` can compare a KMS operation with the bare cipher under identical conditions.
+//! Only in builds with the `bench` feature (`.ci/build.sh bench`, into `bench/pkg/`): the
+//! release module of `pkg/` does not have it.
 
 use wasm_bindgen::prelude::*;
 

@@ -384,9 +384,15 @@ impl IdbStore {
         }
     }
 
-    /// Whether another page wrote since this one loaded.
+    /// Whether another page wrote since this one loaded (or this page's memory is not the
+    /// database's).
     pub fn stale(&self) -> bool {
         self.state.borrow().stale()
+    }
+
+    /// This page's memory holds what the database does not: read it before anything runs.
+    pub fn invalidate(&self) {
+        self.state.borrow().invalidate();
     }
 
     /// Writes the queued commits in one transaction, if the store is still at the generation

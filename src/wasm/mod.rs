@@ -9,6 +9,7 @@ use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bench")]
 mod bench;
 mod errors;
 mod idb;
@@ -17,6 +18,7 @@ pub mod nodefs;
 mod persistence;
 mod queue;
 mod webcrypto;
+#[cfg(feature = "bench")]
 pub use bench::BenchAesGcm;
 
 use crate::access::Action;

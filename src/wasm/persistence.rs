@@ -82,6 +82,9 @@ impl<O, F: Fn(usize) -> O> GroupStore for IdbGroup<'_, O, F> {
     async fn reload(&self) -> Result<(), KmsError> {
         self.kms.reload_idb(self.idb).await
     }
+    fn invalidate(&self) {
+        self.idb.store.invalidate();
+    }
     fn run(&self, i: usize) -> O {
         (self.run)(i)
     }
@@ -161,14 +164,11 @@ impl JsKms {
         let waiting = self.queue.take_unflushed();
         let flushed = disk.log.with(|l| l.flush());
         if flushed.is_err() {
-            let reopened = GroupedStore::reopen(&disk.log, &disk.key, Box::new(OsEntropy))
+            // If the files cannot be read back, the journal takes no commit (so no call
+            // succeeds) until a later flush reads them.
+            let _ = GroupedStore::reopen(&disk.log, &disk.key, Box::new(OsEntropy))
                 .and_then(|store| core_over(&disk.config, Box::new(store)))
                 .and_then(|core| self.replace_core(core));
-            if let Err(e) = reopened {
-                // The store cannot be read back: nothing more is written through this KMS.
-                web_sys::console::error_1(&format!("wasm-kms: {e}").into());
-                self.shared.closed.set(true);
-            }
         }
         for (settle, out) in waiting {
             settle.done(match &flushed {
