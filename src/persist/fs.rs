@@ -1,7 +1,7 @@
 //! [`Dir`] on the native file system (`std::fs`), with an exclusive lock on the directory.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read, Write as _};
+use std::io::{ErrorKind, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::Dir;
@@ -69,52 +69,6 @@ impl FsDir {
     /// The directory's path.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Reads the root key file at `path`, or creates it (mode 0600) with `fresh` if it does not
-    /// exist. It is written whole to a temporary file, synced, and then linked into place (which
-    /// fails if the file exists), so a crash never leaves a short key file.
-    pub fn root_key_file(path: &Path, fresh: &[u8; 32]) -> Result<zeroize::Zeroizing<[u8; 32]>> {
-        if !path.exists() {
-            let tmp = path.with_extension("key.tmp");
-            let _ = fs::remove_file(&tmp);
-            let mut opts = OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                opts.mode(0o600);
-            }
-            let mut f = opts
-                .open(&tmp)
-                .map_err(|e| io_error("creating the root key file", &tmp, &e))?;
-            f.write_all(fresh)
-                .and_then(|()| f.sync_all())
-                .map_err(|e| io_error("writing the root key file", &tmp, &e))?;
-            let linked = fs::hard_link(&tmp, path);
-            let _ = fs::remove_file(&tmp);
-            match linked {
-                Ok(()) => {
-                    if let Some(dir) = path.parent() {
-                        let _ = File::open(dir).and_then(|d| d.sync_all());
-                    }
-                    return Ok(zeroize::Zeroizing::new(*fresh));
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(io_error("creating the root key file", path, &e)),
-            }
-        }
-        let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(33));
-        File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut buf))
-            .map_err(|e| io_error("reading the root key file", path, &e))?;
-        let key: [u8; 32] = buf.as_slice().try_into().map_err(|_| {
-            KmsError::Storage(format!(
-                "the root key file `{}` is not 32 bytes",
-                path.display()
-            ))
-        })?;
-        Ok(zeroize::Zeroizing::new(key))
     }
 
     fn sync_dir(&self) -> Result<()> {
@@ -189,6 +143,40 @@ impl Dir for FsDir {
             Err(e) => Err(io_error("opening", &path, &e)),
         }
     }
+
+    fn create_new(&mut self, name: &str, bytes: &[u8]) -> Result<bool> {
+        let path = self.path.join(name);
+        if path.exists() {
+            return Ok(false);
+        }
+        let tmp = self.path.join(format!("{name}.tmp"));
+        let _ = fs::remove_file(&tmp);
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .map_err(|e| io_error("creating", &tmp, &e))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io_error("writing", &tmp, &e))?;
+        // Linking fails if the file exists: of two processes, one makes it.
+        let linked = fs::hard_link(&tmp, &path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => self.sync_dir().map(|()| true),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(io_error("creating", &path, &e)),
+        }
+    }
+
+    fn path_of(&self, name: &str) -> String {
+        self.path.join(name).display().to_string()
+    }
 }
 
 /// Opens (or creates) the durable store in the directory at `path`, its store key wrapped by
@@ -197,27 +185,11 @@ pub fn open_store(
     path: impl Into<PathBuf>,
     root: Option<super::Root>,
 ) -> Result<super::DurableStore<FsDir>> {
-    let dir = FsDir::open(path)?;
+    let mut dir = FsDir::open(path)?;
     let mut entropy = crate::env::OsEntropy;
     let root = match root {
         Some(r) => r,
-        None => {
-            let key_file = dir.path().join(ROOT_KEY_FILE);
-            if !key_file.exists() && dir.path().join(super::KEYRING).exists() {
-                // A new key could not open this store, and would stand in the way of the real
-                // one being put back.
-                return Err(KmsError::Storage(format!(
-                    "the root key file `{}` is missing: the store cannot be opened without it",
-                    key_file.display()
-                )));
-            }
-            let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
-            crate::env::Entropy::fill(&mut entropy, &mut *fresh)?;
-            super::Root::Key(FsDir::root_key_file(
-                &dir.path().join(ROOT_KEY_FILE),
-                &fresh,
-            )?)
-        }
+        None => super::key_file_root(&mut dir, &mut entropy)?,
     };
     super::DurableStore::open(dir, &root, Box::new(entropy))
 }

@@ -14,7 +14,78 @@
 //!   read the store before anything else runs ([`GroupStore::invalidate`]), so nothing is ever
 //!   written on top of it.
 
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
 use crate::error::{KmsError, Result};
+
+/// The work a binding has queued, in the order it was made: calls (`C`), each ready at once or
+/// once the work done ahead of it is (WebCrypto's), and other work (`J`: an audit query, a
+/// backup, `close`), which runs alone. What runs next is every ready call at the head, as one
+/// group, or the job at the head; a call that is not ready holds back everything behind it, so
+/// calls reach the core in the order they were made.
+pub struct Lineup<C, J> {
+    entries: VecDeque<Entry<C, J>>,
+}
+
+enum Entry<C, J> {
+    Call(C, Rc<Cell<bool>>),
+    Job(J),
+}
+
+/// What runs next.
+pub enum Next<C, J> {
+    /// Calls that run one after the other and are written together.
+    Group(Vec<C>),
+    /// Other work, alone.
+    Job(J),
+}
+
+impl<C, J> Default for Lineup<C, J> {
+    fn default() -> Self {
+        Lineup {
+            entries: VecDeque::new(),
+        }
+    }
+}
+
+impl<C, J> Lineup<C, J> {
+    /// Queues a call that may run at once.
+    pub fn call(&mut self, call: C) {
+        self.entries
+            .push_back(Entry::Call(call, Rc::new(Cell::new(true))));
+    }
+
+    /// Queues a call that may run only once the returned flag is set.
+    pub fn waiting_call(&mut self, call: C) -> Rc<Cell<bool>> {
+        let ready = Rc::new(Cell::new(false));
+        self.entries.push_back(Entry::Call(call, Rc::clone(&ready)));
+        ready
+    }
+
+    /// Queues other work.
+    pub fn job(&mut self, job: J) {
+        self.entries.push_back(Entry::Job(job));
+    }
+
+    /// Takes what runs next, if anything may run now.
+    pub fn take(&mut self) -> Option<Next<C, J>> {
+        if matches!(self.entries.front(), Some(Entry::Job(_))) {
+            return match self.entries.pop_front() {
+                Some(Entry::Job(job)) => Some(Next::Job(job)),
+                _ => None,
+            };
+        }
+        let mut group = Vec::new();
+        while matches!(self.entries.front(), Some(Entry::Call(_, ready)) if ready.get()) {
+            if let Some(Entry::Call(call, _)) = self.entries.pop_front() {
+                group.push(call);
+            }
+        }
+        (!group.is_empty()).then_some(Next::Group(group))
+    }
+}
 
 /// How often a group of calls that keeps meeting other pages' writes runs before it fails.
 pub const MAX_CONFLICT_RETRIES: usize = 8;
@@ -164,6 +235,52 @@ mod tests {
             self.generation.set(db.1);
             Ok(Written::Done)
         }
+    }
+
+    fn taken(l: &mut Lineup<u32, &'static str>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(next) = l.take() {
+            out.push(match next {
+                Next::Group(calls) => format!("{calls:?}"),
+                Next::Job(job) => job.to_owned(),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn ready_calls_at_the_head_form_one_group_and_jobs_run_alone_in_order() {
+        let mut l = Lineup::default();
+        l.call(1);
+        l.call(2);
+        l.job("audit query");
+        l.call(3);
+        l.job("close");
+        l.job("another");
+        l.call(4);
+        l.call(5);
+        assert_eq!(
+            taken(&mut l),
+            vec!["[1, 2]", "audit query", "[3]", "close", "another", "[4, 5]"]
+        );
+        assert!(l.take().is_none());
+    }
+
+    #[test]
+    fn a_call_waiting_for_its_work_holds_back_everything_behind_it() {
+        let mut l = Lineup::default();
+        l.call(1);
+        let second = l.waiting_call(2);
+        l.call(3);
+        l.job("job");
+        let fifth = l.waiting_call(5);
+        assert_eq!(taken(&mut l), vec!["[1]"]);
+        second.set(true);
+        // The waiting call and the ready one behind it go together; the job waits its turn.
+        assert_eq!(taken(&mut l), vec!["[2, 3]", "job"]);
+        fifth.set(true);
+        l.call(6);
+        assert_eq!(taken(&mut l), vec!["[5, 6]"]);
     }
 
     #[test]

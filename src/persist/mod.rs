@@ -130,6 +130,41 @@ pub fn store_key<D: Dir>(dir: &mut D, root: &Root, entropy: &mut dyn Entropy) ->
     Ok(key)
 }
 
+/// The root key of the store in `dir` when no passphrase is given: the key in the file
+/// `root.key`, made now (mode 0600) for a new store. An existing store without that file is
+/// refused: a new key could not unwrap its keyring, and would stand in the way of the real one
+/// being put back.
+pub fn key_file_root<D: Dir>(dir: &mut D, entropy: &mut dyn Entropy) -> Result<Root> {
+    let file = dir.path_of(ROOT_KEY_FILE);
+    if let Some(wrapped) = dir.read(KEYRING)? {
+        if dir.read(ROOT_KEY_FILE)?.is_none() {
+            return Err(KmsError::Storage(match seal::keyring_kind(&wrapped) {
+                Ok(RootKind::Passphrase { .. }) => format!(
+                    "the store is protected by a passphrase, not a root key file: open it with its passphrase (in Node, the option `passphrase` or the environment variable {PASSPHRASE_ENV})"
+                ),
+                _ => format!(
+                    "the root key file `{file}` is missing: the store's key cannot be unwrapped without it"
+                ),
+            }));
+        }
+    }
+    let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
+    entropy.fill(&mut *fresh)?;
+    if dir.create_new(ROOT_KEY_FILE, &*fresh)? {
+        return Ok(Root::Key(fresh));
+    }
+    let held = zeroize::Zeroizing::new(dir.read(ROOT_KEY_FILE)?.ok_or_else(|| {
+        KmsError::Storage(format!(
+            "the root key file `{file}` vanished while it was read"
+        ))
+    })?);
+    let key: [u8; 32] = held
+        .as_slice()
+        .try_into()
+        .map_err(|_| KmsError::Storage(format!("the root key file `{file}` is not 32 bytes")))?;
+    Ok(Root::Key(zeroize::Zeroizing::new(key)))
+}
+
 /// The store key wrapped under `root` (a passphrase gets a fresh salt).
 pub fn wrap_under(root: &Root, key: &StoreKey, entropy: &mut dyn Entropy) -> Result<Vec<u8>> {
     match root {
@@ -534,6 +569,42 @@ mod tests {
             .unwrap()
             .meta("test.setting")
             .cloned()
+    }
+
+    #[test]
+    fn a_root_key_file_is_made_for_a_new_store_and_never_for_one_that_exists() {
+        let key_of = |root: Root| match root {
+            Root::Key(k) => *k,
+            Root::Passphrase { .. } => panic!("not a key file"),
+        };
+        let mut dir = log::tests::MemDir::default();
+        let made = key_of(key_file_root(&mut dir, &mut OsEntropy).unwrap());
+        assert_eq!(dir.files[ROOT_KEY_FILE], made);
+        assert_eq!(
+            key_of(key_file_root(&mut dir, &mut OsEntropy).unwrap()),
+            made
+        );
+        // A store without its key file is refused, and no new one is made.
+        let mut store =
+            DurableStore::open(dir, &Root::Key(made.into()), Box::new(OsEntropy)).unwrap();
+        let dir = store.backend().dir_mut();
+        dir.files.remove(ROOT_KEY_FILE);
+        let e = key_file_root(dir, &mut OsEntropy).err().unwrap();
+        assert!(e.to_string().contains("`root.key` is missing"), "{e}");
+        assert!(!dir.files.contains_key(ROOT_KEY_FILE));
+        dir.files
+            .insert(ROOT_KEY_FILE.to_owned(), b"short".to_vec());
+        let e = key_file_root(dir, &mut OsEntropy).err().unwrap();
+        assert!(e.to_string().contains("is not 32 bytes"), "{e}");
+        // A store under a passphrase says so.
+        let mut dir = log::tests::MemDir::default();
+        let root = Root::Passphrase {
+            passphrase: zeroize::Zeroizing::new(b"pass".to_vec()),
+            iterations: seal::MIN_PBKDF2_ITERATIONS,
+        };
+        store_key(&mut dir, &root, &mut OsEntropy).unwrap();
+        let e = key_file_root(&mut dir, &mut OsEntropy).err().unwrap();
+        assert!(e.to_string().contains("protected by a passphrase"), "{e}");
     }
 
     #[test]

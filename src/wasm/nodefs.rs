@@ -12,12 +12,11 @@
 use js_sys::{Array, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::env::{Entropy, OsEntropy};
+use crate::env::OsEntropy;
 use crate::error::{KmsError, Result};
 use crate::persist::seal::MIN_PBKDF2_ITERATIONS;
 use crate::persist::{
-    Dir, GroupedStore, LogBackend, Root, RootKind, Shared, StoreKey, KEYRING, LOCK, PASSPHRASE_ENV,
-    ROOT_KEY_FILE,
+    key_file_root, Dir, GroupedStore, LogBackend, Root, Shared, StoreKey, LOCK, PASSPHRASE_ENV,
 };
 
 /// The Node file operations (see the module's notes): the text of `nodefs.js`, whose one
@@ -158,42 +157,6 @@ impl NodeDir {
     fn file(&self, name: &str) -> String {
         format!("{}/{name}", self.path)
     }
-
-    /// Reads the root key file `name`, or creates it (mode 0600) with `fresh` if it does not
-    /// exist. A new file is written whole under a temporary name and then linked in place, so a
-    /// crash never leaves a short root key file.
-    pub fn root_key_file(
-        &mut self,
-        name: &str,
-        fresh: &[u8; 32],
-    ) -> Result<zeroize::Zeroizing<[u8; 32]>> {
-        let file = self.file(name);
-        let out = done(
-            call(
-                "create_new",
-                &[
-                    self.path.as_str().into(),
-                    name.into(),
-                    Uint8Array::from(&fresh[..]).into(),
-                    0o600.into(),
-                ],
-            ),
-            "creating the root key file",
-            &file,
-        )?;
-        if member(&out, "exists").as_bool() != Some(true) {
-            return Ok(zeroize::Zeroizing::new(*fresh));
-        }
-        let buf = zeroize::Zeroizing::new(self.read(name)?.ok_or_else(|| {
-            KmsError::Storage(format!(
-                "the root key file `{file}` vanished while it was read"
-            ))
-        })?);
-        let key: [u8; 32] = buf.as_slice().try_into().map_err(|_| {
-            KmsError::Storage(format!("the root key file `{file}` is not 32 bytes"))
-        })?;
-        Ok(zeroize::Zeroizing::new(key))
-    }
 }
 
 impl Drop for NodeDir {
@@ -250,6 +213,28 @@ impl Dir for NodeDir {
         .map(drop)
     }
 
+    fn create_new(&mut self, name: &str, bytes: &[u8]) -> Result<bool> {
+        let file = self.file(name);
+        let out = done(
+            call(
+                "create_new",
+                &[
+                    self.path.as_str().into(),
+                    name.into(),
+                    bytes_js(bytes),
+                    0o600.into(),
+                ],
+            ),
+            "creating",
+            &file,
+        )?;
+        Ok(member(&out, "exists").as_bool() != Some(true))
+    }
+
+    fn path_of(&self, name: &str) -> String {
+        self.file(name)
+    }
+
     fn truncate(&mut self, name: &str, len: u64) -> Result<()> {
         let file = self.file(name);
         // File lengths stay far below 2^53, where f64 is exact.
@@ -292,39 +277,15 @@ pub fn restore_store(
 }
 
 /// The root key of the store in `dir`: derived from `passphrase` (or, failing that, from the
-/// `WASM_KMS_PASSPHRASE` environment variable), or else the key in `root.key` (made now, with
-/// mode 0600, for a new store).
+/// `WASM_KMS_PASSPHRASE` environment variable), or else the key in `root.key`
+/// ([`key_file_root`]).
 fn root_of(dir: &mut NodeDir, passphrase: Option<String>) -> Result<Root> {
     let passphrase = passphrase.or_else(|| env_var(PASSPHRASE_ENV).filter(|p| !p.is_empty()));
-    if let Some(p) = passphrase {
-        return Ok(Root::Passphrase {
+    match passphrase {
+        Some(p) => Ok(Root::Passphrase {
             passphrase: zeroize::Zeroizing::new(p.into_bytes()),
             iterations: MIN_PBKDF2_ITERATIONS,
-        });
-    }
-    // An existing store opens only with its own root key: a new key file would not unwrap its
-    // keyring, and would stand in the way of the real one being put back.
-    if let Some(wrapped) = dir.read(KEYRING)? {
-        if dir.read(ROOT_KEY_FILE)?.is_none() {
-            return Err(missing_root(dir, &wrapped));
-        }
-    }
-    let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
-    OsEntropy.fill(&mut *fresh)?;
-    Ok(Root::Key(dir.root_key_file(ROOT_KEY_FILE, &fresh)?))
-}
-
-/// Why an existing store with the keyring `wrapped` cannot be opened without a passphrase
-/// when it has no root key file.
-fn missing_root(dir: &NodeDir, wrapped: &[u8]) -> KmsError {
-    match crate::persist::seal::keyring_kind(wrapped) {
-        Ok(RootKind::Passphrase { .. }) => KmsError::Storage(format!(
-            "the store in `{}` is protected by a passphrase: open it with the option `passphrase` or the environment variable {PASSPHRASE_ENV}",
-            dir.path()
-        )),
-        _ => KmsError::Storage(format!(
-            "the root key file `{}` is missing: the store's key cannot be unwrapped without it",
-            dir.file(ROOT_KEY_FILE)
-        )),
+        }),
+        None => key_file_root(dir, &mut OsEntropy),
     }
 }

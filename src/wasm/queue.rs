@@ -5,12 +5,11 @@
 //! append and at most one fsync, after which their promises resolve. Anything else is queued:
 //! calls waiting for WebCrypto (which works ahead, while earlier calls finish), every call of
 //! an IndexedDB store (which must await a transaction), and work outside the operations (audit
-//! queries, backups, seeds, `close`). One driver takes the queue in order: all the calls at its
-//! head that are ready form a group, which runs in the core and is written once
+//! queries, backups, seeds, `close`). One driver takes the queue in order ([`Lineup`]): all the
+//! calls at its head that are ready form a group, which runs in the core and is written once
 //! ([`crate::persist::group`]); any other work runs alone in its turn.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -19,6 +18,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::{to_js_error, Core, JsKms, Plan};
+use crate::persist::group::{Lineup, Next};
 use crate::KmsError;
 
 /// Work outside the operations, run alone in its turn.
@@ -60,8 +60,6 @@ pub(super) struct Call {
     input: Result<JsValue, KmsError>,
     /// WebCrypto's work, once done (taken by the call's first run).
     offer: Rc<RefCell<Option<Offer>>>,
-    /// Whether WebCrypto is done (or had nothing to do).
-    ready: Rc<Cell<bool>>,
 }
 
 impl Call {
@@ -77,15 +75,13 @@ impl Call {
     }
 }
 
-enum Work {
-    Call(Call),
-    Job(JsKms, Box<dyn FnOnce(JsKms) -> Job>),
-}
+/// Work outside the operations, with who asked for it.
+type JobOf = (JsKms, Box<dyn FnOnce(JsKms) -> Job>);
 
 /// The calls of one KMS that are waiting, and the on-disk calls awaiting their flush.
 #[derive(Default)]
 pub(super) struct Queue {
-    entries: RefCell<VecDeque<(Work, Settle)>>,
+    entries: RefCell<Lineup<(Call, Settle), (JobOf, Settle)>>,
     /// Queued work not settled yet (the calls of a group being written included).
     pending: Cell<usize>,
     /// Whether the driver is scheduled or running.
@@ -104,29 +100,6 @@ impl Queue {
     pub(super) fn take_unflushed(&self) -> Vec<(Settle, Result<JsValue, JsValue>)> {
         std::mem::take(&mut *self.unflushed.borrow_mut())
     }
-
-    /// What the driver runs next: every ready call at the head, or one job.
-    fn next(&self) -> Option<Next> {
-        let mut entries = self.entries.borrow_mut();
-        if matches!(entries.front(), Some((Work::Job(..), _))) {
-            return match entries.pop_front() {
-                Some((Work::Job(view, job), settle)) => Some(Next::Job(view, job, settle)),
-                _ => None,
-            };
-        }
-        let mut group = Vec::new();
-        while matches!(entries.front(), Some((Work::Call(c), _)) if c.ready.get()) {
-            if let Some((Work::Call(call), settle)) = entries.pop_front() {
-                group.push((call, settle));
-            }
-        }
-        (!group.is_empty()).then_some(Next::Group(group))
-    }
-}
-
-enum Next {
-    Group(Vec<(Call, Settle)>),
-    Job(JsKms, Box<dyn FnOnce(JsKms) -> Job>, Settle),
 }
 
 /// A promise rejected with an internal error (one that could not be made).
@@ -144,38 +117,48 @@ impl JsKms {
         input: Result<JsValue, KmsError>,
         plan: Option<Plan>,
     ) -> Promise {
+        let (promise, Some(settle)) = Settle::new() else {
+            return broken();
+        };
         let call = Call {
             view: self.view(self.caller.clone()),
             operation: operation.to_owned(),
             input,
             offer: Rc::new(RefCell::new(None)),
-            ready: Rc::new(Cell::new(plan.is_none())),
         };
-        if let Some(plan) = plan {
-            let this = self.view(self.caller.clone());
-            let (offer, ready) = (Rc::clone(&call.offer), Rc::clone(&call.ready));
-            wasm_bindgen_futures::spawn_local(async move {
-                *offer.borrow_mut() = this.prepare(plan).await;
-                ready.set(true);
-                this.drive();
-            });
+        let offer = Rc::clone(&call.offer);
+        let mut entries = self.queue.entries.borrow_mut();
+        match plan {
+            None => entries.call((call, settle)),
+            Some(plan) => {
+                let ready = entries.waiting_call((call, settle));
+                let this = self.view(self.caller.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    *offer.borrow_mut() = this.prepare(plan).await;
+                    ready.set(true);
+                    this.drive();
+                });
+            }
         }
-        self.push(Work::Call(call))
+        drop(entries);
+        self.queued_one();
+        promise
     }
 
     /// Queues `job` (work outside the operations) to run alone in its turn.
     pub(super) fn queued(&self, job: impl FnOnce(JsKms) -> Job + 'static) -> Promise {
-        self.push(Work::Job(self.view(self.caller.clone()), Box::new(job)))
-    }
-
-    fn push(&self, work: Work) -> Promise {
         let (promise, Some(settle)) = Settle::new() else {
             return broken();
         };
-        self.queue.entries.borrow_mut().push_back((work, settle));
+        let job: JobOf = (self.view(self.caller.clone()), Box::new(job));
+        self.queue.entries.borrow_mut().job((job, settle));
+        self.queued_one();
+        promise
+    }
+
+    fn queued_one(&self) {
         self.queue.pending.set(self.queue.pending.get() + 1);
         self.drive();
-        promise
     }
 
     /// Starts the driver unless it is scheduled or running. It starts at the next microtask,
@@ -187,10 +170,10 @@ impl JsKms {
         let this = self.view(self.caller.clone());
         wasm_bindgen_futures::spawn_local(async move {
             loop {
-                let next = this.queue.next();
+                let next = this.queue.entries.borrow_mut().take();
                 match next {
                     None => break,
-                    Some(Next::Job(view, job, settle)) => {
+                    Some(Next::Job(((view, job), settle))) => {
                         // On disk, what waits for a flush is written first.
                         let _ = this.flush_disk();
                         settle.done(job(view).await);

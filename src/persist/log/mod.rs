@@ -31,6 +31,21 @@ pub trait Dir {
     fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()>;
     /// Cuts `name` to its first `len` bytes and syncs it.
     fn truncate(&mut self, name: &str, len: u64) -> Result<()>;
+    /// Creates `name` holding `bytes`, readable by the owner only, unless it exists: whole or
+    /// not at all (a temporary file, synced, linked in place), and the directory synced.
+    /// `Ok(false)`: it existed, and is as it was. (This default does not exclude another
+    /// process, nor set the mode; the real directories do both.)
+    fn create_new(&mut self, name: &str, bytes: &[u8]) -> Result<bool> {
+        if self.read(name)?.is_some() {
+            return Ok(false);
+        }
+        self.replace(name, bytes)?;
+        Ok(true)
+    }
+    /// `name` as errors name it: its path.
+    fn path_of(&self, name: &str) -> String {
+        name.to_owned()
+    }
 }
 
 /// The journal file.
