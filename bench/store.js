@@ -3,7 +3,7 @@
 //
 // 1. A store of `keys` keys and `events` audit events: filled once through the API
 //    (bench/fixture.mjs keeps it as a backup under target/ and restores it, one write, in every
-//    later run; `fillStore` is how it is filled).
+//    later run; `fillStore` is how it is filled, with 16 calls in flight).
 // 2. Kms.open plus the first operation (an Encrypt), timed three times: what a user waits for
 //    (target: at most 300 ms with 10,000 keys and 100,000 events).
 // 3. Encrypt and CreateKey per second on the persistent store beside an in-memory one, in the
