@@ -57,6 +57,12 @@ export async function storeFixture({ Kms, keys, events, onProgress = () => {}, r
     const filledSeconds = (performance.now() - t0) / 1000;
     writeWhole(ids, JSON.stringify(keyIds));
     writeWhole(backup, bytes);
+    // Fixtures of this size under an older stamp (over 100 MB each) go.
+    const prefix = `store-${keys}-${events}-`;
+    for (const name of fs.readdirSync(dir)) {
+      const file = path.join(dir, name);
+      if (name.startsWith(prefix) && file !== backup && file !== ids) fs.rmSync(file, { force: true });
+    }
     return { backup, ids, filledSeconds };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

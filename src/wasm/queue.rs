@@ -109,6 +109,13 @@ fn broken() -> Promise {
     )))
 }
 
+/// The error of a call whose outcome went missing.
+fn lost() -> JsValue {
+    to_js_error(&KmsError::Internal(
+        "The call's outcome was lost.".to_owned(),
+    ))
+}
+
 impl JsKms {
     /// Queues `operation` behind every call and job before it; WebCrypto starts on `plan` now.
     pub(super) fn enqueue(
@@ -185,7 +192,13 @@ impl JsKms {
                         let n = group.len();
                         let (calls, settles): (Vec<Call>, Vec<Settle>) = group.into_iter().unzip();
                         match this.run_group(&calls).await {
-                            Ok(outs) => settles.into_iter().zip(outs).for_each(|(s, o)| s.done(o)),
+                            Ok(outs) => {
+                                let mut outs = outs.into_iter();
+                                for s in settles {
+                                    // One outcome a call; never a promise left unsettled.
+                                    s.done(outs.next().unwrap_or_else(|| Err(lost())));
+                                }
+                            }
                             Err(e) => settles.into_iter().for_each(|s| s.done(Err(e.clone()))),
                         }
                         this.queue

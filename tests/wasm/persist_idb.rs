@@ -164,6 +164,48 @@ async fn two_pages_on_one_store_lose_no_update() {
 }
 
 #[wasm_bindgen_test]
+async fn calls_made_together_are_written_in_one_transaction() {
+    let name = unique("together");
+    let kms = open(&name).await;
+    // Count the read-write transactions opened from now on.
+    let count = |stop: bool| {
+        Function::new_with_args(
+            "stop",
+            "const proto = IDBDatabase.prototype;
+             if (stop) { proto.transaction = globalThis.__realTransaction; return globalThis.__writes; }
+             globalThis.__realTransaction = proto.transaction;
+             globalThis.__writes = 0;
+             proto.transaction = function (stores, mode, ...rest) {
+               if (mode === 'readwrite') globalThis.__writes++;
+               return globalThis.__realTransaction.call(this, stores, mode, ...rest);
+             };
+             return 0;",
+        )
+        .call1(&JsValue::NULL, &stop.into())
+        .unwrap()
+        .as_f64()
+        .unwrap()
+    };
+    count(false);
+    let created: Vec<js_sys::Promise> = (0..16)
+        .map(|i| kms.create_key(obj(&[("Description", format!("together {i}").into())])))
+        .collect();
+    let mut ids = Vec::new();
+    for p in created {
+        ids.push(string(&get(&ok(p).await, "KeyMetadata"), "KeyId"));
+    }
+    assert_eq!(count(true), 1.0, "one transaction for the sixteen calls");
+    ok(kms.close()).await;
+    // Each was acknowledged after that transaction: all sixteen are there.
+    let again = open(&name).await;
+    let mut found = key_ids(&ok(again.list_keys(JsValue::UNDEFINED)).await);
+    found.sort();
+    ids.sort();
+    assert_eq!(found, ids);
+    ok(again.close()).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_damaged_record_is_named_when_the_store_opens() {
     let name = unique("damaged");
     let kms = open(&name).await;

@@ -285,6 +285,60 @@ async fn close_waits_for_earlier_calls_and_refuses_later_ones() {
     remove_dir(&dir);
 }
 
+/// Counts the fsyncs of Node's file system from now on; `stop` puts the real one back and gives
+/// the count.
+fn count_fsyncs(stop: bool) -> u32 {
+    node(
+        "stop",
+        "const fs = process.getBuiltinModule('node:fs');
+         if (stop) { fs.fsyncSync = globalThis.__realFsync; return globalThis.__fsyncs; }
+         globalThis.__realFsync = fs.fsyncSync;
+         globalThis.__fsyncs = 0;
+         fs.fsyncSync = (...a) => { globalThis.__fsyncs++; return globalThis.__realFsync(...a); };
+         return 0;",
+        &stop.into(),
+        &JsValue::UNDEFINED,
+    )
+    .as_f64()
+    .unwrap() as u32
+}
+
+#[wasm_bindgen_test]
+async fn calls_made_together_share_one_fsync_and_close_writes_them_first() {
+    let dir = temp_dir();
+    let kms = open(&[("dataDir", dir.clone().into())]).await.unwrap();
+    count_fsyncs(false);
+    // Sixteen state changes made together, and close() in the same turn.
+    let created: Vec<js_sys::Promise> = (0..16)
+        .map(|i| kms.create_key(obj(&[("Description", format!("together {i}").into())])))
+        .collect();
+    let closed = kms.close();
+    let mut ids = Vec::new();
+    for p in created {
+        ids.push(string(&get(&ok(p).await, "KeyMetadata"), "KeyId"));
+    }
+    ok(closed).await;
+    assert_eq!(count_fsyncs(true), 1, "one fsync for the sixteen calls");
+    // Each call was acknowledged after that write: all sixteen are there.
+    let again = open(&[("dataDir", dir.clone().into())]).await.unwrap();
+    let listed = ok(again.list_keys(JsValue::UNDEFINED)).await;
+    let mut found: Vec<String> = Array::from(&get(&listed, "Keys"))
+        .iter()
+        .map(|k| string(&k, "KeyId"))
+        .collect();
+    found.sort();
+    ids.sort();
+    assert_eq!(found, ids);
+    // Calls one after the other still get one fsync each.
+    count_fsyncs(false);
+    for _ in 0..3 {
+        ok(again.create_key(JsValue::UNDEFINED)).await;
+    }
+    assert_eq!(count_fsyncs(true), 3);
+    ok(again.close()).await;
+    remove_dir(&dir);
+}
+
 #[wasm_bindgen_test]
 async fn a_store_without_its_root_key_file_is_refused() {
     let dir = temp_dir();
