@@ -186,7 +186,7 @@ async function throughput(server) {
 /**
  * `total` requests (Encrypt and GenerateDataKey in turn) from 16 clients; RSS every SAMPLE_EVERY.
  * RSS climbs over the first 10,000: V8's compiled code and heaps, and the in-memory audit trail,
- * which keeps the last 10,000 events (AUDIT_MEMORY_LIMIT in src/service.rs); flat means after that.
+ * which keeps the last 10,000 events (AUDIT_MEMORY_LIMIT in src/service/mod.rs); flat means after that.
  */
 async function memory(server, total) {
   const client = httpClient(server.url, 16);

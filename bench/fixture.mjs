@@ -4,7 +4,7 @@
 // write) into a data directory or an IndexedDB store instead of filling it again.
 //
 // The file's name carries a stamp of the sources that define what a backup holds (the record,
-// journal, seal and backup formats in src/persist/) and of this file's FORMAT, so a change there
+// journal, seal and backup formats: every file in src/persist/) and of this file's FORMAT, so a change there
 // fills it again; a backup that does not restore is filled again too.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,9 +22,10 @@ const FORMAT = 1;
 
 function stamp(keys, events) {
   const h = createHash('sha256').update(`${FORMAT} ${keys} ${events}`);
-  for (const name of ['backup.rs', 'log.rs', 'records.rs', 'seal.rs']) {
-    h.update(name).update(fs.readFileSync(path.join(root, 'src', 'persist', name)));
-  }
+  // Every source file under src/persist/, in a fixed order, so moving a file cannot break this.
+  const dir = path.join(root, 'src', 'persist');
+  const files = fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.rs')).sort();
+  for (const name of files) h.update(name).update(fs.readFileSync(path.join(dir, name)));
   return h.digest('hex').slice(0, 16);
 }
 
