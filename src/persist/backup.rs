@@ -168,3 +168,35 @@ pub fn open(backup: &[u8], passphrase: &[u8]) -> Result<Contents> {
         events,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::InsecureTestEntropy;
+
+    /// A backup's iteration count is read from the file: one set to u32::MAX (hours of PBKDF2)
+    /// is refused before any work, as any count past the maximum is.
+    #[test]
+    fn a_hostile_iteration_count_is_refused_at_once() {
+        let mut rng = InsecureTestEntropy::new(3);
+        let key = StoreKey::generate(&mut rng).unwrap();
+        let good = seal(
+            &key,
+            &BTreeMap::new(),
+            &[],
+            b"pass",
+            seal::MIN_PBKDF2_ITERATIONS,
+            &mut rng,
+        )
+        .unwrap();
+        assert!(open(&good, b"pass").is_ok());
+        // MAGIC, the keyring's length, `WKK1`, the kind byte and the salt come first.
+        let at = MAGIC.len() + 8 + 4 + 1 + 16;
+        for iterations in [seal::MAX_PBKDF2_ITERATIONS + 1, u32::MAX] {
+            let mut hostile = good.clone();
+            hostile[at..at + 4].copy_from_slice(&iterations.to_be_bytes());
+            let e = open(&hostile, b"pass").unwrap_err();
+            assert!(e.to_string().contains("at most"), "{e}");
+        }
+    }
+}
