@@ -124,6 +124,18 @@ fn damaged(what: &str) -> KmsError {
 /// Opens a backup with its passphrase: unwraps the store key, reads every record and event,
 /// and checks that each record unseals under the key (a damaged backup is refused whole).
 pub fn open(backup: &[u8], passphrase: &[u8]) -> Result<Contents> {
+    open_with(backup, |salt, iterations| {
+        seal::passphrase_root(passphrase, salt, iterations)
+    })
+}
+
+/// [`open`] with the passphrase's key derivation given as `derive(salt, iterations)`: for the
+/// fuzzer, which cannot afford PBKDF2's 600,000 iterations on every input.
+#[doc(hidden)]
+pub fn open_with(
+    backup: &[u8],
+    derive: impl FnOnce(&[u8; 16], u32) -> Result<zeroize::Zeroizing<[u8; 32]>>,
+) -> Result<Contents> {
     let rest = backup
         .strip_prefix(MAGIC.as_slice())
         .ok_or_else(not_a_backup)?;
@@ -133,7 +145,7 @@ pub fn open(backup: &[u8], passphrase: &[u8]) -> Result<Contents> {
     let RootKind::Passphrase { salt, iterations } = seal::keyring_kind(keyring)? else {
         return Err(not_a_backup());
     };
-    let kek = seal::passphrase_root(passphrase, &salt, iterations)?;
+    let kek = derive(&salt, iterations)?;
     let key = seal::unwrap_store_key(keyring, &kek).map_err(|_| {
         KmsError::Storage("the backup does not open with this passphrase".to_owned())
     })?;
@@ -167,4 +179,36 @@ pub fn open(backup: &[u8], passphrase: &[u8]) -> Result<Contents> {
         records,
         events,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::InsecureTestEntropy;
+
+    /// A backup's iteration count is read from the file: one set to u32::MAX (hours of PBKDF2)
+    /// is refused before any work, as any count past the maximum is.
+    #[test]
+    fn a_hostile_iteration_count_is_refused_at_once() {
+        let mut rng = InsecureTestEntropy::new(3);
+        let key = StoreKey::generate(&mut rng).unwrap();
+        let good = seal(
+            &key,
+            &BTreeMap::new(),
+            &[],
+            b"pass",
+            seal::MIN_PBKDF2_ITERATIONS,
+            &mut rng,
+        )
+        .unwrap();
+        assert!(open(&good, b"pass").is_ok());
+        // MAGIC, the keyring's length, `WKK1`, the kind byte and the salt come first.
+        let at = MAGIC.len() + 8 + 4 + 1 + 16;
+        for iterations in [seal::MAX_PBKDF2_ITERATIONS + 1, u32::MAX] {
+            let mut hostile = good.clone();
+            hostile[at..at + 4].copy_from_slice(&iterations.to_be_bytes());
+            let e = open(&hostile, b"pass").unwrap_err();
+            assert!(e.to_string().contains("at most"), "{e}");
+        }
+    }
 }

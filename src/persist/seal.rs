@@ -103,6 +103,10 @@ pub enum RootKind {
 /// The least PBKDF2 iteration count a passphrase store takes (OWASP's figure for SHA-256).
 pub const MIN_PBKDF2_ITERATIONS: u32 = 600_000;
 
+/// The most PBKDF2 iterations a passphrase store or backup takes (seconds of work): the count
+/// is read from the file, and a damaged or hostile one must not hold the caller for hours.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
 impl RootKind {
     fn encode(&self) -> Vec<u8> {
         match self {
@@ -133,6 +137,11 @@ pub fn passphrase_root(
     if iterations < MIN_PBKDF2_ITERATIONS {
         return Err(KmsError::Storage(format!(
             "a passphrase store needs at least {MIN_PBKDF2_ITERATIONS} PBKDF2 iterations"
+        )));
+    }
+    if iterations > MAX_PBKDF2_ITERATIONS {
+        return Err(KmsError::Storage(format!(
+            "a passphrase store takes at most {MAX_PBKDF2_ITERATIONS} PBKDF2 iterations, not {iterations}"
         )));
     }
     let mut out = Zeroizing::new([0u8; 32]);
