@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
-use wasm_kms::ids::{self, AliasName, Aliases, KeyId, KeyRef, Principal, Scope};
+use wasm_kms::domain::ids::{self, AliasName, Aliases, KeyId, KeyRef, Principal, Scope};
 use wasm_kms_fuzz::{call, create_key, fresh_kms, FuzzKms};
 
 struct World {

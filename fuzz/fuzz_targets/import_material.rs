@@ -11,7 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wasm_kms::asym::{AsymKey, AsymSpec};
+use wasm_kms::crypto::asym::{AsymKey, AsymSpec};
 use wasm_kms::model::{DescribeKeyRequest, GetPublicKeyRequest};
 use wasm_kms_fuzz::{import_request, import_setup, wrap_material};
 

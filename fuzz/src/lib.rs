@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use wasm_kms::asym::{AsymKey, AsymSpec, OaepHash};
+use wasm_kms::crypto::asym::{AsymKey, AsymSpec, OaepHash};
 use wasm_kms::codec::{Blob, SecretBlob, Timestamp};
 use wasm_kms::env::{Entropy, InsecureTestEntropy, ManualClock};
 use wasm_kms::model::{GetParametersForImportRequest, GetParametersForImportResponse};

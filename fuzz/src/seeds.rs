@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use wasm_kms::asym::{AsymKey, AsymSpec};
+use wasm_kms::crypto::asym::{AsymKey, AsymSpec};
 use wasm_kms::env::{InsecureTestEntropy, ManualClock};
 use wasm_kms::persist::log::{self, Commit, LogBackend};
 use wasm_kms::persist::{backup, records, seal, DurableStore, Root, KEYRING};
@@ -295,7 +295,7 @@ fn ids_seeds() -> Seeds {
         .enumerate()
         .map(|(i, t)| (format!("text-{i}"), t.as_bytes().to_vec()))
         .collect();
-    let binary = wasm_kms::ids::KeyId::parse(id).unwrap().to_binary();
+    let binary = wasm_kms::domain::ids::KeyId::parse(id).unwrap().to_binary();
     seeds.push(("binary".to_owned(), binary.to_vec()));
     seeds
 }
@@ -446,7 +446,7 @@ fn blob_seeds() -> Seeds {
         let blob = base64::engine::general_purpose::STANDARD
             .decode(out["CiphertextBlob"].as_str().unwrap())
             .unwrap();
-        assert!(wasm_kms::blob::Envelope::parse(&blob).is_some());
+        assert!(wasm_kms::crypto::blob::Envelope::parse(&blob).is_some());
         seeds.push((format!("ciphertext-{i}"), blob));
     }
     seeds
