@@ -7,6 +7,7 @@
 //! `{"__type": "<Name>", "message": "..."}`. This module decides all of that; the HTTP server
 //! (`pkg/server.mjs`, through the binding's `sendJson`) only moves the bytes.
 
+use serde::Deserializer;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -98,7 +99,25 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// target (see [`operation_of`]), `body` the request body. Every outcome is a [`Reply`]; a
     /// body that cannot be read still leaves the call's audit event, as any refused input does.
     pub fn call_wire(&mut self, caller: &Caller, operation: &str, body: &[u8]) -> Reply {
-        match self.call_body(caller, operation, body) {
+        self.call_wire_via(caller, operation, body, Ok)
+    }
+
+    /// [`Kms::call_wire`], reading the parsed body through the deserializer `via` makes of it.
+    /// A binding that already parses its own values passes its own deserializer here, so the
+    /// requests' parsers are built for one deserializer only (each is another ~80 KB of
+    /// WebAssembly); a body `via` cannot take is an internal error.
+    pub fn call_wire_via<D, F>(
+        &mut self,
+        caller: &Caller,
+        operation: &str,
+        body: &[u8],
+        via: F,
+    ) -> Reply
+    where
+        F: FnOnce(Value) -> Result<D, KmsError>,
+        D: for<'de> Deserializer<'de>,
+    {
+        match self.call_body(caller, operation, body, via) {
             Ok(body) => Reply {
                 status: 200,
                 body,
@@ -108,13 +127,18 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
     }
 
-    fn call_body(
+    fn call_body<D, F>(
         &mut self,
         caller: &Caller,
         operation: &str,
         body: &[u8],
-    ) -> Result<Zeroizing<String>, KmsError> {
-        let input = match parse_body(body) {
+        via: F,
+    ) -> Result<Zeroizing<String>, KmsError>
+    where
+        F: FnOnce(Value) -> Result<D, KmsError>,
+        D: for<'de> Deserializer<'de>,
+    {
+        let input = match parse_body(body).and_then(via) {
             Ok(input) => input,
             Err(e) => return Err(self.refuse_input(caller, operation, e)),
         };

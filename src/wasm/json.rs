@@ -143,12 +143,40 @@ pub(super) fn dispatch(
     let body = zeroize::Zeroizing::new(body.to_vec());
     let reply = kms.with_core(|core| {
         offer(core);
-        let reply = core.call_wire(&kms.caller, operation, &body);
+        // Read through serde-wasm-bindgen, as `send`'s calls are: one parser per request type
+        // in the module, not two.
+        let reply = core.call_wire_via(&kms.caller, operation, &body, |value| {
+            Ok(serde_wasm_bindgen::Deserializer::from(to_js(&value)))
+        });
         // An offered result serves this call only, however the call ended.
         core.offload().clear_result();
         Ok(reply)
     })?;
     reply_to_js(&reply)
+}
+
+/// A parsed JSON value as the JavaScript value `JSON.parse` would give (every number a
+/// `number`). serde_json nests at most 128 deep, so the recursion is bounded.
+fn to_js(value: &serde_json::Value) -> JsValue {
+    use serde_json::Value;
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Value::Object(members) => {
+            // No prototype, as JSON.parse's own properties: a member named `__proto__` (an
+            // encryption context may have one) is then a member, not the object's prototype.
+            let out = Object::new();
+            let _ = Reflect::set_prototype_of(&out, &JsValue::NULL);
+            for (k, v) in members {
+                // Reflect::set on a plain object cannot fail.
+                let _ = Reflect::set(&out, &JsValue::from_str(k), &to_js(v));
+            }
+            out.into()
+        }
+    }
 }
 
 /// What WebCrypto could do before the JSON request `body` (bytes) for `operation` runs. A body

@@ -450,6 +450,34 @@ describe('the JSON 1.1 protocol over raw HTTP', () => {
     assert.equal(Buffer.from(dec.json.Plaintext, 'base64').toString(), 'hi');
   });
 
+  test('a context member named __proto__ is bound like any other; a wrong-typed member inside it is named by its path', async () => {
+    const keyId = (await post(endpoint.url, { target: 'TrentService.CreateKey' })).json.KeyMetadata.KeyId;
+    const plaintext = Buffer.from('proto').toString('base64');
+    const enc = await post(endpoint.url, {
+      target: 'TrentService.Encrypt',
+      body: `{"KeyId": "${keyId}", "Plaintext": "${plaintext}", "EncryptionContext": {"__proto__": "p"}}`,
+    });
+    assert.equal(enc.status, 200);
+    const decrypt = (context) => post(endpoint.url, {
+      target: 'TrentService.Decrypt',
+      body: `{"CiphertextBlob": "${enc.json.CiphertextBlob}"${context === undefined ? '' : `, "EncryptionContext": ${context}`}}`,
+    });
+    assert.equal((await decrypt()).json.__type, 'InvalidCiphertextException');
+    assert.equal((await decrypt('{"__proto__": "q"}')).json.__type, 'InvalidCiphertextException');
+    assert.equal((await decrypt('{"__proto__": "p"}')).json.Plaintext, plaintext);
+    // A wrong-typed member inside a map is named by its path.
+    const nested = await post(endpoint.url, {
+      target: 'TrentService.Encrypt',
+      body: `{"KeyId": "${keyId}", "Plaintext": "${plaintext}", "EncryptionContext": {"a": 5}}`,
+    });
+    assert.deepEqual(nested.json, {
+      __type: 'SerializationException',
+      message: 'The value of member EncryptionContext.a is not of the type the operation expects.',
+    });
+    const random = await post(endpoint.url, { target: 'TrentService.GenerateRandom', body: '{"NumberOfBytes": 16}' });
+    assert.equal(Buffer.from(random.json.Plaintext, 'base64').length, 16);
+  });
+
   test('an unknown target is an UnknownOperationException', async () => {
     const r = await post(endpoint.url, { target: 'TrentService.Frobnicate' });
     assert.equal(r.status, 400);
