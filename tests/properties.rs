@@ -1,7 +1,7 @@
 //! Property tests of the symmetric ciphertext: round trips for any plaintext and context, context
 //! order never mattering (on the typed API and on the JSON wire), and every corrupted or foreign
 //! input failing cleanly with InvalidCiphertextException (or a ValidationException for length),
-//! never with a panic.
+//! never with a panic; and ISO 8601 as `codec::time` writes and reads it, against the `time` crate.
 #![cfg(not(target_arch = "wasm32"))]
 // Test code, helpers included: a failed unwrap or index is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
@@ -375,6 +375,75 @@ proptest! {
                 prop_assert_eq!(e.name(), "ValidationException");
                 prop_assert_eq!(e.message(), Some(expected.as_str()));
             }
+        }
+    }
+}
+
+/// ISO 8601 as `codec::time` writes and reads it agrees with the `time` crate, the oracle, for
+/// every instant from year 0 to 9999: the text, the instant read back, and which dates exist.
+mod iso8601 {
+    use super::*;
+    use time::macros::format_description;
+    use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+    use wasm_kms::codec::{parse_iso8601, Timestamp};
+
+    /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in milliseconds.
+    const FIRST: i64 = -62_167_219_200_000;
+    const LAST: i64 = 253_402_300_799_999;
+
+    fn oracle(millis: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn written_as_the_oracle_writes_and_read_back(millis in FIRST..=LAST) {
+            let text = Timestamp(millis).to_iso8601();
+            let expected = oracle(millis)
+                .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
+                .unwrap();
+            prop_assert_eq!(&text, &expected);
+            // The text holds whole seconds; with the milliseconds written, all of it returns.
+            prop_assert_eq!(parse_iso8601(&text), Some(Timestamp(millis.div_euclid(1000) * 1000)));
+            let with_millis = format!("{}.{:03}Z", &text[..19], millis.rem_euclid(1000));
+            prop_assert_eq!(parse_iso8601(&with_millis), Some(Timestamp(millis)));
+        }
+
+        #[test]
+        fn a_date_or_time_is_read_exactly_when_it_exists(
+            year in 0i32..=9999, month in 0u8..=13, day in 0u8..=32,
+            hour in 0u8..=24, minute in 0u8..=60, second in 0u8..=60,
+        ) {
+            let text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z");
+            let expected = Month::try_from(month).ok()
+                .and_then(|m| Date::from_calendar_date(year, m, day).ok())
+                .zip(Time::from_hms(hour, minute, second).ok())
+                .map(|(d, t)| PrimitiveDateTime::new(d, t).assume_utc());
+            let read = parse_iso8601(&text);
+            prop_assert_eq!(read.is_some(), expected.is_some(), "{}", text);
+            if let (Some(read), Some(expected)) = (read, expected) {
+                prop_assert_eq!(i128::from(read.millis()), expected.unix_timestamp_nanos() / 1_000_000);
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_utc_forms_are_read() {
+        assert_eq!(
+            parse_iso8601("2026-11-27T10:34:09.5Z"),
+            parse_iso8601("2026-11-27T10:34:09.500Z")
+        );
+        for text in [
+            "2026-11-27T10:34:09",
+            "2026-11-27T10:34:09+00:00",
+            "2026-11-27 10:34:09Z",
+            "2026-11-27T10:34:09.1234Z",
+            "2026-11-27T10:34:09.Z",
+            "2026-11-27t10:34:09Z",
+            "+2026-11-27T10:34:09Z",
+            "2026-11-27T10:34:09Z ",
+        ] {
+            assert_eq!(parse_iso8601(text), None, "{text}");
         }
     }
 }
