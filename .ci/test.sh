@@ -15,7 +15,8 @@ bash .ci/setup.sh test
 step "formatting and lints (native and wasm32)"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+# With the benchmark-only exports too (a feature only adds code).
+cargo clippy --all-targets --locked --target wasm32-unknown-unknown --features bench -- -D warnings
 
 step "dependencies: licences, bans, sources (deny.toml; advisories need GitHub, see there)"
 cargo deny --log-level error check licenses bans sources
