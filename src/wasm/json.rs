@@ -166,15 +166,13 @@ fn to_js(value: &serde_json::Value) -> JsValue {
         Value::String(s) => JsValue::from_str(s),
         Value::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
         Value::Object(members) => {
-            // No prototype, as JSON.parse's own properties: a member named `__proto__` (an
-            // encryption context may have one) is then a member, not the object's prototype.
-            let out = Object::new();
-            let _ = Reflect::set_prototype_of(&out, &JsValue::NULL);
-            for (k, v) in members {
-                // Reflect::set on a plain object cannot fail.
-                let _ = Reflect::set(&out, &JsValue::from_str(k), &to_js(v));
-            }
-            out.into()
+            // Own data properties, as JSON.parse makes them: a member named `__proto__` (an
+            // encryption context may have one) is a member, not the object's prototype.
+            let entries: js_sys::Array = members
+                .iter()
+                .map(|(k, v)| js_sys::Array::of2(&JsValue::from_str(k), &to_js(v)))
+                .collect();
+            Object::from_entries(&entries).map_or(JsValue::NULL, JsValue::from)
         }
     }
 }
