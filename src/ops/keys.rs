@@ -7,11 +7,10 @@ use crate::crypto::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::{Aliases, KeyId};
 use crate::domain::state::{KeyState, StateRule};
-use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::model::*;
-use crate::service::{Call, Kms, Outcome};
-use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole, Store};
+use crate::ops::ctx::{OpCtx, Outcome};
+use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole};
 use crate::validate::{self, length, one_of, required};
 
 /// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
@@ -147,459 +146,420 @@ pub(crate) fn check_policy(policy: &str) -> Result<()> {
     Ok(())
 }
 
-impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// KeyMetadata as DescribeKey shows it.
-    pub(crate) fn metadata(&self, key: &KeyRecord) -> KeyMetadata {
-        self.metadata_with(key, None)
-    }
+/// KeyMetadata as DescribeKey shows it.
+pub(crate) fn metadata(ctx: &OpCtx<'_>, key: &KeyRecord) -> KeyMetadata {
+    metadata_with(ctx, key, None)
+}
 
-    /// Where the keys of `key`'s multi-Region set are, taking `key` and `new_replica` as they
-    /// are about to be stored rather than as the store has them.
-    fn multi_region_configuration(
-        &self,
-        key: &KeyRecord,
-        new_replica: Option<&KeyRecord>,
-    ) -> Option<MultiRegionConfiguration> {
-        let role = key.multi_region?;
-        let fresh: Vec<&KeyRecord> = std::iter::once(key).chain(new_replica).collect();
-        let mut set: Vec<&KeyRecord> = self
-            .store
-            .key_in_all_regions(&key.id)
-            .filter(|k| fresh.iter().all(|f| f.region != k.region))
-            .chain(fresh.iter().copied())
-            .collect();
-        set.sort_by(|a, b| a.region.cmp(&b.region));
-        let entry = |k: &KeyRecord| MultiRegionKey {
-            arn: k.arn.clone(),
-            region: k.region.clone(),
-        };
-        let primary = set
+/// Where the keys of `key`'s multi-Region set are, taking `key` and `new_replica` as they
+/// are about to be stored rather than as the store has them.
+fn multi_region_configuration(
+    ctx: &OpCtx<'_>,
+    key: &KeyRecord,
+    new_replica: Option<&KeyRecord>,
+) -> Option<MultiRegionConfiguration> {
+    let role = key.multi_region?;
+    let fresh: Vec<&KeyRecord> = std::iter::once(key).chain(new_replica).collect();
+    let mut set: Vec<&KeyRecord> = ctx
+        .store
+        .key_in_all_regions(&key.id)
+        .filter(|k| fresh.iter().all(|f| f.region != k.region))
+        .chain(fresh.iter().copied())
+        .collect();
+    set.sort_by(|a, b| a.region.cmp(&b.region));
+    let entry = |k: &KeyRecord| MultiRegionKey {
+        arn: k.arn.clone(),
+        region: k.region.clone(),
+    };
+    let primary = set
+        .iter()
+        .find(|k| k.multi_region == Some(MultiRegionRole::Primary))?;
+    Some(MultiRegionConfiguration {
+        multi_region_key_type: role.as_str().to_owned(),
+        primary_key: entry(primary),
+        replica_keys: set
             .iter()
-            .find(|k| k.multi_region == Some(MultiRegionRole::Primary))?;
-        Some(MultiRegionConfiguration {
-            multi_region_key_type: role.as_str().to_owned(),
-            primary_key: entry(primary),
-            replica_keys: set
-                .iter()
-                .filter(|k| k.multi_region == Some(MultiRegionRole::Replica))
-                .map(|k| entry(k))
-                .collect(),
-        })
-    }
+            .filter(|k| k.multi_region == Some(MultiRegionRole::Replica))
+            .map(|k| entry(k))
+            .collect(),
+    })
+}
 
-    /// KeyMetadata, counting `new_replica` (not yet stored) in a multi-Region set.
-    pub(crate) fn metadata_with(
-        &self,
-        key: &KeyRecord,
-        new_replica: Option<&KeyRecord>,
-    ) -> KeyMetadata {
-        let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
-        let lists = algorithms(&key.key_spec, &key.key_usage);
-        KeyMetadata {
-            aws_account_id: key.account.clone(),
-            key_id: key.id.to_string(),
-            arn: key.arn.clone(),
-            creation_date: key.created,
-            enabled: key.state == KeyState::Enabled,
-            description: key.description.clone(),
-            key_usage: key.key_usage.clone(),
-            key_state: key.state.as_str().to_owned(),
-            deletion_date: key
-                .deletion
-                .filter(|_| key.state == KeyState::PendingDeletion)
-                .map(|d| d.date),
-            origin: key.origin.clone(),
-            key_manager: key.manager.as_str().to_owned(),
-            customer_master_key_spec: key.key_spec.clone(),
-            key_spec: key.key_spec.clone(),
-            encryption_algorithms: lists.encryption,
-            signing_algorithms: lists.signing,
-            key_agreement_algorithms: lists.key_agreement,
-            mac_algorithms: lists.mac,
-            multi_region: key.multi_region.is_some(),
-            multi_region_configuration: self.multi_region_configuration(key, new_replica),
-            pending_deletion_window_in_days: key
-                .deletion
-                .filter(|_| key.state == KeyState::PendingReplicaDeletion)
-                .map(|d| d.window_days),
-            // An imported key keeps showing its material's ID after the material is deleted.
-            // Shown for symmetric encryption keys only, as AWS does.
-            current_key_material_id: key
-                .current_material()
-                .map(|m| m.id)
-                .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
-                .filter(|_| symmetric)
-                .map(|id| hex::encode(&id)),
-            expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
-            valid_to: key.import.as_ref().and_then(|i| i.valid_to),
-        }
+/// KeyMetadata, counting `new_replica` (not yet stored) in a multi-Region set.
+pub(crate) fn metadata_with(
+    ctx: &OpCtx<'_>,
+    key: &KeyRecord,
+    new_replica: Option<&KeyRecord>,
+) -> KeyMetadata {
+    let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
+    let lists = algorithms(&key.key_spec, &key.key_usage);
+    KeyMetadata {
+        aws_account_id: key.account.clone(),
+        key_id: key.id.to_string(),
+        arn: key.arn.clone(),
+        creation_date: key.created,
+        enabled: key.state == KeyState::Enabled,
+        description: key.description.clone(),
+        key_usage: key.key_usage.clone(),
+        key_state: key.state.as_str().to_owned(),
+        deletion_date: key
+            .deletion
+            .filter(|_| key.state == KeyState::PendingDeletion)
+            .map(|d| d.date),
+        origin: key.origin.clone(),
+        key_manager: key.manager.as_str().to_owned(),
+        customer_master_key_spec: key.key_spec.clone(),
+        key_spec: key.key_spec.clone(),
+        encryption_algorithms: lists.encryption,
+        signing_algorithms: lists.signing,
+        key_agreement_algorithms: lists.key_agreement,
+        mac_algorithms: lists.mac,
+        multi_region: key.multi_region.is_some(),
+        multi_region_configuration: multi_region_configuration(ctx, key, new_replica),
+        pending_deletion_window_in_days: key
+            .deletion
+            .filter(|_| key.state == KeyState::PendingReplicaDeletion)
+            .map(|d| d.window_days),
+        // An imported key keeps showing its material's ID after the material is deleted.
+        // Shown for symmetric encryption keys only, as AWS does.
+        current_key_material_id: key
+            .current_material()
+            .map(|m| m.id)
+            .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
+            .filter(|_| symmetric)
+            .map(|id| hex::encode(&id)),
+        expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
+        valid_to: key.import.as_ref().and_then(|i| i.valid_to),
     }
+}
 
-    pub(crate) fn op_create_key(
-        &self,
-        call: &mut Call,
-        req: CreateKeyRequest,
-    ) -> Outcome<KeyMetadataResponse> {
-        if let Some(p) = &req.policy {
-            check_policy(p)?;
-        }
-        let description = req.description.clone().unwrap_or_default();
-        length(&description, "description", 0, 8192)?;
-        if let Some(s) = &req.customer_master_key_spec {
-            one_of(s, "customerMasterKeySpec", CUSTOMER_MASTER_KEY_SPECS)?;
-        }
-        if let Some(s) = &req.key_spec {
-            one_of(s, "keySpec", KEY_SPECS)?;
-        }
-        if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
+pub(crate) fn create_key(
+    ctx: &mut OpCtx<'_>,
+    req: CreateKeyRequest,
+) -> Outcome<KeyMetadataResponse> {
+    if let Some(p) = &req.policy {
+        check_policy(p)?;
+    }
+    let description = req.description.clone().unwrap_or_default();
+    length(&description, "description", 0, 8192)?;
+    if let Some(s) = &req.customer_master_key_spec {
+        one_of(s, "customerMasterKeySpec", CUSTOMER_MASTER_KEY_SPECS)?;
+    }
+    if let Some(s) = &req.key_spec {
+        one_of(s, "keySpec", KEY_SPECS)?;
+    }
+    if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
+        return Err(KmsError::Validation(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".to_owned(),
+        ));
+    }
+    let spec = req
+        .key_spec
+        .clone()
+        .or_else(|| req.customer_master_key_spec.clone())
+        .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
+    if let Some(u) = &req.key_usage {
+        one_of(u, "keyUsage", KEY_USAGES)?;
+    }
+    let usage = match (&req.key_usage, spec.as_str()) {
+        (Some(u), _) => u.clone(),
+        (None, "SYMMETRIC_DEFAULT") => "ENCRYPT_DECRYPT".to_owned(),
+        (None, _) => {
             return Err(KmsError::Validation(
-                "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".to_owned(),
-            ));
+                "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned(),
+            ))
         }
-        let spec = req
-            .key_spec
-            .clone()
-            .or_else(|| req.customer_master_key_spec.clone())
-            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
-        if let Some(u) = &req.key_usage {
-            one_of(u, "keyUsage", KEY_USAGES)?;
-        }
-        let usage = match (&req.key_usage, spec.as_str()) {
-            (Some(u), _) => u.clone(),
-            (None, "SYMMETRIC_DEFAULT") => "ENCRYPT_DECRYPT".to_owned(),
-            (None, _) => {
-                return Err(KmsError::Validation(
-                    "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned(),
-                ))
-            }
-        };
-        if !usages_for(&spec).contains(&usage.as_str()) {
-            return Err(KmsError::Validation(format!(
-                "KeyUsage {usage} is not compatible with KeySpec {spec}"
-            )));
-        }
-        let origin = req.origin.clone().unwrap_or_else(|| "AWS_KMS".to_owned());
-        one_of(&origin, "origin", ORIGINS)?;
-        if let Some(xks) = &req.xks_key_id {
-            length(xks, "xksKeyId", 1, 128)?;
-        }
-        let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
-        validate::tag_count(tags.len())?;
-        // What this version of wasm-kms cannot create yet is refused plainly, never faked.
-        let hmac = MacHash::parse(&spec).filter(|_| spec.starts_with("HMAC_"));
-        let asym = AsymSpec::parse(&spec);
-        if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() && asym.is_none() {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "wasm-kms does not support KeySpec {spec} yet."
-            ))));
-        }
-        let external = origin == "EXTERNAL";
-        if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "wasm-kms does not support Origin {origin} or custom key stores yet."
-            ))));
-        }
-        let multi_region = req.multi_region == Some(true);
-        self.authorize_account(call, Action::CreateKey)?;
-        let account_keys = self
-            .store
-            .keys(call.region())
-            .filter(|k| k.account == call.account())
-            .count();
-        if account_keys >= MAX_KEYS {
-            return Err(KmsError::LimitExceeded(
-                "The request was rejected because a quota was exceeded: keys per Region."
-                    .to_owned(),
-            ));
-        }
-        let id = loop {
-            let raw = self.random()?;
-            let id = if multi_region {
-                KeyId::new_multi_region(raw)
-            } else {
-                KeyId::new_regional(raw)
-            };
-            // A multi-Region key ID is the same in every Region, so it must be free in all.
-            if self.store.key_in_all_regions(&id).next().is_none() {
-                break id;
-            }
-        };
-        // A key for imported material has none until the caller imports it.
-        let materials = if external {
-            Vec::new()
+    };
+    if !usages_for(&spec).contains(&usage.as_str()) {
+        return Err(KmsError::Validation(format!(
+            "KeyUsage {usage} is not compatible with KeySpec {spec}"
+        )));
+    }
+    let origin = req.origin.clone().unwrap_or_else(|| "AWS_KMS".to_owned());
+    one_of(&origin, "origin", ORIGINS)?;
+    if let Some(xks) = &req.xks_key_id {
+        length(xks, "xksKeyId", 1, 128)?;
+    }
+    let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
+    validate::tag_count(tags.len())?;
+    // What this version of wasm-kms cannot create yet is refused plainly, never faked.
+    let hmac = MacHash::parse(&spec).filter(|_| spec.starts_with("HMAC_"));
+    let asym = AsymSpec::parse(&spec);
+    if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() && asym.is_none() {
+        return Err(KmsError::UnsupportedOperation(Some(format!(
+            "wasm-kms does not support KeySpec {spec} yet."
+        ))));
+    }
+    let external = origin == "EXTERNAL";
+    if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
+        return Err(KmsError::UnsupportedOperation(Some(format!(
+            "wasm-kms does not support Origin {origin} or custom key stores yet."
+        ))));
+    }
+    let multi_region = req.multi_region == Some(true);
+    ctx.authorize_account(Action::CreateKey)?;
+    let account_keys = ctx
+        .store
+        .keys(ctx.region())
+        .filter(|k| k.account == ctx.account())
+        .count();
+    if account_keys >= MAX_KEYS {
+        return Err(KmsError::LimitExceeded(
+            "The request was rejected because a quota was exceeded: keys per Region.".to_owned(),
+        ));
+    }
+    let id = loop {
+        let raw = ctx.random()?;
+        let id = if multi_region {
+            KeyId::new_multi_region(raw)
         } else {
-            vec![Material {
-                id: self.random()?,
-                key: match (hmac, asym) {
-                    (Some(hash), _) => {
-                        Secret::Hmac(HmacKey::generate(hash, |k| self.fill_random(k))?)
-                    }
-                    (None, Some(spec)) => Secret::Asym(Box::new(self.new_key_pair(spec)?)),
-                    (None, None) => Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
-                },
-                created: call.now,
-                rotation: None,
-            }]
+            KeyId::new_regional(raw)
         };
-        let scope = call.scope();
-        let arn = scope.key_arn(&id);
-        let record = KeyRecord {
-            region: scope.region.clone(),
-            id,
-            arn,
-            account: scope.account.clone(),
-            created: call.now,
-            description,
-            state: if external {
-                KeyState::PendingImport
-            } else {
-                KeyState::Enabled
+        // A multi-Region key ID is the same in every Region, so it must be free in all.
+        if ctx.store.key_in_all_regions(&id).next().is_none() {
+            break id;
+        }
+    };
+    // A key for imported material has none until the caller imports it.
+    let materials = if external {
+        Vec::new()
+    } else {
+        vec![Material {
+            id: ctx.random()?,
+            key: match (hmac, asym) {
+                (Some(hash), _) => Secret::Hmac(HmacKey::generate(hash, |k| ctx.fill_random(k))?),
+                (None, Some(spec)) => Secret::Asym(Box::new(ctx.new_key_pair(spec)?)),
+                (None, None) => Secret::from(SymmetricKey::generate(|k| ctx.fill_random(k))?),
             },
-            key_spec: spec,
-            key_usage: usage,
-            origin,
-            manager: KeyManager::Customer,
-            policy: req
-                .policy
-                .clone()
-                .unwrap_or_else(|| crate::access::default_policy(&scope.partition, &scope.account)),
-            tags,
-            materials,
-            deletion: None,
+            created: ctx.now(),
             rotation: None,
-            multi_region: multi_region.then_some(MultiRegionRole::Primary),
-            import: external.then(Import::default),
-        };
-        let out = KeyMetadataResponse {
-            key_metadata: self.metadata(&record),
-        };
-        Ok((out, Batch::put_key(record)))
-    }
-
-    pub(crate) fn op_describe_key(
-        &self,
-        call: &mut Call,
-        req: DescribeKeyRequest,
-    ) -> Outcome<KeyMetadataResponse> {
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
-            call,
-            req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
-            Action::DescribeKey,
-            StateRule::Any,
-        )?;
-        let out = KeyMetadataResponse {
-            key_metadata: self.metadata(key),
-        };
-        Ok((out, Batch::default()))
-    }
-
-    pub(crate) fn op_list_keys(
-        &self,
-        call: &mut Call,
-        req: ListKeysRequest,
-    ) -> Outcome<ListKeysResponse> {
-        let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
-        let entries: Vec<KeyListEntry> = self
-            .store
-            .keys(call.region())
-            .filter(|k| k.account == call.account())
-            .map(|k| KeyListEntry {
-                key_id: k.id.to_string(),
-                key_arn: k.arn.clone(),
-            })
-            .collect();
-        let page = validate::page(entries, "keys", args)?;
-        self.authorize_account(call, Action::ListKeys)?;
-        let out = ListKeysResponse {
-            keys: page.items,
-            next_marker: page.next_marker,
-            truncated: page.truncated,
-        };
-        Ok((out, Batch::default()))
-    }
-
-    pub(crate) fn op_update_key_description(
-        &self,
-        call: &mut Call,
-        req: UpdateKeyDescriptionRequest,
-    ) -> Outcome<Empty> {
-        let description = required(req.description, "description")?;
-        length(&description, "description", 0, 8192)?;
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::UpdateKeyDescription,
-            StateRule::Manage,
-        )?;
-        let mut key = key.clone();
-        key.description = description;
-        Ok((Empty {}, Batch::put_key(key)))
-    }
-
-    fn set_enabled(&self, call: &mut Call, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
-        let action = if enable {
-            Action::EnableKey
+        }]
+    };
+    let scope = ctx.scope();
+    let arn = scope.key_arn(&id);
+    let record = KeyRecord {
+        region: scope.region.clone(),
+        id,
+        arn,
+        account: scope.account.clone(),
+        created: ctx.now(),
+        description,
+        state: if external {
+            KeyState::PendingImport
         } else {
-            Action::DisableKey
-        };
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            action,
-            StateRule::EnableDisable,
-        )?;
-        let mut key = key.clone();
-        if enable && key.state != KeyState::Enabled {
-            // A key does not rotate while disabled; re-enabled past its rotation date, it rotates
-            // at once (the rotation falls due now, and is applied before any later call).
-            if let Some(r) = key.rotation.as_mut().filter(|r| r.next() <= call.now) {
-                r.since = call.now.plus_days(-r.period_days);
-            }
-        }
-        key.state = if enable {
             KeyState::Enabled
-        } else {
-            KeyState::Disabled
-        };
-        Ok((Empty {}, Batch::put_key(key)))
-    }
+        },
+        key_spec: spec,
+        key_usage: usage,
+        origin,
+        manager: KeyManager::Customer,
+        policy: req
+            .policy
+            .clone()
+            .unwrap_or_else(|| crate::access::default_policy(&scope.partition, &scope.account)),
+        tags,
+        materials,
+        deletion: None,
+        rotation: None,
+        multi_region: multi_region.then_some(MultiRegionRole::Primary),
+        import: external.then(Import::default),
+    };
+    let out = KeyMetadataResponse {
+        key_metadata: metadata(ctx, &record),
+    };
+    Ok((out, Batch::put_key(record)))
+}
 
-    pub(crate) fn op_enable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
-        self.set_enabled(call, req, true)
-    }
+pub(crate) fn describe_key(
+    ctx: &mut OpCtx<'_>,
+    req: DescribeKeyRequest,
+) -> Outcome<KeyMetadataResponse> {
+    validate::grant_tokens(req.grant_tokens.as_ref())?;
+    let key = ctx.use_key(
+        req.key_id.as_deref(),
+        "keyId",
+        Aliases::Accepted,
+        Action::DescribeKey,
+        StateRule::Any,
+    )?;
+    let out = KeyMetadataResponse {
+        key_metadata: metadata(ctx, key),
+    };
+    Ok((out, Batch::default()))
+}
 
-    pub(crate) fn op_disable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
-        self.set_enabled(call, req, false)
-    }
+pub(crate) fn list_keys(ctx: &mut OpCtx<'_>, req: ListKeysRequest) -> Outcome<ListKeysResponse> {
+    let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
+    let entries: Vec<KeyListEntry> = ctx
+        .store
+        .keys(ctx.region())
+        .filter(|k| k.account == ctx.account())
+        .map(|k| KeyListEntry {
+            key_id: k.id.to_string(),
+            key_arn: k.arn.clone(),
+        })
+        .collect();
+    let page = validate::page(entries, "keys", args)?;
+    ctx.authorize_account(Action::ListKeys)?;
+    let out = ListKeysResponse {
+        keys: page.items,
+        next_marker: page.next_marker,
+        truncated: page.truncated,
+    };
+    Ok((out, Batch::default()))
+}
 
-    pub(crate) fn op_tag_resource(
-        &self,
-        call: &mut Call,
-        req: TagResourceRequest,
-    ) -> Outcome<Empty> {
-        let new_tags = validate::tags(&required(req.tags, "tags")?)?;
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::TagResource,
-            StateRule::Manage,
-        )?;
-        let mut key = key.clone();
-        for (k, v) in new_tags {
-            match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
-                Some(slot) => slot.1 = v,
-                None => key.tags.push((k, v)),
-            }
+pub(crate) fn update_key_description(
+    ctx: &mut OpCtx<'_>,
+    req: UpdateKeyDescriptionRequest,
+) -> Outcome<Empty> {
+    let description = required(req.description, "description")?;
+    length(&description, "description", 0, 8192)?;
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::UpdateKeyDescription,
+        StateRule::Manage,
+    )?;
+    let mut key = key.clone();
+    key.description = description;
+    Ok((Empty {}, Batch::put_key(key)))
+}
+
+fn set_enabled(ctx: &mut OpCtx<'_>, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
+    let action = if enable {
+        Action::EnableKey
+    } else {
+        Action::DisableKey
+    };
+    let key = ctx.key_by_id(req.key_id.as_deref(), action, StateRule::EnableDisable)?;
+    let mut key = key.clone();
+    if enable && key.state != KeyState::Enabled {
+        // A key does not rotate while disabled; re-enabled past its rotation date, it rotates
+        // at once (the rotation falls due now, and is applied before any later call).
+        if let Some(r) = key.rotation.as_mut().filter(|r| r.next() <= ctx.now()) {
+            r.since = ctx.now().plus_days(-r.period_days);
         }
-        validate::tag_count(key.tags.len())?;
-        Ok((Empty {}, Batch::put_key(key)))
     }
+    key.state = if enable {
+        KeyState::Enabled
+    } else {
+        KeyState::Disabled
+    };
+    Ok((Empty {}, Batch::put_key(key)))
+}
 
-    pub(crate) fn op_untag_resource(
-        &self,
-        call: &mut Call,
-        req: UntagResourceRequest,
-    ) -> Outcome<Empty> {
-        let keys = required(req.tag_keys, "tagKeys")?;
-        for (i, k) in keys.iter().enumerate() {
-            length(k, &format!("tagKeys.{}.member", i + 1), 1, 128)?;
-            if validate::is_reserved_tag(k) {
-                return Err(KmsError::Tag(
-                    "Tags beginning with aws: are reserved".to_owned(),
-                ));
-            }
+pub(crate) fn enable_key(ctx: &mut OpCtx<'_>, req: KeyIdRequest) -> Outcome<Empty> {
+    set_enabled(ctx, req, true)
+}
+
+pub(crate) fn disable_key(ctx: &mut OpCtx<'_>, req: KeyIdRequest) -> Outcome<Empty> {
+    set_enabled(ctx, req, false)
+}
+
+pub(crate) fn tag_resource(ctx: &mut OpCtx<'_>, req: TagResourceRequest) -> Outcome<Empty> {
+    let new_tags = validate::tags(&required(req.tags, "tags")?)?;
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::TagResource,
+        StateRule::Manage,
+    )?;
+    let mut key = key.clone();
+    for (k, v) in new_tags {
+        match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
+            Some(slot) => slot.1 = v,
+            None => key.tags.push((k, v)),
         }
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::UntagResource,
-            StateRule::Manage,
-        )?;
-        let mut key = key.clone();
-        key.tags.retain(|(k, _)| !keys.contains(k));
-        Ok((Empty {}, Batch::put_key(key)))
     }
+    validate::tag_count(key.tags.len())?;
+    Ok((Empty {}, Batch::put_key(key)))
+}
 
-    pub(crate) fn op_list_resource_tags(
-        &self,
-        call: &mut Call,
-        req: ListResourceTagsRequest,
-    ) -> Outcome<ListResourceTagsResponse> {
-        let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 50))?;
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::ListResourceTags,
-            StateRule::Any,
-        )?;
-        let tags: Vec<Tag> = key
-            .tags
-            .iter()
-            .map(|(k, v)| Tag {
-                tag_key: Some(k.clone()),
-                tag_value: Some(v.clone()),
-            })
-            .collect();
-        let page = validate::page(tags, "tags", args)?;
-        let out = ListResourceTagsResponse {
-            tags: page.items,
-            next_marker: page.next_marker,
-            truncated: page.truncated,
-        };
-        Ok((out, Batch::default()))
-    }
-
-    pub(crate) fn op_get_key_policy(
-        &self,
-        call: &mut Call,
-        req: GetKeyPolicyRequest,
-    ) -> Outcome<GetKeyPolicyResponse> {
-        let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
-        length(&name, "policyName", 1, 128)?;
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(KmsError::constraint(
-                "policyName",
-                Some(&name),
-                "Member must satisfy regular expression pattern: [\\w]+",
+pub(crate) fn untag_resource(ctx: &mut OpCtx<'_>, req: UntagResourceRequest) -> Outcome<Empty> {
+    let keys = required(req.tag_keys, "tagKeys")?;
+    for (i, k) in keys.iter().enumerate() {
+        length(k, &format!("tagKeys.{}.member", i + 1), 1, 128)?;
+        if validate::is_reserved_tag(k) {
+            return Err(KmsError::Tag(
+                "Tags beginning with aws: are reserved".to_owned(),
             ));
         }
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::GetKeyPolicy,
-            StateRule::Any,
-        )?;
-        if name != "default" {
-            return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
-        }
-        let out = GetKeyPolicyResponse {
-            policy: key.policy.clone(),
-            policy_name: name,
-        };
-        Ok((out, Batch::default()))
     }
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::UntagResource,
+        StateRule::Manage,
+    )?;
+    let mut key = key.clone();
+    key.tags.retain(|(k, _)| !keys.contains(k));
+    Ok((Empty {}, Batch::put_key(key)))
+}
 
-    pub(crate) fn op_list_key_policies(
-        &self,
-        call: &mut Call,
-        req: ListKeyPoliciesRequest,
-    ) -> Outcome<ListKeyPoliciesResponse> {
-        let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
-        self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::ListKeyPolicies,
-            StateRule::Any,
-        )?;
-        let page = validate::page(vec!["default".to_owned()], "policies", args)?;
-        let out = ListKeyPoliciesResponse {
-            policy_names: page.items,
-            next_marker: page.next_marker,
-            truncated: page.truncated,
-        };
-        Ok((out, Batch::default()))
+pub(crate) fn list_resource_tags(
+    ctx: &mut OpCtx<'_>,
+    req: ListResourceTagsRequest,
+) -> Outcome<ListResourceTagsResponse> {
+    let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 50))?;
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::ListResourceTags,
+        StateRule::Any,
+    )?;
+    let tags: Vec<Tag> = key
+        .tags
+        .iter()
+        .map(|(k, v)| Tag {
+            tag_key: Some(k.clone()),
+            tag_value: Some(v.clone()),
+        })
+        .collect();
+    let page = validate::page(tags, "tags", args)?;
+    let out = ListResourceTagsResponse {
+        tags: page.items,
+        next_marker: page.next_marker,
+        truncated: page.truncated,
+    };
+    Ok((out, Batch::default()))
+}
+
+pub(crate) fn get_key_policy(
+    ctx: &mut OpCtx<'_>,
+    req: GetKeyPolicyRequest,
+) -> Outcome<GetKeyPolicyResponse> {
+    let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
+    length(&name, "policyName", 1, 128)?;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(KmsError::constraint(
+            "policyName",
+            Some(&name),
+            "Member must satisfy regular expression pattern: [\\w]+",
+        ));
     }
+    let key = ctx.key_by_id(req.key_id.as_deref(), Action::GetKeyPolicy, StateRule::Any)?;
+    if name != "default" {
+        return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
+    }
+    let out = GetKeyPolicyResponse {
+        policy: key.policy.clone(),
+        policy_name: name,
+    };
+    Ok((out, Batch::default()))
+}
+
+pub(crate) fn list_key_policies(
+    ctx: &mut OpCtx<'_>,
+    req: ListKeyPoliciesRequest,
+) -> Outcome<ListKeyPoliciesResponse> {
+    let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
+    ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::ListKeyPolicies,
+        StateRule::Any,
+    )?;
+    let page = validate::page(vec!["default".to_owned()], "policies", args)?;
+    let out = ListKeyPoliciesResponse {
+        policy_names: page.items,
+        next_marker: page.next_marker,
+        truncated: page.truncated,
+    };
+    Ok((out, Batch::default()))
 }
