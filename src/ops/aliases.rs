@@ -2,6 +2,7 @@
 
 use crate::access::Action;
 use crate::domain::ids::{AliasName, Aliases};
+use crate::domain::spec::KeySpec;
 use crate::domain::state::StateRule;
 use crate::error::{KmsError, Result};
 use crate::model::*;
@@ -98,20 +99,19 @@ pub(crate) fn update_alias(ctx: &mut OpCtx<'_>, req: AliasRequest) -> Outcome<Em
     // An alias keeps pointing at the same kind of key: symmetric, asymmetric or HMAC, with
     // the same key usage, so code that uses it keeps working.
     if let Some(old) = old {
-        let kind = |spec: &str| match spec {
-            "SYMMETRIC_DEFAULT" => "symmetric",
-            s if s.starts_with("HMAC_") => "HMAC",
+        let kind = |spec: KeySpec| match spec {
+            KeySpec::SymmetricDefault => "symmetric",
+            s if s.is_hmac() => "HMAC",
             _ => "asymmetric",
         };
-        if kind(&old.key_spec) != kind(&new_target.key_spec)
-            || old.key_usage != new_target.key_usage
+        if kind(old.key_spec) != kind(new_target.key_spec) || old.key_usage != new_target.key_usage
         {
             return Err(KmsError::Validation(format!(
                 "Alias {} cannot be updated from a {} key with key usage {} to a {} key with key usage {}.",
                 alias.as_str(),
-                kind(&old.key_spec),
+                kind(old.key_spec),
                 old.key_usage,
-                kind(&new_target.key_spec),
+                kind(new_target.key_spec),
                 new_target.key_usage
             )));
         }

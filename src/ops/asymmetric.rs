@@ -8,28 +8,16 @@ use crate::access::Action;
 use crate::codec::hex;
 use crate::codec::{Blob, SecretBlob};
 use crate::crypto::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
+use crate::domain::spec::{DataKeyPairSpec, KeyAgreementAlgorithm, KeyUsage};
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::crypto::{check_symmetric_use, dry_run};
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::ops::keys::algorithms;
 use crate::store::{Batch, KeyRecord};
-use crate::validate::{blob_length, one_of, required};
+use crate::validate::{self, blob_length, one_of, required};
 
 const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
-/// DataKeyPairSpec values, in the order of AWS's enum.
-const KEY_PAIR_SPECS: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "SM2",
-    "ECC_NIST_EDWARDS25519",
-];
-
 /// The longest DER SubjectPublicKeyInfo a request may carry.
 const MAX_PUBLIC_KEY: usize = 8192;
 
@@ -99,7 +87,7 @@ fn signing_key<'a>(
         )));
     }
     let key = ctx.crypto_key(key_id, grant_tokens, action)?;
-    if key.key_usage != "SIGN_VERIFY" {
+    if key.key_usage != KeyUsage::SignVerify {
         return Err(wrong_usage(key, operation));
     }
     let (private, material_id) = private_key(key)?;
@@ -214,20 +202,20 @@ pub(crate) fn get_public_key(
         req.grant_tokens.as_ref(),
         Action::GetPublicKey,
     )?;
-    if AsymSpec::parse(&key.key_spec).is_none() {
+    if AsymSpec::from_key_spec(key.key_spec).is_none() {
         return Err(KmsError::UnsupportedOperation(Some(format!(
             "{} key spec {} is not supported for this operation.",
             key.arn, key.key_spec
         ))));
     }
     let (private, _) = private_key(key)?;
-    let lists = algorithms(&key.key_spec, &key.key_usage);
+    let lists = algorithms(key.key_spec, key.key_usage);
     let out = GetPublicKeyResponse {
         key_id: key.arn.clone(),
         public_key: Blob(private.public_key_der()?),
-        customer_master_key_spec: key.key_spec.clone(),
-        key_spec: key.key_spec.clone(),
-        key_usage: key.key_usage.clone(),
+        customer_master_key_spec: key.key_spec.as_str().to_owned(),
+        key_spec: key.key_spec.as_str().to_owned(),
+        key_usage: key.key_usage.as_str().to_owned(),
         encryption_algorithms: lists.encryption,
         signing_algorithms: lists.signing,
         key_agreement_algorithms: lists.key_agreement,
@@ -244,7 +232,8 @@ pub(crate) fn derive_shared_secret(
         req.key_agreement_algorithm.as_ref(),
         "keyAgreementAlgorithm",
     )?;
-    one_of(algorithm, "keyAgreementAlgorithm", &["ECDH"])?;
+    let algorithm =
+        validate::parse_enum::<KeyAgreementAlgorithm>(algorithm, "keyAgreementAlgorithm")?;
     let peer = required(req.public_key.as_ref(), "publicKey")?;
     blob_length(peer.as_bytes(), "publicKey", 1, MAX_PUBLIC_KEY)?;
     let key = ctx.crypto_key(
@@ -252,7 +241,7 @@ pub(crate) fn derive_shared_secret(
         req.grant_tokens.as_ref(),
         Action::DeriveSharedSecret,
     )?;
-    if key.key_usage != "KEY_AGREEMENT" {
+    if key.key_usage != KeyUsage::KeyAgreement {
         return Err(wrong_usage(key, "DeriveSharedSecret"));
     }
     let (private, _) = private_key(key)?;
@@ -265,8 +254,8 @@ pub(crate) fn derive_shared_secret(
     let out = DeriveSharedSecretResponse {
         key_id: key.arn.clone(),
         shared_secret: SecretBlob(secret.to_vec()),
-        key_agreement_algorithm: algorithm.clone(),
-        key_origin: key.origin.clone(),
+        key_agreement_algorithm: algorithm.as_str().to_owned(),
+        key_origin: key.origin.as_str().to_owned(),
     };
     Ok((out, Batch::default()))
 }
@@ -281,10 +270,10 @@ fn data_key_pair(
     let operation = action.bare_name();
     crate::validate::no_recipient(req.recipient)?;
     let spec_name = required(req.key_pair_spec.as_ref(), "keyPairSpec")?;
-    one_of(spec_name, "keyPairSpec", KEY_PAIR_SPECS)?;
+    let pair_spec = validate::parse_enum::<DataKeyPairSpec>(spec_name, "keyPairSpec")?;
     let key = ctx.crypto_key(req.key_id.as_deref(), req.grant_tokens.as_ref(), action)?;
     check_symmetric_use(key, operation)?;
-    let spec = AsymSpec::parse(spec_name).ok_or_else(|| {
+    let spec = AsymSpec::from_key_spec(pair_spec.key_spec()).ok_or_else(|| {
         KmsError::UnsupportedOperation(Some(format!(
             "KeyPairSpec {spec_name} is not supported in this Region."
         )))

@@ -10,6 +10,7 @@ use crate::crypto::asym::{AsymSpec, OaepHash};
 use crate::crypto::blob::{self, Envelope};
 use crate::domain::context::EncryptionContext;
 use crate::domain::ids::Aliases;
+use crate::domain::spec::{EncryptionAlgorithm, KeySpec, KeyUsage};
 use crate::domain::state::StateRule;
 use crate::error::{KmsError, Result};
 use crate::model::*;
@@ -17,20 +18,11 @@ use crate::ops::ctx::{OpCtx, Outcome};
 use crate::store::{Batch, KeyRecord, Material};
 use crate::validate::{self, blob_length, one_of, range, required};
 
-const ENCRYPTION_ALGORITHMS: &[&str] = &[
-    "SYMMETRIC_DEFAULT",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "SM2PKE",
-];
-const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
-const ENCRYPT_DECRYPT: &str = "ENCRYPT_DECRYPT";
-
 /// What the source side of Decrypt or ReEncrypt found.
 struct Opened<'k> {
     key: &'k KeyRecord,
     plaintext: Zeroizing<Vec<u8>>,
-    algorithm: &'static str,
+    algorithm: EncryptionAlgorithm,
     /// The symmetric material that decrypted (absent for RSA, as in AWS's output).
     material_id: Option<[u8; 32]>,
 }
@@ -38,16 +30,13 @@ struct Opened<'k> {
 /// What Encrypt (or ReEncrypt's destination) made.
 struct Sealed {
     blob: Vec<u8>,
-    algorithm: &'static str,
+    algorithm: EncryptionAlgorithm,
     material_id: Option<[u8; 32]>,
 }
 
-/// Checks an optional EncryptionAlgorithm member against AWS's enum.
-fn check_algorithm(alg: Option<&String>, member: &str) -> Result<()> {
-    match alg {
-        Some(a) => one_of(a, member, ENCRYPTION_ALGORITHMS),
-        None => Ok(()),
-    }
+/// Parses an optional EncryptionAlgorithm member.
+fn check_algorithm(alg: Option<&String>, member: &str) -> Result<Option<EncryptionAlgorithm>> {
+    validate::parse_optional(alg, member)
 }
 
 /// Checks that `key` can encrypt or decrypt for `operation` with `alg` (default
@@ -55,18 +44,20 @@ fn check_algorithm(alg: Option<&String>, member: &str) -> Result<()> {
 fn encryption_use(
     key: &KeyRecord,
     operation: &str,
-    alg: Option<&String>,
+    alg: Option<EncryptionAlgorithm>,
 ) -> Result<Option<OaepHash>> {
-    if key.key_usage != ENCRYPT_DECRYPT {
+    if key.key_usage != KeyUsage::EncryptDecrypt {
         return Err(KmsError::InvalidKeyUsage(format!(
             "{} key usage is {} which is not valid for {operation}.",
             key.arn, key.key_usage
         )));
     }
-    let alg = alg.map(String::as_str).unwrap_or(SYMMETRIC_DEFAULT);
-    let rsa = AsymSpec::parse(&key.key_spec).filter(|s| s.rsa_bits().is_some());
-    match (key.key_spec.as_str(), rsa, OaepHash::parse(alg)) {
-        (SYMMETRIC_DEFAULT, _, _) if alg == SYMMETRIC_DEFAULT => Ok(None),
+    let alg = alg.unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+    let rsa = AsymSpec::from_key_spec(key.key_spec).filter(|s| s.rsa_bits().is_some());
+    match (key.key_spec, rsa, OaepHash::from_algorithm(alg)) {
+        (KeySpec::SymmetricDefault, _, _) if alg == EncryptionAlgorithm::SymmetricDefault => {
+            Ok(None)
+        }
         (_, Some(_), Some(hash)) => Ok(Some(hash)),
         _ => Err(KmsError::InvalidKeyUsage(format!(
             "Algorithm {alg} is incompatible with key spec {}.",
@@ -80,7 +71,8 @@ pub(crate) fn check_symmetric_use(key: &KeyRecord, operation: &str) -> Result<()
     match encryption_use(key, operation, None)? {
         None => Ok(()),
         Some(_) => Err(KmsError::InvalidKeyUsage(format!(
-            "Algorithm {SYMMETRIC_DEFAULT} is incompatible with key spec {}.",
+            "Algorithm {} is incompatible with key spec {}.",
+            EncryptionAlgorithm::SymmetricDefault,
             key.key_spec
         ))),
     }
@@ -165,7 +157,7 @@ fn encrypt_with(
         let (blob, material) = seal(ctx, key, context, plaintext)?;
         return Ok(Sealed {
             blob,
-            algorithm: SYMMETRIC_DEFAULT,
+            algorithm: EncryptionAlgorithm::SymmetricDefault,
             material_id: Some(material),
         });
     };
@@ -175,7 +167,7 @@ fn encrypt_with(
     let blob = rsa.encrypt(hash, plaintext, &mut *ctx.entropy())?;
     Ok(Sealed {
         blob,
-        algorithm: hash.as_str(),
+        algorithm: hash.algorithm(),
         material_id: None,
     })
 }
@@ -207,7 +199,7 @@ fn rsa_open<'k>(
     Ok(Opened {
         key,
         plaintext: plaintext.ok_or(KmsError::IncorrectKey)?,
-        algorithm: hash.as_str(),
+        algorithm: hash.algorithm(),
         material_id: None,
     })
 }
@@ -222,7 +214,7 @@ fn open<'a>(
     context: &EncryptionContext,
     key_id: Option<&str>,
     key_member: &str,
-    alg: Option<&String>,
+    alg: Option<EncryptionAlgorithm>,
     action: Action,
     operation: &str,
 ) -> Result<Opened<'a>> {
@@ -231,7 +223,7 @@ fn open<'a>(
         None => None,
     };
     // An RSA key's ciphertext is plain RSAES-OAEP: it names no key, so KeyId must.
-    if let Some(key) = named.filter(|k| AsymSpec::parse(&k.key_spec).is_some()) {
+    if let Some(key) = named.filter(|k| AsymSpec::from_key_spec(k.key_spec).is_some()) {
         // A symmetric blob names the (symmetric) key that made it, which is not this one:
         // IncorrectKey, checked before the key is used, as for a symmetric KeyId.
         if Envelope::parse(blob_bytes).is_some() {
@@ -268,7 +260,7 @@ fn open<'a>(
     Ok(Opened {
         key,
         plaintext,
-        algorithm: SYMMETRIC_DEFAULT,
+        algorithm: EncryptionAlgorithm::SymmetricDefault,
         material_id: Some(envelope.material_id),
     })
 }
@@ -276,13 +268,13 @@ fn open<'a>(
 pub(crate) fn encrypt(ctx: &mut OpCtx<'_>, req: EncryptRequest) -> Outcome<EncryptResponse> {
     let plaintext = required(req.plaintext.as_ref(), "plaintext")?;
     blob_length(plaintext.as_bytes(), "plaintext", 1, 4096)?;
-    check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
+    let alg = check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
     let key = ctx.crypto_key(
         req.key_id.as_deref(),
         req.grant_tokens.as_ref(),
         Action::Encrypt,
     )?;
-    let hash = encryption_use(key, "Encrypt", req.encryption_algorithm.as_ref())?;
+    let hash = encryption_use(key, "Encrypt", alg)?;
     let context = req.encryption_context.unwrap_or_default();
     if let Some(hash) = hash {
         no_context_for_rsa(&context)?;
@@ -293,7 +285,7 @@ pub(crate) fn encrypt(ctx: &mut OpCtx<'_>, req: EncryptRequest) -> Outcome<Encry
     let out = EncryptResponse {
         ciphertext_blob: Blob(sealed.blob),
         key_id: key.arn.clone(),
-        encryption_algorithm: sealed.algorithm.to_owned(),
+        encryption_algorithm: sealed.algorithm.as_str().to_owned(),
     };
     Ok((out, Batch::default()))
 }
@@ -302,7 +294,7 @@ pub(crate) fn decrypt(ctx: &mut OpCtx<'_>, req: DecryptRequest) -> Outcome<Decry
     validate::no_recipient(req.recipient)?;
     let blob = required(req.ciphertext_blob.as_ref(), "ciphertextBlob")?;
     blob_length(blob.as_bytes(), "ciphertextBlob", 1, 6144)?;
-    check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
+    let alg = check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
     validate::grant_tokens(req.grant_tokens.as_ref())?;
     let context = req.encryption_context.clone().unwrap_or_default();
     let opened = open(
@@ -311,7 +303,7 @@ pub(crate) fn decrypt(ctx: &mut OpCtx<'_>, req: DecryptRequest) -> Outcome<Decry
         &context,
         req.key_id.as_deref(),
         "keyId",
-        req.encryption_algorithm.as_ref(),
+        alg,
         Action::Decrypt,
         "Decrypt",
     )?;
@@ -319,7 +311,7 @@ pub(crate) fn decrypt(ctx: &mut OpCtx<'_>, req: DecryptRequest) -> Outcome<Decry
     let out = DecryptResponse {
         key_id: opened.key.arn.clone(),
         plaintext: SecretBlob(opened.plaintext.to_vec()),
-        encryption_algorithm: opened.algorithm.to_owned(),
+        encryption_algorithm: opened.algorithm.as_str().to_owned(),
         key_material_id: opened.material_id.map(|m| hex::encode(&m)),
     };
     Ok((out, Batch::default()))
@@ -329,11 +321,11 @@ pub(crate) fn re_encrypt(ctx: &mut OpCtx<'_>, req: ReEncryptRequest) -> Outcome<
     let blob = required(req.ciphertext_blob.as_ref(), "ciphertextBlob")?;
     blob_length(blob.as_bytes(), "ciphertextBlob", 1, 6144)?;
     required(req.destination_key_id.as_ref(), "destinationKeyId")?;
-    check_algorithm(
+    let source_alg = check_algorithm(
         req.source_encryption_algorithm.as_ref(),
         "sourceEncryptionAlgorithm",
     )?;
-    check_algorithm(
+    let destination_alg = check_algorithm(
         req.destination_encryption_algorithm.as_ref(),
         "destinationEncryptionAlgorithm",
     )?;
@@ -351,16 +343,12 @@ pub(crate) fn re_encrypt(ctx: &mut OpCtx<'_>, req: ReEncryptRequest) -> Outcome<
         &source_ctx,
         req.source_key_id.as_deref(),
         "sourceKeyId",
-        req.source_encryption_algorithm.as_ref(),
+        source_alg,
         Action::ReEncryptFrom,
         "ReEncrypt",
     )?;
     ctx.admit(destination, Action::ReEncryptTo, StateRule::Crypto)?;
-    let hash = encryption_use(
-        destination,
-        "ReEncrypt",
-        req.destination_encryption_algorithm.as_ref(),
-    )?;
+    let hash = encryption_use(destination, "ReEncrypt", destination_alg)?;
     let destination_ctx = req
         .destination_encryption_context
         .clone()
@@ -375,8 +363,8 @@ pub(crate) fn re_encrypt(ctx: &mut OpCtx<'_>, req: ReEncryptRequest) -> Outcome<
         ciphertext_blob: Blob(sealed.blob),
         source_key_id: opened.key.arn.clone(),
         key_id: destination.arn.clone(),
-        source_encryption_algorithm: opened.algorithm.to_owned(),
-        destination_encryption_algorithm: sealed.algorithm.to_owned(),
+        source_encryption_algorithm: opened.algorithm.as_str().to_owned(),
+        destination_encryption_algorithm: sealed.algorithm.as_str().to_owned(),
         source_key_material_id: opened.material_id.map(|m| hex::encode(&m)),
         destination_key_material_id: sealed.material_id.map(|m| hex::encode(&m)),
     };

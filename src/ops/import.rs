@@ -14,12 +14,13 @@ use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::wrap::{self, WrappingAlgorithm};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::KeyId;
+use crate::domain::spec::{KeySpec, WrappingKeySpec};
 use crate::domain::state::{KeyState, StateRule};
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::store::{Batch, ImportParameters, KeyRecord, Material};
-use crate::validate::{blob_length, length, one_of, required};
+use crate::validate::{self, blob_length, length, one_of, required};
 
 /// Import tokens and wrapping keys are valid for 24 hours.
 const PARAMETERS_VALID_MS: i64 = 24 * 60 * 60 * 1000;
@@ -35,7 +36,6 @@ const WRAPPING_ALGORITHMS: &[&str] = &[
     "RSA_AES_KEY_WRAP_SHA_256",
     "SM2PKE",
 ];
-const WRAPPING_KEY_SPECS: &[&str] = &["RSA_2048", "RSA_3072", "RSA_4096", "SM2"];
 const EXPIRES: &str = "KEY_MATERIAL_EXPIRES";
 const DOES_NOT_EXPIRE: &str = "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -58,7 +58,7 @@ fn imported_secret(key: &KeyRecord, material: &[u8]) -> Result<(Secret, Zeroizin
     let wrong = |what: String| {
         KmsError::IncorrectKeyMaterial(format!("{what} for the {} key {}.", key.key_spec, key.arn))
     };
-    if key.key_spec == "SYMMETRIC_DEFAULT" {
+    if key.key_spec == KeySpec::SymmetricDefault {
         let bytes: &[u8; 32] = material
             .try_into()
             .map_err(|_| wrong("The key material must be 256 bits (32 bytes)".to_owned()))?;
@@ -68,7 +68,7 @@ fn imported_secret(key: &KeyRecord, material: &[u8]) -> Result<(Secret, Zeroizin
         })?);
         return Ok((secret, Zeroizing::new(material.to_vec())));
     }
-    if let Some(hash) = MacHash::parse(&key.key_spec) {
+    if let Some(hash) = MacHash::from_key_spec(key.key_spec) {
         let (min, max) = hash.import_lengths();
         if !(min..=max).contains(&material.len()) {
             return Err(wrong(format!(
@@ -78,7 +78,7 @@ fn imported_secret(key: &KeyRecord, material: &[u8]) -> Result<(Secret, Zeroizin
         let secret = Secret::Hmac(HmacKey::from_bytes(hash, material));
         return Ok((secret, Zeroizing::new(material.to_vec())));
     }
-    let spec = AsymSpec::parse(&key.key_spec)
+    let spec = AsymSpec::from_key_spec(key.key_spec)
         .ok_or_else(|| wrong("Key material cannot be imported".to_owned()))?;
     let private = AsymKey::from_pkcs8(spec, material).ok_or_else(|| {
         wrong(
@@ -120,22 +120,17 @@ pub(crate) fn get_parameters_for_import(
     let algorithm = required(req.wrapping_algorithm, "wrappingAlgorithm")?;
     one_of(&algorithm, "wrappingAlgorithm", WRAPPING_ALGORITHMS)?;
     let spec = required(req.wrapping_key_spec, "wrappingKeySpec")?;
-    one_of(&spec, "wrappingKeySpec", WRAPPING_KEY_SPECS)?;
+    let spec = validate::parse_enum::<WrappingKeySpec>(&spec, "wrappingKeySpec")?;
     let algorithm = WrappingAlgorithm::parse(&algorithm).ok_or_else(|| {
         KmsError::Validation(format!(
             "WrappingAlgorithm {algorithm} is not supported: use RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
         ))
     })?;
-    let bits = match spec.as_str() {
-        "RSA_2048" => 2048,
-        "RSA_3072" => 3072,
-        "RSA_4096" => 4096,
-        other => {
-            return Err(KmsError::Validation(format!(
-                "WrappingKeySpec {other} is available only in China Regions."
-            )))
-        }
-    };
+    let bits = spec.rsa_bits().ok_or_else(|| {
+        KmsError::Validation(format!(
+            "WrappingKeySpec {spec} is available only in China Regions."
+        ))
+    })?;
     let key = external_key(
         ctx,
         req.key_id.as_deref(),
@@ -223,7 +218,7 @@ pub(crate) fn import_key_material(
         StateRule::Import,
     )?;
     let import = key.import.as_ref().ok_or_else(|| origin_not_valid(key))?;
-    if key.key_spec != "SYMMETRIC_DEFAULT" {
+    if key.key_spec != KeySpec::SymmetricDefault {
         let symmetric_only = [
             ("ImportType", req.import_type.is_some()),
             ("KeyMaterialId", req.key_material_id.is_some()),

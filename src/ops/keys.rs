@@ -6,56 +6,13 @@ use crate::codec::hex;
 use crate::crypto::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::{Aliases, KeyId};
+use crate::domain::spec::{EncryptionAlgorithm, KeyAgreementAlgorithm, KeySpec, KeyUsage, Origin};
 use crate::domain::state::{KeyState, StateRule};
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole};
 use crate::validate::{self, length, one_of, required};
-
-/// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
-/// specs added since).
-const KEY_SPECS: &[&str] = &[
-    "RSA_2048",
-    "ECC_NIST_P384",
-    "ECC_NIST_P256",
-    "ECC_NIST_P521",
-    "HMAC_384",
-    "RSA_3072",
-    "ECC_SECG_P256K1",
-    "RSA_4096",
-    "SYMMETRIC_DEFAULT",
-    "HMAC_256",
-    "HMAC_224",
-    "HMAC_512",
-    "SM2",
-    "ECC_NIST_EDWARDS25519",
-    "ML_DSA_44",
-    "ML_DSA_65",
-    "ML_DSA_87",
-];
-/// CustomerMasterKeySpec values: the deprecated member predates Ed25519 and ML-DSA, which come
-/// last in [`KEY_SPECS`].
-const CUSTOMER_MASTER_KEY_SPECS: &[&str] = KEY_SPECS.split_at(13).0;
-const KEY_USAGES: &[&str] = &[
-    "ENCRYPT_DECRYPT",
-    "SIGN_VERIFY",
-    "GENERATE_VERIFY_MAC",
-    "KEY_AGREEMENT",
-];
-const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
-
-/// The key usages AWS allows for each key spec.
-fn usages_for(spec: &str) -> &'static [&'static str] {
-    match spec {
-        "SYMMETRIC_DEFAULT" => &["ENCRYPT_DECRYPT"],
-        "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" => &["GENERATE_VERIFY_MAC"],
-        "RSA_2048" | "RSA_3072" | "RSA_4096" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
-        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" => &["SIGN_VERIFY", "KEY_AGREEMENT"],
-        "SM2" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"],
-        _ => &["SIGN_VERIFY"],
-    }
-}
 
 /// The algorithm lists of a key, as KeyMetadata and GetPublicKey show them: only the list that
 /// matches the key's usage is present.
@@ -68,15 +25,15 @@ pub(crate) struct AlgorithmLists {
 }
 
 /// The algorithms a key of `spec` and `usage` offers, in AWS's order.
-pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
-    let names = |v: Vec<&str>| Some(v.into_iter().map(str::to_owned).collect());
-    let asym = AsymSpec::parse(spec);
+pub(crate) fn algorithms(spec: KeySpec, usage: KeyUsage) -> AlgorithmLists {
+    let names = |v: &[&str]| Some(v.iter().map(|n| (*n).to_owned()).collect());
+    let asym = AsymSpec::from_key_spec(spec);
     match usage {
-        "ENCRYPT_DECRYPT" if spec == "SYMMETRIC_DEFAULT" => AlgorithmLists {
-            encryption: names(vec!["SYMMETRIC_DEFAULT"]),
+        KeyUsage::EncryptDecrypt if spec == KeySpec::SymmetricDefault => AlgorithmLists {
+            encryption: names(&[EncryptionAlgorithm::SymmetricDefault.as_str()]),
             ..Default::default()
         },
-        "ENCRYPT_DECRYPT" => AlgorithmLists {
+        KeyUsage::EncryptDecrypt => AlgorithmLists {
             encryption: asym.map(|a| {
                 a.encryption_algorithms()
                     .iter()
@@ -85,7 +42,7 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
             }),
             ..Default::default()
         },
-        "SIGN_VERIFY" => AlgorithmLists {
+        KeyUsage::SignVerify => AlgorithmLists {
             signing: asym.map(|a| {
                 a.signing_algorithms()
                     .iter()
@@ -94,15 +51,14 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
             }),
             ..Default::default()
         },
-        "KEY_AGREEMENT" => AlgorithmLists {
-            key_agreement: names(vec!["ECDH"]),
+        KeyUsage::KeyAgreement => AlgorithmLists {
+            key_agreement: names(&[KeyAgreementAlgorithm::Ecdh.as_str()]),
             ..Default::default()
         },
-        "GENERATE_VERIFY_MAC" => AlgorithmLists {
-            mac: MacHash::parse(spec).map(|h| vec![h.algorithm().to_owned()]),
+        KeyUsage::GenerateVerifyMac => AlgorithmLists {
+            mac: MacHash::from_key_spec(spec).map(|h| vec![h.algorithm().as_str().to_owned()]),
             ..Default::default()
         },
-        _ => AlgorithmLists::default(),
     }
 }
 
@@ -191,8 +147,8 @@ pub(crate) fn metadata_with(
     key: &KeyRecord,
     new_replica: Option<&KeyRecord>,
 ) -> KeyMetadata {
-    let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
-    let lists = algorithms(&key.key_spec, &key.key_usage);
+    let symmetric = key.key_spec == KeySpec::SymmetricDefault;
+    let lists = algorithms(key.key_spec, key.key_usage);
     KeyMetadata {
         aws_account_id: key.account.clone(),
         key_id: key.id.to_string(),
@@ -200,16 +156,16 @@ pub(crate) fn metadata_with(
         creation_date: key.created,
         enabled: key.state == KeyState::Enabled,
         description: key.description.clone(),
-        key_usage: key.key_usage.clone(),
+        key_usage: key.key_usage.as_str().to_owned(),
         key_state: key.state.as_str().to_owned(),
         deletion_date: key
             .deletion
             .filter(|_| key.state == KeyState::PendingDeletion)
             .map(|d| d.date),
-        origin: key.origin.clone(),
+        origin: key.origin.as_str().to_owned(),
         key_manager: key.manager.as_str().to_owned(),
-        customer_master_key_spec: key.key_spec.clone(),
-        key_spec: key.key_spec.clone(),
+        customer_master_key_spec: key.key_spec.as_str().to_owned(),
+        key_spec: key.key_spec.as_str().to_owned(),
         encryption_algorithms: lists.encryption,
         signing_algorithms: lists.signing,
         key_agreement_algorithms: lists.key_agreement,
@@ -242,56 +198,58 @@ pub(crate) fn create_key(
     }
     let description = req.description.clone().unwrap_or_default();
     length(&description, "description", 0, 8192)?;
-    if let Some(s) = &req.customer_master_key_spec {
-        one_of(s, "customerMasterKeySpec", CUSTOMER_MASTER_KEY_SPECS)?;
-    }
-    if let Some(s) = &req.key_spec {
-        one_of(s, "keySpec", KEY_SPECS)?;
-    }
-    if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
+    let customer_master_key_spec = match &req.customer_master_key_spec {
+        Some(s) => {
+            one_of(
+                s,
+                "customerMasterKeySpec",
+                KeySpec::customer_master_key_spec_names(),
+            )?;
+            validate::parse_enum::<KeySpec>(s, "customerMasterKeySpec").map(Some)?
+        }
+        None => None,
+    };
+    let key_spec = validate::parse_optional::<KeySpec>(req.key_spec.as_ref(), "keySpec")?;
+    if key_spec.is_some() && customer_master_key_spec.is_some() {
         return Err(KmsError::Validation(
             "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".to_owned(),
         ));
     }
-    let spec = req
-        .key_spec
-        .clone()
-        .or_else(|| req.customer_master_key_spec.clone())
-        .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
-    if let Some(u) = &req.key_usage {
-        one_of(u, "keyUsage", KEY_USAGES)?;
-    }
-    let usage = match (&req.key_usage, spec.as_str()) {
-        (Some(u), _) => u.clone(),
-        (None, "SYMMETRIC_DEFAULT") => "ENCRYPT_DECRYPT".to_owned(),
+    let spec = key_spec
+        .or(customer_master_key_spec)
+        .unwrap_or(KeySpec::SymmetricDefault);
+    let key_usage = validate::parse_optional::<KeyUsage>(req.key_usage.as_ref(), "keyUsage")?;
+    let usage = match (key_usage, spec) {
+        (Some(u), _) => u,
+        (None, KeySpec::SymmetricDefault) => KeyUsage::EncryptDecrypt,
         (None, _) => {
             return Err(KmsError::Validation(
                 "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned(),
             ))
         }
     };
-    if !usages_for(&spec).contains(&usage.as_str()) {
+    if !spec.usages().contains(&usage) {
         return Err(KmsError::Validation(format!(
             "KeyUsage {usage} is not compatible with KeySpec {spec}"
         )));
     }
-    let origin = req.origin.clone().unwrap_or_else(|| "AWS_KMS".to_owned());
-    one_of(&origin, "origin", ORIGINS)?;
+    let origin = validate::parse_optional::<Origin>(req.origin.as_ref(), "origin")?
+        .unwrap_or(Origin::AwsKms);
     if let Some(xks) = &req.xks_key_id {
         length(xks, "xksKeyId", 1, 128)?;
     }
     let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
     validate::tag_count(tags.len())?;
     // What this version of wasm-kms cannot create yet is refused plainly, never faked.
-    let hmac = MacHash::parse(&spec).filter(|_| spec.starts_with("HMAC_"));
-    let asym = AsymSpec::parse(&spec);
-    if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() && asym.is_none() {
+    let hmac = MacHash::from_key_spec(spec);
+    let asym = AsymSpec::from_key_spec(spec);
+    if spec != KeySpec::SymmetricDefault && hmac.is_none() && asym.is_none() {
         return Err(KmsError::UnsupportedOperation(Some(format!(
             "wasm-kms does not support KeySpec {spec} yet."
         ))));
     }
-    let external = origin == "EXTERNAL";
-    if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
+    let external = origin == Origin::External;
+    if !(origin == Origin::AwsKms || external) || req.custom_key_store_id.is_some() {
         return Err(KmsError::UnsupportedOperation(Some(format!(
             "wasm-kms does not support Origin {origin} or custom key stores yet."
         ))));

@@ -12,6 +12,7 @@ use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
 use crate::domain::ids::KeyId;
 use crate::domain::schedule::{material_expiry, next_due, rotatable, ServiceEvent};
+use crate::domain::spec::KeySpec;
 use crate::domain::state::{KeyState, StateRule};
 use crate::error::{KmsError, Result};
 use crate::model::*;
@@ -362,7 +363,7 @@ pub(crate) fn rotate_key_on_demand(
         Action::RotateKeyOnDemand,
         StateRule::RotateOnDemand,
     )?;
-    if key.key_spec != "SYMMETRIC_DEFAULT" {
+    if key.key_spec != KeySpec::SymmetricDefault {
         // AWS sends no message here (verified).
         return Err(KmsError::UnsupportedOperation(None));
     }
@@ -436,7 +437,7 @@ pub(crate) fn list_key_rotations(
         Action::ListKeyRotations,
         StateRule::RotationStatus,
     )?;
-    if key.key_spec != "SYMMETRIC_DEFAULT" {
+    if key.key_spec != KeySpec::SymmetricDefault {
         return Err(KmsError::UnsupportedOperation(None));
     }
     let current = key.current_material().map(|m| m.id);

@@ -3,20 +3,13 @@
 use crate::access::Action;
 use crate::codec::Blob;
 use crate::crypto::{HmacKey, MacHash};
+use crate::domain::spec::{KeyUsage, MacAlgorithm};
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::crypto::dry_run;
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::store::{Batch, KeyRecord};
-use crate::validate::{blob_length, one_of, required};
-
-/// MAC algorithms, in the order AWS lists them in its enum error (recorded).
-const MAC_ALGORITHMS: &[&str] = &[
-    "HMAC_SHA_384",
-    "HMAC_SHA_256",
-    "HMAC_SHA_224",
-    "HMAC_SHA_512",
-];
+use crate::validate::{self, blob_length, required};
 
 /// Validates a MAC request and finds its HMAC key, in AWS's order: members, then the key,
 /// then its usage and the algorithm's fit with its spec, then DryRun.
@@ -27,13 +20,13 @@ fn mac_key<'a>(
     algorithm: Option<&String>,
     grant_tokens: Option<&Vec<String>>,
     action: Action,
-) -> Result<(&'a KeyRecord, &'a HmacKey, String)> {
+) -> Result<(&'a KeyRecord, &'a HmacKey, MacAlgorithm)> {
     let operation = action.bare_name();
     blob_length(required(message, "message")?, "message", 1, 4096)?;
     let algorithm = required(algorithm, "macAlgorithm")?;
-    one_of(algorithm, "macAlgorithm", MAC_ALGORITHMS)?;
+    let algorithm = validate::parse_enum::<MacAlgorithm>(algorithm, "macAlgorithm")?;
     let key = ctx.crypto_key(key_id, grant_tokens, action)?;
-    if key.key_usage != "GENERATE_VERIFY_MAC" {
+    if key.key_usage != KeyUsage::GenerateVerifyMac {
         return Err(KmsError::InvalidKeyUsage(format!(
             "{} key usage is {} which is not valid for {operation}.",
             key.arn, key.key_usage
@@ -43,13 +36,13 @@ fn mac_key<'a>(
         .current_material()
         .ok_or_else(|| KmsError::Internal(format!("{} has no key material.", key.arn)))?;
     let hmac = material.key.hmac()?;
-    if MacHash::parse(algorithm) != Some(hmac.hash()) {
+    if MacHash::from_algorithm(algorithm) != hmac.hash() {
         return Err(KmsError::InvalidKeyUsage(format!(
             "Algorithm {algorithm} is incompatible with key spec {}.",
             key.key_spec
         )));
     }
-    Ok((key, hmac, algorithm.clone()))
+    Ok((key, hmac, algorithm))
 }
 
 pub(crate) fn generate_mac(
@@ -68,7 +61,7 @@ pub(crate) fn generate_mac(
     dry_run(req.dry_run)?;
     let out = GenerateMacResponse {
         mac: Blob(hmac.mac(message.unwrap_or_default())?),
-        mac_algorithm: algorithm,
+        mac_algorithm: algorithm.as_str().to_owned(),
         key_id: key.arn.clone(),
     };
     Ok((out, Batch::default()))
@@ -94,7 +87,7 @@ pub(crate) fn verify_mac(ctx: &mut OpCtx<'_>, req: VerifyMacRequest) -> Outcome<
     let out = VerifyMacResponse {
         key_id: key.arn.clone(),
         mac_valid: true,
-        mac_algorithm: algorithm,
+        mac_algorithm: algorithm.as_str().to_owned(),
     };
     Ok((out, Batch::default()))
 }

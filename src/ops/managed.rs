@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::crypto::{Secret, SymmetricKey};
 use crate::domain::ids::{self, AliasName, Aliases, KeyId, KeyRef, RESERVED_ALIAS_PREFIX};
 use crate::domain::schedule::ServiceEvent;
+use crate::domain::spec::{KeySpec, KeyUsage, Origin};
 use crate::domain::state::KeyState;
 use crate::error::Result;
 use crate::ops::ctx::OpCtx;
@@ -94,9 +95,9 @@ pub(crate) fn managed_keys_to_create(
                 "Default key that protects my {display} data when no other key is defined"
             ),
             state: KeyState::Enabled,
-            key_spec: "SYMMETRIC_DEFAULT".to_owned(),
-            key_usage: "ENCRYPT_DECRYPT".to_owned(),
-            origin: "AWS_KMS".to_owned(),
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::AwsKms,
             manager: KeyManager::Aws {
                 service: service.to_owned(),
             },

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::KeyId;
+use crate::domain::spec::KeySpec;
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::ctx::{OpCtx, Outcome};
@@ -105,8 +106,8 @@ pub(crate) fn seeded_material_id(id: &KeyId, material: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
-    if spec == "SYMMETRIC_DEFAULT" {
+fn secret_from(key: &str, spec: KeySpec, bytes: &[u8]) -> Result<Secret> {
+    if spec == KeySpec::SymmetricDefault {
         let raw: &[u8; 32] = bytes
             .try_into()
             .map_err(|_| seed_error(key, "KeyMaterial for SYMMETRIC_DEFAULT must be 32 bytes"))?;
@@ -115,7 +116,7 @@ fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
             Ok::<_, KmsError>(())
         })?));
     }
-    if let Some(hash) = MacHash::parse(spec).filter(|_| spec.starts_with("HMAC_")) {
+    if let Some(hash) = MacHash::from_key_spec(spec) {
         let (min, max) = hash.import_lengths();
         if bytes.len() < min || bytes.len() > max {
             return Err(seed_error(
@@ -125,7 +126,7 @@ fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
         }
         return Ok(Secret::Hmac(HmacKey::from_bytes(hash, bytes)));
     }
-    let asym = AsymSpec::parse(spec)
+    let asym = AsymSpec::from_key_spec(spec)
         .ok_or_else(|| seed_error(key, &format!("KeyMaterial is not supported for {spec}")))?;
     let k = AsymKey::from_pkcs8(asym, bytes).ok_or_else(|| {
         seed_error(
@@ -159,7 +160,7 @@ pub(crate) fn create_seeded_key(
         let created = record.created;
         record.materials = vec![Material {
             id: seeded_material_id(id, m),
-            key: secret_from(name, &record.key_spec, m)?,
+            key: secret_from(name, record.key_spec, m)?,
             created,
             rotation: None,
         }];

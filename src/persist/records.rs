@@ -14,6 +14,7 @@ use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::{AliasName, KeyId};
+use crate::domain::spec::{AwsEnum, KeySpec, KeyUsage, Origin};
 use crate::domain::state::KeyState;
 use crate::error::{KmsError, Result};
 use crate::store::{
@@ -191,7 +192,7 @@ fn material_doc(m: &Material, key_created: Timestamp) -> Result<MaterialDoc> {
     let (kind, secret) = match &m.key {
         Secret::Aes(k) => ("AES".to_owned(), SecretText::encode(k.secret_bytes())),
         Secret::Hmac(k) => (
-            hmac_spec(k.hash()).to_owned(),
+            k.hash().key_spec().as_str().to_owned(),
             SecretText::encode(k.secret_bytes()),
         ),
         Secret::Asym(k) => (
@@ -206,15 +207,6 @@ fn material_doc(m: &Material, key_created: Timestamp) -> Result<MaterialDoc> {
         kind,
         secret,
     })
-}
-
-fn hmac_spec(hash: MacHash) -> &'static str {
-    match hash {
-        MacHash::Sha224 => "HMAC_224",
-        MacHash::Sha256 => "HMAC_256",
-        MacHash::Sha384 => "HMAC_384",
-        MacHash::Sha512 => "HMAC_512",
-    }
 }
 
 fn material_from(name: &str, d: &MaterialDoc, key_created: i64) -> Result<Material> {
@@ -259,6 +251,14 @@ fn state_from(name: &str, s: &str) -> Result<KeyState> {
     KeyState::parse(s).ok_or_else(|| corrupt(name, "unknown key state"))
 }
 
+/// A stored AWS name (`usual` when the record leaves it out, as it does the most common one).
+fn named<T: AwsEnum>(name: &str, stored: Option<String>, usual: T, what: &str) -> Result<T> {
+    match stored {
+        None => Ok(usual),
+        Some(s) => T::parse(&s).ok_or_else(|| corrupt(name, what)),
+    }
+}
+
 /// A key as the JSON document that is sealed and stored (zeroized when dropped).
 pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
     let materials = k
@@ -300,9 +300,9 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
         created: k.created.millis(),
         description: k.description.clone(),
         state: unless(k.state.as_str(), "Enabled"),
-        key_spec: unless(&k.key_spec, "SYMMETRIC_DEFAULT"),
-        key_usage: unless(&k.key_usage, "ENCRYPT_DECRYPT"),
-        origin: unless(&k.origin, "AWS_KMS"),
+        key_spec: unless(k.key_spec.as_str(), KeySpec::SymmetricDefault.as_str()),
+        key_usage: unless(k.key_usage.as_str(), KeyUsage::EncryptDecrypt.as_str()),
+        origin: unless(k.origin.as_str(), Origin::AwsKms.as_str()),
         aws_service: match &k.manager {
             KeyManager::Customer => None,
             KeyManager::Aws { service } => Some(service.clone()),
@@ -391,13 +391,19 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
         account: doc.account,
         created: Timestamp(doc.created),
         description: doc.description,
-        key_spec: doc
-            .key_spec
-            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned()),
-        key_usage: doc
-            .key_usage
-            .unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned()),
-        origin: doc.origin.unwrap_or_else(|| "AWS_KMS".to_owned()),
+        key_spec: named(
+            name,
+            doc.key_spec,
+            KeySpec::SymmetricDefault,
+            "unknown key spec",
+        )?,
+        key_usage: named(
+            name,
+            doc.key_usage,
+            KeyUsage::EncryptDecrypt,
+            "unknown key usage",
+        )?,
+        origin: named(name, doc.origin, Origin::AwsKms, "unknown origin")?,
         manager: match doc.aws_service {
             None => KeyManager::Customer,
             Some(service) => KeyManager::Aws { service },

@@ -51,7 +51,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.offload_key(caller, key_ref, action)?;
         let material = key.current_material()?;
         let spec = material.key.asym().ok()?.spec();
-        Some((material.id, spec, key.key_usage.clone()))
+        Some((material.id, spec, key.key_usage.as_str().to_owned()))
     }
 
     /// The PKCS#8 private key of material `material_id` of the key `key_ref` names, for an

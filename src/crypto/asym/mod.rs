@@ -15,6 +15,7 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use crate::crypto::wrap::EntropyRng;
+use crate::domain::spec::{EncryptionAlgorithm, KeySpec};
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
 
@@ -51,23 +52,33 @@ const SPECS: [AsymSpec; 8] = [
 ];
 
 impl AsymSpec {
+    /// The key spec this is.
+    pub fn key_spec(self) -> KeySpec {
+        match self {
+            AsymSpec::Rsa2048 => KeySpec::Rsa2048,
+            AsymSpec::Rsa3072 => KeySpec::Rsa3072,
+            AsymSpec::Rsa4096 => KeySpec::Rsa4096,
+            AsymSpec::P256 => KeySpec::EccNistP256,
+            AsymSpec::P384 => KeySpec::EccNistP384,
+            AsymSpec::P521 => KeySpec::EccNistP521,
+            AsymSpec::Secp256k1 => KeySpec::EccSecgP256k1,
+            AsymSpec::Ed25519 => KeySpec::EccNistEdwards25519,
+        }
+    }
+
+    /// The asymmetric spec `spec` is, if wasm-kms implements it.
+    pub fn from_key_spec(spec: KeySpec) -> Option<AsymSpec> {
+        SPECS.into_iter().find(|s| s.key_spec() == spec)
+    }
+
     /// AWS's name for the spec.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AsymSpec::Rsa2048 => "RSA_2048",
-            AsymSpec::Rsa3072 => "RSA_3072",
-            AsymSpec::Rsa4096 => "RSA_4096",
-            AsymSpec::P256 => "ECC_NIST_P256",
-            AsymSpec::P384 => "ECC_NIST_P384",
-            AsymSpec::P521 => "ECC_NIST_P521",
-            AsymSpec::Secp256k1 => "ECC_SECG_P256K1",
-            AsymSpec::Ed25519 => "ECC_NIST_EDWARDS25519",
-        }
+        self.key_spec().as_str()
     }
 
     /// The spec AWS names `name`, if wasm-kms implements it.
     pub fn parse(name: &str) -> Option<AsymSpec> {
-        SPECS.into_iter().find(|s| s.as_str() == name)
+        KeySpec::parse(name).and_then(AsymSpec::from_key_spec)
     }
 
     /// The modulus size in bits of an RSA spec.
@@ -251,19 +262,31 @@ pub enum OaepHash {
 }
 
 impl OaepHash {
+    /// The encryption algorithm this is.
+    pub fn algorithm(self) -> EncryptionAlgorithm {
+        match self {
+            OaepHash::Sha1 => EncryptionAlgorithm::RsaesOaepSha1,
+            OaepHash::Sha256 => EncryptionAlgorithm::RsaesOaepSha256,
+        }
+    }
+
+    /// The OAEP hash of `algorithm`, if it is RSAES-OAEP.
+    pub fn from_algorithm(algorithm: EncryptionAlgorithm) -> Option<OaepHash> {
+        match algorithm {
+            EncryptionAlgorithm::RsaesOaepSha1 => Some(OaepHash::Sha1),
+            EncryptionAlgorithm::RsaesOaepSha256 => Some(OaepHash::Sha256),
+            _ => None,
+        }
+    }
+
     /// AWS's name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OaepHash::Sha1 => "RSAES_OAEP_SHA_1",
-            OaepHash::Sha256 => "RSAES_OAEP_SHA_256",
-        }
+        self.algorithm().as_str()
     }
 
     /// The algorithm AWS names `name`.
     pub fn parse(name: &str) -> Option<OaepHash> {
-        [OaepHash::Sha1, OaepHash::Sha256]
-            .into_iter()
-            .find(|a| a.as_str() == name)
+        EncryptionAlgorithm::parse(name).and_then(OaepHash::from_algorithm)
     }
 
     /// The longest plaintext OAEP fits in a modulus of `bytes`: k - 2·hLen - 2.
