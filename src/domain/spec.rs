@@ -195,6 +195,45 @@ impl WrappingKeySpec {
 }
 
 aws_enum! {
+    /// `DataKeySpec`: the length of a symmetric data key.
+    DataKeySpec {
+        /// 256 bits.
+        Aes256 = "AES_256",
+        /// 128 bits.
+        Aes128 = "AES_128",
+    }
+}
+
+impl DataKeySpec {
+    /// The key's length in bytes.
+    pub fn bytes(self) -> usize {
+        match self {
+            DataKeySpec::Aes256 => 32,
+            DataKeySpec::Aes128 => 16,
+        }
+    }
+}
+
+aws_enum! {
+    /// `AlgorithmSpec` of GetParametersForImport: how the caller wraps imported material (the
+    /// ones wasm-kms implements are [`crate::crypto::wrap::WrappingAlgorithm`]).
+    WrappingAlgorithmSpec {
+        /// RSAES-PKCS1-v1_5 (no longer accepted).
+        RsaesPkcs1V15 = "RSAES_PKCS1_V1_5",
+        /// RSAES-OAEP with SHA-1.
+        RsaesOaepSha1 = "RSAES_OAEP_SHA_1",
+        /// RSAES-OAEP with SHA-256.
+        RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
+        /// RSA-OAEP (SHA-1) of an AES key, then AES key wrap.
+        RsaAesKeyWrapSha1 = "RSA_AES_KEY_WRAP_SHA_1",
+        /// RSA-OAEP (SHA-256) of an AES key, then AES key wrap.
+        RsaAesKeyWrapSha256 = "RSA_AES_KEY_WRAP_SHA_256",
+        /// SM2 public-key encryption (China Regions only).
+        Sm2Pke = "SM2PKE",
+    }
+}
+
+aws_enum! {
     /// `KeyUsage`.
     KeyUsage {
         /// Encryption and decryption.
@@ -233,6 +272,51 @@ aws_enum! {
         RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
         /// SM2 public-key encryption (not implemented).
         Sm2Pke = "SM2PKE",
+    }
+}
+
+aws_enum! {
+    /// `SigningAlgorithmSpec`, in the order of AWS's enum (the algorithms wasm-kms implements are
+    /// [`crate::crypto::asym::SigningAlgorithm`]).
+    SigningAlgorithmSpec {
+        /// RSASSA-PSS with SHA-256.
+        RsassaPssSha256 = "RSASSA_PSS_SHA_256",
+        /// RSASSA-PSS with SHA-384.
+        RsassaPssSha384 = "RSASSA_PSS_SHA_384",
+        /// RSASSA-PSS with SHA-512.
+        RsassaPssSha512 = "RSASSA_PSS_SHA_512",
+        /// RSASSA-PKCS1-v1_5 with SHA-256.
+        RsassaPkcs1V15Sha256 = "RSASSA_PKCS1_V1_5_SHA_256",
+        /// RSASSA-PKCS1-v1_5 with SHA-384.
+        RsassaPkcs1V15Sha384 = "RSASSA_PKCS1_V1_5_SHA_384",
+        /// RSASSA-PKCS1-v1_5 with SHA-512.
+        RsassaPkcs1V15Sha512 = "RSASSA_PKCS1_V1_5_SHA_512",
+        /// ECDSA with SHA-256.
+        EcdsaSha256 = "ECDSA_SHA_256",
+        /// ECDSA with SHA-384.
+        EcdsaSha384 = "ECDSA_SHA_384",
+        /// ECDSA with SHA-512.
+        EcdsaSha512 = "ECDSA_SHA_512",
+        /// SM2 signatures (not implemented).
+        Sm2Dsa = "SM2DSA",
+        /// ML-DSA (not implemented).
+        MlDsaShake256 = "ML_DSA_SHAKE_256",
+        /// Ed25519 over the message.
+        Ed25519Sha512 = "ED25519_SHA_512",
+        /// Ed25519ph over a SHA-512 digest.
+        Ed25519PhSha512 = "ED25519_PH_SHA_512",
+    }
+}
+
+aws_enum! {
+    /// `MessageType`: what a signature covers.
+    MessageType {
+        /// The message itself.
+        Raw = "RAW",
+        /// A digest of the message.
+        Digest = "DIGEST",
+        /// ML-DSA's external mu (not implemented).
+        ExternalMu = "EXTERNAL_MU",
     }
 }
 
@@ -282,6 +366,10 @@ mod tests {
         round_trips::<Origin>();
         round_trips::<EncryptionAlgorithm>();
         round_trips::<MacAlgorithm>();
+        round_trips::<DataKeySpec>();
+        round_trips::<WrappingAlgorithmSpec>();
+        round_trips::<SigningAlgorithmSpec>();
+        round_trips::<MessageType>();
         round_trips::<KeyAgreementAlgorithm>();
         for (v, name) in KeySpec::TABLE {
             assert_eq!(v.as_str(), *name);

@@ -7,17 +7,18 @@ use zeroize::Zeroizing;
 use crate::access::Action;
 use crate::codec::hex;
 use crate::codec::{Blob, SecretBlob};
-use crate::crypto::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm, SIGNING_ALGORITHM_NAMES};
-use crate::domain::spec::{DataKeyPairSpec, KeyAgreementAlgorithm, KeyUsage};
+use crate::crypto::asym::{AsymKey, AsymSpec, Message, SigningAlgorithm};
+use crate::domain::spec::{
+    DataKeyPairSpec, KeyAgreementAlgorithm, KeyUsage, MessageType, SigningAlgorithmSpec,
+};
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::crypto::{check_symmetric_use, dry_run};
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::ops::keys::algorithms;
 use crate::store::{Batch, KeyRecord};
-use crate::validate::{self, blob_length, one_of, required};
+use crate::validate::{self, blob_length, required};
 
-const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
 /// The longest DER SubjectPublicKeyInfo a request may carry.
 const MAX_PUBLIC_KEY: usize = 8192;
 
@@ -63,16 +64,16 @@ fn signing_key<'a>(
     let message = required(message, "message")?;
     blob_length(message, "message", 1, 4096)?;
     let algorithm = required(algorithm, "signingAlgorithm")?;
-    one_of(algorithm, "signingAlgorithm", SIGNING_ALGORITHM_NAMES)?;
-    let message_type = message_type.map(String::as_str).unwrap_or("RAW");
-    one_of(message_type, "messageType", MESSAGE_TYPES)?;
+    let spec = validate::parse_enum::<SigningAlgorithmSpec>(algorithm, "signingAlgorithm")?;
+    let message_type = validate::parse_optional::<MessageType>(message_type, "messageType")?
+        .unwrap_or(MessageType::Raw);
     // Ed25519 signs the message itself, Ed25519ph a SHA-512 digest of it; EXTERNAL_MU is
     // for ML-DSA only.
-    let parsed = SigningAlgorithm::parse(algorithm);
+    let parsed = SigningAlgorithm::from_spec(spec);
     let type_fits = match (parsed, message_type) {
-        (_, "EXTERNAL_MU") => algorithm == "ML_DSA_SHAKE_256",
-        (Some(SigningAlgorithm::Ed25519Sha512), t) => t == "RAW",
-        (Some(SigningAlgorithm::Ed25519PhSha512), t) => t == "DIGEST",
+        (_, MessageType::ExternalMu) => spec == SigningAlgorithmSpec::MlDsaShake256,
+        (Some(SigningAlgorithm::Ed25519Sha512), t) => t == MessageType::Raw,
+        (Some(SigningAlgorithm::Ed25519PhSha512), t) => t == MessageType::Digest,
         _ => true,
     };
     if !type_fits {
@@ -80,7 +81,7 @@ fn signing_key<'a>(
             "Message type {message_type} is incompatible with signing algorithm {algorithm}."
         )));
     }
-    let digest = message_type == "DIGEST";
+    let digest = message_type == MessageType::Digest;
     if digest && parsed.is_some_and(|a| message.len() != a.hash().len()) {
         return Err(KmsError::Validation(format!(
             "Digest is invalid length for algorithm {algorithm}."

@@ -10,13 +10,13 @@ use crate::crypto::asym::{AsymSpec, OaepHash};
 use crate::crypto::blob::{self, Envelope};
 use crate::domain::context::EncryptionContext;
 use crate::domain::ids::Aliases;
-use crate::domain::spec::{EncryptionAlgorithm, KeySpec, KeyUsage};
+use crate::domain::spec::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage};
 use crate::domain::state::StateRule;
 use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::store::{Batch, KeyRecord, Material};
-use crate::validate::{self, blob_length, one_of, range, required};
+use crate::validate::{self, blob_length, range, required};
 
 /// What the source side of Decrypt or ReEncrypt found.
 struct Opened<'k> {
@@ -380,14 +380,7 @@ fn data_key(
     let operation = action.bare_name();
     validate::no_recipient(req.recipient)?;
     let length = match (&req.key_spec, req.number_of_bytes) {
-        (Some(spec), None) => {
-            one_of(spec, "keySpec", &["AES_256", "AES_128"])?;
-            if spec == "AES_128" {
-                16
-            } else {
-                32
-            }
-        }
+        (Some(spec), None) => validate::parse_enum::<DataKeySpec>(spec, "keySpec")?.bytes(),
         (None, Some(n)) => {
             range(n, "numberOfBytes", 1, 1024)?;
             usize::try_from(n).unwrap_or(0)

@@ -14,7 +14,7 @@ use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::wrap::{self, WrappingAlgorithm};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::KeyId;
-use crate::domain::spec::{KeySpec, WrappingKeySpec};
+use crate::domain::spec::{KeySpec, WrappingAlgorithmSpec, WrappingKeySpec};
 use crate::domain::state::{KeyState, StateRule};
 use crate::error::{KmsError, Result};
 use crate::model::*;
@@ -28,14 +28,6 @@ const PARAMETERS_VALID_MS: i64 = 24 * 60 * 60 * 1000;
 const MAX_PARAMETERS: usize = 10;
 /// `ValidTo` may be at most this far ahead.
 const MAX_VALID_DAYS: i64 = 365;
-const WRAPPING_ALGORITHMS: &[&str] = &[
-    "RSAES_PKCS1_V1_5",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "RSA_AES_KEY_WRAP_SHA_1",
-    "RSA_AES_KEY_WRAP_SHA_256",
-    "SM2PKE",
-];
 const EXPIRES: &str = "KEY_MATERIAL_EXPIRES";
 const DOES_NOT_EXPIRE: &str = "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -118,10 +110,10 @@ pub(crate) fn get_parameters_for_import(
     req: GetParametersForImportRequest,
 ) -> Outcome<GetParametersForImportResponse> {
     let algorithm = required(req.wrapping_algorithm, "wrappingAlgorithm")?;
-    one_of(&algorithm, "wrappingAlgorithm", WRAPPING_ALGORITHMS)?;
+    let named = validate::parse_enum::<WrappingAlgorithmSpec>(&algorithm, "wrappingAlgorithm")?;
     let spec = required(req.wrapping_key_spec, "wrappingKeySpec")?;
     let spec = validate::parse_enum::<WrappingKeySpec>(&spec, "wrappingKeySpec")?;
-    let algorithm = WrappingAlgorithm::parse(&algorithm).ok_or_else(|| {
+    let algorithm = WrappingAlgorithm::from_spec(named).ok_or_else(|| {
         KmsError::Validation(format!(
             "WrappingAlgorithm {algorithm} is not supported: use RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
         ))

@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use crate::crypto::wrap::EntropyRng;
-use crate::domain::spec::{EncryptionAlgorithm, KeySpec};
+use crate::domain::spec::{AwsEnum, EncryptionAlgorithm, KeySpec, SigningAlgorithmSpec};
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
 
@@ -188,21 +188,7 @@ pub enum SigningAlgorithm {
 }
 
 /// Every signing algorithm, in the order of AWS's enum.
-pub const SIGNING_ALGORITHM_NAMES: &[&str] = &[
-    "RSASSA_PSS_SHA_256",
-    "RSASSA_PSS_SHA_384",
-    "RSASSA_PSS_SHA_512",
-    "RSASSA_PKCS1_V1_5_SHA_256",
-    "RSASSA_PKCS1_V1_5_SHA_384",
-    "RSASSA_PKCS1_V1_5_SHA_512",
-    "ECDSA_SHA_256",
-    "ECDSA_SHA_384",
-    "ECDSA_SHA_512",
-    "SM2DSA",
-    "ML_DSA_SHAKE_256",
-    "ED25519_SHA_512",
-    "ED25519_PH_SHA_512",
-];
+pub const SIGNING_ALGORITHM_NAMES: &[&str] = SigningAlgorithmSpec::NAMES;
 
 const SIGNING_ALGORITHMS: [SigningAlgorithm; 11] = [
     SigningAlgorithm::PssSha256,
@@ -219,26 +205,37 @@ const SIGNING_ALGORITHMS: [SigningAlgorithm; 11] = [
 ];
 
 impl SigningAlgorithm {
+    /// The AWS algorithm this is.
+    pub fn spec(self) -> SigningAlgorithmSpec {
+        use SigningAlgorithmSpec as S;
+        match self {
+            SigningAlgorithm::PssSha256 => S::RsassaPssSha256,
+            SigningAlgorithm::PssSha384 => S::RsassaPssSha384,
+            SigningAlgorithm::PssSha512 => S::RsassaPssSha512,
+            SigningAlgorithm::Pkcs1Sha256 => S::RsassaPkcs1V15Sha256,
+            SigningAlgorithm::Pkcs1Sha384 => S::RsassaPkcs1V15Sha384,
+            SigningAlgorithm::Pkcs1Sha512 => S::RsassaPkcs1V15Sha512,
+            SigningAlgorithm::EcdsaSha256 => S::EcdsaSha256,
+            SigningAlgorithm::EcdsaSha384 => S::EcdsaSha384,
+            SigningAlgorithm::EcdsaSha512 => S::EcdsaSha512,
+            SigningAlgorithm::Ed25519Sha512 => S::Ed25519Sha512,
+            SigningAlgorithm::Ed25519PhSha512 => S::Ed25519PhSha512,
+        }
+    }
+
+    /// The algorithm `spec` is, if wasm-kms implements it.
+    pub fn from_spec(spec: SigningAlgorithmSpec) -> Option<SigningAlgorithm> {
+        SIGNING_ALGORITHMS.into_iter().find(|a| a.spec() == spec)
+    }
+
     /// AWS's name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlgorithm::PssSha256 => "RSASSA_PSS_SHA_256",
-            SigningAlgorithm::PssSha384 => "RSASSA_PSS_SHA_384",
-            SigningAlgorithm::PssSha512 => "RSASSA_PSS_SHA_512",
-            SigningAlgorithm::Pkcs1Sha256 => "RSASSA_PKCS1_V1_5_SHA_256",
-            SigningAlgorithm::Pkcs1Sha384 => "RSASSA_PKCS1_V1_5_SHA_384",
-            SigningAlgorithm::Pkcs1Sha512 => "RSASSA_PKCS1_V1_5_SHA_512",
-            SigningAlgorithm::EcdsaSha256 => "ECDSA_SHA_256",
-            SigningAlgorithm::EcdsaSha384 => "ECDSA_SHA_384",
-            SigningAlgorithm::EcdsaSha512 => "ECDSA_SHA_512",
-            SigningAlgorithm::Ed25519Sha512 => "ED25519_SHA_512",
-            SigningAlgorithm::Ed25519PhSha512 => "ED25519_PH_SHA_512",
-        }
+        self.spec().as_str()
     }
 
     /// The algorithm AWS names `name`, if wasm-kms implements it.
     pub fn parse(name: &str) -> Option<SigningAlgorithm> {
-        SIGNING_ALGORITHMS.into_iter().find(|a| a.as_str() == name)
+        SigningAlgorithmSpec::parse(name).and_then(SigningAlgorithm::from_spec)
     }
 
     /// The hash applied to a RAW message (and the length a DIGEST message must have).
