@@ -507,3 +507,89 @@ impl ClassifyName for serde_json::Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::store::{Import, KeyManager};
+
+    fn record(key_spec: KeySpec, key_usage: KeyUsage, origin: Origin) -> KeyRecord {
+        let id = KeyId::parse("1234abcd-12ab-34cd-56ef-1234567890ab").unwrap();
+        KeyRecord {
+            region: "us-east-1".to_owned(),
+            arn: usual_arn("us-east-1", "111122223333", id.as_str()),
+            id,
+            account: "111122223333".to_owned(),
+            created: Timestamp(1_700_000_000_000),
+            description: String::new(),
+            state: KeyState::PendingImport,
+            key_spec,
+            key_usage,
+            origin,
+            manager: KeyManager::Customer,
+            policy: crate::default_policy("aws", "111122223333"),
+            tags: Vec::new(),
+            materials: Vec::new(),
+            deletion: None,
+            rotation: None,
+            multi_region: None,
+            import: Some(Import::default()),
+        }
+    }
+
+    fn doc(k: &KeyRecord) -> serde_json::Value {
+        serde_json::from_slice(&encode_key(k).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn spec_usage_and_origin_are_stored_by_their_aws_names_and_read_back() {
+        let k = record(KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::External);
+        let d = doc(&k);
+        assert_eq!(d["key_spec"], "RSA_2048");
+        assert_eq!(d["key_usage"], "SIGN_VERIFY");
+        assert_eq!(d["origin"], "EXTERNAL");
+        let name = key_name(&k.region, &k.id);
+        let back = decode_key(&name, &encode_key(&k).unwrap()).unwrap();
+        assert_eq!(
+            (back.key_spec, back.key_usage, back.origin),
+            (KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::External)
+        );
+        // The usual values are left out, and read back as themselves.
+        let usual = record(
+            KeySpec::SymmetricDefault,
+            KeyUsage::EncryptDecrypt,
+            Origin::AwsKms,
+        );
+        let d = doc(&usual);
+        for member in ["key_spec", "key_usage", "origin"] {
+            assert!(d.get(member).is_none(), "{member} is written");
+        }
+        let back = decode_key(&name, &encode_key(&usual).unwrap()).unwrap();
+        assert_eq!(
+            (back.key_spec, back.key_usage, back.origin),
+            (
+                KeySpec::SymmetricDefault,
+                KeyUsage::EncryptDecrypt,
+                Origin::AwsKms
+            )
+        );
+    }
+
+    #[test]
+    fn a_stored_name_aws_does_not_have_is_a_corrupt_record() {
+        let k = record(KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::External);
+        let name = key_name(&k.region, &k.id);
+        for (member, value) in [
+            ("key_spec", "RSA_1024"),
+            ("key_usage", "SIGN"),
+            ("origin", "ELSEWHERE"),
+        ] {
+            let mut d = doc(&k);
+            d[member] = serde_json::Value::from(value);
+            let e = decode_key(&name, &serde_json::to_vec(&d).unwrap()).unwrap_err();
+            assert!(matches!(e, KmsError::Storage(_)), "{member}: {e:?}");
+        }
+    }
+}
