@@ -17,7 +17,7 @@ use crate::store::Store;
 use super::{Kms, Operation, Request, Response};
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// Loads a seed (see the module docs) as the configured caller.
+    /// Loads a seed (see [`Seed`] for the file) as the configured caller.
     pub fn seed(&mut self, seed: &Seed) -> Result<SeedReport> {
         let mut report = SeedReport::default();
         for key in &seed.keys {
