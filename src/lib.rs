@@ -10,10 +10,11 @@
 //! - [`Kms`] is the service ([`service`]). Build it with a [`Config`], an injected
 //!   [`env::Clock`] and [`env::Entropy`], and a [`store::Store`].
 //! - Every operation is a row of one table ([`service::Operation`]) and runs through
-//!   [`Kms::execute`]: the operation (in `ops`, by API group) validates, resolves its key, asks the
-//!   one authorization point ([`access`], with its [`access::Action`]s), checks the key-state
-//!   table ([`domain::state`]), and returns one atomic batch of writes ([`store::Batch`]); the
-//!   pipeline commits it with one audit event ([`audit`]), whatever the outcome.
+//!   [`Kms::execute`]: the operation (a function in `ops`, by API group, given the call's
+//!   context) validates, resolves its key, asks the one authorization point ([`access`], with
+//!   its [`access::Action`]s), checks the key-state table ([`domain::state`]), and returns one
+//!   atomic batch of writes ([`store::Batch`]); the pipeline commits it with one audit event
+//!   ([`audit`]), whatever the outcome.
 //! - Typed methods (`kms.encrypt(...)`) take the request shapes of [`model`]; [`Kms::call`] and
 //!   [`Kms::call_json`] take AWS's operation name and any serde input, as bindings need;
 //!   [`Kms::call_wire`] answers a request of AWS's JSON 1.1 protocol ([`wire`]). How values look

@@ -11,6 +11,7 @@ use crate::codec::Timestamp;
 use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::Secret;
 use crate::domain::ids::{AliasName, KeyId};
+use crate::domain::spec::{KeySpec, KeyUsage, Origin};
 use crate::domain::state::KeyState;
 use crate::error::Result;
 
@@ -167,12 +168,12 @@ pub struct KeyRecord {
     pub description: String,
     /// The key state.
     pub state: KeyState,
-    /// AWS's `KeySpec` (`SYMMETRIC_DEFAULT`, `RSA_2048`, `HMAC_256`, ...).
-    pub key_spec: String,
-    /// AWS's `KeyUsage` (`ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC`, `KEY_AGREEMENT`).
-    pub key_usage: String,
+    /// AWS's `KeySpec`.
+    pub key_spec: KeySpec,
+    /// AWS's `KeyUsage`.
+    pub key_usage: KeyUsage,
     /// AWS's `Origin` (`AWS_KMS` or `EXTERNAL`).
-    pub origin: String,
+    pub origin: Origin,
     /// Customer or AWS managed.
     pub manager: KeyManager,
     /// The key policy document, as given.

@@ -3,6 +3,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 
+use crate::domain::spec::AwsEnum;
 use crate::error::{KmsError, Result};
 use crate::model::{Tag, Unsupported};
 
@@ -86,14 +87,30 @@ pub fn one_of(v: &str, member: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&v) {
         return Ok(());
     }
-    Err(KmsError::constraint(
+    Err(not_one_of(v, member, allowed))
+}
+
+/// The ValidationException for a value that is not one of `allowed`.
+fn not_one_of(v: &str, member: &str, allowed: &[&str]) -> KmsError {
+    KmsError::constraint(
         member,
         Some(v),
         &format!(
             "Member must satisfy enum value set: [{}]",
             allowed.join(", ")
         ),
-    ))
+    )
+}
+
+/// Parses member `member` of an AWS enumeration (a key spec, a key usage, an algorithm...), with
+/// AWS's ValidationException for a name not in the enum.
+pub fn parse_enum<T: AwsEnum>(v: &str, member: &str) -> Result<T> {
+    T::parse(v).ok_or_else(|| not_one_of(v, member, T::NAMES))
+}
+
+/// [`parse_enum`] for an optional member.
+pub fn parse_optional<T: AwsEnum>(v: Option<&String>, member: &str) -> Result<Option<T>> {
+    v.map(|v| parse_enum(v, member)).transpose()
 }
 
 /// GrantTokens: at most 10, each 1 to 8192 characters.

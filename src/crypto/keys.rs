@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::asym::AsymKey;
 use crate::crypto::blob::NONCE_LEN;
+use crate::domain::spec::{KeySpec, MacAlgorithm};
 use crate::error::{KmsError, Result};
 
 /// 256 bits of key material, held as its bytes (zeroized on drop) and, from its first use, as
@@ -74,6 +75,14 @@ impl std::fmt::Debug for SymmetricKey {
     }
 }
 
+/// Every HMAC hash.
+const MACS: [MacHash; 4] = [
+    MacHash::Sha224,
+    MacHash::Sha256,
+    MacHash::Sha384,
+    MacHash::Sha512,
+];
+
 /// The hash of an HMAC key spec (HMAC_224, HMAC_256, HMAC_384, HMAC_512).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MacHash {
@@ -88,24 +97,46 @@ pub enum MacHash {
 }
 
 impl MacHash {
-    /// The hash of an HMAC key spec, or of a MAC algorithm (`HMAC_SHA_256`).
+    /// The hash of an HMAC key spec, or of a MAC algorithm (`HMAC_SHA_256`), by AWS's name.
     pub fn parse(name: &str) -> Option<MacHash> {
-        match name {
-            "HMAC_224" | "HMAC_SHA_224" => Some(MacHash::Sha224),
-            "HMAC_256" | "HMAC_SHA_256" => Some(MacHash::Sha256),
-            "HMAC_384" | "HMAC_SHA_384" => Some(MacHash::Sha384),
-            "HMAC_512" | "HMAC_SHA_512" => Some(MacHash::Sha512),
-            _ => None,
+        match KeySpec::parse(name) {
+            Some(spec) => MacHash::from_key_spec(spec),
+            None => MacAlgorithm::parse(name).map(MacHash::from_algorithm),
+        }
+    }
+
+    /// The hash of an HMAC key spec.
+    pub fn from_key_spec(spec: KeySpec) -> Option<MacHash> {
+        MACS.into_iter().find(|h| h.key_spec() == spec)
+    }
+
+    /// The hash of a MAC algorithm.
+    pub fn from_algorithm(algorithm: MacAlgorithm) -> MacHash {
+        match algorithm {
+            MacAlgorithm::HmacSha224 => MacHash::Sha224,
+            MacAlgorithm::HmacSha256 => MacHash::Sha256,
+            MacAlgorithm::HmacSha384 => MacHash::Sha384,
+            MacAlgorithm::HmacSha512 => MacHash::Sha512,
+        }
+    }
+
+    /// The key spec of an HMAC key with this hash (`HMAC_256`).
+    pub fn key_spec(self) -> KeySpec {
+        match self {
+            MacHash::Sha224 => KeySpec::Hmac224,
+            MacHash::Sha256 => KeySpec::Hmac256,
+            MacHash::Sha384 => KeySpec::Hmac384,
+            MacHash::Sha512 => KeySpec::Hmac512,
         }
     }
 
     /// The MAC algorithm AWS names for this hash (`HMAC_SHA_256`).
-    pub fn algorithm(self) -> &'static str {
+    pub fn algorithm(self) -> MacAlgorithm {
         match self {
-            MacHash::Sha224 => "HMAC_SHA_224",
-            MacHash::Sha256 => "HMAC_SHA_256",
-            MacHash::Sha384 => "HMAC_SHA_384",
-            MacHash::Sha512 => "HMAC_SHA_512",
+            MacHash::Sha224 => MacAlgorithm::HmacSha224,
+            MacHash::Sha256 => MacAlgorithm::HmacSha256,
+            MacHash::Sha384 => MacAlgorithm::HmacSha384,
+            MacHash::Sha512 => MacAlgorithm::HmacSha512,
         }
     }
 

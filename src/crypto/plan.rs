@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::crypto::asym::{AsymSpec, OaepHash, SigningAlgorithm};
+use crate::domain::spec::{MessageType, Origin};
 use crate::service::Operation;
 
 /// The longest message a plan reads (Sign's and Verify's limit).
@@ -99,12 +100,20 @@ pub fn plan(operation: Operation, input: &dyn PlanInput) -> Option<Plan> {
         s.and_then(|s| AsymSpec::parse(&s))
             .filter(|s| s.rsa_bits().is_some())
     };
-    let raw = || input.string("MessageType").is_none_or(|t| t == "RAW");
+    let raw = || {
+        input
+            .string("MessageType")
+            .is_none_or(|t| MessageType::parse(&t) == Some(MessageType::Raw))
+    };
     match operation {
-        Operation::CreateKey if input.string("Origin").as_deref() != Some("EXTERNAL") => rsa(input
-            .string("KeySpec")
-            .or_else(|| input.string("CustomerMasterKeySpec")))
-        .map(Plan::KeyPair),
+        Operation::CreateKey
+            if input.string("Origin").and_then(|o| Origin::parse(&o)) != Some(Origin::External) =>
+        {
+            rsa(input
+                .string("KeySpec")
+                .or_else(|| input.string("CustomerMasterKeySpec")))
+            .map(Plan::KeyPair)
+        }
         Operation::GenerateDataKeyPair | Operation::GenerateDataKeyPairWithoutPlaintext => {
             rsa(input.string("KeyPairSpec")).map(Plan::KeyPair)
         }

@@ -13,6 +13,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::domain::spec::WrappingAlgorithmSpec;
 use crate::env::Entropy;
 use crate::error::KmsError;
 
@@ -30,18 +31,18 @@ pub enum WrappingAlgorithm {
 }
 
 impl WrappingAlgorithm {
-    /// AWS's name.
-    pub fn as_str(self) -> &'static str {
+    /// The AWS algorithm this is.
+    pub fn spec(self) -> WrappingAlgorithmSpec {
         match self {
-            WrappingAlgorithm::OaepSha1 => "RSAES_OAEP_SHA_1",
-            WrappingAlgorithm::OaepSha256 => "RSAES_OAEP_SHA_256",
-            WrappingAlgorithm::AesKeyWrapSha1 => "RSA_AES_KEY_WRAP_SHA_1",
-            WrappingAlgorithm::AesKeyWrapSha256 => "RSA_AES_KEY_WRAP_SHA_256",
+            WrappingAlgorithm::OaepSha1 => WrappingAlgorithmSpec::RsaesOaepSha1,
+            WrappingAlgorithm::OaepSha256 => WrappingAlgorithmSpec::RsaesOaepSha256,
+            WrappingAlgorithm::AesKeyWrapSha1 => WrappingAlgorithmSpec::RsaAesKeyWrapSha1,
+            WrappingAlgorithm::AesKeyWrapSha256 => WrappingAlgorithmSpec::RsaAesKeyWrapSha256,
         }
     }
 
-    /// The algorithm AWS names `name`, if wasm-kms supports it.
-    pub fn parse(name: &str) -> Option<Self> {
+    /// The algorithm `spec` is, if wasm-kms supports it.
+    pub fn from_spec(spec: WrappingAlgorithmSpec) -> Option<Self> {
         [
             WrappingAlgorithm::OaepSha1,
             WrappingAlgorithm::OaepSha256,
@@ -49,7 +50,17 @@ impl WrappingAlgorithm {
             WrappingAlgorithm::AesKeyWrapSha256,
         ]
         .into_iter()
-        .find(|a| a.as_str() == name)
+        .find(|a| a.spec() == spec)
+    }
+
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        self.spec().as_str()
+    }
+
+    /// The algorithm AWS names `name`, if wasm-kms supports it.
+    pub fn parse(name: &str) -> Option<Self> {
+        WrappingAlgorithmSpec::parse(name).and_then(WrappingAlgorithm::from_spec)
     }
 }
 

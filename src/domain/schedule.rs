@@ -4,6 +4,7 @@
 //! the start of each call); deciding *when* lives here, free of the store and the clock.
 
 use crate::codec::Timestamp;
+use crate::domain::spec::{KeySpec, Origin};
 use crate::domain::state::KeyState;
 use crate::store::KeyRecord;
 
@@ -49,5 +50,5 @@ pub fn material_expiry(key: &KeyRecord) -> Option<Timestamp> {
 
 /// Only symmetric keys with material made by KMS rotate.
 pub fn rotatable(key: &KeyRecord) -> bool {
-    key.key_spec == "SYMMETRIC_DEFAULT" && key.origin == "AWS_KMS"
+    key.key_spec == KeySpec::SymmetricDefault && key.origin == Origin::AwsKms
 }

@@ -6,57 +6,13 @@ use crate::codec::hex;
 use crate::crypto::asym::AsymSpec;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::{Aliases, KeyId};
+use crate::domain::spec::{EncryptionAlgorithm, KeyAgreementAlgorithm, KeySpec, KeyUsage, Origin};
 use crate::domain::state::{KeyState, StateRule};
-use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::model::*;
-use crate::service::{Call, Kms, Outcome};
-use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole, Store};
+use crate::ops::ctx::{OpCtx, Outcome};
+use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole};
 use crate::validate::{self, length, one_of, required};
-
-/// KeySpec values, in the order AWS lists them in its enum error (the 2023 list, then the
-/// specs added since).
-const KEY_SPECS: &[&str] = &[
-    "RSA_2048",
-    "ECC_NIST_P384",
-    "ECC_NIST_P256",
-    "ECC_NIST_P521",
-    "HMAC_384",
-    "RSA_3072",
-    "ECC_SECG_P256K1",
-    "RSA_4096",
-    "SYMMETRIC_DEFAULT",
-    "HMAC_256",
-    "HMAC_224",
-    "HMAC_512",
-    "SM2",
-    "ECC_NIST_EDWARDS25519",
-    "ML_DSA_44",
-    "ML_DSA_65",
-    "ML_DSA_87",
-];
-/// CustomerMasterKeySpec values: the deprecated member predates Ed25519 and ML-DSA, which come
-/// last in [`KEY_SPECS`].
-const CUSTOMER_MASTER_KEY_SPECS: &[&str] = KEY_SPECS.split_at(13).0;
-const KEY_USAGES: &[&str] = &[
-    "ENCRYPT_DECRYPT",
-    "SIGN_VERIFY",
-    "GENERATE_VERIFY_MAC",
-    "KEY_AGREEMENT",
-];
-const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
-
-/// The key usages AWS allows for each key spec.
-fn usages_for(spec: &str) -> &'static [&'static str] {
-    match spec {
-        "SYMMETRIC_DEFAULT" => &["ENCRYPT_DECRYPT"],
-        "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512" => &["GENERATE_VERIFY_MAC"],
-        "RSA_2048" | "RSA_3072" | "RSA_4096" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY"],
-        "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" => &["SIGN_VERIFY", "KEY_AGREEMENT"],
-        "SM2" => &["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"],
-        _ => &["SIGN_VERIFY"],
-    }
-}
 
 /// The algorithm lists of a key, as KeyMetadata and GetPublicKey show them: only the list that
 /// matches the key's usage is present.
@@ -69,15 +25,15 @@ pub(crate) struct AlgorithmLists {
 }
 
 /// The algorithms a key of `spec` and `usage` offers, in AWS's order.
-pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
-    let names = |v: Vec<&str>| Some(v.into_iter().map(str::to_owned).collect());
-    let asym = AsymSpec::parse(spec);
+pub(crate) fn algorithms(spec: KeySpec, usage: KeyUsage) -> AlgorithmLists {
+    let names = |v: &[&str]| Some(v.iter().map(|n| (*n).to_owned()).collect());
+    let asym = AsymSpec::from_key_spec(spec);
     match usage {
-        "ENCRYPT_DECRYPT" if spec == "SYMMETRIC_DEFAULT" => AlgorithmLists {
-            encryption: names(vec!["SYMMETRIC_DEFAULT"]),
+        KeyUsage::EncryptDecrypt if spec == KeySpec::SymmetricDefault => AlgorithmLists {
+            encryption: names(&[EncryptionAlgorithm::SymmetricDefault.as_str()]),
             ..Default::default()
         },
-        "ENCRYPT_DECRYPT" => AlgorithmLists {
+        KeyUsage::EncryptDecrypt => AlgorithmLists {
             encryption: asym.map(|a| {
                 a.encryption_algorithms()
                     .iter()
@@ -86,7 +42,7 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
             }),
             ..Default::default()
         },
-        "SIGN_VERIFY" => AlgorithmLists {
+        KeyUsage::SignVerify => AlgorithmLists {
             signing: asym.map(|a| {
                 a.signing_algorithms()
                     .iter()
@@ -95,15 +51,14 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> AlgorithmLists {
             }),
             ..Default::default()
         },
-        "KEY_AGREEMENT" => AlgorithmLists {
-            key_agreement: names(vec!["ECDH"]),
+        KeyUsage::KeyAgreement => AlgorithmLists {
+            key_agreement: names(&[KeyAgreementAlgorithm::Ecdh.as_str()]),
             ..Default::default()
         },
-        "GENERATE_VERIFY_MAC" => AlgorithmLists {
-            mac: MacHash::parse(spec).map(|h| vec![h.algorithm().to_owned()]),
+        KeyUsage::GenerateVerifyMac => AlgorithmLists {
+            mac: MacHash::from_key_spec(spec).map(|h| vec![h.algorithm().as_str().to_owned()]),
             ..Default::default()
         },
-        _ => AlgorithmLists::default(),
     }
 }
 
@@ -147,459 +102,422 @@ pub(crate) fn check_policy(policy: &str) -> Result<()> {
     Ok(())
 }
 
-impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// KeyMetadata as DescribeKey shows it.
-    pub(crate) fn metadata(&self, key: &KeyRecord) -> KeyMetadata {
-        self.metadata_with(key, None)
-    }
+/// KeyMetadata as DescribeKey shows it.
+pub(crate) fn metadata(ctx: &OpCtx<'_>, key: &KeyRecord) -> KeyMetadata {
+    metadata_with(ctx, key, None)
+}
 
-    /// Where the keys of `key`'s multi-Region set are, taking `key` and `new_replica` as they
-    /// are about to be stored rather than as the store has them.
-    fn multi_region_configuration(
-        &self,
-        key: &KeyRecord,
-        new_replica: Option<&KeyRecord>,
-    ) -> Option<MultiRegionConfiguration> {
-        let role = key.multi_region?;
-        let fresh: Vec<&KeyRecord> = std::iter::once(key).chain(new_replica).collect();
-        let mut set: Vec<&KeyRecord> = self
-            .store
-            .key_in_all_regions(&key.id)
-            .filter(|k| fresh.iter().all(|f| f.region != k.region))
-            .chain(fresh.iter().copied())
-            .collect();
-        set.sort_by(|a, b| a.region.cmp(&b.region));
-        let entry = |k: &KeyRecord| MultiRegionKey {
-            arn: k.arn.clone(),
-            region: k.region.clone(),
-        };
-        let primary = set
+/// Where the keys of `key`'s multi-Region set are, taking `key` and `new_replica` as they
+/// are about to be stored rather than as the store has them.
+fn multi_region_configuration(
+    ctx: &OpCtx<'_>,
+    key: &KeyRecord,
+    new_replica: Option<&KeyRecord>,
+) -> Option<MultiRegionConfiguration> {
+    let role = key.multi_region?;
+    let fresh: Vec<&KeyRecord> = std::iter::once(key).chain(new_replica).collect();
+    let mut set: Vec<&KeyRecord> = ctx
+        .store
+        .key_in_all_regions(&key.id)
+        .filter(|k| fresh.iter().all(|f| f.region != k.region))
+        .chain(fresh.iter().copied())
+        .collect();
+    set.sort_by(|a, b| a.region.cmp(&b.region));
+    let entry = |k: &KeyRecord| MultiRegionKey {
+        arn: k.arn.clone(),
+        region: k.region.clone(),
+    };
+    let primary = set
+        .iter()
+        .find(|k| k.multi_region == Some(MultiRegionRole::Primary))?;
+    Some(MultiRegionConfiguration {
+        multi_region_key_type: role.as_str().to_owned(),
+        primary_key: entry(primary),
+        replica_keys: set
             .iter()
-            .find(|k| k.multi_region == Some(MultiRegionRole::Primary))?;
-        Some(MultiRegionConfiguration {
-            multi_region_key_type: role.as_str().to_owned(),
-            primary_key: entry(primary),
-            replica_keys: set
-                .iter()
-                .filter(|k| k.multi_region == Some(MultiRegionRole::Replica))
-                .map(|k| entry(k))
-                .collect(),
-        })
-    }
+            .filter(|k| k.multi_region == Some(MultiRegionRole::Replica))
+            .map(|k| entry(k))
+            .collect(),
+    })
+}
 
-    /// KeyMetadata, counting `new_replica` (not yet stored) in a multi-Region set.
-    pub(crate) fn metadata_with(
-        &self,
-        key: &KeyRecord,
-        new_replica: Option<&KeyRecord>,
-    ) -> KeyMetadata {
-        let symmetric = key.key_spec == "SYMMETRIC_DEFAULT";
-        let lists = algorithms(&key.key_spec, &key.key_usage);
-        KeyMetadata {
-            aws_account_id: key.account.clone(),
-            key_id: key.id.to_string(),
-            arn: key.arn.clone(),
-            creation_date: key.created,
-            enabled: key.state == KeyState::Enabled,
-            description: key.description.clone(),
-            key_usage: key.key_usage.clone(),
-            key_state: key.state.as_str().to_owned(),
-            deletion_date: key
-                .deletion
-                .filter(|_| key.state == KeyState::PendingDeletion)
-                .map(|d| d.date),
-            origin: key.origin.clone(),
-            key_manager: key.manager.as_str().to_owned(),
-            customer_master_key_spec: key.key_spec.clone(),
-            key_spec: key.key_spec.clone(),
-            encryption_algorithms: lists.encryption,
-            signing_algorithms: lists.signing,
-            key_agreement_algorithms: lists.key_agreement,
-            mac_algorithms: lists.mac,
-            multi_region: key.multi_region.is_some(),
-            multi_region_configuration: self.multi_region_configuration(key, new_replica),
-            pending_deletion_window_in_days: key
-                .deletion
-                .filter(|_| key.state == KeyState::PendingReplicaDeletion)
-                .map(|d| d.window_days),
-            // An imported key keeps showing its material's ID after the material is deleted.
-            // Shown for symmetric encryption keys only, as AWS does.
-            current_key_material_id: key
-                .current_material()
-                .map(|m| m.id)
-                .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
-                .filter(|_| symmetric)
-                .map(|id| hex::encode(&id)),
-            expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
-            valid_to: key.import.as_ref().and_then(|i| i.valid_to),
-        }
+/// KeyMetadata, counting `new_replica` (not yet stored) in a multi-Region set.
+pub(crate) fn metadata_with(
+    ctx: &OpCtx<'_>,
+    key: &KeyRecord,
+    new_replica: Option<&KeyRecord>,
+) -> KeyMetadata {
+    let symmetric = key.key_spec == KeySpec::SymmetricDefault;
+    let lists = algorithms(key.key_spec, key.key_usage);
+    KeyMetadata {
+        aws_account_id: key.account.clone(),
+        key_id: key.id.to_string(),
+        arn: key.arn.clone(),
+        creation_date: key.created,
+        enabled: key.state == KeyState::Enabled,
+        description: key.description.clone(),
+        key_usage: key.key_usage.as_str().to_owned(),
+        key_state: key.state.as_str().to_owned(),
+        deletion_date: key
+            .deletion
+            .filter(|_| key.state == KeyState::PendingDeletion)
+            .map(|d| d.date),
+        origin: key.origin.as_str().to_owned(),
+        key_manager: key.manager.as_str().to_owned(),
+        customer_master_key_spec: key.key_spec.as_str().to_owned(),
+        key_spec: key.key_spec.as_str().to_owned(),
+        encryption_algorithms: lists.encryption,
+        signing_algorithms: lists.signing,
+        key_agreement_algorithms: lists.key_agreement,
+        mac_algorithms: lists.mac,
+        multi_region: key.multi_region.is_some(),
+        multi_region_configuration: multi_region_configuration(ctx, key, new_replica),
+        pending_deletion_window_in_days: key
+            .deletion
+            .filter(|_| key.state == KeyState::PendingReplicaDeletion)
+            .map(|d| d.window_days),
+        // An imported key keeps showing its material's ID after the material is deleted.
+        // Shown for symmetric encryption keys only, as AWS does.
+        current_key_material_id: key
+            .current_material()
+            .map(|m| m.id)
+            .or_else(|| key.import.as_ref().and_then(|i| i.material_id))
+            .filter(|_| symmetric)
+            .map(|id| hex::encode(&id)),
+        expiration_model: key.import.as_ref().and_then(|i| i.expiration_model.clone()),
+        valid_to: key.import.as_ref().and_then(|i| i.valid_to),
     }
+}
 
-    pub(crate) fn op_create_key(
-        &self,
-        call: &mut Call,
-        req: CreateKeyRequest,
-    ) -> Outcome<KeyMetadataResponse> {
-        if let Some(p) = &req.policy {
-            check_policy(p)?;
+pub(crate) fn create_key(
+    ctx: &mut OpCtx<'_>,
+    req: CreateKeyRequest,
+) -> Outcome<KeyMetadataResponse> {
+    if let Some(p) = &req.policy {
+        check_policy(p)?;
+    }
+    let description = req.description.clone().unwrap_or_default();
+    length(&description, "description", 0, 8192)?;
+    let customer_master_key_spec = match &req.customer_master_key_spec {
+        Some(s) => {
+            one_of(
+                s,
+                "customerMasterKeySpec",
+                KeySpec::customer_master_key_spec_names(),
+            )?;
+            validate::parse_enum::<KeySpec>(s, "customerMasterKeySpec").map(Some)?
         }
-        let description = req.description.clone().unwrap_or_default();
-        length(&description, "description", 0, 8192)?;
-        if let Some(s) = &req.customer_master_key_spec {
-            one_of(s, "customerMasterKeySpec", CUSTOMER_MASTER_KEY_SPECS)?;
-        }
-        if let Some(s) = &req.key_spec {
-            one_of(s, "keySpec", KEY_SPECS)?;
-        }
-        if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
+        None => None,
+    };
+    let key_spec = validate::parse_optional::<KeySpec>(req.key_spec.as_ref(), "keySpec")?;
+    if key_spec.is_some() && customer_master_key_spec.is_some() {
+        return Err(KmsError::Validation(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".to_owned(),
+        ));
+    }
+    let spec = key_spec
+        .or(customer_master_key_spec)
+        .unwrap_or(KeySpec::SymmetricDefault);
+    let key_usage = validate::parse_optional::<KeyUsage>(req.key_usage.as_ref(), "keyUsage")?;
+    let usage = match (key_usage, spec) {
+        (Some(u), _) => u,
+        (None, KeySpec::SymmetricDefault) => KeyUsage::EncryptDecrypt,
+        (None, _) => {
             return Err(KmsError::Validation(
-                "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".to_owned(),
-            ));
+                "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned(),
+            ))
         }
-        let spec = req
-            .key_spec
-            .clone()
-            .or_else(|| req.customer_master_key_spec.clone())
-            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
-        if let Some(u) = &req.key_usage {
-            one_of(u, "keyUsage", KEY_USAGES)?;
-        }
-        let usage = match (&req.key_usage, spec.as_str()) {
-            (Some(u), _) => u.clone(),
-            (None, "SYMMETRIC_DEFAULT") => "ENCRYPT_DECRYPT".to_owned(),
-            (None, _) => {
-                return Err(KmsError::Validation(
-                    "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned(),
-                ))
-            }
-        };
-        if !usages_for(&spec).contains(&usage.as_str()) {
-            return Err(KmsError::Validation(format!(
-                "KeyUsage {usage} is not compatible with KeySpec {spec}"
-            )));
-        }
-        let origin = req.origin.clone().unwrap_or_else(|| "AWS_KMS".to_owned());
-        one_of(&origin, "origin", ORIGINS)?;
-        if let Some(xks) = &req.xks_key_id {
-            length(xks, "xksKeyId", 1, 128)?;
-        }
-        let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
-        validate::tag_count(tags.len())?;
-        // What this version of wasm-kms cannot create yet is refused plainly, never faked.
-        let hmac = MacHash::parse(&spec).filter(|_| spec.starts_with("HMAC_"));
-        let asym = AsymSpec::parse(&spec);
-        if spec != "SYMMETRIC_DEFAULT" && hmac.is_none() && asym.is_none() {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "wasm-kms does not support KeySpec {spec} yet."
-            ))));
-        }
-        let external = origin == "EXTERNAL";
-        if !(origin == "AWS_KMS" || external) || req.custom_key_store_id.is_some() {
-            return Err(KmsError::UnsupportedOperation(Some(format!(
-                "wasm-kms does not support Origin {origin} or custom key stores yet."
-            ))));
-        }
-        let multi_region = req.multi_region == Some(true);
-        self.authorize_account(call, Action::CreateKey)?;
-        let account_keys = self
-            .store
-            .keys(call.region())
-            .filter(|k| k.account == call.account())
-            .count();
-        if account_keys >= MAX_KEYS {
-            return Err(KmsError::LimitExceeded(
-                "The request was rejected because a quota was exceeded: keys per Region."
-                    .to_owned(),
-            ));
-        }
-        let id = loop {
-            let raw = self.random()?;
-            let id = if multi_region {
-                KeyId::new_multi_region(raw)
-            } else {
-                KeyId::new_regional(raw)
-            };
-            // A multi-Region key ID is the same in every Region, so it must be free in all.
-            if self.store.key_in_all_regions(&id).next().is_none() {
-                break id;
-            }
-        };
-        // A key for imported material has none until the caller imports it.
-        let materials = if external {
-            Vec::new()
+    };
+    if !spec.usages().contains(&usage) {
+        return Err(KmsError::Validation(format!(
+            "KeyUsage {usage} is not compatible with KeySpec {spec}"
+        )));
+    }
+    let origin = validate::parse_optional::<Origin>(req.origin.as_ref(), "origin")?
+        .unwrap_or(Origin::AwsKms);
+    if let Some(xks) = &req.xks_key_id {
+        length(xks, "xksKeyId", 1, 128)?;
+    }
+    let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
+    validate::tag_count(tags.len())?;
+    // What this version of wasm-kms cannot create yet is refused plainly, never faked.
+    let hmac = MacHash::from_key_spec(spec);
+    let asym = AsymSpec::from_key_spec(spec);
+    if spec != KeySpec::SymmetricDefault && hmac.is_none() && asym.is_none() {
+        return Err(KmsError::UnsupportedOperation(Some(format!(
+            "wasm-kms does not support KeySpec {spec} yet."
+        ))));
+    }
+    let external = origin == Origin::External;
+    if !(origin == Origin::AwsKms || external) || req.custom_key_store_id.is_some() {
+        return Err(KmsError::UnsupportedOperation(Some(format!(
+            "wasm-kms does not support Origin {origin} or custom key stores yet."
+        ))));
+    }
+    let multi_region = req.multi_region == Some(true);
+    ctx.authorize_account(Action::CreateKey)?;
+    let account_keys = ctx
+        .store
+        .keys(ctx.region())
+        .filter(|k| k.account == ctx.account())
+        .count();
+    if account_keys >= MAX_KEYS {
+        return Err(KmsError::LimitExceeded(
+            "The request was rejected because a quota was exceeded: keys per Region.".to_owned(),
+        ));
+    }
+    let id = loop {
+        let raw = ctx.random()?;
+        let id = if multi_region {
+            KeyId::new_multi_region(raw)
         } else {
-            vec![Material {
-                id: self.random()?,
-                key: match (hmac, asym) {
-                    (Some(hash), _) => {
-                        Secret::Hmac(HmacKey::generate(hash, |k| self.fill_random(k))?)
-                    }
-                    (None, Some(spec)) => Secret::Asym(Box::new(self.new_key_pair(spec)?)),
-                    (None, None) => Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
-                },
-                created: call.now,
-                rotation: None,
-            }]
+            KeyId::new_regional(raw)
         };
-        let scope = call.scope();
-        let arn = scope.key_arn(&id);
-        let record = KeyRecord {
-            region: scope.region.clone(),
-            id,
-            arn,
-            account: scope.account.clone(),
-            created: call.now,
-            description,
-            state: if external {
-                KeyState::PendingImport
-            } else {
-                KeyState::Enabled
+        // A multi-Region key ID is the same in every Region, so it must be free in all.
+        if ctx.store.key_in_all_regions(&id).next().is_none() {
+            break id;
+        }
+    };
+    // A key for imported material has none until the caller imports it.
+    let materials = if external {
+        Vec::new()
+    } else {
+        vec![Material {
+            id: ctx.random()?,
+            key: match (hmac, asym) {
+                (Some(hash), _) => Secret::Hmac(HmacKey::generate(hash, |k| ctx.fill_random(k))?),
+                (None, Some(spec)) => Secret::Asym(Box::new(ctx.new_key_pair(spec)?)),
+                (None, None) => Secret::from(SymmetricKey::generate(|k| ctx.fill_random(k))?),
             },
-            key_spec: spec,
-            key_usage: usage,
-            origin,
-            manager: KeyManager::Customer,
-            policy: req
-                .policy
-                .clone()
-                .unwrap_or_else(|| crate::access::default_policy(&scope.partition, &scope.account)),
-            tags,
-            materials,
-            deletion: None,
+            created: ctx.now(),
             rotation: None,
-            multi_region: multi_region.then_some(MultiRegionRole::Primary),
-            import: external.then(Import::default),
-        };
-        let out = KeyMetadataResponse {
-            key_metadata: self.metadata(&record),
-        };
-        Ok((out, Batch::put_key(record)))
-    }
-
-    pub(crate) fn op_describe_key(
-        &self,
-        call: &mut Call,
-        req: DescribeKeyRequest,
-    ) -> Outcome<KeyMetadataResponse> {
-        validate::grant_tokens(req.grant_tokens.as_ref())?;
-        let key = self.use_key(
-            call,
-            req.key_id.as_deref(),
-            "keyId",
-            Aliases::Accepted,
-            Action::DescribeKey,
-            StateRule::Any,
-        )?;
-        let out = KeyMetadataResponse {
-            key_metadata: self.metadata(key),
-        };
-        Ok((out, Batch::default()))
-    }
-
-    pub(crate) fn op_list_keys(
-        &self,
-        call: &mut Call,
-        req: ListKeysRequest,
-    ) -> Outcome<ListKeysResponse> {
-        let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
-        let entries: Vec<KeyListEntry> = self
-            .store
-            .keys(call.region())
-            .filter(|k| k.account == call.account())
-            .map(|k| KeyListEntry {
-                key_id: k.id.to_string(),
-                key_arn: k.arn.clone(),
-            })
-            .collect();
-        let page = validate::page(entries, "keys", args)?;
-        self.authorize_account(call, Action::ListKeys)?;
-        let out = ListKeysResponse {
-            keys: page.items,
-            next_marker: page.next_marker,
-            truncated: page.truncated,
-        };
-        Ok((out, Batch::default()))
-    }
-
-    pub(crate) fn op_update_key_description(
-        &self,
-        call: &mut Call,
-        req: UpdateKeyDescriptionRequest,
-    ) -> Outcome<Empty> {
-        let description = required(req.description, "description")?;
-        length(&description, "description", 0, 8192)?;
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::UpdateKeyDescription,
-            StateRule::Manage,
-        )?;
-        let mut key = key.clone();
-        key.description = description;
-        Ok((Empty {}, Batch::put_key(key)))
-    }
-
-    fn set_enabled(&self, call: &mut Call, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
-        let action = if enable {
-            Action::EnableKey
+        }]
+    };
+    let scope = ctx.scope();
+    let arn = scope.key_arn(&id);
+    let record = KeyRecord {
+        region: scope.region.clone(),
+        id,
+        arn,
+        account: scope.account.clone(),
+        created: ctx.now(),
+        description,
+        state: if external {
+            KeyState::PendingImport
         } else {
-            Action::DisableKey
-        };
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            action,
-            StateRule::EnableDisable,
-        )?;
-        let mut key = key.clone();
-        if enable && key.state != KeyState::Enabled {
-            // A key does not rotate while disabled; re-enabled past its rotation date, it rotates
-            // at once (the rotation falls due now, and is applied before any later call).
-            if let Some(r) = key.rotation.as_mut().filter(|r| r.next() <= call.now) {
-                r.since = call.now.plus_days(-r.period_days);
-            }
-        }
-        key.state = if enable {
             KeyState::Enabled
-        } else {
-            KeyState::Disabled
-        };
-        Ok((Empty {}, Batch::put_key(key)))
-    }
+        },
+        key_spec: spec,
+        key_usage: usage,
+        origin,
+        manager: KeyManager::Customer,
+        policy: req
+            .policy
+            .clone()
+            .unwrap_or_else(|| crate::access::default_policy(&scope.partition, &scope.account)),
+        tags,
+        materials,
+        deletion: None,
+        rotation: None,
+        multi_region: multi_region.then_some(MultiRegionRole::Primary),
+        import: external.then(Import::default),
+    };
+    let out = KeyMetadataResponse {
+        key_metadata: metadata(ctx, &record),
+    };
+    Ok((out, Batch::put_key(record)))
+}
 
-    pub(crate) fn op_enable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
-        self.set_enabled(call, req, true)
-    }
+pub(crate) fn describe_key(
+    ctx: &mut OpCtx<'_>,
+    req: DescribeKeyRequest,
+) -> Outcome<KeyMetadataResponse> {
+    validate::grant_tokens(req.grant_tokens.as_ref())?;
+    let key = ctx.use_key(
+        req.key_id.as_deref(),
+        "keyId",
+        Aliases::Accepted,
+        Action::DescribeKey,
+        StateRule::Any,
+    )?;
+    let out = KeyMetadataResponse {
+        key_metadata: metadata(ctx, key),
+    };
+    Ok((out, Batch::default()))
+}
 
-    pub(crate) fn op_disable_key(&self, call: &mut Call, req: KeyIdRequest) -> Outcome<Empty> {
-        self.set_enabled(call, req, false)
-    }
+pub(crate) fn list_keys(ctx: &mut OpCtx<'_>, req: ListKeysRequest) -> Outcome<ListKeysResponse> {
+    let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
+    let entries: Vec<KeyListEntry> = ctx
+        .store
+        .keys(ctx.region())
+        .filter(|k| k.account == ctx.account())
+        .map(|k| KeyListEntry {
+            key_id: k.id.to_string(),
+            key_arn: k.arn.clone(),
+        })
+        .collect();
+    let page = validate::page(entries, "keys", args)?;
+    ctx.authorize_account(Action::ListKeys)?;
+    let out = ListKeysResponse {
+        keys: page.items,
+        next_marker: page.next_marker,
+        truncated: page.truncated,
+    };
+    Ok((out, Batch::default()))
+}
 
-    pub(crate) fn op_tag_resource(
-        &self,
-        call: &mut Call,
-        req: TagResourceRequest,
-    ) -> Outcome<Empty> {
-        let new_tags = validate::tags(&required(req.tags, "tags")?)?;
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::TagResource,
-            StateRule::Manage,
-        )?;
-        let mut key = key.clone();
-        for (k, v) in new_tags {
-            match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
-                Some(slot) => slot.1 = v,
-                None => key.tags.push((k, v)),
-            }
+pub(crate) fn update_key_description(
+    ctx: &mut OpCtx<'_>,
+    req: UpdateKeyDescriptionRequest,
+) -> Outcome<Empty> {
+    let description = required(req.description, "description")?;
+    length(&description, "description", 0, 8192)?;
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::UpdateKeyDescription,
+        StateRule::Manage,
+    )?;
+    let mut key = key.clone();
+    key.description = description;
+    Ok((Empty {}, Batch::put_key(key)))
+}
+
+fn set_enabled(ctx: &mut OpCtx<'_>, req: KeyIdRequest, enable: bool) -> Outcome<Empty> {
+    let action = if enable {
+        Action::EnableKey
+    } else {
+        Action::DisableKey
+    };
+    let key = ctx.key_by_id(req.key_id.as_deref(), action, StateRule::EnableDisable)?;
+    let mut key = key.clone();
+    if enable && key.state != KeyState::Enabled {
+        // A key does not rotate while disabled; re-enabled past its rotation date, it rotates
+        // at once (the rotation falls due now, and is applied before any later call).
+        if let Some(r) = key.rotation.as_mut().filter(|r| r.next() <= ctx.now()) {
+            r.since = ctx.now().plus_days(-r.period_days);
         }
-        validate::tag_count(key.tags.len())?;
-        Ok((Empty {}, Batch::put_key(key)))
     }
+    key.state = if enable {
+        KeyState::Enabled
+    } else {
+        KeyState::Disabled
+    };
+    Ok((Empty {}, Batch::put_key(key)))
+}
 
-    pub(crate) fn op_untag_resource(
-        &self,
-        call: &mut Call,
-        req: UntagResourceRequest,
-    ) -> Outcome<Empty> {
-        let keys = required(req.tag_keys, "tagKeys")?;
-        for (i, k) in keys.iter().enumerate() {
-            length(k, &format!("tagKeys.{}.member", i + 1), 1, 128)?;
-            if validate::is_reserved_tag(k) {
-                return Err(KmsError::Tag(
-                    "Tags beginning with aws: are reserved".to_owned(),
-                ));
-            }
+pub(crate) fn enable_key(ctx: &mut OpCtx<'_>, req: KeyIdRequest) -> Outcome<Empty> {
+    set_enabled(ctx, req, true)
+}
+
+pub(crate) fn disable_key(ctx: &mut OpCtx<'_>, req: KeyIdRequest) -> Outcome<Empty> {
+    set_enabled(ctx, req, false)
+}
+
+pub(crate) fn tag_resource(ctx: &mut OpCtx<'_>, req: TagResourceRequest) -> Outcome<Empty> {
+    let new_tags = validate::tags(&required(req.tags, "tags")?)?;
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::TagResource,
+        StateRule::Manage,
+    )?;
+    let mut key = key.clone();
+    for (k, v) in new_tags {
+        match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
+            Some(slot) => slot.1 = v,
+            None => key.tags.push((k, v)),
         }
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::UntagResource,
-            StateRule::Manage,
-        )?;
-        let mut key = key.clone();
-        key.tags.retain(|(k, _)| !keys.contains(k));
-        Ok((Empty {}, Batch::put_key(key)))
     }
+    validate::tag_count(key.tags.len())?;
+    Ok((Empty {}, Batch::put_key(key)))
+}
 
-    pub(crate) fn op_list_resource_tags(
-        &self,
-        call: &mut Call,
-        req: ListResourceTagsRequest,
-    ) -> Outcome<ListResourceTagsResponse> {
-        let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 50))?;
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::ListResourceTags,
-            StateRule::Any,
-        )?;
-        let tags: Vec<Tag> = key
-            .tags
-            .iter()
-            .map(|(k, v)| Tag {
-                tag_key: Some(k.clone()),
-                tag_value: Some(v.clone()),
-            })
-            .collect();
-        let page = validate::page(tags, "tags", args)?;
-        let out = ListResourceTagsResponse {
-            tags: page.items,
-            next_marker: page.next_marker,
-            truncated: page.truncated,
-        };
-        Ok((out, Batch::default()))
-    }
-
-    pub(crate) fn op_get_key_policy(
-        &self,
-        call: &mut Call,
-        req: GetKeyPolicyRequest,
-    ) -> Outcome<GetKeyPolicyResponse> {
-        let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
-        length(&name, "policyName", 1, 128)?;
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(KmsError::constraint(
-                "policyName",
-                Some(&name),
-                "Member must satisfy regular expression pattern: [\\w]+",
+pub(crate) fn untag_resource(ctx: &mut OpCtx<'_>, req: UntagResourceRequest) -> Outcome<Empty> {
+    let keys = required(req.tag_keys, "tagKeys")?;
+    for (i, k) in keys.iter().enumerate() {
+        length(k, &format!("tagKeys.{}.member", i + 1), 1, 128)?;
+        if validate::is_reserved_tag(k) {
+            return Err(KmsError::Tag(
+                "Tags beginning with aws: are reserved".to_owned(),
             ));
         }
-        let key = self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::GetKeyPolicy,
-            StateRule::Any,
-        )?;
-        if name != "default" {
-            return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
-        }
-        let out = GetKeyPolicyResponse {
-            policy: key.policy.clone(),
-            policy_name: name,
-        };
-        Ok((out, Batch::default()))
     }
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::UntagResource,
+        StateRule::Manage,
+    )?;
+    let mut key = key.clone();
+    key.tags.retain(|(k, _)| !keys.contains(k));
+    Ok((Empty {}, Batch::put_key(key)))
+}
 
-    pub(crate) fn op_list_key_policies(
-        &self,
-        call: &mut Call,
-        req: ListKeyPoliciesRequest,
-    ) -> Outcome<ListKeyPoliciesResponse> {
-        let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
-        self.key_by_id(
-            call,
-            req.key_id.as_deref(),
-            Action::ListKeyPolicies,
-            StateRule::Any,
-        )?;
-        let page = validate::page(vec!["default".to_owned()], "policies", args)?;
-        let out = ListKeyPoliciesResponse {
-            policy_names: page.items,
-            next_marker: page.next_marker,
-            truncated: page.truncated,
-        };
-        Ok((out, Batch::default()))
+pub(crate) fn list_resource_tags(
+    ctx: &mut OpCtx<'_>,
+    req: ListResourceTagsRequest,
+) -> Outcome<ListResourceTagsResponse> {
+    let args = validate::page_args(req.limit, req.marker.as_deref(), (50, 50))?;
+    let key = ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::ListResourceTags,
+        StateRule::Any,
+    )?;
+    let tags: Vec<Tag> = key
+        .tags
+        .iter()
+        .map(|(k, v)| Tag {
+            tag_key: Some(k.clone()),
+            tag_value: Some(v.clone()),
+        })
+        .collect();
+    let page = validate::page(tags, "tags", args)?;
+    let out = ListResourceTagsResponse {
+        tags: page.items,
+        next_marker: page.next_marker,
+        truncated: page.truncated,
+    };
+    Ok((out, Batch::default()))
+}
+
+pub(crate) fn get_key_policy(
+    ctx: &mut OpCtx<'_>,
+    req: GetKeyPolicyRequest,
+) -> Outcome<GetKeyPolicyResponse> {
+    let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
+    length(&name, "policyName", 1, 128)?;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(KmsError::constraint(
+            "policyName",
+            Some(&name),
+            "Member must satisfy regular expression pattern: [\\w]+",
+        ));
     }
+    let key = ctx.key_by_id(req.key_id.as_deref(), Action::GetKeyPolicy, StateRule::Any)?;
+    if name != "default" {
+        return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
+    }
+    let out = GetKeyPolicyResponse {
+        policy: key.policy.clone(),
+        policy_name: name,
+    };
+    Ok((out, Batch::default()))
+}
+
+pub(crate) fn list_key_policies(
+    ctx: &mut OpCtx<'_>,
+    req: ListKeyPoliciesRequest,
+) -> Outcome<ListKeyPoliciesResponse> {
+    let args = validate::page_args(req.limit, req.marker.as_deref(), (100, 1000))?;
+    ctx.key_by_id(
+        req.key_id.as_deref(),
+        Action::ListKeyPolicies,
+        StateRule::Any,
+    )?;
+    let page = validate::page(vec!["default".to_owned()], "policies", args)?;
+    let out = ListKeyPoliciesResponse {
+        policy_names: page.items,
+        next_marker: page.next_marker,
+        truncated: page.truncated,
+    };
+    Ok((out, Batch::default()))
 }

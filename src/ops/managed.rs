@@ -5,17 +5,14 @@
 
 use serde_json::{json, Value};
 
-use crate::codec::Timestamp;
 use crate::crypto::{Secret, SymmetricKey};
 use crate::domain::ids::{self, AliasName, Aliases, KeyId, KeyRef, RESERVED_ALIAS_PREFIX};
 use crate::domain::schedule::ServiceEvent;
+use crate::domain::spec::{KeySpec, KeyUsage, Origin};
 use crate::domain::state::KeyState;
-use crate::env::{Clock, Entropy};
 use crate::error::Result;
-use crate::service::{Caller, Kms};
-use crate::store::{
-    AliasRecord, Batch, KeyManager, KeyRecord, Material, RotationSchedule, Store, Write,
-};
+use crate::ops::ctx::OpCtx;
+use crate::store::{AliasRecord, Batch, KeyManager, KeyRecord, Material, RotationSchedule, Write};
 
 /// The services with an AWS managed key, by the short name in `alias/aws/<name>`, and the name
 /// AWS uses for them in the key's description.
@@ -52,94 +49,90 @@ fn managed_service(alias: &AliasName) -> Option<(&'static str, &'static str)> {
     SERVICES.iter().copied().find(|(short, _)| *short == name)
 }
 
-impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// The AWS managed keys that the request names and that do not exist yet in the caller's
-    /// Region: AWS creates one the first time it is referred to. Returns the writes and the
-    /// service events of creating them.
-    pub(crate) fn managed_keys_to_create(
-        &self,
-        caller: &Caller,
-        now: Timestamp,
-        parameters: &Value,
-    ) -> Result<(Batch, Vec<ServiceEvent>)> {
-        let mut batch = Batch::default();
-        let mut events = Vec::new();
-        let scope = &caller.scope;
-        let named = KEY_MEMBERS
+/// The AWS managed keys that the request names and that do not exist yet in the caller's
+/// Region: AWS creates one the first time it is referred to. Returns the writes and the
+/// service events of creating them.
+pub(crate) fn managed_keys_to_create(
+    ctx: &mut OpCtx<'_>,
+    parameters: &Value,
+) -> Result<(Batch, Vec<ServiceEvent>)> {
+    let mut batch = Batch::default();
+    let mut events = Vec::new();
+    let scope = &ctx.scope().clone();
+    let now = ctx.now();
+    let named = KEY_MEMBERS
+        .iter()
+        .filter_map(|m| parameters.get(*m).and_then(Value::as_str));
+    for input in named {
+        let Ok(KeyRef::Alias(alias)) = ids::parse_key_ref(input, "keyId", scope, Aliases::Accepted)
+        else {
+            continue;
+        };
+        let Some((service, display)) = managed_service(&alias) else {
+            continue;
+        };
+        let planned = batch
+            .0
             .iter()
-            .filter_map(|m| parameters.get(*m).and_then(Value::as_str));
-        for input in named {
-            let Ok(KeyRef::Alias(alias)) =
-                ids::parse_key_ref(input, "keyId", scope, Aliases::Accepted)
-            else {
-                continue;
-            };
-            let Some((service, display)) = managed_service(&alias) else {
-                continue;
-            };
-            let planned = batch
-                .0
-                .iter()
-                .any(|w| matches!(w, Write::PutAlias(a) if a.name == alias));
-            if planned
-                || self
-                    .store
-                    .alias(&scope.account, &scope.region, &alias)
-                    .is_some()
-            {
-                continue;
-            }
-            let id = KeyId::new_regional(self.random()?);
-            let arn = scope.key_arn(&id);
-            let record = KeyRecord {
-                region: scope.region.clone(),
-                id: id.clone(),
-                arn: arn.clone(),
-                account: scope.account.clone(),
-                created: now,
-                description: format!(
-                    "Default key that protects my {display} data when no other key is defined"
-                ),
-                state: KeyState::Enabled,
-                key_spec: "SYMMETRIC_DEFAULT".to_owned(),
-                key_usage: "ENCRYPT_DECRYPT".to_owned(),
-                origin: "AWS_KMS".to_owned(),
-                manager: KeyManager::Aws {
-                    service: service.to_owned(),
-                },
-                policy: crate::access::aws_managed_policy_document(&caller.scope, service, display),
-                tags: Vec::new(),
-                materials: vec![Material {
-                    id: self.random()?,
-                    key: Secret::from(SymmetricKey::generate(|k| self.fill_random(k))?),
-                    created: now,
-                    rotation: None,
-                }],
-                deletion: None,
-                rotation: Some(RotationSchedule {
-                    period_days: MANAGED_ROTATION_DAYS,
-                    since: now,
-                }),
-                multi_region: None,
-                import: None,
-            };
-            batch.0.push(Write::PutKey(Box::new(record)));
-            batch.0.push(Write::PutAlias(AliasRecord {
-                account: scope.account.clone(),
-                region: scope.region.clone(),
-                name: alias,
-                target: id,
-                created: now,
-                updated: now,
-            }));
-            events.push(ServiceEvent {
-                name: "CreateKey",
-                at: now,
-                key_arn: arn,
-                region: scope.region.clone(),
-                data: json!({ "keyManager": "AWS", "service": service }),
-            });
+            .any(|w| matches!(w, Write::PutAlias(a) if a.name == alias));
+        if planned
+            || ctx
+                .store
+                .alias(&scope.account, &scope.region, &alias)
+                .is_some()
+        {
+            continue;
         }
-        Ok((batch, events))
+        let id = KeyId::new_regional(ctx.random()?);
+        let arn = scope.key_arn(&id);
+        let record = KeyRecord {
+            region: scope.region.clone(),
+            id: id.clone(),
+            arn: arn.clone(),
+            account: scope.account.clone(),
+            created: now,
+            description: format!(
+                "Default key that protects my {display} data when no other key is defined"
+            ),
+            state: KeyState::Enabled,
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::AwsKms,
+            manager: KeyManager::Aws {
+                service: service.to_owned(),
+            },
+            policy: crate::access::aws_managed_policy_document(scope, service, display),
+            tags: Vec::new(),
+            materials: vec![Material {
+                id: ctx.random()?,
+                key: Secret::from(SymmetricKey::generate(|k| ctx.fill_random(k))?),
+                created: now,
+                rotation: None,
+            }],
+            deletion: None,
+            rotation: Some(RotationSchedule {
+                period_days: MANAGED_ROTATION_DAYS,
+                since: now,
+            }),
+            multi_region: None,
+            import: None,
+        };
+        batch.0.push(Write::PutKey(Box::new(record)));
+        batch.0.push(Write::PutAlias(AliasRecord {
+            account: scope.account.clone(),
+            region: scope.region.clone(),
+            name: alias,
+            target: id,
+            created: now,
+            updated: now,
+        }));
+        events.push(ServiceEvent {
+            name: "CreateKey",
+            at: now,
+            key_arn: arn,
+            region: scope.region.clone(),
+            data: json!({ "keyManager": "AWS", "service": service }),
+        });
     }
+    Ok((batch, events))
 }

@@ -16,21 +16,20 @@
 //! ```
 //!
 //! Each key is made by CreateKey's own rules (so a seed gets AWS's errors), then given its fixed
-//! ID and material; the rest goes through the ordinary operations, and everything is audited.
+//! ID and material ([`create_seeded_key`]); the rest goes through the ordinary operations, and
+//! everything is audited. The service drives the loading (`Kms::seed`).
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::KeyId;
-use crate::env::{Clock, Entropy};
+use crate::domain::spec::KeySpec;
 use crate::error::{KmsError, Result};
 use crate::model::*;
-use crate::service::{Call, Kms, Operation, Request, Response};
-use crate::store::{Material, Store, Write};
+use crate::ops::ctx::{OpCtx, Outcome};
+use crate::store::{Material, Write};
 
 /// A seed file.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -92,13 +91,13 @@ pub struct SeedReport {
     pub created_aliases: Vec<String>,
 }
 
-fn seed_error(key: &str, what: &str) -> KmsError {
+pub(crate) fn seed_error(key: &str, what: &str) -> KmsError {
     KmsError::Validation(format!("seed key `{key}`: {what}"))
 }
 
 /// The ID of fixed material: the same for the same key and material in every store, so a
 /// ciphertext made under it opens in any store seeded from the same file.
-fn seeded_material_id(id: &KeyId, material: &[u8]) -> [u8; 32] {
+pub(crate) fn seeded_material_id(id: &KeyId, material: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"wasm-kms seeded material v1\0");
     h.update((id.as_str().len() as u64).to_be_bytes());
@@ -107,8 +106,8 @@ fn seeded_material_id(id: &KeyId, material: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
-    if spec == "SYMMETRIC_DEFAULT" {
+fn secret_from(key: &str, spec: KeySpec, bytes: &[u8]) -> Result<Secret> {
+    if spec == KeySpec::SymmetricDefault {
         let raw: &[u8; 32] = bytes
             .try_into()
             .map_err(|_| seed_error(key, "KeyMaterial for SYMMETRIC_DEFAULT must be 32 bytes"))?;
@@ -117,7 +116,7 @@ fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
             Ok::<_, KmsError>(())
         })?));
     }
-    if let Some(hash) = MacHash::parse(spec).filter(|_| spec.starts_with("HMAC_")) {
+    if let Some(hash) = MacHash::from_key_spec(spec) {
         let (min, max) = hash.import_lengths();
         if bytes.len() < min || bytes.len() > max {
             return Err(seed_error(
@@ -127,7 +126,7 @@ fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
         }
         return Ok(Secret::Hmac(HmacKey::from_bytes(hash, bytes)));
     }
-    let asym = AsymSpec::parse(spec)
+    let asym = AsymSpec::from_key_spec(spec)
         .ok_or_else(|| seed_error(key, &format!("KeyMaterial is not supported for {spec}")))?;
     let k = AsymKey::from_pkcs8(asym, bytes).ok_or_else(|| {
         seed_error(
@@ -138,154 +137,49 @@ fn secret_from(key: &str, spec: &str, bytes: &[u8]) -> Result<Secret> {
     Ok(Secret::Asym(Box::new(k)))
 }
 
-impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-    /// Loads a seed (see the module docs) as the configured caller.
-    pub fn seed(&mut self, seed: &Seed) -> Result<SeedReport> {
-        let mut report = SeedReport::default();
-        for key in &seed.keys {
-            self.seed_key(key, &mut report)?;
-        }
-        Ok(report)
+/// CreateKey for a seed key: made by CreateKey's own rules (so a seed gets AWS's errors), then
+/// given its fixed `id` and, if the seed fixes it, its `material`.
+pub(crate) fn create_seeded_key(
+    ctx: &mut OpCtx<'_>,
+    seed: &SeedKey,
+    id: &KeyId,
+    material: Option<&[u8]>,
+) -> Outcome<KeyMetadataResponse> {
+    let name = seed.key_id.as_str();
+    let multi_region = id.as_str().starts_with("mrk-");
+    let (_, mut batch) = crate::ops::keys::create_key(ctx, seed_request(seed, multi_region))?;
+    let Some(Write::PutKey(record)) = batch.0.first_mut() else {
+        return Err(KmsError::Internal("CreateKey wrote no key.".to_owned()));
+    };
+    if ctx.store.key_in_all_regions(id).next().is_some() && !multi_region {
+        return Err(seed_error(name, "the key ID is taken in another Region"));
     }
-
-    /// Loads a seed file's JSON text.
-    pub fn seed_json(&mut self, text: &str) -> Result<SeedReport> {
-        let seed: Seed = serde_json::from_str(text).map_err(|e| {
-            KmsError::Validation(format!(
-                "the seed file is not valid: {} at line {} column {}",
-                match e.classify() {
-                    serde_json::error::Category::Data => "a member is unknown or of the wrong type",
-                    _ => "not JSON",
-                },
-                e.line(),
-                e.column()
-            ))
-        })?;
-        self.seed(&seed)
+    record.arn = ctx.scope().key_arn(id);
+    record.id = id.clone();
+    if let Some(m) = material {
+        let created = record.created;
+        record.materials = vec![Material {
+            id: seeded_material_id(id, m),
+            key: secret_from(name, record.key_spec, m)?,
+            created,
+            rotation: None,
+        }];
     }
+    let response = KeyMetadataResponse {
+        key_metadata: crate::ops::keys::metadata(ctx, record),
+    };
+    Ok((response, batch))
+}
 
-    fn seed_key(&mut self, seed: &SeedKey, report: &mut SeedReport) -> Result<()> {
-        let name = seed.key_id.as_str();
-        let id = KeyId::parse(name).ok_or_else(|| seed_error(name, "KeyId is not a key ID"))?;
-        let multi_region = id.as_str().starts_with("mrk-");
-        let caller = match &seed.region {
-            Some(r) => self.caller().in_region(r)?,
-            None => self.caller().clone(),
-        };
-        let material = match &seed.key_material {
-            None => None,
-            Some(b64) => {
-                Some(zeroize::Zeroizing::new(B64.decode(b64).map_err(|_| {
-                    seed_error(name, "KeyMaterial is not base64")
-                })?))
-            }
-        };
-        let region = caller.scope.region.clone();
-        if let Some(existing) = self.store.key(&region, &id) {
-            if let Some(m) = &material {
-                let same =
-                    existing.materials.first().map(|f| f.id) == Some(seeded_material_id(&id, m));
-                if !same {
-                    return Err(seed_error(
-                        name,
-                        "the key exists with other key material (a seed never replaces material)",
-                    ));
-                }
-            }
-            report.existing_keys.push(existing.arn.clone());
-        } else {
-            let request = CreateKeyRequest {
-                policy: seed.policy.clone(),
-                description: seed.description.clone(),
-                key_usage: seed.key_usage.clone(),
-                key_spec: seed.key_spec.clone(),
-                tags: seed.tags.clone(),
-                multi_region: multi_region.then_some(true),
-                ..Default::default()
-            };
-            let parameters = Request::CreateKey(request.clone()).audit_parameters();
-            let mut call = Call::new(self.clock.now(), &caller);
-            let made = self
-                .op_create_key(&mut call, request)
-                .and_then(|(_, mut batch)| {
-                    let Some(Write::PutKey(record)) = batch.0.first_mut() else {
-                        return Err(KmsError::Internal("CreateKey wrote no key.".to_owned()));
-                    };
-                    if self.store.key_in_all_regions(&id).next().is_some() && !multi_region {
-                        return Err(seed_error(name, "the key ID is taken in another Region"));
-                    }
-                    record.arn = call.scope().key_arn(&id);
-                    record.id = id.clone();
-                    if let Some(m) = &material {
-                        let created = record.created;
-                        record.materials = vec![Material {
-                            id: seeded_material_id(&id, m),
-                            key: secret_from(name, &record.key_spec, m)?,
-                            created,
-                            rotation: None,
-                        }];
-                    }
-                    let response = Response::CreateKey(KeyMetadataResponse {
-                        key_metadata: self.metadata(record),
-                    });
-                    Ok((response, batch))
-                });
-            match made {
-                Ok((response, batch)) => {
-                    let event =
-                        self.call_event(Operation::CreateKey, &call, parameters, Ok(&response));
-                    self.commit_with_events(batch, vec![event])?;
-                    report.created_keys.push(call.scope().key_arn(&id));
-                }
-                Err(e) => {
-                    let event = self.call_event(Operation::CreateKey, &call, parameters, Err(&e));
-                    self.commit_with_events(Default::default(), vec![event])?;
-                    return Err(e);
-                }
-            }
-            if seed.enabled == Some(false) {
-                self.execute_as(
-                    &caller,
-                    Request::DisableKey(KeyIdRequest {
-                        key_id: Some(id.as_str().to_owned()),
-                    }),
-                )?;
-            }
-            if seed.enable_key_rotation == Some(true) {
-                self.execute_as(
-                    &caller,
-                    Request::EnableKeyRotation(EnableKeyRotationRequest {
-                        key_id: Some(id.as_str().to_owned()),
-                        rotation_period_in_days: None,
-                    }),
-                )?;
-            }
-        }
-        for alias in seed.aliases.iter().flatten() {
-            let target = crate::domain::ids::AliasName::parse(alias)
-                .ok()
-                .and_then(|a| self.store.alias(&caller.scope.account, &region, &a))
-                .map(|a| a.target.clone());
-            match target {
-                Some(t) if t == id => {}
-                Some(_) => {
-                    return Err(seed_error(
-                        name,
-                        &format!("alias `{alias}` exists and points at another key"),
-                    ))
-                }
-                None => {
-                    self.execute_as(
-                        &caller,
-                        Request::CreateAlias(AliasRequest {
-                            alias_name: Some(alias.clone()),
-                            target_key_id: Some(id.as_str().to_owned()),
-                        }),
-                    )?;
-                    report.created_aliases.push(alias.clone());
-                }
-            }
-        }
-        Ok(())
+/// The CreateKey request a seed key makes.
+pub(crate) fn seed_request(seed: &SeedKey, multi_region: bool) -> CreateKeyRequest {
+    CreateKeyRequest {
+        policy: seed.policy.clone(),
+        description: seed.description.clone(),
+        key_usage: seed.key_usage.clone(),
+        key_spec: seed.key_spec.clone(),
+        tags: seed.tags.clone(),
+        multi_region: multi_region.then_some(true),
+        ..Default::default()
     }
 }

@@ -14,6 +14,7 @@ use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::{HmacKey, MacHash, Secret, SymmetricKey};
 use crate::domain::ids::{AliasName, KeyId};
+use crate::domain::spec::{AwsEnum, KeySpec, KeyUsage, Origin};
 use crate::domain::state::KeyState;
 use crate::error::{KmsError, Result};
 use crate::store::{
@@ -191,7 +192,7 @@ fn material_doc(m: &Material, key_created: Timestamp) -> Result<MaterialDoc> {
     let (kind, secret) = match &m.key {
         Secret::Aes(k) => ("AES".to_owned(), SecretText::encode(k.secret_bytes())),
         Secret::Hmac(k) => (
-            hmac_spec(k.hash()).to_owned(),
+            k.hash().key_spec().as_str().to_owned(),
             SecretText::encode(k.secret_bytes()),
         ),
         Secret::Asym(k) => (
@@ -206,15 +207,6 @@ fn material_doc(m: &Material, key_created: Timestamp) -> Result<MaterialDoc> {
         kind,
         secret,
     })
-}
-
-fn hmac_spec(hash: MacHash) -> &'static str {
-    match hash {
-        MacHash::Sha224 => "HMAC_224",
-        MacHash::Sha256 => "HMAC_256",
-        MacHash::Sha384 => "HMAC_384",
-        MacHash::Sha512 => "HMAC_512",
-    }
 }
 
 fn material_from(name: &str, d: &MaterialDoc, key_created: i64) -> Result<Material> {
@@ -259,6 +251,14 @@ fn state_from(name: &str, s: &str) -> Result<KeyState> {
     KeyState::parse(s).ok_or_else(|| corrupt(name, "unknown key state"))
 }
 
+/// A stored AWS name (`usual` when the record leaves it out, as it does the most common one).
+fn named<T: AwsEnum>(name: &str, stored: Option<String>, usual: T, what: &str) -> Result<T> {
+    match stored {
+        None => Ok(usual),
+        Some(s) => T::parse(&s).ok_or_else(|| corrupt(name, what)),
+    }
+}
+
 /// A key as the JSON document that is sealed and stored (zeroized when dropped).
 pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
     let materials = k
@@ -300,9 +300,9 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
         created: k.created.millis(),
         description: k.description.clone(),
         state: unless(k.state.as_str(), "Enabled"),
-        key_spec: unless(&k.key_spec, "SYMMETRIC_DEFAULT"),
-        key_usage: unless(&k.key_usage, "ENCRYPT_DECRYPT"),
-        origin: unless(&k.origin, "AWS_KMS"),
+        key_spec: unless(k.key_spec.as_str(), KeySpec::SymmetricDefault.as_str()),
+        key_usage: unless(k.key_usage.as_str(), KeyUsage::EncryptDecrypt.as_str()),
+        origin: unless(k.origin.as_str(), Origin::AwsKms.as_str()),
         aws_service: match &k.manager {
             KeyManager::Customer => None,
             KeyManager::Aws { service } => Some(service.clone()),
@@ -391,13 +391,19 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
         account: doc.account,
         created: Timestamp(doc.created),
         description: doc.description,
-        key_spec: doc
-            .key_spec
-            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned()),
-        key_usage: doc
-            .key_usage
-            .unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned()),
-        origin: doc.origin.unwrap_or_else(|| "AWS_KMS".to_owned()),
+        key_spec: named(
+            name,
+            doc.key_spec,
+            KeySpec::SymmetricDefault,
+            "unknown key spec",
+        )?,
+        key_usage: named(
+            name,
+            doc.key_usage,
+            KeyUsage::EncryptDecrypt,
+            "unknown key usage",
+        )?,
+        origin: named(name, doc.origin, Origin::AwsKms, "unknown origin")?,
         manager: match doc.aws_service {
             None => KeyManager::Customer,
             Some(service) => KeyManager::Aws { service },
@@ -498,6 +504,92 @@ impl ClassifyName for serde_json::Error {
             serde_json::error::Category::Syntax => "syntax error",
             serde_json::error::Category::Data => "missing or wrong-typed field",
             serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::store::{Import, KeyManager};
+
+    fn record(key_spec: KeySpec, key_usage: KeyUsage, origin: Origin) -> KeyRecord {
+        let id = KeyId::parse("1234abcd-12ab-34cd-56ef-1234567890ab").unwrap();
+        KeyRecord {
+            region: "us-east-1".to_owned(),
+            arn: usual_arn("us-east-1", "111122223333", id.as_str()),
+            id,
+            account: "111122223333".to_owned(),
+            created: Timestamp(1_700_000_000_000),
+            description: String::new(),
+            state: KeyState::PendingImport,
+            key_spec,
+            key_usage,
+            origin,
+            manager: KeyManager::Customer,
+            policy: crate::default_policy("aws", "111122223333"),
+            tags: Vec::new(),
+            materials: Vec::new(),
+            deletion: None,
+            rotation: None,
+            multi_region: None,
+            import: Some(Import::default()),
+        }
+    }
+
+    fn doc(k: &KeyRecord) -> serde_json::Value {
+        serde_json::from_slice(&encode_key(k).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn spec_usage_and_origin_are_stored_by_their_aws_names_and_read_back() {
+        let k = record(KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::External);
+        let d = doc(&k);
+        assert_eq!(d["key_spec"], "RSA_2048");
+        assert_eq!(d["key_usage"], "SIGN_VERIFY");
+        assert_eq!(d["origin"], "EXTERNAL");
+        let name = key_name(&k.region, &k.id);
+        let back = decode_key(&name, &encode_key(&k).unwrap()).unwrap();
+        assert_eq!(
+            (back.key_spec, back.key_usage, back.origin),
+            (KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::External)
+        );
+        // The usual values are left out, and read back as themselves.
+        let usual = record(
+            KeySpec::SymmetricDefault,
+            KeyUsage::EncryptDecrypt,
+            Origin::AwsKms,
+        );
+        let d = doc(&usual);
+        for member in ["key_spec", "key_usage", "origin"] {
+            assert!(d.get(member).is_none(), "{member} is written");
+        }
+        let back = decode_key(&name, &encode_key(&usual).unwrap()).unwrap();
+        assert_eq!(
+            (back.key_spec, back.key_usage, back.origin),
+            (
+                KeySpec::SymmetricDefault,
+                KeyUsage::EncryptDecrypt,
+                Origin::AwsKms
+            )
+        );
+    }
+
+    #[test]
+    fn a_stored_name_aws_does_not_have_is_a_corrupt_record() {
+        let k = record(KeySpec::Rsa2048, KeyUsage::SignVerify, Origin::External);
+        let name = key_name(&k.region, &k.id);
+        for (member, value) in [
+            ("key_spec", "RSA_1024"),
+            ("key_usage", "SIGN"),
+            ("origin", "ELSEWHERE"),
+        ] {
+            let mut d = doc(&k);
+            d[member] = serde_json::Value::from(value);
+            let e = decode_key(&name, &serde_json::to_vec(&d).unwrap()).unwrap_err();
+            assert!(matches!(e, KmsError::Storage(_)), "{member}: {e:?}");
         }
     }
 }

@@ -12,7 +12,10 @@ use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
 use crate::store::{Batch, Store, StoredEvent, Write};
 
-use super::{Call, Kms, Operation, Response};
+use crate::domain::ids::KeyId;
+use crate::ops::Call;
+
+use super::{Kms, Operation, Response};
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// The audit events the store holds that `query` selects, oldest first, as CloudTrail
@@ -90,6 +93,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             self.audit_key.as_slice(),
             Some(self.chain.head()),
         )
+    }
+
+    /// A fresh UUID.
+    fn uuid(&self) -> Result<String> {
+        let mut raw = [0u8; 16];
+        self.entropy.borrow_mut().fill(&mut raw)?;
+        Ok(KeyId::new_regional(raw).as_str().to_owned())
     }
 
     /// Fresh identifiers for one event.

@@ -1,8 +1,10 @@
 //! The service: one pipeline that every operation runs through.
 //!
-//! [`Kms::execute`] takes a parsed [`Request`], runs the operation (which validates, resolves its
-//! keys, asks the one authorization point, checks the one state table, and returns its writes as
-//! one batch), commits the batch atomically, and records one audit event, whatever the outcome.
+//! [`Kms::execute`] takes a parsed [`Request`], builds the call's context (`ops::OpCtx`: the
+//! store as it stands, entropy, the offload, the call's facts), runs the operation (which
+//! validates, resolves its keys, asks the one authorization point, checks the one state table,
+//! and returns its writes as one batch), commits the batch atomically, and records one audit
+//! event, whatever the outcome.
 
 use std::cell::RefCell;
 
@@ -17,21 +19,18 @@ use crate::domain::ids::{self, Principal, Scope};
 use crate::domain::schedule::{self, ServiceEvent};
 use crate::env::{Clock, Entropy};
 use crate::error::{KmsError, Result};
+use crate::ops::{self, Call, OpCtx};
 use crate::store::{Batch, MemoryStore, Store, StoredEvent, Write};
 
-mod call;
 mod events;
 mod offload;
 mod operations;
+mod seed;
 
 pub use crate::access::Caller;
-pub(crate) use call::Call;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use operations::with_operations;
 pub use operations::{not_an_object, Operation, Request, Response};
-
-/// What an operation returns: its output and the writes to commit.
-pub(crate) type Outcome<T> = Result<(T, Batch)>;
 
 /// How a [`Kms`] is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,13 +231,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         }
         // AWS managed keys the request names are created for it; if the call then fails, they
         // are removed again, so a failed call changes nothing.
-        let managed = self
-            .managed_keys_to_create(caller, call.now, &parameters)
-            .and_then(|(batch, events)| {
-                let undo = batch.undo_creations();
-                self.store.commit(batch)?;
-                Ok((undo, events))
-            });
+        let managed =
+            ops::managed::managed_keys_to_create(&mut self.op_ctx(&mut call), &parameters)
+                .and_then(|(batch, events)| {
+                    let undo = batch.undo_creations();
+                    self.store.commit(batch)?;
+                    Ok((undo, events))
+                });
         let (undo, managed_events) = match managed {
             Ok(created) => created,
             Err(e) => return Err(self.refuse(op, &call, parameters, e)),
@@ -246,16 +245,17 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         if !undo.0.is_empty() {
             self.next_due = None;
         }
-        let outcome = self.run(&mut call, request).and_then(|(response, batch)| {
-            if call.decisions.is_empty() {
-                // Every operation must pass the authorization point; one that did not is a bug.
-                return Err(KmsError::Internal(format!(
-                    "{} completed without an authorization decision.",
-                    op.name()
-                )));
-            }
-            Ok((response, batch))
-        });
+        let outcome =
+            operations::run(&mut self.op_ctx(&mut call), request).and_then(|(response, batch)| {
+                if call.decisions.is_empty() {
+                    // Every operation must pass the authorization point; one that did not is a bug.
+                    return Err(KmsError::Internal(format!(
+                        "{} completed without an authorization decision.",
+                        op.name()
+                    )));
+                }
+                Ok((response, batch))
+            });
         let (response, batch) = match outcome {
             Ok(done) => done,
             Err(e) => {
@@ -298,6 +298,17 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 Err(e)
             }
         }
+    }
+
+    /// What the operations of `call` may touch: the store as it stands, entropy, and what a
+    /// faster engine offered.
+    fn op_ctx<'a>(&'a mut self, call: &'a mut Call) -> OpCtx<'a> {
+        OpCtx::new(
+            &self.store,
+            self.entropy.get_mut(),
+            self.offload.get_mut(),
+            call,
+        )
     }
 
     /// Records a call refused before its operation ran, and returns the error.
@@ -438,7 +449,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             if next.is_none_or(|t| t > now) {
                 return Ok(());
             }
-            let (batch, events) = self.due_effects(now)?;
+            let mut call = Call::new(now, &self.caller);
+            let (batch, events) = ops::lifecycle::due_effects(&mut self.op_ctx(&mut call))?;
             if batch.0.is_empty() {
                 // The bound was early (a write pushed an effect back): learn the exact one.
                 self.next_due = None;

@@ -4,15 +4,16 @@
 
 use crate::access::Action;
 use crate::access::Caller;
-use crate::crypto::asym::{AsymKey, AsymSpec};
+use crate::crypto::asym::AsymSpec;
 use crate::crypto::offload::Offload;
 use crate::domain::ids::Aliases;
 use crate::domain::state::StateRule;
 use crate::env::{Clock, Entropy};
-use crate::error::Result;
 use crate::store::{KeyRecord, Store};
 
-use super::{Call, Kms};
+use crate::ops::{find_key, Call};
+
+use super::Kms;
 
 impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// Where a faster engine offers key pairs and private-key results (see [`crate::crypto::offload`]).
@@ -26,10 +27,15 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     /// the call that follows is.
     fn offload_key(&self, caller: &Caller, key_ref: &str, action: Action) -> Option<&KeyRecord> {
         let mut call = Call::new(self.clock.now(), caller);
-        let key = self
-            .find_key(&call, Some(key_ref), "keyId", Aliases::Accepted)
-            .ok()?;
-        self.admit(&mut call, key, action, StateRule::Crypto).ok()?;
+        let key = find_key(
+            &self.store,
+            &caller.scope,
+            Some(key_ref),
+            "keyId",
+            Aliases::Accepted,
+        )
+        .ok()?;
+        call.admit(key, action, StateRule::Crypto).ok()?;
         Some(key)
     }
 
@@ -45,7 +51,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let key = self.offload_key(caller, key_ref, action)?;
         let material = key.current_material()?;
         let spec = material.key.asym().ok()?.spec();
-        Some((material.id, spec, key.key_usage.clone()))
+        Some((material.id, spec, key.key_usage.as_str().to_owned()))
     }
 
     /// The PKCS#8 private key of material `material_id` of the key `key_ref` names, for an
@@ -78,13 +84,5 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             .ok()?
             .public_key_der()
             .ok()
-    }
-
-    /// A new key pair of `spec`: one a faster engine offered, else one generated here.
-    pub(crate) fn new_key_pair(&self, spec: AsymSpec) -> Result<AsymKey> {
-        if let Some(key) = self.offload.borrow_mut().take_key_pair(spec) {
-            return Ok(key);
-        }
-        AsymKey::generate(spec, &mut *self.entropy.borrow_mut())
     }
 }

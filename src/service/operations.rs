@@ -1,6 +1,6 @@
 //! The one operation table: every operation of AWS KMS by name, and for each one wasm-kms
-//! implements, its request and response shapes, the method that runs it, its typed API method,
-//! and whether it only reads. [`Operation`], [`Request`] and [`Response`] are generated from it.
+//! implements, its request and response shapes, the function in `ops` that runs it, its typed
+//! API method, and whether it only reads. [`Operation`], [`Request`] and [`Response`] are generated from it.
 
 use serde::{Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -12,7 +12,9 @@ use crate::error::{KmsError, Result};
 use crate::model::*;
 use crate::store::Store;
 
-use super::{Call, Kms, Outcome};
+use crate::ops::{self, OpCtx, Outcome};
+
+use super::Kms;
 
 /// Every operation of AWS KMS (the botocore model's 54), so that a known operation that wasm-kms
 /// does not implement yet is told apart from a misspelt one.
@@ -171,13 +173,14 @@ macro_rules! operations {
             }
         }
 
-        impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
-            pub(super) fn run(&self, call: &mut Call, request: Request) -> Outcome<Response> {
-                match request {
-                    $( Request::$op(r) => self.$run(call, r).map(|(o, b)| (Response::$op(o), b)), )*
-                }
+        /// Runs `request` with the call's context through its operation.
+        pub(super) fn run(ctx: &mut OpCtx<'_>, request: Request) -> Outcome<Response> {
+            match request {
+                $( Request::$op(r) => ops::$run(ctx, r).map(|(o, b)| (Response::$op(o), b)), )*
             }
+        }
 
+        impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             $(
                 #[doc = concat!("Runs ", stringify!($op), ".")]
                 pub fn $api(&mut self, request: $req) -> Result<$resp> {
@@ -192,7 +195,8 @@ macro_rules! operations {
 }
 
 /// THE operation table, the one place an implemented operation is listed. Each row: AWS's
-/// name, the request and response shapes, the method that runs it, the typed API method,
+/// name, the request and response shapes, the function in `crate::ops` that runs it (given the
+/// call's [`OpCtx`]), the typed API method,
 /// whether it only reads (CloudTrail's `readOnly`), whether WebCrypto may work ahead for it
 /// (`plan`), and its JavaScript method: name, parameter kind and TypeScript types. It calls
 /// `$callback!` with every row: [`Operation`], [`Request`], [`Response`] and the typed methods
@@ -201,167 +205,167 @@ macro_rules! with_operations {
     ($callback:ident) => {
         $callback! {
         CreateKey(CreateKeyRequest) -> KeyMetadataResponse {
-            run: op_create_key, api: create_key, read_only: false, plan: true,
+            run: create_key, api: create_key, read_only: false, plan: true,
             js: "createKey", unchecked_optional_param_type = "CreateKeyRequest", "Promise<CreateKeyResponse>"
         }
         DescribeKey(DescribeKeyRequest) -> KeyMetadataResponse {
-            run: op_describe_key, api: describe_key, read_only: true, plan: false,
+            run: describe_key, api: describe_key, read_only: true, plan: false,
             js: "describeKey", unchecked_param_type = "DescribeKeyRequest", "Promise<DescribeKeyResponse>"
         }
         ListKeys(ListKeysRequest) -> ListKeysResponse {
-            run: op_list_keys, api: list_keys, read_only: true, plan: false,
+            run: list_keys, api: list_keys, read_only: true, plan: false,
             js: "listKeys", unchecked_optional_param_type = "ListKeysRequest", "Promise<ListKeysResponse>"
         }
         UpdateKeyDescription(UpdateKeyDescriptionRequest) -> Empty {
-            run: op_update_key_description, api: update_key_description, read_only: false, plan: false,
+            run: update_key_description, api: update_key_description, read_only: false, plan: false,
             js: "updateKeyDescription", unchecked_param_type = "UpdateKeyDescriptionRequest", "Promise<{}>"
         }
         EnableKey(KeyIdRequest) -> Empty {
-            run: op_enable_key, api: enable_key, read_only: false, plan: false,
+            run: enable_key, api: enable_key, read_only: false, plan: false,
             js: "enableKey", unchecked_param_type = "EnableKeyRequest", "Promise<{}>"
         }
         DisableKey(KeyIdRequest) -> Empty {
-            run: op_disable_key, api: disable_key, read_only: false, plan: false,
+            run: disable_key, api: disable_key, read_only: false, plan: false,
             js: "disableKey", unchecked_param_type = "DisableKeyRequest", "Promise<{}>"
         }
         Encrypt(EncryptRequest) -> EncryptResponse {
-            run: op_encrypt, api: encrypt, read_only: true, plan: false,
+            run: encrypt, api: encrypt, read_only: true, plan: false,
             js: "encrypt", unchecked_param_type = "EncryptRequest", "Promise<EncryptResponse>"
         }
         Decrypt(DecryptRequest) -> DecryptResponse {
-            run: op_decrypt, api: decrypt, read_only: true, plan: true,
+            run: decrypt, api: decrypt, read_only: true, plan: true,
             js: "decrypt", unchecked_param_type = "DecryptRequest", "Promise<DecryptResponse>"
         }
         ReEncrypt(ReEncryptRequest) -> ReEncryptResponse {
-            run: op_re_encrypt, api: re_encrypt, read_only: true, plan: false,
+            run: re_encrypt, api: re_encrypt, read_only: true, plan: false,
             js: "reEncrypt", unchecked_param_type = "ReEncryptRequest", "Promise<ReEncryptResponse>"
         }
         GenerateDataKey(GenerateDataKeyRequest) -> GenerateDataKeyResponse {
-            run: op_generate_data_key, api: generate_data_key, read_only: true, plan: false,
+            run: generate_data_key, api: generate_data_key, read_only: true, plan: false,
             js: "generateDataKey", unchecked_param_type = "GenerateDataKeyRequest", "Promise<GenerateDataKeyResponse>"
         }
         GenerateDataKeyWithoutPlaintext(GenerateDataKeyRequest) -> GenerateDataKeyWithoutPlaintextResponse {
-            run: op_generate_data_key_without_plaintext, api: generate_data_key_without_plaintext, read_only: true, plan: false,
+            run: generate_data_key_without_plaintext, api: generate_data_key_without_plaintext, read_only: true, plan: false,
             js: "generateDataKeyWithoutPlaintext", unchecked_param_type = "GenerateDataKeyWithoutPlaintextRequest", "Promise<GenerateDataKeyWithoutPlaintextResponse>"
         }
         GenerateRandom(GenerateRandomRequest) -> GenerateRandomResponse {
-            run: op_generate_random, api: generate_random, read_only: true, plan: false,
+            run: generate_random, api: generate_random, read_only: true, plan: false,
             js: "generateRandom", unchecked_param_type = "GenerateRandomRequest", "Promise<GenerateRandomResponse>"
         }
         CreateAlias(AliasRequest) -> Empty {
-            run: op_create_alias, api: create_alias, read_only: false, plan: false,
+            run: create_alias, api: create_alias, read_only: false, plan: false,
             js: "createAlias", unchecked_param_type = "CreateAliasRequest", "Promise<{}>"
         }
         UpdateAlias(AliasRequest) -> Empty {
-            run: op_update_alias, api: update_alias, read_only: false, plan: false,
+            run: update_alias, api: update_alias, read_only: false, plan: false,
             js: "updateAlias", unchecked_param_type = "UpdateAliasRequest", "Promise<{}>"
         }
         DeleteAlias(DeleteAliasRequest) -> Empty {
-            run: op_delete_alias, api: delete_alias, read_only: false, plan: false,
+            run: delete_alias, api: delete_alias, read_only: false, plan: false,
             js: "deleteAlias", unchecked_param_type = "DeleteAliasRequest", "Promise<{}>"
         }
         ListAliases(ListAliasesRequest) -> ListAliasesResponse {
-            run: op_list_aliases, api: list_aliases, read_only: true, plan: false,
+            run: list_aliases, api: list_aliases, read_only: true, plan: false,
             js: "listAliases", unchecked_optional_param_type = "ListAliasesRequest", "Promise<ListAliasesResponse>"
         }
         TagResource(TagResourceRequest) -> Empty {
-            run: op_tag_resource, api: tag_resource, read_only: false, plan: false,
+            run: tag_resource, api: tag_resource, read_only: false, plan: false,
             js: "tagResource", unchecked_param_type = "TagResourceRequest", "Promise<{}>"
         }
         UntagResource(UntagResourceRequest) -> Empty {
-            run: op_untag_resource, api: untag_resource, read_only: false, plan: false,
+            run: untag_resource, api: untag_resource, read_only: false, plan: false,
             js: "untagResource", unchecked_param_type = "UntagResourceRequest", "Promise<{}>"
         }
         ListResourceTags(ListResourceTagsRequest) -> ListResourceTagsResponse {
-            run: op_list_resource_tags, api: list_resource_tags, read_only: true, plan: false,
+            run: list_resource_tags, api: list_resource_tags, read_only: true, plan: false,
             js: "listResourceTags", unchecked_param_type = "ListResourceTagsRequest", "Promise<ListResourceTagsResponse>"
         }
         GetKeyPolicy(GetKeyPolicyRequest) -> GetKeyPolicyResponse {
-            run: op_get_key_policy, api: get_key_policy, read_only: true, plan: false,
+            run: get_key_policy, api: get_key_policy, read_only: true, plan: false,
             js: "getKeyPolicy", unchecked_param_type = "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>"
         }
         ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse {
-            run: op_list_key_policies, api: list_key_policies, read_only: true, plan: false,
+            run: list_key_policies, api: list_key_policies, read_only: true, plan: false,
             js: "listKeyPolicies", unchecked_param_type = "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>"
         }
         ScheduleKeyDeletion(ScheduleKeyDeletionRequest) -> ScheduleKeyDeletionResponse {
-            run: op_schedule_key_deletion, api: schedule_key_deletion, read_only: false, plan: false,
+            run: schedule_key_deletion, api: schedule_key_deletion, read_only: false, plan: false,
             js: "scheduleKeyDeletion", unchecked_param_type = "ScheduleKeyDeletionRequest", "Promise<ScheduleKeyDeletionResponse>"
         }
         CancelKeyDeletion(KeyIdRequest) -> KeyIdResponse {
-            run: op_cancel_key_deletion, api: cancel_key_deletion, read_only: false, plan: false,
+            run: cancel_key_deletion, api: cancel_key_deletion, read_only: false, plan: false,
             js: "cancelKeyDeletion", unchecked_param_type = "CancelKeyDeletionRequest", "Promise<CancelKeyDeletionResponse>"
         }
         EnableKeyRotation(EnableKeyRotationRequest) -> Empty {
-            run: op_enable_key_rotation, api: enable_key_rotation, read_only: false, plan: false,
+            run: enable_key_rotation, api: enable_key_rotation, read_only: false, plan: false,
             js: "enableKeyRotation", unchecked_param_type = "EnableKeyRotationRequest", "Promise<{}>"
         }
         DisableKeyRotation(KeyIdRequest) -> Empty {
-            run: op_disable_key_rotation, api: disable_key_rotation, read_only: false, plan: false,
+            run: disable_key_rotation, api: disable_key_rotation, read_only: false, plan: false,
             js: "disableKeyRotation", unchecked_param_type = "DisableKeyRotationRequest", "Promise<{}>"
         }
         GetKeyRotationStatus(KeyIdRequest) -> GetKeyRotationStatusResponse {
-            run: op_get_key_rotation_status, api: get_key_rotation_status, read_only: true, plan: false,
+            run: get_key_rotation_status, api: get_key_rotation_status, read_only: true, plan: false,
             js: "getKeyRotationStatus", unchecked_param_type = "GetKeyRotationStatusRequest", "Promise<GetKeyRotationStatusResponse>"
         }
         RotateKeyOnDemand(KeyIdRequest) -> KeyIdResponse {
-            run: op_rotate_key_on_demand, api: rotate_key_on_demand, read_only: false, plan: false,
+            run: rotate_key_on_demand, api: rotate_key_on_demand, read_only: false, plan: false,
             js: "rotateKeyOnDemand", unchecked_param_type = "RotateKeyOnDemandRequest", "Promise<RotateKeyOnDemandResponse>"
         }
         ListKeyRotations(ListKeyRotationsRequest) -> ListKeyRotationsResponse {
-            run: op_list_key_rotations, api: list_key_rotations, read_only: true, plan: false,
+            run: list_key_rotations, api: list_key_rotations, read_only: true, plan: false,
             js: "listKeyRotations", unchecked_param_type = "ListKeyRotationsRequest", "Promise<ListKeyRotationsResponse>"
         }
         ReplicateKey(ReplicateKeyRequest) -> ReplicateKeyResponse {
-            run: op_replicate_key, api: replicate_key, read_only: false, plan: false,
+            run: replicate_key, api: replicate_key, read_only: false, plan: false,
             js: "replicateKey", unchecked_param_type = "ReplicateKeyRequest", "Promise<ReplicateKeyResponse>"
         }
         UpdatePrimaryRegion(UpdatePrimaryRegionRequest) -> Empty {
-            run: op_update_primary_region, api: update_primary_region, read_only: false, plan: false,
+            run: update_primary_region, api: update_primary_region, read_only: false, plan: false,
             js: "updatePrimaryRegion", unchecked_param_type = "UpdatePrimaryRegionRequest", "Promise<{}>"
         }
         GetParametersForImport(GetParametersForImportRequest) -> GetParametersForImportResponse {
-            run: op_get_parameters_for_import, api: get_parameters_for_import, read_only: false, plan: true,
+            run: get_parameters_for_import, api: get_parameters_for_import, read_only: false, plan: true,
             js: "getParametersForImport", unchecked_param_type = "GetParametersForImportRequest", "Promise<GetParametersForImportResponse>"
         }
         ImportKeyMaterial(ImportKeyMaterialRequest) -> KeyMaterialResponse {
-            run: op_import_key_material, api: import_key_material, read_only: false, plan: false,
+            run: import_key_material, api: import_key_material, read_only: false, plan: false,
             js: "importKeyMaterial", unchecked_param_type = "ImportKeyMaterialRequest", "Promise<ImportKeyMaterialResponse>"
         }
         DeleteImportedKeyMaterial(DeleteImportedKeyMaterialRequest) -> KeyMaterialResponse {
-            run: op_delete_imported_key_material, api: delete_imported_key_material, read_only: false, plan: false,
+            run: delete_imported_key_material, api: delete_imported_key_material, read_only: false, plan: false,
             js: "deleteImportedKeyMaterial", unchecked_param_type = "DeleteImportedKeyMaterialRequest", "Promise<DeleteImportedKeyMaterialResponse>"
         }
         GenerateMac(GenerateMacRequest) -> GenerateMacResponse {
-            run: op_generate_mac, api: generate_mac, read_only: true, plan: false,
+            run: generate_mac, api: generate_mac, read_only: true, plan: false,
             js: "generateMac", unchecked_param_type = "GenerateMacRequest", "Promise<GenerateMacResponse>"
         }
         VerifyMac(VerifyMacRequest) -> VerifyMacResponse {
-            run: op_verify_mac, api: verify_mac, read_only: true, plan: false,
+            run: verify_mac, api: verify_mac, read_only: true, plan: false,
             js: "verifyMac", unchecked_param_type = "VerifyMacRequest", "Promise<VerifyMacResponse>"
         }
         Sign(SignRequest) -> SignResponse {
-            run: op_sign, api: sign, read_only: true, plan: true,
+            run: sign, api: sign, read_only: true, plan: true,
             js: "sign", unchecked_param_type = "SignRequest", "Promise<SignResponse>"
         }
         Verify(VerifyRequest) -> VerifyResponse {
-            run: op_verify, api: verify, read_only: true, plan: true,
+            run: verify, api: verify, read_only: true, plan: true,
             js: "verify", unchecked_param_type = "VerifyRequest", "Promise<VerifyResponse>"
         }
         GetPublicKey(GetPublicKeyRequest) -> GetPublicKeyResponse {
-            run: op_get_public_key, api: get_public_key, read_only: true, plan: false,
+            run: get_public_key, api: get_public_key, read_only: true, plan: false,
             js: "getPublicKey", unchecked_param_type = "GetPublicKeyRequest", "Promise<GetPublicKeyResponse>"
         }
         GenerateDataKeyPair(GenerateDataKeyPairRequest) -> GenerateDataKeyPairResponse {
-            run: op_generate_data_key_pair, api: generate_data_key_pair, read_only: true, plan: true,
+            run: generate_data_key_pair, api: generate_data_key_pair, read_only: true, plan: true,
             js: "generateDataKeyPair", unchecked_param_type = "GenerateDataKeyPairRequest", "Promise<GenerateDataKeyPairResponse>"
         }
         GenerateDataKeyPairWithoutPlaintext(GenerateDataKeyPairRequest) -> GenerateDataKeyPairWithoutPlaintextResponse {
-            run: op_generate_data_key_pair_without_plaintext, api: generate_data_key_pair_without_plaintext, read_only: true, plan: true,
+            run: generate_data_key_pair_without_plaintext, api: generate_data_key_pair_without_plaintext, read_only: true, plan: true,
             js: "generateDataKeyPairWithoutPlaintext", unchecked_param_type = "GenerateDataKeyPairWithoutPlaintextRequest", "Promise<GenerateDataKeyPairWithoutPlaintextResponse>"
         }
         DeriveSharedSecret(DeriveSharedSecretRequest) -> DeriveSharedSecretResponse {
-            run: op_derive_shared_secret, api: derive_shared_secret, read_only: true, plan: false,
+            run: derive_shared_secret, api: derive_shared_secret, read_only: true, plan: false,
             js: "deriveSharedSecret", unchecked_param_type = "DeriveSharedSecretRequest", "Promise<DeriveSharedSecretResponse>"
         }
         }

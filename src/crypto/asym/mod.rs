@@ -15,6 +15,7 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use crate::crypto::wrap::EntropyRng;
+use crate::domain::spec::{AwsEnum, EncryptionAlgorithm, KeySpec, SigningAlgorithmSpec};
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
 
@@ -51,23 +52,33 @@ const SPECS: [AsymSpec; 8] = [
 ];
 
 impl AsymSpec {
+    /// The key spec this is.
+    pub fn key_spec(self) -> KeySpec {
+        match self {
+            AsymSpec::Rsa2048 => KeySpec::Rsa2048,
+            AsymSpec::Rsa3072 => KeySpec::Rsa3072,
+            AsymSpec::Rsa4096 => KeySpec::Rsa4096,
+            AsymSpec::P256 => KeySpec::EccNistP256,
+            AsymSpec::P384 => KeySpec::EccNistP384,
+            AsymSpec::P521 => KeySpec::EccNistP521,
+            AsymSpec::Secp256k1 => KeySpec::EccSecgP256k1,
+            AsymSpec::Ed25519 => KeySpec::EccNistEdwards25519,
+        }
+    }
+
+    /// The asymmetric spec `spec` is, if wasm-kms implements it.
+    pub fn from_key_spec(spec: KeySpec) -> Option<AsymSpec> {
+        SPECS.into_iter().find(|s| s.key_spec() == spec)
+    }
+
     /// AWS's name for the spec.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AsymSpec::Rsa2048 => "RSA_2048",
-            AsymSpec::Rsa3072 => "RSA_3072",
-            AsymSpec::Rsa4096 => "RSA_4096",
-            AsymSpec::P256 => "ECC_NIST_P256",
-            AsymSpec::P384 => "ECC_NIST_P384",
-            AsymSpec::P521 => "ECC_NIST_P521",
-            AsymSpec::Secp256k1 => "ECC_SECG_P256K1",
-            AsymSpec::Ed25519 => "ECC_NIST_EDWARDS25519",
-        }
+        self.key_spec().as_str()
     }
 
     /// The spec AWS names `name`, if wasm-kms implements it.
     pub fn parse(name: &str) -> Option<AsymSpec> {
-        SPECS.into_iter().find(|s| s.as_str() == name)
+        KeySpec::parse(name).and_then(AsymSpec::from_key_spec)
     }
 
     /// The modulus size in bits of an RSA spec.
@@ -177,21 +188,7 @@ pub enum SigningAlgorithm {
 }
 
 /// Every signing algorithm, in the order of AWS's enum.
-pub const SIGNING_ALGORITHM_NAMES: &[&str] = &[
-    "RSASSA_PSS_SHA_256",
-    "RSASSA_PSS_SHA_384",
-    "RSASSA_PSS_SHA_512",
-    "RSASSA_PKCS1_V1_5_SHA_256",
-    "RSASSA_PKCS1_V1_5_SHA_384",
-    "RSASSA_PKCS1_V1_5_SHA_512",
-    "ECDSA_SHA_256",
-    "ECDSA_SHA_384",
-    "ECDSA_SHA_512",
-    "SM2DSA",
-    "ML_DSA_SHAKE_256",
-    "ED25519_SHA_512",
-    "ED25519_PH_SHA_512",
-];
+pub const SIGNING_ALGORITHM_NAMES: &[&str] = SigningAlgorithmSpec::NAMES;
 
 const SIGNING_ALGORITHMS: [SigningAlgorithm; 11] = [
     SigningAlgorithm::PssSha256,
@@ -208,26 +205,37 @@ const SIGNING_ALGORITHMS: [SigningAlgorithm; 11] = [
 ];
 
 impl SigningAlgorithm {
+    /// The AWS algorithm this is.
+    pub fn spec(self) -> SigningAlgorithmSpec {
+        use SigningAlgorithmSpec as S;
+        match self {
+            SigningAlgorithm::PssSha256 => S::RsassaPssSha256,
+            SigningAlgorithm::PssSha384 => S::RsassaPssSha384,
+            SigningAlgorithm::PssSha512 => S::RsassaPssSha512,
+            SigningAlgorithm::Pkcs1Sha256 => S::RsassaPkcs1V15Sha256,
+            SigningAlgorithm::Pkcs1Sha384 => S::RsassaPkcs1V15Sha384,
+            SigningAlgorithm::Pkcs1Sha512 => S::RsassaPkcs1V15Sha512,
+            SigningAlgorithm::EcdsaSha256 => S::EcdsaSha256,
+            SigningAlgorithm::EcdsaSha384 => S::EcdsaSha384,
+            SigningAlgorithm::EcdsaSha512 => S::EcdsaSha512,
+            SigningAlgorithm::Ed25519Sha512 => S::Ed25519Sha512,
+            SigningAlgorithm::Ed25519PhSha512 => S::Ed25519PhSha512,
+        }
+    }
+
+    /// The algorithm `spec` is, if wasm-kms implements it.
+    pub fn from_spec(spec: SigningAlgorithmSpec) -> Option<SigningAlgorithm> {
+        SIGNING_ALGORITHMS.into_iter().find(|a| a.spec() == spec)
+    }
+
     /// AWS's name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlgorithm::PssSha256 => "RSASSA_PSS_SHA_256",
-            SigningAlgorithm::PssSha384 => "RSASSA_PSS_SHA_384",
-            SigningAlgorithm::PssSha512 => "RSASSA_PSS_SHA_512",
-            SigningAlgorithm::Pkcs1Sha256 => "RSASSA_PKCS1_V1_5_SHA_256",
-            SigningAlgorithm::Pkcs1Sha384 => "RSASSA_PKCS1_V1_5_SHA_384",
-            SigningAlgorithm::Pkcs1Sha512 => "RSASSA_PKCS1_V1_5_SHA_512",
-            SigningAlgorithm::EcdsaSha256 => "ECDSA_SHA_256",
-            SigningAlgorithm::EcdsaSha384 => "ECDSA_SHA_384",
-            SigningAlgorithm::EcdsaSha512 => "ECDSA_SHA_512",
-            SigningAlgorithm::Ed25519Sha512 => "ED25519_SHA_512",
-            SigningAlgorithm::Ed25519PhSha512 => "ED25519_PH_SHA_512",
-        }
+        self.spec().as_str()
     }
 
     /// The algorithm AWS names `name`, if wasm-kms implements it.
     pub fn parse(name: &str) -> Option<SigningAlgorithm> {
-        SIGNING_ALGORITHMS.into_iter().find(|a| a.as_str() == name)
+        SigningAlgorithmSpec::parse(name).and_then(SigningAlgorithm::from_spec)
     }
 
     /// The hash applied to a RAW message (and the length a DIGEST message must have).
@@ -251,19 +259,31 @@ pub enum OaepHash {
 }
 
 impl OaepHash {
+    /// The encryption algorithm this is.
+    pub fn algorithm(self) -> EncryptionAlgorithm {
+        match self {
+            OaepHash::Sha1 => EncryptionAlgorithm::RsaesOaepSha1,
+            OaepHash::Sha256 => EncryptionAlgorithm::RsaesOaepSha256,
+        }
+    }
+
+    /// The OAEP hash of `algorithm`, if it is RSAES-OAEP.
+    pub fn from_algorithm(algorithm: EncryptionAlgorithm) -> Option<OaepHash> {
+        match algorithm {
+            EncryptionAlgorithm::RsaesOaepSha1 => Some(OaepHash::Sha1),
+            EncryptionAlgorithm::RsaesOaepSha256 => Some(OaepHash::Sha256),
+            _ => None,
+        }
+    }
+
     /// AWS's name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OaepHash::Sha1 => "RSAES_OAEP_SHA_1",
-            OaepHash::Sha256 => "RSAES_OAEP_SHA_256",
-        }
+        self.algorithm().as_str()
     }
 
     /// The algorithm AWS names `name`.
     pub fn parse(name: &str) -> Option<OaepHash> {
-        [OaepHash::Sha1, OaepHash::Sha256]
-            .into_iter()
-            .find(|a| a.as_str() == name)
+        EncryptionAlgorithm::parse(name).and_then(OaepHash::from_algorithm)
     }
 
     /// The longest plaintext OAEP fits in a modulus of `bytes`: k - 2·hLen - 2.
