@@ -55,7 +55,14 @@ export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--port');
   const port = Number(i > 0 ? process.argv[i + 1] : process.env.PORT ?? 8080);
-  const server = await startServer({ port });
+  let server;
+  try {
+    server = await startServer({ port });
+  } catch (e) {
+    if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES') throw e;
+    console.error(`wasm-kms web UI: port ${port} is not free (${e.code}); try another, e.g. PORT=9000 npm start`);
+    process.exit(1);
+  }
   const { port: bound } = server.address();
   console.log(`wasm-kms web UI: http://127.0.0.1:${bound}/  (Ctrl-C to stop)`);
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.close(() => process.exit(0)));
