@@ -20,12 +20,14 @@ use crate::error::{KmsError, Result};
 use crate::store::{Batch, MemoryStore, Store, StoredEvent, Write};
 
 mod call;
+mod clock;
 mod events;
 mod offload;
 mod operations;
 
 pub use crate::access::Caller;
 pub(crate) use call::Call;
+pub use clock::CLOCK_OFFSET_SETTING;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use operations::with_operations;
 pub use operations::{not_an_object, Operation, Request, Response};

@@ -79,18 +79,11 @@ const OPEN_OPTION_NAMES: &[&str] = &[
     "webCrypto",
 ];
 
-/// The setting the clock's offset from real time is kept in, so that a reopened store's
-/// clock shows the time it showed.
-const CLOCK_OFFSET_SETTING: &str = "clock.offsetMillis";
-
 /// What every view of one KMS shares besides the core.
 #[derive(Default)]
 struct Shared {
     /// Set by `close()`: every later call is refused.
     closed: Cell<bool>,
-    /// The clock's offset from real time, in milliseconds (the clock is only ever moved
-    /// through [`JsKms::move_clock`], so this is the offset it has).
-    offset: Cell<i64>,
     /// The data directory of a durable store (absolute), `None` in memory.
     data_dir: Option<String>,
     /// The IndexedDB store, in browsers.
@@ -111,7 +104,7 @@ pub struct JsKms {
     /// Calls waiting for WebCrypto, so that every call reaches the core in the order it was
     /// made (shared by every view).
     queue: Rc<Queue>,
-    /// Closed or not, the clock's offset and the data directory (shared by every view).
+    /// Closed or not, and the data directory (shared by every view).
     shared: Rc<Shared>,
     /// JavaScript values in and out, or AWS JSON 1.1 bodies (the views `sendJson` makes).
     wire: Wire,
@@ -274,27 +267,6 @@ fn millis_to_dates(v: &JsValue) {
     }
 }
 
-/// A finite number of milliseconds within the range of `Date`, or a ValidationException.
-fn finite_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
-    if ms.is_finite() && ms.abs() <= 8.64e15 {
-        Ok(ms.round() as i64)
-    } else {
-        Err(to_js_error(&KmsError::Validation(what.to_owned())))
-    }
-}
-
-/// The latest time the clock may show: the end of the year 9999, as far as AWS's timestamps go.
-const LATEST_MILLIS: f64 = 253_402_300_799_999.0;
-
-/// A clock reading between 1970 and the end of 9999, or a ValidationException.
-fn clock_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
-    if (0.0..=LATEST_MILLIS).contains(&ms) {
-        finite_millis(ms, what)
-    } else {
-        Err(to_js_error(&KmsError::Validation(what.to_owned())))
-    }
-}
-
 /// Where `Kms.open` keeps a store.
 enum Target {
     /// The IndexedDB store of this name (browsers).
@@ -434,7 +406,7 @@ impl JsKms {
     /// The KMS's clock: real time unless it was set or moved.
     #[wasm_bindgen(js_name = now)]
     pub fn now(&self) -> Result<Date, JsValue> {
-        let millis = self.with_core(|core| Ok(core.clock().now().millis()))?;
+        let millis = self.with_core(|core| Ok(core.now().millis()))?;
         Ok(Date::new(&JsValue::from_f64(millis as f64)))
     }
 
@@ -450,28 +422,16 @@ impl JsKms {
             Some(d) => d.get_time(),
             None => time.as_f64().unwrap_or(f64::NAN),
         };
-        let t = clock_millis(
-            millis,
-            "setNow takes a Date or epoch milliseconds from 1970 to 9999",
-        )?;
-        self.move_clock(t.saturating_sub(JsClock.now().millis()))
+        self.with_core(|core| core.set_now(millis))?;
+        self.write_later()
     }
 
     /// Moves the KMS's clock forward by `milliseconds` (back, if negative), staying within the
     /// years 1970 to 9999.
     #[wasm_bindgen(js_name = advanceTime)]
     pub fn advance_time(&self, milliseconds: f64) -> Result<(), JsValue> {
-        let now = self.with_core(|core| Ok(core.clock().now().millis()))?;
-        let target = now as f64 + milliseconds;
-        clock_millis(
-            target,
-            "advanceTime would move the clock outside the years 1970 to 9999",
-        )?;
-        let ms = finite_millis(
-            milliseconds,
-            "advanceTime takes a finite number of milliseconds",
-        )?;
-        self.move_clock(self.shared.offset.get().saturating_add(ms))
+        self.with_core(|core| core.advance_time(milliseconds))?;
+        self.write_later()
     }
 
     /// Moves the KMS's clock forward by whole or fractional days, for example 365.
@@ -618,21 +578,7 @@ impl JsKms {
         // A new store's first settings (the audit digest key) are written now; a page that
         // lost the race to another page's first write reloads and takes that page's.
         kms.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
-        kms.restore_clock()?;
         Ok(kms)
-    }
-
-    /// Gives the clock the offset `offset` from real time, kept in the store first (a store
-    /// that refuses it leaves the clock as it was).
-    fn move_clock(&self, offset: i64) -> Result<(), JsValue> {
-        self.with_core(|core| {
-            core.set_setting(CLOCK_OFFSET_SETTING, serde_json::Value::from(offset))?;
-            core.clock()
-                .advance(offset.saturating_sub(self.shared.offset.get()));
-            self.shared.offset.set(offset);
-            Ok(())
-        })?;
-        self.write_later()
     }
 
     /// Closes the KMS now: the store is dropped (a durable one releases its directory's lock).

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::idb::{IdbStore, Passphrase};
 use super::nodefs::NodeDir;
 use super::queue::Call;
-use super::{to_js_error, Core, JsClock, JsKms, Options, CLOCK_OFFSET_SETTING};
+use super::{to_js_error, Core, JsClock, JsKms, Options};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
@@ -43,9 +43,12 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
         .map_err(|e| KmsError::Internal(format!("A result could not be encoded: {e}")))
 }
 
-/// A core over `store` with this configuration, on the real clock.
+/// A core over `store` with this configuration, on the real clock moved by the offset the
+/// store keeps.
 fn core_over(config: &Config, store: Box<dyn Store>) -> Result<Core, KmsError> {
-    Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)
+    let core = Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)?;
+    core.restore_clock()?;
+    Ok(core)
 }
 
 /// Opens the IndexedDB store `name` and the core over it.
@@ -109,7 +112,6 @@ impl JsKms {
         *kms.shared.disk.borrow_mut() = Some(Rc::new(DiskState { log, key, config }));
         // A new store's first settings (the audit digest key) are written now.
         kms.flush_disk().map_err(|e| to_js_error(&e))?;
-        kms.restore_clock()?;
         Ok(kms)
     }
 
@@ -123,11 +125,8 @@ impl JsKms {
         self.shared.disk.borrow().clone()
     }
 
-    /// Puts `core` in place of the one every view shares, its clock as the store keeps it.
+    /// Puts `core` in place of the one every view shares.
     fn replace_core(&self, core: Core) -> Result<(), KmsError> {
-        let offset = stored_offset(&core)?;
-        core.clock().advance(offset);
-        self.shared.offset.set(offset);
         let mut slot = self.core.try_borrow_mut().map_err(|_| {
             KmsError::Internal("The KMS was reloaded from inside one of its own calls.".to_owned())
         })?;
@@ -242,18 +241,6 @@ impl JsKms {
         Ok(())
     }
 
-    /// Gives the clock the offset the store keeps (a reopened store's clock shows the time it
-    /// showed).
-    pub(super) fn restore_clock(&self) -> Result<(), JsValue> {
-        let offset = self.with_core(|core| stored_offset(core))?;
-        self.with_core(|core| {
-            core.clock().advance(offset);
-            Ok(())
-        })?;
-        self.shared.offset.set(offset);
-        Ok(())
-    }
-
     /// Brings this page's memory up to date if another page wrote since.
     async fn refresh(&self, idb: &IdbState) -> Result<(), JsValue> {
         if idb.store.stale() {
@@ -292,18 +279,6 @@ impl JsKms {
             None => None,
         };
         self.with_core(|core| scan(core, events))
-    }
-}
-
-/// The clock offset a store keeps.
-pub(super) fn stored_offset(core: &Core) -> Result<i64, KmsError> {
-    match core.setting(CLOCK_OFFSET_SETTING) {
-        None => Ok(0),
-        Some(v) => v.as_i64().ok_or_else(|| {
-            KmsError::Storage(format!(
-                "the stored setting `{CLOCK_OFFSET_SETTING}` is not a whole number"
-            ))
-        }),
     }
 }
 
