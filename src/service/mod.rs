@@ -24,6 +24,7 @@ mod clock;
 mod events;
 mod offload;
 mod operations;
+pub mod options;
 
 pub use crate::access::Caller;
 pub(crate) use call::Call;

@@ -6,7 +6,6 @@
 //! as in the AWS SDK for JavaScript v3.
 
 use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "bench")]
@@ -33,9 +32,12 @@ use crate::env::{Clock, OffsetClock, OsEntropy};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::service::options::{
+    self, backup_passphrase, check_names, Options, Target, NEW_OPTIONS, OPEN_OPTIONS,
+};
 use crate::service::{not_an_object, Caller};
 use crate::store::{MemoryStore, Store};
-use crate::{Config, KmsError};
+use crate::KmsError;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -52,32 +54,6 @@ impl Clock for JsClock {
 
 /// The core: in memory (`new Kms()`) or durable in a data directory (`Kms.open()`).
 type Core = crate::Kms<OffsetClock<JsClock>, OsEntropy, Box<dyn Store>>;
-
-/// Options of `new Kms(options)` and `Kms.open(options)`.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    region: Option<String>,
-    account: Option<String>,
-    partition: Option<String>,
-    principal: Option<String>,
-    web_crypto: Option<bool>,
-    data_dir: Option<String>,
-    passphrase: Option<String>,
-    indexed_db: Option<String>,
-}
-
-const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal", "webCrypto"];
-const OPEN_OPTION_NAMES: &[&str] = &[
-    "dataDir",
-    "passphrase",
-    "indexedDb",
-    "region",
-    "account",
-    "partition",
-    "principal",
-    "webCrypto",
-];
 
 /// What every view of one KMS shares besides the core.
 #[derive(Default)]
@@ -267,52 +243,6 @@ fn millis_to_dates(v: &JsValue) {
     }
 }
 
-/// Where `Kms.open` keeps a store.
-enum Target {
-    /// The IndexedDB store of this name (browsers).
-    IndexedDb(String),
-    /// The on-disk store in this directory (Node).
-    Dir(String),
-}
-
-/// The store `options` name (taken out of them), or why they name none: `indexedDb` in
-/// browsers (the store `default` if none is named), `dataDir` in Node.
-fn target_of(options: &mut Options, method: &str) -> Result<Target, KmsError> {
-    let invalid = |m: String| KmsError::Validation(m);
-    if options.passphrase.as_deref() == Some("") {
-        return Err(invalid(
-            "The option `passphrase` must not be empty".to_owned(),
-        ));
-    }
-    if options.indexed_db.is_some() || (options.data_dir.is_none() && !nodefs::available()) {
-        if options.data_dir.is_some() {
-            return Err(invalid(format!(
-                "{method} takes either `indexedDb` (browsers) or `dataDir` (Node)"
-            )));
-        }
-        let name = options
-            .indexed_db
-            .take()
-            .unwrap_or_else(|| "default".to_owned());
-        if name.is_empty() || name.len() > 128 {
-            return Err(invalid(
-                "The option `indexedDb` must be 1 to 128 characters".to_owned(),
-            ));
-        }
-        return Ok(Target::IndexedDb(name));
-    }
-    options
-        .data_dir
-        .take()
-        .filter(|d| !d.is_empty())
-        .map(Target::Dir)
-        .ok_or_else(|| {
-            invalid(format!(
-                "{method} needs the option `dataDir`: the data directory"
-            ))
-        })
-}
-
 fn settle(r: Result<JsValue, JsValue>) -> Promise {
     match r {
         Ok(v) => Promise::resolve(&v),
@@ -327,7 +257,7 @@ impl JsKms {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "KmsOptions")] options: Option<JsValue>,
     ) -> Result<JsKms, JsValue> {
-        let options = parse_options(options.unwrap_or(JsValue::UNDEFINED), OPTION_NAMES, "Kms")?;
+        let options = parse_options(options.unwrap_or(JsValue::UNDEFINED), NEW_OPTIONS, "Kms")?;
         JsKms::build(options, Box::new(MemoryStore::default()), None)
     }
 
@@ -343,8 +273,9 @@ impl JsKms {
     pub async fn open(
         #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
     ) -> Result<JsKms, JsValue> {
-        let mut options = parse_options(options, OPEN_OPTION_NAMES, "Kms.open")?;
-        match target_of(&mut options, "Kms.open").map_err(|e| to_js_error(&e))? {
+        let mut options = parse_options(options, OPEN_OPTIONS, "Kms.open")?;
+        let target = options.take_target("Kms.open", nodefs::available());
+        match target.map_err(|e| to_js_error(&e))? {
             Target::IndexedDb(name) => JsKms::open_indexed_db(options, &name).await,
             Target::Dir(data_dir) => JsKms::open_dir(options, &data_dir),
         }
@@ -360,17 +291,15 @@ impl JsKms {
         passphrase: String,
         #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
     ) -> Result<JsKms, JsValue> {
-        let mut parsed = parse_options(options.clone(), OPEN_OPTION_NAMES, "Kms.restoreBackup")?;
-        let target = target_of(&mut parsed, "Kms.restoreBackup").map_err(|e| to_js_error(&e))?;
-        let backup_passphrase =
-            persistence::backup_passphrase(&passphrase).map_err(|e| to_js_error(&e))?;
+        let mut parsed = parse_options(options.clone(), OPEN_OPTIONS, "Kms.restoreBackup")?;
+        let target = parsed
+            .take_target("Kms.restoreBackup", nodefs::available())
+            .map_err(|e| to_js_error(&e))?;
+        let backup_passphrase = backup_passphrase(&passphrase).map_err(|e| to_js_error(&e))?;
         let backup = zeroize::Zeroizing::new(backup.to_vec());
         let restored = match target {
             Target::IndexedDb(name) => {
-                let store_passphrase = parsed
-                    .passphrase
-                    .as_ref()
-                    .map(|p| zeroize::Zeroizing::new(p.as_bytes().to_vec()));
+                let store_passphrase = parsed.take_passphrase();
                 match crate::persist::backup::open(&backup, &backup_passphrase) {
                     Ok(contents) => {
                         idb::IdbStore::restore(&name, &contents, store_passphrase.as_ref()).await
@@ -493,17 +422,6 @@ impl JsKms {
     }
 }
 
-/// The service configuration the options name.
-fn config_of(options: Options) -> Config {
-    let defaults = Config::default();
-    Config {
-        region: options.region.unwrap_or(defaults.region),
-        account: options.account.unwrap_or(defaults.account),
-        partition: options.partition.unwrap_or(defaults.partition),
-        principal: options.principal,
-    }
-}
-
 /// The options of `new Kms` or `Kms.open` (`who`), refusing any name not in `allowed`.
 fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Options, JsValue> {
     if options.is_undefined() || options.is_null() {
@@ -511,22 +429,13 @@ fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Option
     }
     // serde-wasm-bindgen reads only the fields it knows, so check for misspellings here.
     if let Some(o) = options.dyn_ref::<Object>() {
-        for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
-            if !allowed.contains(&key.as_str()) {
-                let hint = if key == "dataDir" || key == "passphrase" {
-                    " (a data directory is opened with `Kms.open`)"
-                } else {
-                    ""
-                };
-                return Err(to_js_error(&KmsError::Validation(format!(
-                    "Unknown {who} option `{key}`: expected one of {}{hint}",
-                    allowed.join(", ")
-                ))));
-            }
-        }
+        let keys: Vec<String> = Object::keys(o)
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect();
+        check_names(keys.iter().map(String::as_str), allowed, who).map_err(|e| to_js_error(&e))?;
     }
-    serde_wasm_bindgen::from_value(options)
-        .map_err(|e| to_js_error(&KmsError::Validation(format!("Invalid {who} options: {e}"))))
+    serde_wasm_bindgen::from_value(options).map_err(|e| to_js_error(&options::invalid(who, e)))
 }
 
 impl JsKms {
@@ -538,7 +447,7 @@ impl JsKms {
     ) -> Result<JsKms, JsValue> {
         let web_crypto = options.web_crypto;
         let core = Core::new(
-            config_of(options),
+            options.config(),
             OffsetClock::new(JsClock),
             OsEntropy,
             store,
@@ -566,11 +475,8 @@ impl JsKms {
     /// `Kms.open` of the IndexedDB store `name`.
     async fn open_indexed_db(mut options: Options, name: &str) -> Result<JsKms, JsValue> {
         let web_crypto = options.web_crypto;
-        let passphrase = options
-            .passphrase
-            .take()
-            .map(|p| zeroize::Zeroizing::new(p.into_bytes()));
-        let (core, idb) = persistence::open_idb(name, passphrase.as_ref(), config_of(options))
+        let passphrase = options.take_passphrase();
+        let (core, idb) = persistence::open_idb(name, passphrase.as_ref(), options.config())
             .await
             .map_err(|e| to_js_error(&e))?;
         let kms = JsKms::from_core(core, web_crypto, None);

@@ -11,12 +11,13 @@ use wasm_bindgen::prelude::*;
 use super::idb::{IdbStore, Passphrase};
 use super::nodefs::NodeDir;
 use super::queue::Call;
-use super::{to_js_error, Core, JsClock, JsKms, Options};
+use super::{to_js_error, Core, JsClock, JsKms};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
 use crate::persist::group::{run_group, GroupStore, Written};
 use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
+use crate::service::options::{backup_passphrase, Options};
 use crate::store::Store;
 use crate::{Config, KmsError};
 
@@ -106,7 +107,7 @@ impl JsKms {
             .with(|l| Ok(l.dir_mut().path().to_owned()))
             .map_err(|e| to_js_error(&e))?;
         let web_crypto = options.web_crypto;
-        let config = super::config_of(options);
+        let config = options.config();
         let core = core_over(&config, Box::new(store)).map_err(|e| to_js_error(&e))?;
         let kms = JsKms::from_core(core, web_crypto, Some(dir));
         *kms.shared.disk.borrow_mut() = Some(Rc::new(DiskState { log, key, config }));
@@ -420,14 +421,4 @@ impl JsKms {
             })
         })
     }
-}
-
-/// A backup's passphrase: not empty.
-pub(super) fn backup_passphrase(passphrase: &str) -> Result<Passphrase, KmsError> {
-    if passphrase.is_empty() {
-        return Err(KmsError::Validation(
-            "A backup needs a passphrase that is not empty".to_owned(),
-        ));
-    }
-    Ok(zeroize::Zeroizing::new(passphrase.as_bytes().to_vec()))
 }
