@@ -7,6 +7,7 @@
 //! sealed under the store key ([`seal`]), which rests only wrapped by a root key.
 
 pub mod backup;
+pub mod browser;
 pub mod group;
 pub mod log;
 pub mod pages;

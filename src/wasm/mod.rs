@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 mod bench;
 mod errors;
 mod idb;
+mod js;
 mod json;
 pub mod nodefs;
 mod persistence;

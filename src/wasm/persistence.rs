@@ -8,13 +8,14 @@ use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::idb::{IdbStore, Passphrase};
+use super::idb::IdbStore;
 use super::nodefs::NodeDir;
 use super::queue::Call;
 use super::{to_js_error, Core, JsClock, JsKms};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
+use crate::persist::browser::Passphrase;
 use crate::persist::group::{run_group, GroupStore, Written};
 use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
 use crate::service::options::{backup_passphrase, Options};

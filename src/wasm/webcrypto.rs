@@ -17,45 +17,20 @@
 
 use std::collections::HashMap;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
+
+use super::js::{call_subtle, object, subtle};
 
 use crate::crypto::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
 
 /// How many imported `CryptoKey`s are kept; past this the cache starts afresh.
 const MAX_CACHED_KEYS: usize = 256;
 
-/// `crypto.subtle`, if this platform has it.
-fn subtle() -> Option<Object> {
-    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
-    if !crypto.is_object() {
-        return None;
-    }
-    let subtle = Reflect::get(&crypto, &"subtle".into()).ok()?;
-    subtle.is_object().then(|| subtle.unchecked_into())
-}
-
-/// Calls `crypto.subtle[method](...args)` and awaits it.
+/// Calls `crypto.subtle[method](...args)` and awaits it; `None` if it failed.
 async fn call(method: &str, args: &[JsValue]) -> Option<JsValue> {
-    let subtle = subtle()?;
-    let f: Function = Reflect::get(&subtle, &method.into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let args: Array = args.iter().collect();
-    let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
-    JsFuture::from(promise).await.ok()
-}
-
-/// A plain object with the given members.
-fn object(members: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in members {
-        let _ = Reflect::set(&o, &(*k).into(), v);
-    }
-    o.into()
+    call_subtle(method, args).await.ok()
 }
 
 fn hash_name(alg: SigningAlgorithm) -> &'static str {
@@ -344,23 +319,12 @@ pub async fn verify(
 /// RSAES-OAEP decryption with `key`: `Some(None)` when the ciphertext does not decrypt,
 /// `None` when WebCrypto could not be asked at all.
 pub async fn decrypt(key: &JsValue, ciphertext: &[u8]) -> Option<Option<Zeroizing<Vec<u8>>>> {
-    let subtle = subtle()?;
-    let f: Function = Reflect::get(&subtle, &"decrypt".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let args: Array = [
-        Purpose::Decrypt(OaepHash::Sha256).operation_params(),
-        key.clone(),
-        bytes(ciphertext),
-    ]
-    .iter()
-    .collect();
-    let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
-    match JsFuture::from(promise).await {
+    let params = Purpose::Decrypt(OaepHash::Sha256).operation_params();
+    match call_subtle("decrypt", &[params, key.clone(), bytes(ciphertext)]).await {
         Ok(v) => Some(Some(take_buffer(&v)?)),
         // WebCrypto's OperationError: the ciphertext does not decrypt under this key and hash.
-        // Any other failure is WebCrypto's, not the caller's: the core then decrypts itself.
+        // Any other failure is WebCrypto's, not the caller's (or there is no WebCrypto): the
+        // core then decrypts itself.
         Err(e) => {
             let name = Reflect::get(&e, &"name".into()).ok()?.as_string();
             (name.as_deref() == Some("OperationError")).then_some(None)
