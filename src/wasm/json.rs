@@ -6,31 +6,13 @@ use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{settle, to_js_error, JsKms};
+use super::{settle, JsKms};
 use crate::service::Caller;
 use crate::wire::{self, Reply};
 use crate::KmsError;
 
 #[wasm_bindgen(typescript_custom_section)]
-const JSON_TYPES: &'static str = r#"
-/** Who makes a `sendJson` request: the Region and account it is made in (default: the KMS's). */
-export interface JsonCaller {
-  /** For example `eu-west-1`, as in the SigV4 credential scope. */
-  region?: string;
-  /** Twelve digits. */
-  account?: string;
-}
-
-/** The answer to a `sendJson` request, as an AWS JSON 1.1 endpoint sends it. */
-export interface JsonResponse {
-  /** 200; 400 for a client fault; 500 for a server fault. */
-  status: number;
-  /** The JSON body (`Content-Type: application/x-amz-json-1.1`). */
-  body: string;
-  /** The error's `__type`, for the `X-Amzn-ErrorType` header; absent on success. */
-  errorType?: string;
-}
-"#;
+const JSON_TYPES: &'static str = include_str!("json.d.ts");
 
 /// How a view's calls take their input and give their output.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -134,12 +116,10 @@ pub(super) fn dispatch(
     offer: impl FnOnce(&mut super::Core),
 ) -> Result<JsValue, JsValue> {
     // The body can hold plaintext (Encrypt): zeroized once read.
-    let body = input
-        .and_then(|v| {
-            v.dyn_into::<Uint8Array>()
-                .map_err(|_| KmsError::Internal("A JSON request's body was not bytes.".to_owned()))
-        })
-        .map_err(|e| to_js_error(&e))?;
+    let body = input.and_then(|v| {
+        v.dyn_into::<Uint8Array>()
+            .map_err(|_| KmsError::Internal("A JSON request's body was not bytes.".to_owned()))
+    })?;
     let body = zeroize::Zeroizing::new(body.to_vec());
     let reply = kms.with_core(|core| {
         offer(core);

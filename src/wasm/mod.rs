@@ -129,6 +129,19 @@ fn to_js_error(e: &KmsError) -> JsValue {
     err.into()
 }
 
+/// Serializes a value for JavaScript as plain JSON-compatible data.
+fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&ser)
+        .map_err(|e| KmsError::Internal(format!("A result could not be encoded: {e}")))
+}
+
+impl From<KmsError> for JsValue {
+    fn from(e: KmsError) -> JsValue {
+        to_js_error(&e)
+    }
+}
+
 /// How deep a request may nest. KMS's deepest shape (`Tags[].TagKey`) is three levels down.
 const MAX_INPUT_DEPTH: usize = 16;
 
@@ -276,7 +289,7 @@ impl JsKms {
     ) -> Result<JsKms, JsValue> {
         let mut options = parse_options(options, OPEN_OPTIONS, "Kms.open")?;
         let target = options.take_target("Kms.open", nodefs::available());
-        match target.map_err(|e| to_js_error(&e))? {
+        match target? {
             Target::IndexedDb(name) => JsKms::open_indexed_db(options, &name).await,
             Target::Dir(data_dir) => JsKms::open_dir(options, &data_dir),
         }
@@ -293,10 +306,8 @@ impl JsKms {
         #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
     ) -> Result<JsKms, JsValue> {
         let mut parsed = parse_options(options.clone(), OPEN_OPTIONS, "Kms.restoreBackup")?;
-        let target = parsed
-            .take_target("Kms.restoreBackup", nodefs::available())
-            .map_err(|e| to_js_error(&e))?;
-        let backup_passphrase = backup_passphrase(&passphrase).map_err(|e| to_js_error(&e))?;
+        let target = parsed.take_target("Kms.restoreBackup", nodefs::available())?;
+        let backup_passphrase = backup_passphrase(&passphrase)?;
         let backup = zeroize::Zeroizing::new(backup.to_vec());
         let restored = match target {
             Target::IndexedDb(name) => {
@@ -312,7 +323,7 @@ impl JsKms {
                 nodefs::restore_store(&dir, &backup, &backup_passphrase, parsed.passphrase.take())
             }
         };
-        restored.map_err(|e| to_js_error(&e))?;
+        restored?;
         JsKms::open(options).await
     }
 
@@ -391,20 +402,14 @@ impl JsKms {
     /// The audit trail kept in memory: CloudTrail-shaped records, oldest first.
     #[wasm_bindgen(js_name = auditEvents, unchecked_return_type = "AuditEvent[]")]
     pub fn audit_events(&self) -> Result<JsValue, JsValue> {
-        self.with_core(|core| {
-            let events: Vec<_> = core.audit().events().collect();
-            let ser = serde_wasm_bindgen::Serializer::json_compatible();
-            serde::Serialize::serialize(&events, &ser).map_err(|e| {
-                KmsError::Internal(format!("The audit trail could not be encoded: {e}"))
-            })
-        })
+        self.with_core(|core| to_js(&core.audit().events().collect::<Vec<_>>()))
     }
 
     /// A view of the same KMS that calls in another Region: its keys, aliases and ARNs are that
     /// Region's. The clock, the store and the audit trail are shared.
     #[wasm_bindgen(js_name = forRegion)]
     pub fn for_region(&self, region: &str) -> Result<JsKms, JsValue> {
-        let caller = self.caller.in_region(region).map_err(|e| to_js_error(&e))?;
+        let caller = self.caller.in_region(region)?;
         Ok(self.view(caller))
     }
 
@@ -412,7 +417,7 @@ impl JsKms {
     /// `asService("s3")`): what S3 does with `alias/aws/s3` when it encrypts an object for you.
     #[wasm_bindgen(js_name = asService)]
     pub fn as_service(&self, service: &str) -> Result<JsKms, JsValue> {
-        let caller = self.caller.via(service).map_err(|e| to_js_error(&e))?;
+        let caller = self.caller.via(service)?;
         Ok(self.view(caller))
     }
 
@@ -434,9 +439,9 @@ fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Option
             .iter()
             .filter_map(|k| k.as_string())
             .collect();
-        check_names(keys.iter().map(String::as_str), allowed, who).map_err(|e| to_js_error(&e))?;
+        check_names(keys.iter().map(String::as_str), allowed, who)?;
     }
-    serde_wasm_bindgen::from_value(options).map_err(|e| to_js_error(&options::invalid(who, e)))
+    serde_wasm_bindgen::from_value(options).map_err(|e| options::invalid(who, e).into())
 }
 
 impl JsKms {
@@ -452,8 +457,7 @@ impl JsKms {
             OffsetClock::new(JsClock),
             OsEntropy,
             store,
-        )
-        .map_err(|e| to_js_error(&e))?;
+        )?;
         Ok(JsKms::from_core(core, web_crypto, data_dir))
     }
 
@@ -477,14 +481,13 @@ impl JsKms {
     async fn open_indexed_db(mut options: Options, name: &str) -> Result<JsKms, JsValue> {
         let web_crypto = options.web_crypto;
         let passphrase = options.take_passphrase();
-        let (core, idb) = persistence::open_idb(name, passphrase.as_ref(), options.config())
-            .await
-            .map_err(|e| to_js_error(&e))?;
+        let (core, idb) =
+            persistence::open_idb(name, passphrase.as_ref(), options.config()).await?;
         let kms = JsKms::from_core(core, web_crypto, None);
         *kms.shared.idb.borrow_mut() = Some(Rc::clone(&idb));
         // A new store's first settings (the audit digest key) are written now; a page that
         // lost the race to another page's first write reloads and takes that page's.
-        kms.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
+        kms.write_idb(&idb).await?;
         Ok(kms)
     }
 
@@ -497,7 +500,7 @@ impl JsKms {
         let _ = self.flush_disk();
         let old = {
             let mut core = self.core.try_borrow_mut().map_err(|_| {
-                to_js_error(&KmsError::Internal(
+                JsValue::from(KmsError::Internal(
                     "The KMS was closed from inside one of its own calls.".to_owned(),
                 ))
             })?;
@@ -521,16 +524,16 @@ impl JsKms {
     /// closed KMS refuses every call.
     fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> Result<T, KmsError>) -> Result<T, JsValue> {
         if self.shared.closed.get() {
-            return Err(to_js_error(&KmsError::Storage(
+            return Err(JsValue::from(KmsError::Storage(
                 "the store is closed: this Kms was closed with close()".to_owned(),
             )));
         }
         let mut core = self.core.try_borrow_mut().map_err(|_| {
-            to_js_error(&KmsError::Internal(
+            JsValue::from(KmsError::Internal(
                 "The KMS was called from inside one of its own calls.".to_owned(),
             ))
         })?;
-        f(&mut core).map_err(|e| to_js_error(&e))
+        f(&mut core).map_err(JsValue::from)
     }
 
     /// The same KMS, calling as `caller`.

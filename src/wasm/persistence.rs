@@ -5,13 +5,12 @@
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::idb::IdbStore;
 use super::nodefs::NodeDir;
 use super::queue::Call;
-use super::{to_js_error, Core, JsClock, JsKms};
+use super::{to_js, to_js_error, Core, JsClock, JsKms};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
@@ -36,13 +35,6 @@ pub(super) struct DiskState {
     log: Shared<LogBackend<NodeDir>>,
     key: StoreKey,
     config: Config,
-}
-
-/// Serializes a value for JavaScript as plain JSON-compatible data.
-fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&ser)
-        .map_err(|e| KmsError::Internal(format!("A result could not be encoded: {e}")))
 }
 
 /// A core over `store` with this configuration, on the real clock moved by the offset the
@@ -102,18 +94,15 @@ impl JsKms {
     /// `Kms.open` of the data directory `path` (Node).
     pub(super) fn open_dir(mut options: Options, path: &str) -> Result<JsKms, JsValue> {
         let passphrase = options.passphrase.take();
-        let (store, log, key) =
-            super::nodefs::open_store(path, passphrase).map_err(|e| to_js_error(&e))?;
-        let dir = log
-            .with(|l| Ok(l.dir_mut().path().to_owned()))
-            .map_err(|e| to_js_error(&e))?;
+        let (store, log, key) = super::nodefs::open_store(path, passphrase)?;
+        let dir = log.with(|l| Ok(l.dir_mut().path().to_owned()))?;
         let web_crypto = options.web_crypto;
         let config = options.config();
-        let core = core_over(&config, Box::new(store)).map_err(|e| to_js_error(&e))?;
+        let core = core_over(&config, Box::new(store))?;
         let kms = JsKms::from_core(core, web_crypto, Some(dir));
         *kms.shared.disk.borrow_mut() = Some(Rc::new(DiskState { log, key, config }));
         // A new store's first settings (the audit digest key) are written now.
-        kms.flush_disk().map_err(|e| to_js_error(&e))?;
+        kms.flush_disk()?;
         Ok(kms)
     }
 
@@ -190,7 +179,7 @@ impl JsKms {
         let Some(idb) = self.idb() else {
             let outs = calls.iter().map(Call::run).collect();
             // (On disk this settles any call run at once since the last flush too.)
-            self.flush_disk().map_err(|e| to_js_error(&e))?;
+            self.flush_disk()?;
             return Ok(outs);
         };
         let group = IdbGroup {
@@ -198,9 +187,7 @@ impl JsKms {
             idb: &idb,
             run: |i| calls.get(i).map(Call::run),
         };
-        let outs = run_group(&group, calls.len())
-            .await
-            .map_err(|e| to_js_error(&e))?;
+        let outs = run_group(&group, calls.len()).await?;
         Ok(outs.into_iter().flatten().collect())
     }
 
@@ -212,7 +199,7 @@ impl JsKms {
     ) -> Result<JsValue, JsValue> {
         let Some(idb) = self.idb() else {
             let out = self.with_core(&f);
-            self.flush_disk().map_err(|e| to_js_error(&e))?;
+            self.flush_disk()?;
             return out;
         };
         // What a seed that failed part-way created stays, as it would on disk; a seed loaded
@@ -222,7 +209,7 @@ impl JsKms {
             idb: &idb,
             run: |_| self.with_core(&f),
         };
-        let mut outs = run_group(&group, 1).await.map_err(|e| to_js_error(&e))?;
+        let mut outs = run_group(&group, 1).await?;
         outs.pop().unwrap_or(Ok(JsValue::UNDEFINED))
     }
 
@@ -230,12 +217,12 @@ impl JsKms {
     /// IndexedDB in its turn.
     pub(super) fn write_later(&self) -> Result<(), JsValue> {
         if self.idb().is_none() {
-            return self.flush_disk().map_err(|e| to_js_error(&e));
+            return self.flush_disk().map_err(JsValue::from);
         }
         let _ = self.queued(|this| {
             Box::pin(async move {
                 if let Some(idb) = this.idb() {
-                    this.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
+                    this.write_idb(&idb).await?;
                 }
                 Ok(JsValue::UNDEFINED)
             })
@@ -246,7 +233,7 @@ impl JsKms {
     /// Brings this page's memory up to date if another page wrote since.
     async fn refresh(&self, idb: &IdbState) -> Result<(), JsValue> {
         if idb.store.stale() {
-            self.reload_idb(idb).await.map_err(|e| to_js_error(&e))?;
+            self.reload_idb(idb).await?;
         }
         Ok(())
     }
@@ -255,15 +242,7 @@ impl JsKms {
     async fn select(&self, query: &Query) -> Result<Vec<serde_json::Value>, JsValue> {
         self.with_events(|core, events| match events {
             None => core.audit_query(query),
-            Some(events) => {
-                let mut s = EventSelector::new(query);
-                for e in &events {
-                    if !s.offer(e) {
-                        break;
-                    }
-                }
-                s.finish()
-            }
+            Some(events) => EventSelector::select(query, &events),
         })
         .await
     }
@@ -276,7 +255,7 @@ impl JsKms {
         let events = match self.idb() {
             Some(idb) => {
                 self.refresh(&idb).await?;
-                Some(idb.store.events().await.map_err(|e| to_js_error(&e))?)
+                Some(idb.store.events().await?)
             }
             None => None,
         };
@@ -306,9 +285,9 @@ impl JsKms {
         let query = parse_query(query);
         self.queued(move |this| {
             Box::pin(async move {
-                let query = query.map_err(|e| to_js_error(&e))?;
+                let query = query?;
                 let selected = this.select(&query).await?;
-                to_js(&selected).map_err(|e| to_js_error(&e))
+                to_js(&selected).map_err(JsValue::from)
             })
         })
     }
@@ -322,9 +301,9 @@ impl JsKms {
         let query = parse_query(query);
         self.queued(move |this| {
             Box::pin(async move {
-                let query = query.map_err(|e| to_js_error(&e))?;
+                let query = query?;
                 let selected = this.select(&query).await?;
-                to_js(&crate::audit::trail::export(selected.iter())).map_err(|e| to_js_error(&e))
+                to_js(&crate::audit::trail::export(selected.iter())).map_err(JsValue::from)
             })
         })
     }
@@ -373,7 +352,7 @@ impl JsKms {
         let passphrase = backup_passphrase(passphrase);
         self.queued(move |this| {
             Box::pin(async move {
-                let passphrase = passphrase.map_err(|e| to_js_error(&e))?;
+                let passphrase = passphrase?;
                 let iterations = crate::persist::seal::MIN_PBKDF2_ITERATIONS;
                 let bytes = match this.idb() {
                     None => this.with_core(|core| {
@@ -381,8 +360,8 @@ impl JsKms {
                     })?,
                     Some(idb) => {
                         this.refresh(&idb).await?;
-                        let records = idb.store.records().await.map_err(|e| to_js_error(&e))?;
-                        let events = idb.store.events().await.map_err(|e| to_js_error(&e))?;
+                        let records = idb.store.records().await?;
+                        let events = idb.store.events().await?;
                         crate::persist::backup::seal(
                             &idb.key,
                             &records,
@@ -390,8 +369,7 @@ impl JsKms {
                             &passphrase,
                             iterations,
                             &mut OsEntropy,
-                        )
-                        .map_err(|e| to_js_error(&e))?
+                        )?
                     }
                 };
                 Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
@@ -416,7 +394,7 @@ impl JsKms {
         };
         self.queued(move |this| {
             Box::pin(async move {
-                let text = text.map_err(|e| to_js_error(&e))?;
+                let text = text?;
                 this.write_through(|core| core.seed_json(&text).and_then(|r| to_js(&r)))
                     .await
             })

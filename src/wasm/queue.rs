@@ -17,7 +17,7 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::{to_js_error, Core, JsKms, Plan};
+use super::{Core, JsKms, Plan};
 use crate::persist::group::{Lineup, Next};
 use crate::KmsError;
 
@@ -104,14 +104,14 @@ impl Queue {
 
 /// A promise rejected with an internal error (one that could not be made).
 fn broken() -> Promise {
-    Promise::reject(&to_js_error(&KmsError::Internal(
+    Promise::reject(&JsValue::from(KmsError::Internal(
         "A promise could not be made.".to_owned(),
     )))
 }
 
 /// The error of a call whose outcome went missing.
 fn lost() -> JsValue {
-    to_js_error(&KmsError::Internal(
+    JsValue::from(KmsError::Internal(
         "The call's outcome was lost.".to_owned(),
     ))
 }
