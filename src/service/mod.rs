@@ -21,6 +21,7 @@ use crate::store::{Batch, MemoryStore, Store, StoredEvent, Write};
 
 mod call;
 mod clock;
+pub mod engine;
 mod events;
 mod offload;
 mod operations;

@@ -21,12 +21,10 @@ mod webcrypto;
 #[cfg(feature = "bench")]
 pub use bench::BenchAesGcm;
 
-use crate::access::Action;
-use crate::crypto::asym::AsymSpec;
 use crate::crypto::plan::{Plan, PlanInput};
 use json::Wire;
 use queue::Queue;
-use webcrypto::{Engine, Purpose};
+use webcrypto::Engine;
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OffsetClock, OsEntropy};
@@ -574,34 +572,37 @@ impl JsKms {
     /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`
     /// if there is nothing to offer (the core then does the work itself).
     async fn prepare(&self, plan: Plan) -> Option<Box<dyn FnOnce(&mut Core)>> {
-        match plan {
-            Plan::KeyPair(spec) => {
-                let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
-                if waiting > 0 {
-                    return None;
-                }
-                let key = webcrypto::generate(spec).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload().offer_key_pair(key)
-                }))
+        if let Plan::KeyPair(spec) = plan {
+            let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
+            if waiting > 0 {
+                return None;
             }
+            let key = webcrypto::generate(spec).await?;
+            return Some(Box::new(move |core: &mut Core| {
+                core.offload().offer_key_pair(key)
+            }));
+        }
+        // What to do with which material is the core's decision; the key is imported once.
+        let (material, purpose) = self
+            .with_core(|c| Ok(c.offload_purpose(&self.caller, &plan)))
+            .ok()??;
+        let key_der = |key_ref: &str| {
+            self.with_core(|c| Ok(c.offload_key_der(&self.caller, key_ref, &material, purpose)))
+                .ok()
+                .flatten()
+        };
+        match plan {
+            Plan::KeyPair(_) => None,
             Plan::Sign {
                 key_ref,
                 algorithm,
                 message,
             } => {
-                let key = self
-                    .webcrypto_key(
-                        &key_ref,
-                        |spec| Purpose::Sign(spec, algorithm),
-                        "SIGN_VERIFY",
-                        Action::Sign,
-                    )
-                    .await?;
-                let signature = webcrypto::sign(&key.1, key.2, &message).await?;
+                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
+                let signature = webcrypto::sign(&key.await?, purpose, &message).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
-                        .offer_signature(key.0, algorithm, &message, signature)
+                        .offer_signature(material, algorithm, &message, signature)
                 }))
             }
             Plan::Verify {
@@ -610,18 +611,11 @@ impl JsKms {
                 message,
                 signature,
             } => {
-                let key = self
-                    .webcrypto_key(
-                        &key_ref,
-                        |spec| Purpose::Verify(spec, algorithm),
-                        "SIGN_VERIFY",
-                        Action::Verify,
-                    )
-                    .await?;
-                let valid = webcrypto::verify(&key.1, key.2, &message, &signature).await?;
+                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
+                let valid = webcrypto::verify(&key.await?, purpose, &message, &signature).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
-                        .offer_verification(key.0, algorithm, &message, &signature, valid)
+                        .offer_verification(material, algorithm, &message, &signature, valid)
                 }))
             }
             Plan::Decrypt {
@@ -629,61 +623,14 @@ impl JsKms {
                 hash,
                 ciphertext,
             } => {
-                let key = self
-                    .webcrypto_key(
-                        &key_ref,
-                        |_| Purpose::Decrypt(hash),
-                        "ENCRYPT_DECRYPT",
-                        Action::Decrypt,
-                    )
-                    .await?;
-                let plaintext = webcrypto::decrypt(&key.1, &ciphertext).await?;
+                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
+                let plaintext = webcrypto::decrypt(&key.await?, &ciphertext).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
-                        .offer_decryption(key.0, hash, &ciphertext, plaintext)
+                        .offer_decryption(material, hash, &ciphertext, plaintext)
                 }))
             }
         }
-    }
-
-    /// The current material of the key `key_ref` names, if its usage is `usage` and it offers
-    /// the algorithm of `purpose` (made from the key's spec), with its WebCrypto key (imported
-    /// once) and that purpose.
-    async fn webcrypto_key(
-        &self,
-        key_ref: &str,
-        purpose: impl FnOnce(AsymSpec) -> Purpose,
-        usage: &str,
-        action: Action,
-    ) -> Option<([u8; 32], JsValue, Purpose)> {
-        // Only for a caller who may make the call now: a key is never handed to WebCrypto for
-        // a call that the core will refuse.
-        let (material, spec, key_usage) = self
-            .with_core(|c| Ok(c.offload_target(&self.caller, key_ref, action)))
-            .ok()??;
-        let purpose = purpose(spec);
-        let fits = match purpose {
-            Purpose::Sign(s, a) | Purpose::Verify(s, a) => s.signing_algorithms().contains(&a),
-            Purpose::Decrypt(h) => spec.encryption_algorithms().contains(&h),
-        };
-        if key_usage != usage || !fits {
-            return None;
-        }
-        // The public key to verify with; the private key for anything else.
-        let key_der = || {
-            self.with_core(|c| {
-                Ok(match purpose {
-                    Purpose::Verify(..) => c
-                        .offload_public_key(&self.caller, key_ref, &material, action)
-                        .map(zeroize::Zeroizing::new),
-                    _ => c.offload_private_key(&self.caller, key_ref, &material, action),
-                })
-            })
-            .ok()
-            .flatten()
-        };
-        let key = webcrypto::key_for(&self.engine, material, purpose, key_der).await?;
-        Some((material, key, purpose))
     }
 
     fn dispatch(
