@@ -332,7 +332,7 @@ impl JsKms {
         if self.queue.idle() {
             return settle(self.close_now().map(|()| JsValue::UNDEFINED));
         }
-        self.queued(|this| Box::pin(async move { this.close_now().map(|()| JsValue::UNDEFINED) }))
+        self.queued(|this| async move { this.close_now().map(|()| JsValue::UNDEFINED) })
     }
 
     /// The data directory of a KMS made with `Kms.open` (an absolute path); `undefined` in

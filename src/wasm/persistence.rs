@@ -219,13 +219,11 @@ impl JsKms {
         if self.idb().is_none() {
             return self.flush_disk().map_err(JsValue::from);
         }
-        let _ = self.queued(|this| {
-            Box::pin(async move {
-                if let Some(idb) = this.idb() {
-                    this.write_idb(&idb).await?;
-                }
-                Ok(JsValue::UNDEFINED)
-            })
+        let _ = self.queued(|this| async move {
+            if let Some(idb) = this.idb() {
+                this.write_idb(&idb).await?;
+            }
+            Ok(JsValue::UNDEFINED)
         });
         Ok(())
     }
@@ -236,6 +234,17 @@ impl JsKms {
             self.reload_idb(idb).await?;
         }
         Ok(())
+    }
+
+    /// Queues the selection of the events `query` (a JavaScript value) selects, resolving to
+    /// what `shape` makes of them.
+    fn select_as(
+        &self,
+        query: JsValue,
+        shape: impl FnOnce(Vec<serde_json::Value>) -> Result<JsValue, KmsError> + 'static,
+    ) -> Promise {
+        let query = parse_query(query);
+        self.queued(move |this| async move { Ok(shape(this.select(&query?).await?)?) })
     }
 
     /// The events `query` selects, from IndexedDB or through the core.
@@ -282,14 +291,7 @@ impl JsKms {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AuditQuery")] query: JsValue,
     ) -> Promise {
-        let query = parse_query(query);
-        self.queued(move |this| {
-            Box::pin(async move {
-                let query = query?;
-                let selected = this.select(&query).await?;
-                to_js(&selected).map_err(JsValue::from)
-            })
-        })
+        self.select_as(query, |selected| to_js(&selected))
     }
 
     /// The selected events in CloudTrail's log file shape, `{ Records: [...] }`.
@@ -298,13 +300,8 @@ impl JsKms {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AuditQuery")] query: JsValue,
     ) -> Promise {
-        let query = parse_query(query);
-        self.queued(move |this| {
-            Box::pin(async move {
-                let query = query?;
-                let selected = this.select(&query).await?;
-                to_js(&crate::audit::trail::export(selected.iter())).map_err(JsValue::from)
-            })
+        self.select_as(query, |selected| {
+            to_js(&crate::audit::trail::export(selected.iter()))
         })
     }
 
@@ -313,17 +310,15 @@ impl JsKms {
     /// `removed`, `inserted`, `reordered`, `digestInvalid` or `digestMissing`.
     #[wasm_bindgen(js_name = verifyAudit, unchecked_return_type = "Promise<AuditVerification>")]
     pub fn verify_audit(&self) -> Promise {
-        self.queued(|this| {
-            Box::pin(async move {
-                this.with_events(|core, events| {
-                    let report = match events {
-                        None => core.audit_verify()?,
-                        Some(events) => core.verify_events(&events),
-                    };
-                    to_js(&report)
-                })
-                .await
+        self.queued(|this| async move {
+            this.with_events(|core, events| {
+                let report = match events {
+                    None => core.audit_verify()?,
+                    Some(events) => core.verify_events(&events),
+                };
+                to_js(&report)
             })
+            .await
         })
     }
 
@@ -331,14 +326,12 @@ impl JsKms {
     /// 1,000 events anyway); resolves to it, or `null` if there was nothing new.
     #[wasm_bindgen(js_name = auditDigest, unchecked_return_type = "Promise<object | null>")]
     pub fn audit_digest(&self) -> Promise {
-        self.queued(|this| {
-            Box::pin(async move {
-                this.write_through(|core| {
-                    core.audit_digest()
-                        .and_then(|d| to_js(&d.unwrap_or(serde_json::Value::Null)))
-                })
-                .await
+        self.queued(|this| async move {
+            this.write_through(|core| {
+                core.audit_digest()
+                    .and_then(|d| to_js(&d.unwrap_or(serde_json::Value::Null)))
             })
+            .await
         })
     }
 
@@ -350,30 +343,28 @@ impl JsKms {
     #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn export_backup(&self, passphrase: &str) -> Promise {
         let passphrase = backup_passphrase(passphrase);
-        self.queued(move |this| {
-            Box::pin(async move {
-                let passphrase = passphrase?;
-                let iterations = crate::persist::seal::MIN_PBKDF2_ITERATIONS;
-                let bytes = match this.idb() {
-                    None => this.with_core(|core| {
-                        core.store_mut().export_backup(&passphrase, iterations)
-                    })?,
-                    Some(idb) => {
-                        this.refresh(&idb).await?;
-                        let records = idb.store.records().await?;
-                        let events = idb.store.events().await?;
-                        crate::persist::backup::seal(
-                            &idb.key,
-                            &records,
-                            &events,
-                            &passphrase,
-                            iterations,
-                            &mut OsEntropy,
-                        )?
-                    }
-                };
-                Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
-            })
+        self.queued(move |this| async move {
+            let passphrase = passphrase?;
+            let iterations = crate::persist::seal::MIN_PBKDF2_ITERATIONS;
+            let bytes = match this.idb() {
+                None => {
+                    this.with_core(|core| core.store_mut().export_backup(&passphrase, iterations))?
+                }
+                Some(idb) => {
+                    this.refresh(&idb).await?;
+                    let records = idb.store.records().await?;
+                    let events = idb.store.events().await?;
+                    crate::persist::backup::seal(
+                        &idb.key,
+                        &records,
+                        &events,
+                        &passphrase,
+                        iterations,
+                        &mut OsEntropy,
+                    )?
+                }
+            };
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
         })
     }
 
@@ -392,12 +383,10 @@ impl JsKms {
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| KmsError::Validation("the seed is not JSON".to_owned())),
         };
-        self.queued(move |this| {
-            Box::pin(async move {
-                let text = text?;
-                this.write_through(|core| core.seed_json(&text).and_then(|r| to_js(&r)))
-                    .await
-            })
+        self.queued(move |this| async move {
+            let text = text?;
+            this.write_through(|core| core.seed_json(&text).and_then(|r| to_js(&r)))
+                .await
         })
     }
 }

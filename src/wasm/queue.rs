@@ -153,11 +153,16 @@ impl JsKms {
     }
 
     /// Queues `job` (work outside the operations) to run alone in its turn.
-    pub(super) fn queued(&self, job: impl FnOnce(JsKms) -> Job + 'static) -> Promise {
+    pub(super) fn queued<F, Fut>(&self, job: F) -> Promise
+    where
+        F: FnOnce(JsKms) -> Fut + 'static,
+        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
         let (promise, Some(settle)) = Settle::new() else {
             return broken();
         };
-        let job: JobOf = (self.view(self.caller.clone()), Box::new(job));
+        let job: Box<dyn FnOnce(JsKms) -> Job> = Box::new(move |view| Box::pin(job(view)));
+        let job: JobOf = (self.view(self.caller.clone()), job);
         self.queue.entries.borrow_mut().job((job, settle));
         self.queued_one();
         promise
