@@ -157,12 +157,9 @@ fn to_js(value: &serde_json::Value) -> JsValue {
     }
 }
 
-/// What WebCrypto could do before the JSON request `body` (bytes) for `operation` runs. A body
-/// is parsed here only for the operations the table marks `plan` (never Encrypt's plaintext),
-/// and not at all if it is not a JSON object (the call itself then reports that).
+/// What WebCrypto could do before the JSON request `body` (bytes) for `operation` runs
+/// ([`wire::plan`]).
 pub(super) fn plan(operation: &str, body: &JsValue) -> Option<crate::crypto::plan::Plan> {
-    let op = crate::Operation::find(operation).filter(|op| op.planned())?;
-    let bytes = zeroize::Zeroizing::new(body.dyn_ref::<Uint8Array>()?.to_vec());
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    crate::crypto::plan::plan(op, value.as_object()?)
+    let bytes = body.dyn_ref::<Uint8Array>()?;
+    wire::plan(operation, || Some(zeroize::Zeroizing::new(bytes.to_vec())))
 }
