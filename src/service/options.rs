@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::Config;
+use super::{Caller, Config};
 use crate::error::{KmsError, Result};
 
 /// Options of `new Kms(options)` and `Kms.open(options)`.
@@ -148,10 +148,60 @@ impl Options {
     }
 }
 
+/// The options of `sendJson`: the Region and account a request is made in.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCaller {
+    /// The Region (default: the caller's).
+    pub region: Option<String>,
+    /// The account (default: the caller's).
+    pub account: Option<String>,
+}
+
+impl JsonCaller {
+    /// The error of options that are not `{ region, account }`.
+    pub fn invalid() -> KmsError {
+        KmsError::Validation(
+            "sendJson takes `{ region, account }`, both strings, both optional".to_owned(),
+        )
+    }
+
+    /// `caller` in the Region and account the options name.
+    pub fn caller(&self, caller: &Caller) -> Result<Caller> {
+        let caller = match &self.region {
+            Some(region) => caller.in_region(region)?,
+            None => caller.clone(),
+        };
+        match &self.account {
+            Some(account) => caller.in_account(account),
+            None => Ok(caller),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_caller_moves_the_caller_to_its_region_and_account() {
+        let clock = crate::env::ManualClock::new(crate::codec::Timestamp(0));
+        let store = crate::store::MemoryStore::default();
+        let kms = crate::Kms::new(Config::default(), clock, crate::env::OsEntropy, store).unwrap();
+        let base = kms.caller();
+        let same = JsonCaller::default().caller(base).unwrap();
+        assert_eq!(same.scope.region, base.scope.region);
+        let moved: JsonCaller =
+            serde_json::from_str(r#"{"region":"eu-west-1","account":"444455556666"}"#).unwrap();
+        let moved = moved.caller(base).unwrap();
+        assert_eq!(moved.scope.region, "eu-west-1");
+        assert_eq!(moved.scope.account, "444455556666");
+        let bad: JsonCaller = serde_json::from_str(r#"{"region":"nowhere"}"#).unwrap();
+        assert!(bad.caller(base).is_err());
+        assert!(serde_json::from_str::<JsonCaller>(r#"{"regoin":"eu-west-1"}"#).is_err());
+        assert!(matches!(JsonCaller::invalid(), KmsError::Validation(_)));
+    }
 
     fn message(e: KmsError) -> String {
         match e {

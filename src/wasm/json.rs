@@ -3,10 +3,10 @@
 //! answer is, the core decides ([`crate::wire`]); this converts.
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{settle, JsKms};
+use crate::service::options::JsonCaller;
 use crate::service::Caller;
 use crate::wire::{self, Reply};
 use crate::KmsError;
@@ -21,14 +21,6 @@ pub(super) enum Wire {
     Js,
     /// AWS JSON 1.1 request bodies in (as a `Uint8Array`), [`JsonResponse`] objects out.
     Json,
-}
-
-/// The options of `sendJson`.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct JsonCaller {
-    region: Option<String>,
-    account: Option<String>,
 }
 
 #[wasm_bindgen(js_class = Kms)]
@@ -65,20 +57,9 @@ impl JsKms {
         let options: JsonCaller = if options.is_undefined() || options.is_null() {
             JsonCaller::default()
         } else {
-            serde_wasm_bindgen::from_value(options).map_err(|_| {
-                KmsError::Validation(
-                    "sendJson takes `{ region, account }`, both strings, both optional".to_owned(),
-                )
-            })?
+            serde_wasm_bindgen::from_value(options).map_err(|_| JsonCaller::invalid())?
         };
-        let caller = match &options.region {
-            Some(region) => self.caller.in_region(region)?,
-            None => self.caller.clone(),
-        };
-        match &options.account {
-            Some(account) => caller.in_account(account),
-            None => Ok(caller),
-        }
+        options.caller(&self.caller)
     }
 }
 
