@@ -93,6 +93,21 @@ impl<C: Clock> OffsetClock<C> {
         self.offset_ms
             .set(self.offset_ms.get().saturating_add(millis));
     }
+
+    /// The offset from the base clock, in milliseconds.
+    pub fn offset(&self) -> i64 {
+        self.offset_ms.get()
+    }
+
+    /// Gives the clock the offset `millis` from its base.
+    pub fn set_offset(&self, millis: i64) {
+        self.offset_ms.set(millis);
+    }
+
+    /// The base clock's time.
+    pub fn base_now(&self) -> Timestamp {
+        self.base.now()
+    }
 }
 
 impl<C: Clock> Clock for OffsetClock<C> {

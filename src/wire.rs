@@ -77,6 +77,19 @@ pub fn operation_of(target: Option<&str>) -> Result<&str, KmsError> {
     }
 }
 
+/// What WebCrypto could do before the request `body` for `operation` runs. A body is parsed
+/// here only for the operations the table marks `plan` (never Encrypt's plaintext), and not at
+/// all if it is not a JSON object (the call itself then reports that). `body` gives the bytes
+/// (a copy, only made for a planned operation).
+pub fn plan(
+    operation: &str,
+    body: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
+) -> Option<crate::crypto::plan::Plan> {
+    let op = crate::Operation::find(operation).filter(|op| op.planned())?;
+    let value: Value = serde_json::from_slice(&body()?).ok()?;
+    crate::crypto::plan::plan(op, value.as_object()?)
+}
+
 /// A request body as a JSON value: an empty body is `{}`; anything but a JSON object is a
 /// SerializationException.
 fn parse_body(body: &[u8]) -> Result<Value, KmsError> {
@@ -181,6 +194,29 @@ mod tests {
         let shown = format!("{reply:?}");
         assert!(!shown.contains(&random), "{shown}");
         assert!(shown.contains("bytes"), "{shown}");
+    }
+
+    #[test]
+    fn a_plan_is_read_only_from_planned_operations_with_an_object_body() {
+        let body = |b: &'static [u8]| move || Some(Zeroizing::new(b.to_vec()));
+        let sign =
+            br#"{"KeyId":"alias/k","SigningAlgorithm":"RSASSA_PSS_SHA_256","Message":"aGk="}"#;
+        match plan("Sign", body(sign)) {
+            Some(crate::crypto::plan::Plan::Sign {
+                key_ref, message, ..
+            }) => {
+                assert_eq!(
+                    (key_ref.as_str(), message.as_slice()),
+                    ("alias/k", &b"hi"[..])
+                );
+            }
+            other => panic!("not a Sign plan: {other:?}"),
+        }
+        let unread = || -> Option<Zeroizing<Vec<u8>>> { panic!("an Encrypt body was copied") };
+        assert!(plan("Encrypt", unread).is_none());
+        assert!(plan("Sign", body(b"[1]")).is_none());
+        assert!(plan("Sign", body(b"not json")).is_none());
+        assert!(plan("NoSuchOperation", body(sign)).is_none());
     }
 
     #[test]

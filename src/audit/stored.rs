@@ -52,6 +52,17 @@ impl<'q> EventSelector<'q> {
         self.out.len() < self.query.limit.unwrap_or(usize::MAX)
     }
 
+    /// The events of `events` (oldest first) that `query` selects.
+    pub fn select(query: &'q trail::Query, events: &[StoredEvent]) -> Result<Vec<Value>> {
+        let mut s = EventSelector::new(query);
+        for e in events {
+            if !s.offer(e) {
+                break;
+            }
+        }
+        s.finish()
+    }
+
     /// The selected events, or the error for an event that is not JSON.
     pub fn finish(self) -> Result<Vec<Value>> {
         match self.bad {

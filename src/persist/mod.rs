@@ -7,6 +7,7 @@
 //! sealed under the store key ([`seal`]), which rests only wrapped by a root key.
 
 pub mod backup;
+pub mod browser;
 pub mod group;
 pub mod log;
 pub mod pages;
@@ -163,6 +164,24 @@ pub fn key_file_root<D: Dir>(dir: &mut D, entropy: &mut dyn Entropy) -> Result<R
         .try_into()
         .map_err(|_| KmsError::Storage(format!("the root key file `{file}` is not 32 bytes")))?;
     Ok(Root::Key(zeroize::Zeroizing::new(key)))
+}
+
+/// The root key of the store in `dir`, opened with the option `passphrase` or without: derived
+/// from that passphrase, or else from `env_passphrase` (the [`PASSPHRASE_ENV`] variable, when
+/// it is set and not empty), or else the key in `root.key` ([`key_file_root`]).
+pub fn root_for<D: Dir>(
+    dir: &mut D,
+    passphrase: Option<String>,
+    env_passphrase: Option<String>,
+    entropy: &mut dyn Entropy,
+) -> Result<Root> {
+    match passphrase.or_else(|| env_passphrase.filter(|p| !p.is_empty())) {
+        Some(p) => Ok(Root::Passphrase {
+            passphrase: zeroize::Zeroizing::new(p.into_bytes()),
+            iterations: seal::MIN_PBKDF2_ITERATIONS,
+        }),
+        None => key_file_root(dir, entropy),
+    }
 }
 
 /// The store key wrapped under `root` (a passphrase gets a fresh salt).
@@ -569,6 +588,29 @@ mod tests {
             .unwrap()
             .meta("test.setting")
             .cloned()
+    }
+
+    #[test]
+    fn the_root_is_the_passphrase_option_else_the_environment_else_the_key_file() {
+        let passphrase_of = |root: Root| match root {
+            Root::Passphrase { passphrase, .. } => passphrase.to_vec(),
+            Root::Key(_) => b"(key file)".to_vec(),
+        };
+        let mut dir = log::tests::MemDir::default();
+        let mut root = |p: Option<&str>, env: Option<&str>| {
+            let r = root_for(
+                &mut dir,
+                p.map(str::to_owned),
+                env.map(str::to_owned),
+                &mut OsEntropy,
+            );
+            passphrase_of(r.unwrap())
+        };
+        assert_eq!(root(Some("opt"), Some("env")), b"opt");
+        assert_eq!(root(None, Some("env")), b"env");
+        assert_eq!(root(None, Some("")), b"(key file)");
+        assert_eq!(root(None, None), b"(key file)");
+        assert!(dir.files.contains_key(ROOT_KEY_FILE));
     }
 
     #[test]

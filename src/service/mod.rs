@@ -22,12 +22,16 @@ use crate::error::{KmsError, Result};
 use crate::ops::{self, Call, OpCtx};
 use crate::store::{Batch, MemoryStore, Store, StoredEvent, Write};
 
+mod clock;
+pub mod engine;
 mod events;
 mod offload;
 mod operations;
+pub mod options;
 mod seed;
 
 pub use crate::access::Caller;
+pub use clock::CLOCK_OFFSET_SETTING;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use operations::with_operations;
 pub use operations::{not_an_object, Operation, Request, Response};

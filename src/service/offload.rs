@@ -7,6 +7,7 @@ use crate::access::Caller;
 use crate::crypto::asym::AsymSpec;
 use crate::crypto::offload::Offload;
 use crate::domain::ids::Aliases;
+use crate::domain::spec::KeyUsage;
 use crate::domain::state::StateRule;
 use crate::env::{Clock, Entropy};
 use crate::store::{KeyRecord, Store};
@@ -47,11 +48,11 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         caller: &Caller,
         key_ref: &str,
         action: Action,
-    ) -> Option<([u8; 32], AsymSpec, String)> {
+    ) -> Option<([u8; 32], AsymSpec, KeyUsage)> {
         let key = self.offload_key(caller, key_ref, action)?;
         let material = key.current_material()?;
         let spec = material.key.asym().ok()?.spec();
-        Some((material.id, spec, key.key_usage.as_str().to_owned()))
+        Some((material.id, spec, key.key_usage))
     }
 
     /// The PKCS#8 private key of material `material_id` of the key `key_ref` names, for an

@@ -1,14 +1,9 @@
 //! The browser store: the sealed records of [`crate::persist`] in IndexedDB (through the `idb`
 //! crate), the store key wrapped by a non-extractable WebCrypto AES-GCM key that is kept in the
 //! same database (a `CryptoKey` is stored as itself, never as bytes), and several pages on one
-//! store kept in step.
-//!
-//! Object stores: `records` (name → sealed record, or an empty tombstone for a removed one: the
-//! records changed since the snapshot), `events` (sequence number → audit event), `meta`
-//! (`root`: the `CryptoKey`, absent for a store under a passphrase; `keyring`: the wrapped store
-//! key; `snapshot`: every record as of the last fold, in one value, as in the on-disk snapshot
-//! file; `generation`: a counter every write raises). What to read, what to write and when a
-//! page is behind are the rules of [`crate::persist::pages`]; this module moves the bytes.
+//! store kept in step. The layout and the keyring's rules are [`crate::persist::browser`]'s;
+//! what to read, what to write and when a page is behind are [`crate::persist::pages`]'s; this
+//! module moves the bytes.
 //!
 //! A group of calls runs in the core first (all cryptography done, their commits queued in an
 //! [`Outbox`]); then one read-write transaction checks that the generation is still the one this
@@ -21,129 +16,64 @@
 
 use idb::{Database, DatabaseEvent, Factory, TransactionMode, TransactionResult};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
-use std::future::IntoFuture;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-
-use crate::error::{KmsError, Result};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::future::IntoFuture;
 use std::rc::Rc;
+use wasm_bindgen::prelude::*;
 
-use crate::persist::group::Written;
-use crate::persist::log::encode_snapshot;
-use crate::persist::pages::{event_values, merge, read_event_value, PageState, Stored};
-use crate::persist::{
-    backup, seal, wrap_under, Commit, Outbox, Root, RootKind, SealedStore, StoreKey,
+use super::js::{bytes_of, call_subtle, global_member, invoke, object};
+use crate::error::{KmsError, Result};
+use crate::persist::browser::{
+    changed_records, database_name, generation_of, keyring_iv, passphrase_keyring, read_events,
+    restore_values, store_key_of, unlock, webcrypto_keyring, Passphrase, RootEntry, Unlock,
+    DB_VERSION, EVENTS, GENERATION, KEYRING, KEYRING_AAD, META, RECORDS, ROOT, SNAPSHOT,
 };
+use crate::persist::group::Written;
+use crate::persist::pages::{merge, PageState, Stored};
+use crate::persist::{backup, Commit, Outbox, SealedStore, StoreKey};
 use crate::store::StoredEvent;
 
-const RECORDS: &str = "records";
-const EVENTS: &str = "events";
-const META: &str = "meta";
-const DB_VERSION: u32 = 1;
-/// The `meta` entry that holds the snapshot: every record as of the last compaction, in one
-/// value (one read at open instead of one per record).
-const SNAPSHOT: &str = "snapshot";
-/// The `meta` entry that holds the generation.
-const GENERATION: &str = "generation";
-
-// No `inline_js` here: the Node (CommonJS) build cannot load such snippets, and no
-// `new Function` either, which a page's Content-Security-Policy forbids. Every JavaScript API is
-// reached through `Reflect`.
-
-fn global_member(name: &str) -> Option<JsValue> {
-    Reflect::get(&js_sys::global(), &name.into())
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+fn storage(what: &str, e: impl std::fmt::Debug) -> KmsError {
+    KmsError::Storage(format!("IndexedDB: {what} failed ({e:?})"))
 }
 
-/// Calls `target[method](...args)`.
-fn invoke(
-    target: &JsValue,
-    method: &str,
-    args: &[JsValue],
-) -> std::result::Result<JsValue, JsValue> {
-    let f: Function = Reflect::get(target, &method.into())?.dyn_into()?;
-    let args: Array = args.iter().collect();
-    Reflect::apply(&f, target, &args)
+fn js_storage(what: &str, e: &JsValue) -> KmsError {
+    let text = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "error".to_owned());
+    KmsError::Storage(format!("IndexedDB: {what} failed ({text})"))
 }
 
-/// Calls `crypto.subtle[method](...args)` and awaits it.
-async fn subtle(method: &str, args: &[JsValue]) -> std::result::Result<JsValue, JsValue> {
-    let crypto = global_member("crypto").ok_or_else(|| JsValue::from_str("no crypto"))?;
-    let subtle = Reflect::get(&crypto, &"subtle".into())?;
-    if !subtle.is_object() {
-        return Err(JsValue::from_str(
-            "no crypto.subtle (a page served over plain HTTP from another host)",
-        ));
-    }
-    let promise: js_sys::Promise = invoke(&subtle, method, args)?.dyn_into()?;
-    JsFuture::from(promise).await
+/// The outcome of an `idb` request, made and awaited; either failure says `what` failed.
+async fn done<T, R>(request: std::result::Result<R, idb::Error>, what: &str) -> Result<T>
+where
+    R: IntoFuture<Output = std::result::Result<T, idb::Error>>,
+{
+    request
+        .map_err(|e| storage(what, e))?
+        .await
+        .map_err(|e| storage(what, e))
 }
 
-fn object(members: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in members {
-        let _ = Reflect::set(&o, &(*k).into(), v);
-    }
-    o.into()
+/// The key `name` of an object store.
+fn key_js(name: &str) -> JsValue {
+    JsValue::from_str(name)
 }
 
-fn aes_gcm(iv: &[u8], aad: &[u8]) -> JsValue {
+/// A generation as a value of IndexedDB.
+fn generation_js(v: Option<JsValue>) -> u64 {
+    generation_of(v.and_then(|v| v.as_f64()))
+}
+
+fn aes_gcm(iv: &[u8]) -> JsValue {
     object(&[
         ("name", "AES-GCM".into()),
         ("iv", Uint8Array::from(iv).into()),
-        ("additionalData", Uint8Array::from(aad).into()),
+        ("additionalData", Uint8Array::from(KEYRING_AAD).into()),
     ])
-}
-
-/// A new non-extractable AES-256-GCM `CryptoKey`.
-async fn root_key_new() -> std::result::Result<JsValue, JsValue> {
-    let usages: Array = ["encrypt", "decrypt"]
-        .iter()
-        .map(|u| JsValue::from_str(u))
-        .collect();
-    subtle(
-        "generateKey",
-        &[
-            object(&[("name", "AES-GCM".into()), ("length", 256.into())]),
-            JsValue::FALSE,
-            usages.into(),
-        ],
-    )
-    .await
-}
-
-async fn root_seal(
-    key: &JsValue,
-    iv: &[u8],
-    aad: &[u8],
-    data: &[u8],
-) -> std::result::Result<JsValue, JsValue> {
-    let input = Uint8Array::from(data);
-    let out = subtle(
-        "encrypt",
-        &[aes_gcm(iv, aad), key.clone(), input.clone().into()],
-    )
-    .await;
-    // WebCrypto copied the secret when it was called: the copy on JavaScript's heap is wiped.
-    input.fill(0, 0, input.length());
-    Ok(Uint8Array::new(&out?).into())
-}
-
-async fn root_open(
-    key: &JsValue,
-    iv: &[u8],
-    aad: &[u8],
-    data: &[u8],
-) -> std::result::Result<JsValue, JsValue> {
-    let out = subtle(
-        "decrypt",
-        &[aes_gcm(iv, aad), key.clone(), Uint8Array::from(data).into()],
-    )
-    .await?;
-    Ok(Uint8Array::new(&out).into())
 }
 
 /// Whether `v` is a `CryptoKey` that cannot be exported.
@@ -191,7 +121,7 @@ fn channel_post(ch: &JsValue, generation: f64) {
 /// settled and the next group's transaction is under way (a `setTimeout` of 0), with the newest
 /// generation then. (A page that has not heard yet is still safe: its write is refused by the
 /// generation check.)
-fn announce(channel: &JsValue, newest: &Rc<std::cell::Cell<f64>>, generation: f64) {
+fn announce(channel: &JsValue, newest: &Rc<Cell<f64>>, generation: f64) {
     let scheduled = newest.get() > 0.0;
     newest.set(generation);
     if scheduled || !channel.is_object() {
@@ -207,39 +137,6 @@ fn announce(channel: &JsValue, newest: &Rc<std::cell::Cell<f64>>, generation: f6
     }
 }
 
-fn channel_close(ch: &JsValue) {
-    if ch.is_object() {
-        let _ = invoke(ch, "close", &[]);
-    }
-}
-
-/// The associated data of the wrapped store key.
-const KEYRING_AAD: &[u8] = b"wasm-kms store key v1\0webcrypto";
-
-fn storage(what: &str, e: impl std::fmt::Debug) -> KmsError {
-    KmsError::Storage(format!("IndexedDB: {what} failed ({e:?})"))
-}
-
-fn js_storage(what: &str, e: &JsValue) -> KmsError {
-    let text = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.name()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "error".to_owned());
-    KmsError::Storage(format!("IndexedDB: {what} failed ({text})"))
-}
-
-fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
-    v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
-}
-
-/// A generation as IndexedDB keeps it (a number; none yet is 0).
-fn generation_of(v: Option<JsValue>) -> u64 {
-    v.and_then(|v| v.as_f64())
-        .filter(|g| g.is_finite() && *g >= 0.0)
-        .map_or(0, |g| g as u64)
-}
-
 /// One open store in IndexedDB, as one page sees it.
 pub struct IdbStore {
     db: Database,
@@ -247,7 +144,7 @@ pub struct IdbStore {
     state: Rc<RefCell<PageState>>,
     channel: JsValue,
     /// The generation to announce on the channel once the current task is done (0: none).
-    announcing: Rc<std::cell::Cell<f64>>,
+    announcing: Rc<Cell<f64>>,
     _listener: Closure<dyn FnMut(JsValue)>,
 }
 
@@ -260,7 +157,6 @@ impl IdbStore {
         passphrase: Option<&Passphrase>,
     ) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
         let db = open_database(name).await?;
-        let db_name = database_name(name);
         let key = store_key(&db, passphrase).await?;
         let state = Rc::new(RefCell::new(PageState::default()));
         let listener = {
@@ -271,11 +167,11 @@ impl IdbStore {
                     .ok();
                 // The state is never borrowed across an await, so never while this runs.
                 if let Ok(state) = state.try_borrow() {
-                    state.hear(generation_of(g));
+                    state.hear(generation_js(g));
                 }
             })
         };
-        let channel = channel_open(&db_name, &listener);
+        let channel = channel_open(&database_name(name), &listener);
         let store = IdbStore {
             db,
             state,
@@ -307,36 +203,17 @@ impl IdbStore {
     /// The snapshot, the records changed since (a tombstone for a removed one) and the
     /// generation, read in one transaction.
     async fn read(&self) -> Result<Stored> {
+        let what = "reading the store";
         let tx = self
             .db
             .transaction(&[RECORDS, META], TransactionMode::ReadOnly)
-            .map_err(|e| storage("reading the store", e))?;
-        let meta = tx
-            .object_store(META)
-            .map_err(|e| storage("reading the store", e))?;
-        let snapshot = meta
-            .get(JsValue::from_str(SNAPSHOT))
-            .map_err(|e| storage("reading the snapshot", e))?
-            .await
-            .map_err(|e| storage("reading the snapshot", e))?;
-        let records = tx
-            .object_store(RECORDS)
-            .map_err(|e| storage("reading the store", e))?;
-        let names = records
-            .get_all_keys(None, None)
-            .map_err(|e| storage("reading record names", e))?
-            .await
-            .map_err(|e| storage("reading record names", e))?;
-        let values = records
-            .get_all(None, None)
-            .map_err(|e| storage("reading records", e))?
-            .await
-            .map_err(|e| storage("reading records", e))?;
-        let generation = meta
-            .get(JsValue::from_str(GENERATION))
-            .map_err(|e| storage("reading the generation", e))?
-            .await
-            .map_err(|e| storage("reading the generation", e))?;
+            .map_err(|e| storage(what, e))?;
+        let meta = tx.object_store(META).map_err(|e| storage(what, e))?;
+        let snapshot = done(meta.get(key_js(SNAPSHOT)), "reading the snapshot").await?;
+        let records = tx.object_store(RECORDS).map_err(|e| storage(what, e))?;
+        let names = done(records.get_all_keys(None, None), "reading record names").await?;
+        let values = done(records.get_all(None, None), "reading records").await?;
+        let generation = done(meta.get(key_js(GENERATION)), "reading the generation").await?;
         let _ = tx.await;
         let snapshot = match snapshot {
             None => None,
@@ -344,24 +221,13 @@ impl IdbStore {
                 KmsError::Storage("IndexedDB: the snapshot is not bytes".to_owned())
             })?),
         };
-        if names.len() != values.len() {
-            return Err(KmsError::Storage(
-                "IndexedDB: the record names and values do not match".to_owned(),
-            ));
-        }
-        let mut changed = Vec::with_capacity(names.len());
-        for (name, value) in names.iter().zip(values.iter()) {
-            let name = name.as_string().ok_or_else(|| {
-                KmsError::Storage("IndexedDB: a record has a name that is not text".to_owned())
-            })?;
-            let bytes = bytes_of(value)
-                .ok_or_else(|| KmsError::Storage(format!("stored record `{name}` is not bytes")))?;
-            changed.push((name, bytes));
-        }
         Ok(Stored {
             snapshot,
-            changed,
-            generation: generation_of(generation),
+            changed: changed_records(
+                names.iter().map(JsValue::as_string).collect(),
+                values.iter().map(bytes_of).collect(),
+            )?,
+            generation: generation_js(generation),
         })
     }
 
@@ -411,11 +277,7 @@ impl IdbStore {
             .iter()
             .map(|(name, value)| (JsValue::from_str(name), js_bytes(value)))
             .collect();
-        let events: Vec<(JsValue, Uint8Array)> = plan
-            .events
-            .iter()
-            .map(|(seq, bytes)| (JsValue::from_f64(*seq as f64), js_bytes(bytes)))
-            .collect();
+        let events = events_js(&plan.events);
         let tx = self
             .db
             .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
@@ -425,14 +287,10 @@ impl IdbStore {
         // The check is read first and every write issued behind it at once (one round trip,
         // not two); a generation that is not this page's aborts the whole transaction, which
         // writes nothing.
-        let current = meta
-            .get(JsValue::from_str(GENERATION))
-            .map_err(fail)?
-            .into_future();
+        let current = meta.get(key_js(GENERATION)).map_err(fail)?.into_future();
         let records = tx.object_store(RECORDS).map_err(fail)?;
         if let Some(snapshot) = &snapshot {
-            meta.put(snapshot, Some(&JsValue::from_str(SNAPSHOT)))
-                .map_err(fail)?;
+            meta.put(snapshot, Some(&key_js(SNAPSHOT))).map_err(fail)?;
             records.clear().map_err(fail)?;
         }
         for (name, value) in &puts {
@@ -443,12 +301,9 @@ impl IdbStore {
             store.put(bytes, Some(seq)).map_err(fail)?;
         }
         let next = plan.next();
-        meta.put(
-            &JsValue::from_f64(next as f64),
-            Some(&JsValue::from_str(GENERATION)),
-        )
-        .map_err(fail)?;
-        let current = generation_of(current.await.map_err(fail)?);
+        meta.put(&JsValue::from_f64(next as f64), Some(&key_js(GENERATION)))
+            .map_err(fail)?;
+        let current = generation_js(current.await.map_err(fail)?);
         if current != plan.expected {
             let _ = tx.abort();
             self.state.borrow().hear(current);
@@ -469,34 +324,32 @@ impl IdbStore {
 
     /// Every audit event, oldest first.
     pub async fn events(&self) -> Result<Vec<StoredEvent>> {
+        let what = "reading events";
         let tx = self
             .db
             .transaction(&[EVENTS], TransactionMode::ReadOnly)
-            .map_err(|e| storage("reading events", e))?;
-        let values = tx
-            .object_store(EVENTS)
-            .map_err(|e| storage("reading events", e))?
-            .get_all(None, None)
-            .map_err(|e| storage("reading events", e))?
-            .await
-            .map_err(|e| storage("reading events", e))?;
+            .map_err(|e| storage(what, e))?;
+        let store = tx.object_store(EVENTS).map_err(|e| storage(what, e))?;
+        let values = done(store.get_all(None, None), what).await?;
         let _ = tx.await;
-        let mut events = Vec::with_capacity(values.len());
-        for (i, v) in values.iter().enumerate() {
-            bytes_of(v)
-                .and_then(|b| read_event_value(&b, &mut events))
-                .ok_or_else(|| {
-                    KmsError::Storage(format!("stored audit event value #{i} is not readable"))
-                })?;
-        }
-        Ok(events)
+        read_events(values.iter().map(bytes_of))
     }
 
     /// Closes the database and the channel.
     pub fn close(&self) {
-        channel_close(&self.channel);
+        if self.channel.is_object() {
+            let _ = invoke(&self.channel, "close", &[]);
+        }
         self.db.close();
     }
+}
+
+/// Values of the events store, keyed by sequence number, as JavaScript values.
+fn events_js(events: &[(u64, Vec<u8>)]) -> Vec<(JsValue, Uint8Array)> {
+    events
+        .iter()
+        .map(|(seq, bytes)| (JsValue::from_f64(*seq as f64), Uint8Array::from(&bytes[..])))
+        .collect()
 }
 
 /// The database of the store `name`, created (with its object stores) if need be.
@@ -517,21 +370,6 @@ async fn open_database(name: &str) -> Result<Database> {
     request
         .await
         .map_err(|e| storage("opening the database", e))
-}
-
-fn database_name(name: &str) -> String {
-    format!("wasm-kms:{name}")
-}
-
-/// A passphrase a browser store's key is wrapped by (PBKDF2-HMAC-SHA256, 600,000 iterations
-/// for a new store). Zeroized on drop.
-pub type Passphrase = zeroize::Zeroizing<Vec<u8>>;
-
-fn passphrase_root(passphrase: &Passphrase) -> Root {
-    Root::Passphrase {
-        passphrase: passphrase.clone(),
-        iterations: seal::MIN_PBKDF2_ITERATIONS,
-    }
 }
 
 /// The store key: unwrapped with the root `CryptoKey` (or the passphrase), or, for a new store,
@@ -563,52 +401,44 @@ async fn keep_store_key(
     let mut entropy = crate::env::OsEntropy;
     // All cryptography and encoding before the transaction opens.
     let (root, keyring) = match passphrase {
-        Some(p) => (None, wrap_under(&passphrase_root(p), key, &mut entropy)?),
+        Some(p) => (None, passphrase_keyring(key, p, &mut entropy)?),
         None => {
-            let root = root_key_new()
+            let usages: Array = ["encrypt", "decrypt"]
+                .iter()
+                .map(|u| JsValue::from(*u))
+                .collect();
+            let params = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
+            let root = call_subtle("generateKey", &[params, JsValue::FALSE, usages.into()])
                 .await
                 .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
-            let mut iv = [0u8; 12];
-            crate::env::Entropy::fill(&mut entropy, &mut iv)?;
-            let sealed = root_seal(&root, &iv, KEYRING_AAD, key.secret_bytes())
-                .await
-                .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
-            let mut keyring = iv.to_vec();
-            keyring.extend(bytes_of(&sealed).unwrap_or_default());
-            (Some(root), keyring)
+            let iv = keyring_iv(&mut entropy)?;
+            let input = Uint8Array::from(&key.secret_bytes()[..]);
+            let sealed = call_subtle(
+                "encrypt",
+                &[aes_gcm(&iv), root.clone(), input.clone().into()],
+            )
+            .await;
+            // WebCrypto copied the secret when it was called: the copy on JavaScript's heap is
+            // wiped.
+            input.fill(0, 0, input.length());
+            let sealed =
+                sealed.map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
+            let sealed = bytes_of(&Uint8Array::new(&sealed)).unwrap_or_default();
+            (Some(root), webcrypto_keyring(&iv, &sealed))
         }
     };
-    let snapshot = match contents {
-        Some(c) => Some(Uint8Array::from(
-            encode_snapshot(0, 0, 0, &c.records)?.as_slice(),
-        )),
-        None => None,
-    };
-    let mut events = Vec::new();
-    if let Some(c) = contents {
-        // A thousand events to a value: a restore is a few hundred puts, not one per event.
-        for (seq, value) in event_values(&c.events, 1000)? {
-            events.push((JsValue::from_f64(seq as f64), Uint8Array::from(&value[..])));
-        }
-    }
+    let restored = contents.map(restore_values).transpose()?;
     let tx = db
         .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
         .map_err(|e| storage("keeping the store key", e))?;
-    let fail = |e| storage("keeping the store key", e);
+    let what = "keeping the store key";
+    let fail = |e| storage(what, e);
     let meta = tx.object_store(META).map_err(fail)?;
-    let existing = meta
-        .get(JsValue::from_str("keyring"))
-        .map_err(fail)?
-        .await
-        .map_err(fail)?;
-    let store = tx.object_store(RECORDS).map_err(fail)?;
+    let existing = done(meta.get(key_js(KEYRING)), what).await?;
     let held = if contents.is_some() {
-        let snapshot = meta
-            .get(JsValue::from_str(SNAPSHOT))
-            .map_err(fail)?
-            .await
-            .map_err(fail)?;
-        store.count(None).map_err(fail)?.await.map_err(fail)? + u32::from(snapshot.is_some())
+        let snapshot = done(meta.get(key_js(SNAPSHOT)), what).await?;
+        let records = tx.object_store(RECORDS).map_err(fail)?;
+        done(records.count(None), what).await? + u32::from(snapshot.is_some())
     } else {
         0
     };
@@ -617,26 +447,25 @@ async fn keep_store_key(
         return Ok(false);
     }
     if let Some(root) = &root {
-        meta.put(root, Some(&JsValue::from_str("root")))
-            .map_err(fail)?;
+        meta.put(root, Some(&key_js(ROOT))).map_err(fail)?;
     }
     meta.put(
         &Uint8Array::from(keyring.as_slice()),
-        Some(&JsValue::from_str("keyring")),
+        Some(&key_js(KEYRING)),
     )
     .map_err(fail)?;
-    if let Some(snapshot) = &snapshot {
-        meta.put(snapshot, Some(&JsValue::from_str(SNAPSHOT)))
-            .map_err(fail)?;
-        let event_store = tx.object_store(EVENTS).map_err(fail)?;
-        for (seq, bytes) in &events {
-            event_store.put(bytes, Some(seq)).map_err(fail)?;
-        }
+    if let Some((snapshot, events)) = &restored {
         meta.put(
-            &JsValue::from_f64(1.0),
-            Some(&JsValue::from_str(GENERATION)),
+            &Uint8Array::from(snapshot.as_slice()),
+            Some(&key_js(SNAPSHOT)),
         )
         .map_err(fail)?;
+        let event_store = tx.object_store(EVENTS).map_err(fail)?;
+        for (seq, bytes) in &events_js(events) {
+            event_store.put(bytes, Some(seq)).map_err(fail)?;
+        }
+        meta.put(&JsValue::from_f64(1.0), Some(&key_js(GENERATION)))
+            .map_err(fail)?;
     }
     match tx.commit().map_err(fail)?.await {
         Ok(TransactionResult::Committed) => Ok(true),
@@ -646,83 +475,49 @@ async fn keep_store_key(
     }
 }
 
+/// The store key, if the store has one (see [`unlock`]).
 async fn read_store_key(
     db: &Database,
     passphrase: Option<&Passphrase>,
 ) -> Result<Option<StoreKey>> {
+    let what = "reading the store key";
     let tx = db
         .transaction(&[META], TransactionMode::ReadOnly)
-        .map_err(|e| storage("reading the store key", e))?;
-    let fail = |e| storage("reading the store key", e);
-    let meta = tx.object_store(META).map_err(fail)?;
-    let root = meta
-        .get(JsValue::from_str("root"))
-        .map_err(fail)?
-        .await
-        .map_err(fail)?;
-    let keyring = meta
-        .get(JsValue::from_str("keyring"))
-        .map_err(fail)?
-        .await
-        .map_err(fail)?;
+        .map_err(|e| storage(what, e))?;
+    let meta = tx.object_store(META).map_err(|e| storage(what, e))?;
+    let root = done(meta.get(key_js(ROOT)), what).await?;
+    let keyring = done(meta.get(key_js(KEYRING)), what).await?;
     let _ = tx.await;
-    let Some(keyring) = keyring else {
-        return Ok(None);
+    let keyring = match keyring {
+        None => None,
+        Some(k) => Some(bytes_of(&k).ok_or_else(|| {
+            KmsError::Storage("IndexedDB: the wrapped store key is not bytes".to_owned())
+        })?),
     };
-    let keyring = bytes_of(&keyring).ok_or_else(|| {
-        KmsError::Storage("IndexedDB: the wrapped store key is not bytes".to_owned())
-    })?;
-    let Some(root) = root else {
-        // No root key: the store key is wrapped by a passphrase.
-        let Some(passphrase) = passphrase else {
-            return Err(KmsError::Storage(
-                "this store is protected by a passphrase: open it with the option `passphrase`"
-                    .to_owned(),
-            ));
-        };
-        let RootKind::Passphrase { salt, iterations } = seal::keyring_kind(&keyring)? else {
-            return Err(KmsError::Storage(
-                "IndexedDB: the wrapped store key is of no kind this wasm-kms knows".to_owned(),
-            ));
-        };
-        let root = seal::passphrase_root(passphrase, &salt, iterations)?;
-        return seal::unwrap_store_key(&keyring, &root)
-            .map(Some)
-            .map_err(|_| {
-                KmsError::Storage("the store does not open with this passphrase".to_owned())
-            });
+    let entry = match &root {
+        None => RootEntry::Absent,
+        Some(r) if is_crypto_key(r) => RootEntry::CryptoKey,
+        Some(_) => RootEntry::Other,
     };
-    if passphrase.is_some() {
-        return Err(KmsError::Storage(
-            "this store is protected by the browser's own key, not a passphrase: open it without one"
-                .to_owned(),
-        ));
-    }
-    if !is_crypto_key(&root) {
-        return Err(KmsError::Storage(
-            "IndexedDB: the root key is not a non-extractable CryptoKey".to_owned(),
-        ));
-    }
-    if keyring.len() != 12 + 32 + 16 {
-        return Err(KmsError::Storage(
-            "IndexedDB: the wrapped store key has the wrong length".to_owned(),
-        ));
-    }
-    let (iv, sealed) = keyring.split_at(12);
-    let raw = root_open(&root, iv, KEYRING_AAD, sealed)
-        .await
-        .map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))?;
-    // The key's bytes are copied out of JavaScript's heap and wiped there at once.
-    let raw = match raw.dyn_ref::<Uint8Array>() {
-        Some(a) => {
-            let copy = zeroize::Zeroizing::new(a.to_vec());
-            a.fill(0, 0, a.length());
-            copy
+    let (iv, sealed, root) = match (unlock(keyring.as_deref(), entry, passphrase)?, root) {
+        (None, _) => return Ok(None),
+        (Some(Unlock::Key(key)), _) => return Ok(Some(*key)),
+        (Some(Unlock::WebCrypto { iv, sealed }), Some(root)) => (iv, sealed, root),
+        (Some(Unlock::WebCrypto { .. }), None) => {
+            return Err(KmsError::Storage(
+                "IndexedDB: the root key vanished".to_owned(),
+            ))
         }
-        None => zeroize::Zeroizing::new(Vec::new()),
     };
-    let raw: &[u8; 32] = raw.as_slice().try_into().map_err(|_| {
-        KmsError::Storage("IndexedDB: the store key has the wrong length".to_owned())
-    })?;
-    Ok(Some(StoreKey::from_bytes(raw)?))
+    let raw = call_subtle(
+        "decrypt",
+        &[aes_gcm(&iv), root, Uint8Array::from(&sealed[..]).into()],
+    )
+    .await
+    .map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))?;
+    // The key's bytes are copied out of JavaScript's heap and wiped there at once.
+    let raw = Uint8Array::new(&raw);
+    let copy = zeroize::Zeroizing::new(raw.to_vec());
+    raw.fill(0, 0, raw.length());
+    store_key_of(&copy).map(Some)
 }

@@ -3,34 +3,16 @@
 //! answer is, the core decides ([`crate::wire`]); this converts.
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{settle, to_js_error, JsKms};
+use super::{settle, JsKms};
+use crate::service::options::JsonCaller;
 use crate::service::Caller;
 use crate::wire::{self, Reply};
 use crate::KmsError;
 
 #[wasm_bindgen(typescript_custom_section)]
-const JSON_TYPES: &'static str = r#"
-/** Who makes a `sendJson` request: the Region and account it is made in (default: the KMS's). */
-export interface JsonCaller {
-  /** For example `eu-west-1`, as in the SigV4 credential scope. */
-  region?: string;
-  /** Twelve digits. */
-  account?: string;
-}
-
-/** The answer to a `sendJson` request, as an AWS JSON 1.1 endpoint sends it. */
-export interface JsonResponse {
-  /** 200; 400 for a client fault; 500 for a server fault. */
-  status: number;
-  /** The JSON body (`Content-Type: application/x-amz-json-1.1`). */
-  body: string;
-  /** The error's `__type`, for the `X-Amzn-ErrorType` header; absent on success. */
-  errorType?: string;
-}
-"#;
+const JSON_TYPES: &'static str = include_str!("json.d.ts");
 
 /// How a view's calls take their input and give their output.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -39,14 +21,6 @@ pub(super) enum Wire {
     Js,
     /// AWS JSON 1.1 request bodies in (as a `Uint8Array`), [`JsonResponse`] objects out.
     Json,
-}
-
-/// The options of `sendJson`.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct JsonCaller {
-    region: Option<String>,
-    account: Option<String>,
 }
 
 #[wasm_bindgen(js_class = Kms)]
@@ -83,20 +57,9 @@ impl JsKms {
         let options: JsonCaller = if options.is_undefined() || options.is_null() {
             JsonCaller::default()
         } else {
-            serde_wasm_bindgen::from_value(options).map_err(|_| {
-                KmsError::Validation(
-                    "sendJson takes `{ region, account }`, both strings, both optional".to_owned(),
-                )
-            })?
+            serde_wasm_bindgen::from_value(options).map_err(|_| JsonCaller::invalid())?
         };
-        let caller = match &options.region {
-            Some(region) => self.caller.in_region(region)?,
-            None => self.caller.clone(),
-        };
-        match &options.account {
-            Some(account) => caller.in_account(account),
-            None => Ok(caller),
-        }
+        options.caller(&self.caller)
     }
 }
 
@@ -134,12 +97,10 @@ pub(super) fn dispatch(
     offer: impl FnOnce(&mut super::Core),
 ) -> Result<JsValue, JsValue> {
     // The body can hold plaintext (Encrypt): zeroized once read.
-    let body = input
-        .and_then(|v| {
-            v.dyn_into::<Uint8Array>()
-                .map_err(|_| KmsError::Internal("A JSON request's body was not bytes.".to_owned()))
-        })
-        .map_err(|e| to_js_error(&e))?;
+    let body = input.and_then(|v| {
+        v.dyn_into::<Uint8Array>()
+            .map_err(|_| KmsError::Internal("A JSON request's body was not bytes.".to_owned()))
+    })?;
     let body = zeroize::Zeroizing::new(body.to_vec());
     let reply = kms.with_core(|core| {
         offer(core);
@@ -177,12 +138,9 @@ fn to_js(value: &serde_json::Value) -> JsValue {
     }
 }
 
-/// What WebCrypto could do before the JSON request `body` (bytes) for `operation` runs. A body
-/// is parsed here only for the operations the table marks `plan` (never Encrypt's plaintext),
-/// and not at all if it is not a JSON object (the call itself then reports that).
+/// What WebCrypto could do before the JSON request `body` (bytes) for `operation` runs
+/// ([`wire::plan`]).
 pub(super) fn plan(operation: &str, body: &JsValue) -> Option<crate::crypto::plan::Plan> {
-    let op = crate::Operation::find(operation).filter(|op| op.planned())?;
-    let bytes = zeroize::Zeroizing::new(body.dyn_ref::<Uint8Array>()?.to_vec());
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    crate::crypto::plan::plan(op, value.as_object()?)
+    let bytes = body.dyn_ref::<Uint8Array>()?;
+    wire::plan(operation, || Some(zeroize::Zeroizing::new(bytes.to_vec())))
 }

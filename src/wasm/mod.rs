@@ -6,13 +6,13 @@
 //! as in the AWS SDK for JavaScript v3.
 
 use js_sys::{Array, ArrayBuffer, Date, Object, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "bench")]
 mod bench;
 mod errors;
 mod idb;
+mod js;
 mod json;
 pub mod nodefs;
 mod persistence;
@@ -21,21 +21,22 @@ mod webcrypto;
 #[cfg(feature = "bench")]
 pub use bench::BenchAesGcm;
 
-use crate::access::Action;
-use crate::crypto::asym::AsymSpec;
 use crate::crypto::plan::{Plan, PlanInput};
 use json::Wire;
 use queue::Queue;
-use webcrypto::{Engine, Purpose};
+use webcrypto::Engine;
 
 use crate::codec::{Format, Timestamp, TIMESTAMP_MEMBERS};
 use crate::env::{Clock, OffsetClock, OsEntropy};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::service::options::{
+    self, backup_passphrase, check_names, Options, Target, NEW_OPTIONS, OPEN_OPTIONS,
+};
 use crate::service::{not_an_object, Caller};
 use crate::store::{MemoryStore, Store};
-use crate::{Config, KmsError};
+use crate::KmsError;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -53,44 +54,11 @@ impl Clock for JsClock {
 /// The core: in memory (`new Kms()`) or durable in a data directory (`Kms.open()`).
 type Core = crate::Kms<OffsetClock<JsClock>, OsEntropy, Box<dyn Store>>;
 
-/// Options of `new Kms(options)` and `Kms.open(options)`.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    region: Option<String>,
-    account: Option<String>,
-    partition: Option<String>,
-    principal: Option<String>,
-    web_crypto: Option<bool>,
-    data_dir: Option<String>,
-    passphrase: Option<String>,
-    indexed_db: Option<String>,
-}
-
-const OPTION_NAMES: &[&str] = &["region", "account", "partition", "principal", "webCrypto"];
-const OPEN_OPTION_NAMES: &[&str] = &[
-    "dataDir",
-    "passphrase",
-    "indexedDb",
-    "region",
-    "account",
-    "partition",
-    "principal",
-    "webCrypto",
-];
-
-/// The setting the clock's offset from real time is kept in, so that a reopened store's
-/// clock shows the time it showed.
-const CLOCK_OFFSET_SETTING: &str = "clock.offsetMillis";
-
 /// What every view of one KMS shares besides the core.
 #[derive(Default)]
 struct Shared {
     /// Set by `close()`: every later call is refused.
     closed: Cell<bool>,
-    /// The clock's offset from real time, in milliseconds (the clock is only ever moved
-    /// through [`JsKms::move_clock`], so this is the offset it has).
-    offset: Cell<i64>,
     /// The data directory of a durable store (absolute), `None` in memory.
     data_dir: Option<String>,
     /// The IndexedDB store, in browsers.
@@ -111,7 +79,7 @@ pub struct JsKms {
     /// Calls waiting for WebCrypto, so that every call reaches the core in the order it was
     /// made (shared by every view).
     queue: Rc<Queue>,
-    /// Closed or not, the clock's offset and the data directory (shared by every view).
+    /// Closed or not, and the data directory (shared by every view).
     shared: Rc<Shared>,
     /// JavaScript values in and out, or AWS JSON 1.1 bodies (the views `sendJson` makes).
     wire: Wire,
@@ -157,6 +125,19 @@ fn to_js_error(e: &KmsError) -> JsValue {
     let _ = Reflect::set(obj, &"$metadata".into(), &metadata);
     let _ = Reflect::set(obj, &"__type".into(), &e.name().into());
     err.into()
+}
+
+/// Serializes a value for JavaScript as plain JSON-compatible data.
+fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&ser)
+        .map_err(|e| KmsError::Internal(format!("A result could not be encoded: {e}")))
+}
+
+impl From<KmsError> for JsValue {
+    fn from(e: KmsError) -> JsValue {
+        to_js_error(&e)
+    }
 }
 
 /// How deep a request may nest. KMS's deepest shape (`Tags[].TagKey`) is three levels down.
@@ -274,73 +255,6 @@ fn millis_to_dates(v: &JsValue) {
     }
 }
 
-/// A finite number of milliseconds within the range of `Date`, or a ValidationException.
-fn finite_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
-    if ms.is_finite() && ms.abs() <= 8.64e15 {
-        Ok(ms.round() as i64)
-    } else {
-        Err(to_js_error(&KmsError::Validation(what.to_owned())))
-    }
-}
-
-/// The latest time the clock may show: the end of the year 9999, as far as AWS's timestamps go.
-const LATEST_MILLIS: f64 = 253_402_300_799_999.0;
-
-/// A clock reading between 1970 and the end of 9999, or a ValidationException.
-fn clock_millis(ms: f64, what: &str) -> Result<i64, JsValue> {
-    if (0.0..=LATEST_MILLIS).contains(&ms) {
-        finite_millis(ms, what)
-    } else {
-        Err(to_js_error(&KmsError::Validation(what.to_owned())))
-    }
-}
-
-/// Where `Kms.open` keeps a store.
-enum Target {
-    /// The IndexedDB store of this name (browsers).
-    IndexedDb(String),
-    /// The on-disk store in this directory (Node).
-    Dir(String),
-}
-
-/// The store `options` name (taken out of them), or why they name none: `indexedDb` in
-/// browsers (the store `default` if none is named), `dataDir` in Node.
-fn target_of(options: &mut Options, method: &str) -> Result<Target, KmsError> {
-    let invalid = |m: String| KmsError::Validation(m);
-    if options.passphrase.as_deref() == Some("") {
-        return Err(invalid(
-            "The option `passphrase` must not be empty".to_owned(),
-        ));
-    }
-    if options.indexed_db.is_some() || (options.data_dir.is_none() && !nodefs::available()) {
-        if options.data_dir.is_some() {
-            return Err(invalid(format!(
-                "{method} takes either `indexedDb` (browsers) or `dataDir` (Node)"
-            )));
-        }
-        let name = options
-            .indexed_db
-            .take()
-            .unwrap_or_else(|| "default".to_owned());
-        if name.is_empty() || name.len() > 128 {
-            return Err(invalid(
-                "The option `indexedDb` must be 1 to 128 characters".to_owned(),
-            ));
-        }
-        return Ok(Target::IndexedDb(name));
-    }
-    options
-        .data_dir
-        .take()
-        .filter(|d| !d.is_empty())
-        .map(Target::Dir)
-        .ok_or_else(|| {
-            invalid(format!(
-                "{method} needs the option `dataDir`: the data directory"
-            ))
-        })
-}
-
 fn settle(r: Result<JsValue, JsValue>) -> Promise {
     match r {
         Ok(v) => Promise::resolve(&v),
@@ -355,7 +269,7 @@ impl JsKms {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "KmsOptions")] options: Option<JsValue>,
     ) -> Result<JsKms, JsValue> {
-        let options = parse_options(options.unwrap_or(JsValue::UNDEFINED), OPTION_NAMES, "Kms")?;
+        let options = parse_options(options.unwrap_or(JsValue::UNDEFINED), NEW_OPTIONS, "Kms")?;
         JsKms::build(options, Box::new(MemoryStore::default()), None)
     }
 
@@ -371,8 +285,9 @@ impl JsKms {
     pub async fn open(
         #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
     ) -> Result<JsKms, JsValue> {
-        let mut options = parse_options(options, OPEN_OPTION_NAMES, "Kms.open")?;
-        match target_of(&mut options, "Kms.open").map_err(|e| to_js_error(&e))? {
+        let mut options = parse_options(options, OPEN_OPTIONS, "Kms.open")?;
+        let target = options.take_target("Kms.open", nodefs::available());
+        match target? {
             Target::IndexedDb(name) => JsKms::open_indexed_db(options, &name).await,
             Target::Dir(data_dir) => JsKms::open_dir(options, &data_dir),
         }
@@ -388,17 +303,13 @@ impl JsKms {
         passphrase: String,
         #[wasm_bindgen(unchecked_param_type = "KmsOpenOptions")] options: JsValue,
     ) -> Result<JsKms, JsValue> {
-        let mut parsed = parse_options(options.clone(), OPEN_OPTION_NAMES, "Kms.restoreBackup")?;
-        let target = target_of(&mut parsed, "Kms.restoreBackup").map_err(|e| to_js_error(&e))?;
-        let backup_passphrase =
-            persistence::backup_passphrase(&passphrase).map_err(|e| to_js_error(&e))?;
+        let mut parsed = parse_options(options.clone(), OPEN_OPTIONS, "Kms.restoreBackup")?;
+        let target = parsed.take_target("Kms.restoreBackup", nodefs::available())?;
+        let backup_passphrase = backup_passphrase(&passphrase)?;
         let backup = zeroize::Zeroizing::new(backup.to_vec());
         let restored = match target {
             Target::IndexedDb(name) => {
-                let store_passphrase = parsed
-                    .passphrase
-                    .as_ref()
-                    .map(|p| zeroize::Zeroizing::new(p.as_bytes().to_vec()));
+                let store_passphrase = parsed.take_passphrase();
                 match crate::persist::backup::open(&backup, &backup_passphrase) {
                     Ok(contents) => {
                         idb::IdbStore::restore(&name, &contents, store_passphrase.as_ref()).await
@@ -410,7 +321,7 @@ impl JsKms {
                 nodefs::restore_store(&dir, &backup, &backup_passphrase, parsed.passphrase.take())
             }
         };
-        restored.map_err(|e| to_js_error(&e))?;
+        restored?;
         JsKms::open(options).await
     }
 
@@ -421,7 +332,7 @@ impl JsKms {
         if self.queue.idle() {
             return settle(self.close_now().map(|()| JsValue::UNDEFINED));
         }
-        self.queued(|this| Box::pin(async move { this.close_now().map(|()| JsValue::UNDEFINED) }))
+        self.queued(|this| async move { this.close_now().map(|()| JsValue::UNDEFINED) })
     }
 
     /// The data directory of a KMS made with `Kms.open` (an absolute path); `undefined` in
@@ -434,7 +345,7 @@ impl JsKms {
     /// The KMS's clock: real time unless it was set or moved.
     #[wasm_bindgen(js_name = now)]
     pub fn now(&self) -> Result<Date, JsValue> {
-        let millis = self.with_core(|core| Ok(core.clock().now().millis()))?;
+        let millis = self.with_core(|core| Ok(core.now().millis()))?;
         Ok(Date::new(&JsValue::from_f64(millis as f64)))
     }
 
@@ -450,28 +361,16 @@ impl JsKms {
             Some(d) => d.get_time(),
             None => time.as_f64().unwrap_or(f64::NAN),
         };
-        let t = clock_millis(
-            millis,
-            "setNow takes a Date or epoch milliseconds from 1970 to 9999",
-        )?;
-        self.move_clock(t.saturating_sub(JsClock.now().millis()))
+        self.with_core(|core| core.set_now(millis))?;
+        self.write_later()
     }
 
     /// Moves the KMS's clock forward by `milliseconds` (back, if negative), staying within the
     /// years 1970 to 9999.
     #[wasm_bindgen(js_name = advanceTime)]
     pub fn advance_time(&self, milliseconds: f64) -> Result<(), JsValue> {
-        let now = self.with_core(|core| Ok(core.clock().now().millis()))?;
-        let target = now as f64 + milliseconds;
-        clock_millis(
-            target,
-            "advanceTime would move the clock outside the years 1970 to 9999",
-        )?;
-        let ms = finite_millis(
-            milliseconds,
-            "advanceTime takes a finite number of milliseconds",
-        )?;
-        self.move_clock(self.shared.offset.get().saturating_add(ms))
+        self.with_core(|core| core.advance_time(milliseconds))?;
+        self.write_later()
     }
 
     /// Moves the KMS's clock forward by whole or fractional days, for example 365.
@@ -501,20 +400,14 @@ impl JsKms {
     /// The audit trail kept in memory: CloudTrail-shaped records, oldest first.
     #[wasm_bindgen(js_name = auditEvents, unchecked_return_type = "AuditEvent[]")]
     pub fn audit_events(&self) -> Result<JsValue, JsValue> {
-        self.with_core(|core| {
-            let events: Vec<_> = core.audit().events().collect();
-            let ser = serde_wasm_bindgen::Serializer::json_compatible();
-            serde::Serialize::serialize(&events, &ser).map_err(|e| {
-                KmsError::Internal(format!("The audit trail could not be encoded: {e}"))
-            })
-        })
+        self.with_core(|core| to_js(&core.audit().events().collect::<Vec<_>>()))
     }
 
     /// A view of the same KMS that calls in another Region: its keys, aliases and ARNs are that
     /// Region's. The clock, the store and the audit trail are shared.
     #[wasm_bindgen(js_name = forRegion)]
     pub fn for_region(&self, region: &str) -> Result<JsKms, JsValue> {
-        let caller = self.caller.in_region(region).map_err(|e| to_js_error(&e))?;
+        let caller = self.caller.in_region(region)?;
         Ok(self.view(caller))
     }
 
@@ -522,7 +415,7 @@ impl JsKms {
     /// `asService("s3")`): what S3 does with `alias/aws/s3` when it encrypts an object for you.
     #[wasm_bindgen(js_name = asService)]
     pub fn as_service(&self, service: &str) -> Result<JsKms, JsValue> {
-        let caller = self.caller.via(service).map_err(|e| to_js_error(&e))?;
+        let caller = self.caller.via(service)?;
         Ok(self.view(caller))
     }
 
@@ -533,17 +426,6 @@ impl JsKms {
     }
 }
 
-/// The service configuration the options name.
-fn config_of(options: Options) -> Config {
-    let defaults = Config::default();
-    Config {
-        region: options.region.unwrap_or(defaults.region),
-        account: options.account.unwrap_or(defaults.account),
-        partition: options.partition.unwrap_or(defaults.partition),
-        principal: options.principal,
-    }
-}
-
 /// The options of `new Kms` or `Kms.open` (`who`), refusing any name not in `allowed`.
 fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Options, JsValue> {
     if options.is_undefined() || options.is_null() {
@@ -551,22 +433,13 @@ fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Option
     }
     // serde-wasm-bindgen reads only the fields it knows, so check for misspellings here.
     if let Some(o) = options.dyn_ref::<Object>() {
-        for key in Object::keys(o).iter().filter_map(|k| k.as_string()) {
-            if !allowed.contains(&key.as_str()) {
-                let hint = if key == "dataDir" || key == "passphrase" {
-                    " (a data directory is opened with `Kms.open`)"
-                } else {
-                    ""
-                };
-                return Err(to_js_error(&KmsError::Validation(format!(
-                    "Unknown {who} option `{key}`: expected one of {}{hint}",
-                    allowed.join(", ")
-                ))));
-            }
-        }
+        let keys: Vec<String> = Object::keys(o)
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect();
+        check_names(keys.iter().map(String::as_str), allowed, who)?;
     }
-    serde_wasm_bindgen::from_value(options)
-        .map_err(|e| to_js_error(&KmsError::Validation(format!("Invalid {who} options: {e}"))))
+    serde_wasm_bindgen::from_value(options).map_err(|e| options::invalid(who, e).into())
 }
 
 impl JsKms {
@@ -578,12 +451,11 @@ impl JsKms {
     ) -> Result<JsKms, JsValue> {
         let web_crypto = options.web_crypto;
         let core = Core::new(
-            config_of(options),
+            options.config(),
             OffsetClock::new(JsClock),
             OsEntropy,
             store,
-        )
-        .map_err(|e| to_js_error(&e))?;
+        )?;
         Ok(JsKms::from_core(core, web_crypto, data_dir))
     }
 
@@ -606,33 +478,15 @@ impl JsKms {
     /// `Kms.open` of the IndexedDB store `name`.
     async fn open_indexed_db(mut options: Options, name: &str) -> Result<JsKms, JsValue> {
         let web_crypto = options.web_crypto;
-        let passphrase = options
-            .passphrase
-            .take()
-            .map(|p| zeroize::Zeroizing::new(p.into_bytes()));
-        let (core, idb) = persistence::open_idb(name, passphrase.as_ref(), config_of(options))
-            .await
-            .map_err(|e| to_js_error(&e))?;
+        let passphrase = options.take_passphrase();
+        let (core, idb) =
+            persistence::open_idb(name, passphrase.as_ref(), options.config()).await?;
         let kms = JsKms::from_core(core, web_crypto, None);
         *kms.shared.idb.borrow_mut() = Some(Rc::clone(&idb));
         // A new store's first settings (the audit digest key) are written now; a page that
         // lost the race to another page's first write reloads and takes that page's.
-        kms.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
-        kms.restore_clock()?;
+        kms.write_idb(&idb).await?;
         Ok(kms)
-    }
-
-    /// Gives the clock the offset `offset` from real time, kept in the store first (a store
-    /// that refuses it leaves the clock as it was).
-    fn move_clock(&self, offset: i64) -> Result<(), JsValue> {
-        self.with_core(|core| {
-            core.set_setting(CLOCK_OFFSET_SETTING, serde_json::Value::from(offset))?;
-            core.clock()
-                .advance(offset.saturating_sub(self.shared.offset.get()));
-            self.shared.offset.set(offset);
-            Ok(())
-        })?;
-        self.write_later()
     }
 
     /// Closes the KMS now: the store is dropped (a durable one releases its directory's lock).
@@ -644,7 +498,7 @@ impl JsKms {
         let _ = self.flush_disk();
         let old = {
             let mut core = self.core.try_borrow_mut().map_err(|_| {
-                to_js_error(&KmsError::Internal(
+                JsValue::from(KmsError::Internal(
                     "The KMS was closed from inside one of its own calls.".to_owned(),
                 ))
             })?;
@@ -668,16 +522,16 @@ impl JsKms {
     /// closed KMS refuses every call.
     fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> Result<T, KmsError>) -> Result<T, JsValue> {
         if self.shared.closed.get() {
-            return Err(to_js_error(&KmsError::Storage(
+            return Err(JsValue::from(KmsError::Storage(
                 "the store is closed: this Kms was closed with close()".to_owned(),
             )));
         }
         let mut core = self.core.try_borrow_mut().map_err(|_| {
-            to_js_error(&KmsError::Internal(
+            JsValue::from(KmsError::Internal(
                 "The KMS was called from inside one of its own calls.".to_owned(),
             ))
         })?;
-        f(&mut core).map_err(|e| to_js_error(&e))
+        f(&mut core).map_err(JsValue::from)
     }
 
     /// The same KMS, calling as `caller`.
@@ -718,34 +572,37 @@ impl JsKms {
     /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`
     /// if there is nothing to offer (the core then does the work itself).
     async fn prepare(&self, plan: Plan) -> Option<Box<dyn FnOnce(&mut Core)>> {
-        match plan {
-            Plan::KeyPair(spec) => {
-                let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
-                if waiting > 0 {
-                    return None;
-                }
-                let key = webcrypto::generate(spec).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload().offer_key_pair(key)
-                }))
+        if let Plan::KeyPair(spec) = plan {
+            let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
+            if waiting > 0 {
+                return None;
             }
+            let key = webcrypto::generate(spec).await?;
+            return Some(Box::new(move |core: &mut Core| {
+                core.offload().offer_key_pair(key)
+            }));
+        }
+        // What to do with which material is the core's decision; the key is imported once.
+        let (material, purpose) = self
+            .with_core(|c| Ok(c.offload_purpose(&self.caller, &plan)))
+            .ok()??;
+        let key_der = |key_ref: &str| {
+            self.with_core(|c| Ok(c.offload_key_der(&self.caller, key_ref, &material, purpose)))
+                .ok()
+                .flatten()
+        };
+        match plan {
+            Plan::KeyPair(_) => None,
             Plan::Sign {
                 key_ref,
                 algorithm,
                 message,
             } => {
-                let key = self
-                    .webcrypto_key(
-                        &key_ref,
-                        |spec| Purpose::Sign(spec, algorithm),
-                        "SIGN_VERIFY",
-                        Action::Sign,
-                    )
-                    .await?;
-                let signature = webcrypto::sign(&key.1, key.2, &message).await?;
+                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
+                let signature = webcrypto::sign(&key.await?, purpose, &message).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
-                        .offer_signature(key.0, algorithm, &message, signature)
+                        .offer_signature(material, algorithm, &message, signature)
                 }))
             }
             Plan::Verify {
@@ -754,18 +611,11 @@ impl JsKms {
                 message,
                 signature,
             } => {
-                let key = self
-                    .webcrypto_key(
-                        &key_ref,
-                        |spec| Purpose::Verify(spec, algorithm),
-                        "SIGN_VERIFY",
-                        Action::Verify,
-                    )
-                    .await?;
-                let valid = webcrypto::verify(&key.1, key.2, &message, &signature).await?;
+                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
+                let valid = webcrypto::verify(&key.await?, purpose, &message, &signature).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
-                        .offer_verification(key.0, algorithm, &message, &signature, valid)
+                        .offer_verification(material, algorithm, &message, &signature, valid)
                 }))
             }
             Plan::Decrypt {
@@ -773,61 +623,14 @@ impl JsKms {
                 hash,
                 ciphertext,
             } => {
-                let key = self
-                    .webcrypto_key(
-                        &key_ref,
-                        |_| Purpose::Decrypt(hash),
-                        "ENCRYPT_DECRYPT",
-                        Action::Decrypt,
-                    )
-                    .await?;
-                let plaintext = webcrypto::decrypt(&key.1, &ciphertext).await?;
+                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
+                let plaintext = webcrypto::decrypt(&key.await?, &ciphertext).await?;
                 Some(Box::new(move |core: &mut Core| {
                     core.offload()
-                        .offer_decryption(key.0, hash, &ciphertext, plaintext)
+                        .offer_decryption(material, hash, &ciphertext, plaintext)
                 }))
             }
         }
-    }
-
-    /// The current material of the key `key_ref` names, if its usage is `usage` and it offers
-    /// the algorithm of `purpose` (made from the key's spec), with its WebCrypto key (imported
-    /// once) and that purpose.
-    async fn webcrypto_key(
-        &self,
-        key_ref: &str,
-        purpose: impl FnOnce(AsymSpec) -> Purpose,
-        usage: &str,
-        action: Action,
-    ) -> Option<([u8; 32], JsValue, Purpose)> {
-        // Only for a caller who may make the call now: a key is never handed to WebCrypto for
-        // a call that the core will refuse.
-        let (material, spec, key_usage) = self
-            .with_core(|c| Ok(c.offload_target(&self.caller, key_ref, action)))
-            .ok()??;
-        let purpose = purpose(spec);
-        let fits = match purpose {
-            Purpose::Sign(s, a) | Purpose::Verify(s, a) => s.signing_algorithms().contains(&a),
-            Purpose::Decrypt(h) => spec.encryption_algorithms().contains(&h),
-        };
-        if key_usage != usage || !fits {
-            return None;
-        }
-        // The public key to verify with; the private key for anything else.
-        let key_der = || {
-            self.with_core(|c| {
-                Ok(match purpose {
-                    Purpose::Verify(..) => c
-                        .offload_public_key(&self.caller, key_ref, &material, action)
-                        .map(zeroize::Zeroizing::new),
-                    _ => c.offload_private_key(&self.caller, key_ref, &material, action),
-                })
-            })
-            .ok()
-            .flatten()
-        };
-        let key = webcrypto::key_for(&self.engine, material, purpose, key_der).await?;
-        Some((material, key, purpose))
     }
 
     fn dispatch(

@@ -14,9 +14,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::env::OsEntropy;
 use crate::error::{KmsError, Result};
-use crate::persist::seal::MIN_PBKDF2_ITERATIONS;
 use crate::persist::{
-    key_file_root, Dir, GroupedStore, LogBackend, Root, Shared, StoreKey, LOCK, PASSPHRASE_ENV,
+    root_for, Dir, GroupedStore, LogBackend, Root, Shared, StoreKey, LOCK, PASSPHRASE_ENV,
 };
 
 /// The Node file operations (see the module's notes): the text of `nodefs.js`, whose one
@@ -165,68 +164,47 @@ impl Drop for NodeDir {
     }
 }
 
+impl NodeDir {
+    /// Runs the Node file operation `op` on the file `name` with `args` after the directory
+    /// and the name; a failure says `what` failed on that file.
+    fn run(&self, op: &str, name: &str, args: &[JsValue], what: &str) -> Result<JsValue> {
+        let mut all = vec![self.path.as_str().into(), name.into()];
+        all.extend_from_slice(args);
+        done(call(op, &all), what, &self.file(name))
+    }
+}
+
 impl Dir for NodeDir {
     fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
-        let file = self.file(name);
-        let v = done(
-            call("read", &[self.path.as_str().into(), name.into()]),
-            "reading",
-            &file,
-        )?;
+        let v = self.run("read", name, &[], "reading")?;
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
         match v.dyn_ref::<Uint8Array>() {
             Some(bytes) => Ok(Some(bytes.to_vec())),
-            None => Err(KmsError::Storage(format!("reading `{file}` gave no bytes"))),
+            None => Err(KmsError::Storage(format!(
+                "reading `{}` gave no bytes",
+                self.file(name)
+            ))),
         }
     }
 
     fn append(&mut self, name: &str, bytes: &[u8], sync: bool) -> Result<()> {
-        let file = self.file(name);
-        done(
-            call(
-                "append",
-                &[
-                    self.path.as_str().into(),
-                    name.into(),
-                    bytes_js(bytes),
-                    sync.into(),
-                ],
-            ),
-            "appending to",
-            &file,
-        )
-        .map(drop)
+        let args = [bytes_js(bytes), sync.into()];
+        self.run("append", name, &args, "appending to").map(drop)
     }
 
     fn replace(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
-        let file = self.file(name);
-        done(
-            call(
-                "replace",
-                &[self.path.as_str().into(), name.into(), bytes_js(bytes)],
-            ),
-            "replacing",
-            &file,
-        )
-        .map(drop)
+        self.run("replace", name, &[bytes_js(bytes)], "replacing")
+            .map(drop)
     }
 
     fn create_new(&mut self, name: &str, bytes: &[u8]) -> Result<bool> {
-        let file = self.file(name);
-        let out = done(
-            call(
-                "create_new",
-                &[
-                    self.path.as_str().into(),
-                    name.into(),
-                    bytes_js(bytes),
-                    0o600.into(),
-                ],
-            ),
+        let out = self.run(
+            "create_new",
+            name,
+            &[bytes_js(bytes), 0o600.into()],
             "creating",
-            &file,
         )?;
         Ok(member(&out, "exists").as_bool() != Some(true))
     }
@@ -236,18 +214,23 @@ impl Dir for NodeDir {
     }
 
     fn truncate(&mut self, name: &str, len: u64) -> Result<()> {
-        let file = self.file(name);
         // File lengths stay far below 2^53, where f64 is exact.
-        done(
-            call(
-                "truncate",
-                &[self.path.as_str().into(), name.into(), (len as f64).into()],
-            ),
-            "truncating",
-            &file,
-        )
-        .map(drop)
+        self.run("truncate", name, &[(len as f64).into()], "truncating")
+            .map(drop)
     }
+}
+
+/// The data directory at `path`, locked, and the root key of its store (see [`root_for`]:
+/// `passphrase`, else the `WASM_KMS_PASSPHRASE` environment variable, else `root.key`).
+fn open_dir(path: &str, passphrase: Option<String>) -> Result<(NodeDir, Root)> {
+    let mut dir = NodeDir::open(path)?;
+    let root = root_for(
+        &mut dir,
+        passphrase,
+        env_var(PASSPHRASE_ENV),
+        &mut OsEntropy,
+    )?;
+    Ok((dir, root))
 }
 
 /// Opens (or creates) the durable store in the directory at `path`: its store key wrapped by a
@@ -258,8 +241,7 @@ pub fn open_store(
     path: &str,
     passphrase: Option<String>,
 ) -> Result<(GroupedStore<NodeDir>, Shared<LogBackend<NodeDir>>, StoreKey)> {
-    let mut dir = NodeDir::open(path)?;
-    let root = root_of(&mut dir, passphrase)?;
+    let (dir, root) = open_dir(path, passphrase)?;
     GroupedStore::open_grouped(dir, &root, Box::new(OsEntropy))
 }
 
@@ -271,21 +253,6 @@ pub fn restore_store(
     backup_passphrase: &[u8],
     passphrase: Option<String>,
 ) -> Result<()> {
-    let mut dir = NodeDir::open(path)?;
-    let root = root_of(&mut dir, passphrase)?;
+    let (mut dir, root) = open_dir(path, passphrase)?;
     crate::persist::restore_backup(&mut dir, backup, backup_passphrase, &root, &mut OsEntropy)
-}
-
-/// The root key of the store in `dir`: derived from `passphrase` (or, failing that, from the
-/// `WASM_KMS_PASSPHRASE` environment variable), or else the key in `root.key`
-/// ([`key_file_root`]).
-fn root_of(dir: &mut NodeDir, passphrase: Option<String>) -> Result<Root> {
-    let passphrase = passphrase.or_else(|| env_var(PASSPHRASE_ENV).filter(|p| !p.is_empty()));
-    match passphrase {
-        Some(p) => Ok(Root::Passphrase {
-            passphrase: zeroize::Zeroizing::new(p.into_bytes()),
-            iterations: MIN_PBKDF2_ITERATIONS,
-        }),
-        None => key_file_root(dir, &mut OsEntropy),
-    }
 }

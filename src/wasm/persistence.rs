@@ -5,18 +5,19 @@
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::idb::{IdbStore, Passphrase};
+use super::idb::IdbStore;
 use super::nodefs::NodeDir;
 use super::queue::Call;
-use super::{to_js_error, Core, JsClock, JsKms, Options, CLOCK_OFFSET_SETTING};
+use super::{to_js, to_js_error, Core, JsClock, JsKms};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::{OffsetClock, OsEntropy};
+use crate::persist::browser::Passphrase;
 use crate::persist::group::{run_group, GroupStore, Written};
 use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
+use crate::service::options::{backup_passphrase, Options};
 use crate::store::Store;
 use crate::{Config, KmsError};
 
@@ -36,16 +37,12 @@ pub(super) struct DiskState {
     config: Config,
 }
 
-/// Serializes a value for JavaScript as plain JSON-compatible data.
-fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&ser)
-        .map_err(|e| KmsError::Internal(format!("A result could not be encoded: {e}")))
-}
-
-/// A core over `store` with this configuration, on the real clock.
+/// A core over `store` with this configuration, on the real clock moved by the offset the
+/// store keeps.
 fn core_over(config: &Config, store: Box<dyn Store>) -> Result<Core, KmsError> {
-    Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)
+    let core = Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)?;
+    core.restore_clock()?;
+    Ok(core)
 }
 
 /// Opens the IndexedDB store `name` and the core over it.
@@ -97,19 +94,15 @@ impl JsKms {
     /// `Kms.open` of the data directory `path` (Node).
     pub(super) fn open_dir(mut options: Options, path: &str) -> Result<JsKms, JsValue> {
         let passphrase = options.passphrase.take();
-        let (store, log, key) =
-            super::nodefs::open_store(path, passphrase).map_err(|e| to_js_error(&e))?;
-        let dir = log
-            .with(|l| Ok(l.dir_mut().path().to_owned()))
-            .map_err(|e| to_js_error(&e))?;
+        let (store, log, key) = super::nodefs::open_store(path, passphrase)?;
+        let dir = log.with(|l| Ok(l.dir_mut().path().to_owned()))?;
         let web_crypto = options.web_crypto;
-        let config = super::config_of(options);
-        let core = core_over(&config, Box::new(store)).map_err(|e| to_js_error(&e))?;
+        let config = options.config();
+        let core = core_over(&config, Box::new(store))?;
         let kms = JsKms::from_core(core, web_crypto, Some(dir));
         *kms.shared.disk.borrow_mut() = Some(Rc::new(DiskState { log, key, config }));
         // A new store's first settings (the audit digest key) are written now.
-        kms.flush_disk().map_err(|e| to_js_error(&e))?;
-        kms.restore_clock()?;
+        kms.flush_disk()?;
         Ok(kms)
     }
 
@@ -123,11 +116,8 @@ impl JsKms {
         self.shared.disk.borrow().clone()
     }
 
-    /// Puts `core` in place of the one every view shares, its clock as the store keeps it.
+    /// Puts `core` in place of the one every view shares.
     fn replace_core(&self, core: Core) -> Result<(), KmsError> {
-        let offset = stored_offset(&core)?;
-        core.clock().advance(offset);
-        self.shared.offset.set(offset);
         let mut slot = self.core.try_borrow_mut().map_err(|_| {
             KmsError::Internal("The KMS was reloaded from inside one of its own calls.".to_owned())
         })?;
@@ -189,7 +179,7 @@ impl JsKms {
         let Some(idb) = self.idb() else {
             let outs = calls.iter().map(Call::run).collect();
             // (On disk this settles any call run at once since the last flush too.)
-            self.flush_disk().map_err(|e| to_js_error(&e))?;
+            self.flush_disk()?;
             return Ok(outs);
         };
         let group = IdbGroup {
@@ -197,9 +187,7 @@ impl JsKms {
             idb: &idb,
             run: |i| calls.get(i).map(Call::run),
         };
-        let outs = run_group(&group, calls.len())
-            .await
-            .map_err(|e| to_js_error(&e))?;
+        let outs = run_group(&group, calls.len()).await?;
         Ok(outs.into_iter().flatten().collect())
     }
 
@@ -211,7 +199,7 @@ impl JsKms {
     ) -> Result<JsValue, JsValue> {
         let Some(idb) = self.idb() else {
             let out = self.with_core(&f);
-            self.flush_disk().map_err(|e| to_js_error(&e))?;
+            self.flush_disk()?;
             return out;
         };
         // What a seed that failed part-way created stays, as it would on disk; a seed loaded
@@ -221,7 +209,7 @@ impl JsKms {
             idb: &idb,
             run: |_| self.with_core(&f),
         };
-        let mut outs = run_group(&group, 1).await.map_err(|e| to_js_error(&e))?;
+        let mut outs = run_group(&group, 1).await?;
         outs.pop().unwrap_or(Ok(JsValue::UNDEFINED))
     }
 
@@ -229,52 +217,41 @@ impl JsKms {
     /// IndexedDB in its turn.
     pub(super) fn write_later(&self) -> Result<(), JsValue> {
         if self.idb().is_none() {
-            return self.flush_disk().map_err(|e| to_js_error(&e));
+            return self.flush_disk().map_err(JsValue::from);
         }
-        let _ = self.queued(|this| {
-            Box::pin(async move {
-                if let Some(idb) = this.idb() {
-                    this.write_idb(&idb).await.map_err(|e| to_js_error(&e))?;
-                }
-                Ok(JsValue::UNDEFINED)
-            })
+        let _ = self.queued(|this| async move {
+            if let Some(idb) = this.idb() {
+                this.write_idb(&idb).await?;
+            }
+            Ok(JsValue::UNDEFINED)
         });
-        Ok(())
-    }
-
-    /// Gives the clock the offset the store keeps (a reopened store's clock shows the time it
-    /// showed).
-    pub(super) fn restore_clock(&self) -> Result<(), JsValue> {
-        let offset = self.with_core(|core| stored_offset(core))?;
-        self.with_core(|core| {
-            core.clock().advance(offset);
-            Ok(())
-        })?;
-        self.shared.offset.set(offset);
         Ok(())
     }
 
     /// Brings this page's memory up to date if another page wrote since.
     async fn refresh(&self, idb: &IdbState) -> Result<(), JsValue> {
         if idb.store.stale() {
-            self.reload_idb(idb).await.map_err(|e| to_js_error(&e))?;
+            self.reload_idb(idb).await?;
         }
         Ok(())
+    }
+
+    /// Queues the selection of the events `query` (a JavaScript value) selects, resolving to
+    /// what `shape` makes of them.
+    fn select_as(
+        &self,
+        query: JsValue,
+        shape: impl FnOnce(Vec<serde_json::Value>) -> Result<JsValue, KmsError> + 'static,
+    ) -> Promise {
+        let query = parse_query(query);
+        self.queued(move |this| async move { Ok(shape(this.select(&query?).await?)?) })
     }
 
     /// The events `query` selects, from IndexedDB or through the core.
     async fn select(&self, query: &Query) -> Result<Vec<serde_json::Value>, JsValue> {
         self.with_events(|core, events| match events {
             None => core.audit_query(query),
-            Some(events) => {
-                let mut s = EventSelector::new(query);
-                for e in &events {
-                    if !s.offer(e) {
-                        break;
-                    }
-                }
-                s.finish()
-            }
+            Some(events) => EventSelector::select(query, &events),
         })
         .await
     }
@@ -287,23 +264,11 @@ impl JsKms {
         let events = match self.idb() {
             Some(idb) => {
                 self.refresh(&idb).await?;
-                Some(idb.store.events().await.map_err(|e| to_js_error(&e))?)
+                Some(idb.store.events().await?)
             }
             None => None,
         };
         self.with_core(|core| scan(core, events))
-    }
-}
-
-/// The clock offset a store keeps.
-pub(super) fn stored_offset(core: &Core) -> Result<i64, KmsError> {
-    match core.setting(CLOCK_OFFSET_SETTING) {
-        None => Ok(0),
-        Some(v) => v.as_i64().ok_or_else(|| {
-            KmsError::Storage(format!(
-                "the stored setting `{CLOCK_OFFSET_SETTING}` is not a whole number"
-            ))
-        }),
     }
 }
 
@@ -326,14 +291,7 @@ impl JsKms {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AuditQuery")] query: JsValue,
     ) -> Promise {
-        let query = parse_query(query);
-        self.queued(move |this| {
-            Box::pin(async move {
-                let query = query.map_err(|e| to_js_error(&e))?;
-                let selected = this.select(&query).await?;
-                to_js(&selected).map_err(|e| to_js_error(&e))
-            })
-        })
+        self.select_as(query, |selected| to_js(&selected))
     }
 
     /// The selected events in CloudTrail's log file shape, `{ Records: [...] }`.
@@ -342,13 +300,8 @@ impl JsKms {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AuditQuery")] query: JsValue,
     ) -> Promise {
-        let query = parse_query(query);
-        self.queued(move |this| {
-            Box::pin(async move {
-                let query = query.map_err(|e| to_js_error(&e))?;
-                let selected = this.select(&query).await?;
-                to_js(&crate::audit::trail::export(selected.iter())).map_err(|e| to_js_error(&e))
-            })
+        self.select_as(query, |selected| {
+            to_js(&crate::audit::trail::export(selected.iter()))
         })
     }
 
@@ -357,17 +310,15 @@ impl JsKms {
     /// `removed`, `inserted`, `reordered`, `digestInvalid` or `digestMissing`.
     #[wasm_bindgen(js_name = verifyAudit, unchecked_return_type = "Promise<AuditVerification>")]
     pub fn verify_audit(&self) -> Promise {
-        self.queued(|this| {
-            Box::pin(async move {
-                this.with_events(|core, events| {
-                    let report = match events {
-                        None => core.audit_verify()?,
-                        Some(events) => core.verify_events(&events),
-                    };
-                    to_js(&report)
-                })
-                .await
+        self.queued(|this| async move {
+            this.with_events(|core, events| {
+                let report = match events {
+                    None => core.audit_verify()?,
+                    Some(events) => core.verify_events(&events),
+                };
+                to_js(&report)
             })
+            .await
         })
     }
 
@@ -375,14 +326,12 @@ impl JsKms {
     /// 1,000 events anyway); resolves to it, or `null` if there was nothing new.
     #[wasm_bindgen(js_name = auditDigest, unchecked_return_type = "Promise<object | null>")]
     pub fn audit_digest(&self) -> Promise {
-        self.queued(|this| {
-            Box::pin(async move {
-                this.write_through(|core| {
-                    core.audit_digest()
-                        .and_then(|d| to_js(&d.unwrap_or(serde_json::Value::Null)))
-                })
-                .await
+        self.queued(|this| async move {
+            this.write_through(|core| {
+                core.audit_digest()
+                    .and_then(|d| to_js(&d.unwrap_or(serde_json::Value::Null)))
             })
+            .await
         })
     }
 
@@ -394,31 +343,28 @@ impl JsKms {
     #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn export_backup(&self, passphrase: &str) -> Promise {
         let passphrase = backup_passphrase(passphrase);
-        self.queued(move |this| {
-            Box::pin(async move {
-                let passphrase = passphrase.map_err(|e| to_js_error(&e))?;
-                let iterations = crate::persist::seal::MIN_PBKDF2_ITERATIONS;
-                let bytes = match this.idb() {
-                    None => this.with_core(|core| {
-                        core.store_mut().export_backup(&passphrase, iterations)
-                    })?,
-                    Some(idb) => {
-                        this.refresh(&idb).await?;
-                        let records = idb.store.records().await.map_err(|e| to_js_error(&e))?;
-                        let events = idb.store.events().await.map_err(|e| to_js_error(&e))?;
-                        crate::persist::backup::seal(
-                            &idb.key,
-                            &records,
-                            &events,
-                            &passphrase,
-                            iterations,
-                            &mut OsEntropy,
-                        )
-                        .map_err(|e| to_js_error(&e))?
-                    }
-                };
-                Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
-            })
+        self.queued(move |this| async move {
+            let passphrase = passphrase?;
+            let iterations = crate::persist::seal::MIN_PBKDF2_ITERATIONS;
+            let bytes = match this.idb() {
+                None => {
+                    this.with_core(|core| core.store_mut().export_backup(&passphrase, iterations))?
+                }
+                Some(idb) => {
+                    this.refresh(&idb).await?;
+                    let records = idb.store.records().await?;
+                    let events = idb.store.events().await?;
+                    crate::persist::backup::seal(
+                        &idb.key,
+                        &records,
+                        &events,
+                        &passphrase,
+                        iterations,
+                        &mut OsEntropy,
+                    )?
+                }
+            };
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
         })
     }
 
@@ -437,22 +383,10 @@ impl JsKms {
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| KmsError::Validation("the seed is not JSON".to_owned())),
         };
-        self.queued(move |this| {
-            Box::pin(async move {
-                let text = text.map_err(|e| to_js_error(&e))?;
-                this.write_through(|core| core.seed_json(&text).and_then(|r| to_js(&r)))
-                    .await
-            })
+        self.queued(move |this| async move {
+            let text = text?;
+            this.write_through(|core| core.seed_json(&text).and_then(|r| to_js(&r)))
+                .await
         })
     }
-}
-
-/// A backup's passphrase: not empty.
-pub(super) fn backup_passphrase(passphrase: &str) -> Result<Passphrase, KmsError> {
-    if passphrase.is_empty() {
-        return Err(KmsError::Validation(
-            "A backup needs a passphrase that is not empty".to_owned(),
-        ));
-    }
-    Ok(zeroize::Zeroizing::new(passphrase.as_bytes().to_vec()))
 }

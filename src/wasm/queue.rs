@@ -17,7 +17,7 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::{to_js_error, Core, JsKms, Plan};
+use super::{Core, JsKms, Plan};
 use crate::persist::group::{Lineup, Next};
 use crate::KmsError;
 
@@ -104,14 +104,14 @@ impl Queue {
 
 /// A promise rejected with an internal error (one that could not be made).
 fn broken() -> Promise {
-    Promise::reject(&to_js_error(&KmsError::Internal(
+    Promise::reject(&JsValue::from(KmsError::Internal(
         "A promise could not be made.".to_owned(),
     )))
 }
 
 /// The error of a call whose outcome went missing.
 fn lost() -> JsValue {
-    to_js_error(&KmsError::Internal(
+    JsValue::from(KmsError::Internal(
         "The call's outcome was lost.".to_owned(),
     ))
 }
@@ -153,11 +153,16 @@ impl JsKms {
     }
 
     /// Queues `job` (work outside the operations) to run alone in its turn.
-    pub(super) fn queued(&self, job: impl FnOnce(JsKms) -> Job + 'static) -> Promise {
+    pub(super) fn queued<F, Fut>(&self, job: F) -> Promise
+    where
+        F: FnOnce(JsKms) -> Fut + 'static,
+        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
         let (promise, Some(settle)) = Settle::new() else {
             return broken();
         };
-        let job: JobOf = (self.view(self.caller.clone()), Box::new(job));
+        let job: Box<dyn FnOnce(JsKms) -> Job> = Box::new(move |view| Box::pin(job(view)));
+        let job: JobOf = (self.view(self.caller.clone()), job);
         self.queue.entries.borrow_mut().job((job, settle));
         self.queued_one();
         promise

@@ -14,175 +14,43 @@
 //! offered result only for the same material, algorithm and input (a wrong or missing offer is
 //! ignored and the work is done in Rust). Where WebCrypto is missing (a page served over plain
 //! HTTP from another host has no `crypto.subtle`) or fails, everything runs in Rust.
+//! Which material a call uses, for what, and with which WebCrypto algorithms is decided by
+//! [`crate::service::engine`]; this module calls WebCrypto and keeps the imported keys.
 
 use std::collections::HashMap;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
 
-use crate::crypto::asym::{AsymKey, AsymSpec, OaepHash, SigningAlgorithm};
+use super::js::{call_subtle, object, subtle};
+
+use crate::crypto::asym::{AsymKey, AsymSpec, OaepHash};
+use crate::service::engine::{Algorithm, Purpose};
 
 /// How many imported `CryptoKey`s are kept; past this the cache starts afresh.
 const MAX_CACHED_KEYS: usize = 256;
 
-/// `crypto.subtle`, if this platform has it.
-fn subtle() -> Option<Object> {
-    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
-    if !crypto.is_object() {
-        return None;
-    }
-    let subtle = Reflect::get(&crypto, &"subtle".into()).ok()?;
-    subtle.is_object().then(|| subtle.unchecked_into())
-}
-
-/// Calls `crypto.subtle[method](...args)` and awaits it.
+/// Calls `crypto.subtle[method](...args)` and awaits it; `None` if it failed.
 async fn call(method: &str, args: &[JsValue]) -> Option<JsValue> {
-    let subtle = subtle()?;
-    let f: Function = Reflect::get(&subtle, &method.into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let args: Array = args.iter().collect();
-    let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
-    JsFuture::from(promise).await.ok()
+    call_subtle(method, args).await.ok()
 }
 
-/// A plain object with the given members.
-fn object(members: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in members {
-        let _ = Reflect::set(&o, &(*k).into(), v);
-    }
-    o.into()
-}
-
-fn hash_name(alg: SigningAlgorithm) -> &'static str {
-    match alg.hash() {
-        crate::crypto::asym::Hash::Sha256 => "SHA-256",
-        crate::crypto::asym::Hash::Sha384 => "SHA-384",
-        crate::crypto::asym::Hash::Sha512 => "SHA-512",
-    }
-}
-
-/// What a `CryptoKey` was imported for: WebCrypto binds the algorithm and hash at import.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum Purpose {
-    /// Signing with an RSA algorithm, or ECDSA on a NIST curve (a private key).
-    Sign(AsymSpec, SigningAlgorithm),
-    /// Checking such a signature (a public key).
-    Verify(AsymSpec, SigningAlgorithm),
-    /// RSAES-OAEP decryption.
-    Decrypt(OaepHash),
-}
-
-impl Purpose {
-    /// Whether WebCrypto can do this (RSA, ECDSA on the NIST curves and pure Ed25519: WebCrypto
-    /// has no secp256k1 and no Ed25519ph; a platform without Ed25519 refuses the import, and
-    /// the core then signs itself).
-    pub fn supported(self) -> bool {
-        self.import_params().is_some()
-    }
-
-    /// The format of the key `importKey` takes: the public key to verify, else the private key.
-    pub fn format(self) -> &'static str {
-        match self {
-            Purpose::Verify(..) => "spki",
-            _ => "pkcs8",
+/// A WebCrypto algorithm object.
+fn algorithm(a: Algorithm) -> JsValue {
+    let o = object(&[("name", a.name.into())]);
+    let members = [
+        ("hash", a.hash.map(JsValue::from)),
+        ("namedCurve", a.named_curve.map(JsValue::from)),
+        ("saltLength", a.salt_length.map(JsValue::from)),
+    ];
+    for (name, value) in members {
+        if let Some(v) = value {
+            // Reflect::set on a fresh plain object cannot fail.
+            let _ = Reflect::set(&o, &name.into(), &v);
         }
     }
-
-    /// The algorithm object of `importKey`, and the usage.
-    fn import_params(self) -> Option<(JsValue, &'static str)> {
-        match self {
-            Purpose::Sign(spec, alg) | Purpose::Verify(spec, alg) => {
-                if !spec.signing_algorithms().contains(&alg) {
-                    return None;
-                }
-                let params = match (spec, alg) {
-                    (_, a) if is_pss(a) => {
-                        object(&[("name", "RSA-PSS".into()), ("hash", hash_name(a).into())])
-                    }
-                    (
-                        _,
-                        SigningAlgorithm::Pkcs1Sha256
-                        | SigningAlgorithm::Pkcs1Sha384
-                        | SigningAlgorithm::Pkcs1Sha512,
-                    ) => object(&[
-                        ("name", "RSASSA-PKCS1-v1_5".into()),
-                        ("hash", hash_name(alg).into()),
-                    ]),
-                    (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521, _) => {
-                        let curve = match spec {
-                            AsymSpec::P256 => "P-256",
-                            AsymSpec::P384 => "P-384",
-                            _ => "P-521",
-                        };
-                        object(&[("name", "ECDSA".into()), ("namedCurve", curve.into())])
-                    }
-                    // Pure Ed25519 (WebCrypto has no Ed25519ph).
-                    (AsymSpec::Ed25519, SigningAlgorithm::Ed25519Sha512) => {
-                        object(&[("name", "Ed25519".into())])
-                    }
-                    _ => return None,
-                };
-                let usage = match self {
-                    Purpose::Verify(..) => "verify",
-                    _ => "sign",
-                };
-                Some((params, usage))
-            }
-            Purpose::Decrypt(hash) => {
-                let hash = match hash {
-                    OaepHash::Sha1 => "SHA-1",
-                    OaepHash::Sha256 => "SHA-256",
-                };
-                Some((
-                    object(&[("name", "RSA-OAEP".into()), ("hash", hash.into())]),
-                    "decrypt",
-                ))
-            }
-        }
-    }
-
-    /// The algorithm object of `sign` or `decrypt`.
-    fn operation_params(self) -> JsValue {
-        match self {
-            Purpose::Sign(_, alg) | Purpose::Verify(_, alg) if is_pss(alg) => object(&[
-                ("name", "RSA-PSS".into()),
-                // AWS's PSS salt is as long as the hash.
-                ("saltLength", JsValue::from(alg.hash().len() as u32)),
-            ]),
-            Purpose::Sign(
-                _,
-                alg @ (SigningAlgorithm::EcdsaSha256
-                | SigningAlgorithm::EcdsaSha384
-                | SigningAlgorithm::EcdsaSha512),
-            )
-            | Purpose::Verify(
-                _,
-                alg @ (SigningAlgorithm::EcdsaSha256
-                | SigningAlgorithm::EcdsaSha384
-                | SigningAlgorithm::EcdsaSha512),
-            ) => object(&[("name", "ECDSA".into()), ("hash", hash_name(alg).into())]),
-            Purpose::Sign(_, SigningAlgorithm::Ed25519Sha512)
-            | Purpose::Verify(_, SigningAlgorithm::Ed25519Sha512) => {
-                object(&[("name", "Ed25519".into())])
-            }
-            Purpose::Sign(..) | Purpose::Verify(..) => {
-                object(&[("name", "RSASSA-PKCS1-v1_5".into())])
-            }
-            Purpose::Decrypt(_) => object(&[("name", "RSA-OAEP".into())]),
-        }
-    }
-}
-
-fn is_pss(alg: SigningAlgorithm) -> bool {
-    matches!(
-        alg,
-        SigningAlgorithm::PssSha256 | SigningAlgorithm::PssSha384 | SigningAlgorithm::PssSha512
-    )
+    o
 }
 
 /// WebCrypto's state in one KMS: imported keys by material and purpose.
@@ -262,7 +130,8 @@ async fn import(
     purpose: Purpose,
     key_der: &[u8],
 ) -> Option<JsValue> {
-    let (params, usage) = purpose.import_params()?;
+    let (params, usage) = purpose.import()?;
+    let params = algorithm(params);
     let der = Uint8Array::from(key_der);
     let usages: Array = std::iter::once(JsValue::from(usage)).collect();
     let key = call(
@@ -290,9 +159,7 @@ pub async fn key_for(
     purpose: Purpose,
     key_der: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
 ) -> Option<JsValue> {
-    if !purpose.supported() {
-        return None;
-    }
+    purpose.import()?;
     if let Some(k) = engine.borrow().cached(&material, purpose) {
         return Some(k);
     }
@@ -305,7 +172,7 @@ pub async fn key_for(
 pub async fn sign(key: &JsValue, purpose: Purpose, message: &[u8]) -> Option<Vec<u8>> {
     let out = call(
         "sign",
-        &[purpose.operation_params(), key.clone(), bytes(message)],
+        &[algorithm(purpose.operation()), key.clone(), bytes(message)],
     )
     .await?;
     let raw = take_buffer(&out)?.to_vec();
@@ -333,7 +200,7 @@ pub async fn verify(
         _ => signature.to_vec(),
     };
     let args = [
-        purpose.operation_params(),
+        algorithm(purpose.operation()),
         key.clone(),
         bytes(&signature),
         bytes(message),
@@ -344,23 +211,12 @@ pub async fn verify(
 /// RSAES-OAEP decryption with `key`: `Some(None)` when the ciphertext does not decrypt,
 /// `None` when WebCrypto could not be asked at all.
 pub async fn decrypt(key: &JsValue, ciphertext: &[u8]) -> Option<Option<Zeroizing<Vec<u8>>>> {
-    let subtle = subtle()?;
-    let f: Function = Reflect::get(&subtle, &"decrypt".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let args: Array = [
-        Purpose::Decrypt(OaepHash::Sha256).operation_params(),
-        key.clone(),
-        bytes(ciphertext),
-    ]
-    .iter()
-    .collect();
-    let promise: Promise = Reflect::apply(&f, &subtle, &args).ok()?.dyn_into().ok()?;
-    match JsFuture::from(promise).await {
+    let params = algorithm(Purpose::Decrypt(OaepHash::Sha256).operation());
+    match call_subtle("decrypt", &[params, key.clone(), bytes(ciphertext)]).await {
         Ok(v) => Some(Some(take_buffer(&v)?)),
         // WebCrypto's OperationError: the ciphertext does not decrypt under this key and hash.
-        // Any other failure is WebCrypto's, not the caller's: the core then decrypts itself.
+        // Any other failure is WebCrypto's, not the caller's (or there is no WebCrypto): the
+        // core then decrypts itself.
         Err(e) => {
             let name = Reflect::get(&e, &"name".into()).ok()?.as_string();
             (name.as_deref() == Some("OperationError")).then_some(None)
