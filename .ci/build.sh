@@ -23,6 +23,9 @@ PY
 )
 while read -r name out features; do
   printf '[build] wasm-pack %s -> %s (%s%s)\n' "$name" "$out" "$profile" "${features:+, features $features}"
+  if [ "$profile" = release ] && [ ! -d target/wasm32-unknown-unknown/release ]; then
+    echo '[build] the first release build compiles every crate with link-time optimization: about 4 minutes on 2 cores'
+  fi
   wasm-pack --quiet build --"$profile" --target "$name" --out-dir "$out" --no-pack \
     ${features:+-- --features "$features"}
   if [ "$name" = nodejs ]; then
