@@ -21,16 +21,26 @@ for t in cfg["target"]:
         print(t["name"], t["out-dir"], ",".join(t.get("features", [])))
 PY
 )
+# The targets build side by side: cargo's lock lets one compile while the others wait for it,
+# and then their wasm-bindgen and wasm-opt passes (about a minute each, on one core) overlap.
+pids=()
 while read -r name out features; do
+  [ -n "$name" ] || continue
   printf '[build] wasm-pack %s -> %s (%s%s)\n' "$name" "$out" "$profile" "${features:+, features $features}"
-  if [ "$profile" = release ] && [ ! -d target/wasm32-unknown-unknown/release ]; then
+  if [ "$profile" = release ] && [ ! -d target/wasm32-unknown-unknown/release ] && [ ${#pids[@]} -eq 0 ]; then
     echo '[build] the first release build compiles every crate with link-time optimization: about 4 minutes on 2 cores'
   fi
-  wasm-pack --quiet build --"$profile" --target "$name" --out-dir "$out" --no-pack \
-    ${features:+-- --features "$features"}
-  if [ "$name" = nodejs ]; then
-    # The nodejs target is CommonJS; say so, or Node would read it as an ES module under the
-    # workspace's "type": "module".
-    printf '{ "type": "commonjs" }\n' > "$out/package.json"
-  fi
+  (
+    wasm-pack --quiet build --"$profile" --target "$name" --out-dir "$out" --no-pack \
+      ${features:+-- --features "$features"}
+    if [ "$name" = nodejs ]; then
+      # The nodejs target is CommonJS; say so, or Node would read it as an ES module under the
+      # workspace's "type": "module".
+      printf '{ "type": "commonjs" }\n' > "$out/package.json"
+    fi
+  ) &
+  pids+=("$!")
 done <<< "$targets"
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+exit "$failed"
