@@ -34,17 +34,6 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
 step "release build of every target (wasm-pack.toml)"
 bash .ci/build.sh all release
 
-# What the fuzzing and the benchmarks need built (the fuzz targets, and the release module with
-# BenchAesGcm in bench/pkg) builds in the background while the tests below, which mostly wait on
-# browsers, servers and child processes, run; it is awaited before fuzzing. The tests use pkg/
-# only, which this does not touch.
-mkdir -p target
-fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$1" --fuzz-dir fuzz --sanitizer none "${@:2}"; }
-( bash .ci/build.sh bench release && fuzz build ) > target/background-build.log 2>&1 &
-background=$!
-# A failed test ends the run: the background build goes with it.
-trap 'pkill -P "$background" 2>/dev/null; kill "$background" 2>/dev/null; true' EXIT
-
 step "TypeScript declarations type-check (tsc --noEmit against pkg/web)"
 npx --no-install tsc -p tests/types
 
@@ -69,13 +58,10 @@ step "fuzzing every parser of untrusted bytes (${FUZZ_SECONDS:=10} s per target,
 # sanitizer: the crate has no unsafe code, and without AddressSanitizer the targets run 3 to 7
 # times as many inputs. The build (most of this step from a clean checkout; fuzz/Cargo.toml
 # keeps it short) is done once; each target then starts from its committed seeds
-# (fuzz/seeds/<target>) and keeps what it finds in fuzz/corpus/<target>. The build ran in the
-# background, beside the tests above.
-if ! wait "$background"; then
-  tail -n 40 target/background-build.log
-  echo "the background build (bench/pkg, then the fuzz targets) failed: target/background-build.log"
-  exit 1
-fi
+# (fuzz/seeds/<target>) and keeps what it finds in fuzz/corpus/<target>.
+mkdir -p target
+fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$1" --fuzz-dir fuzz --sanitizer none "${@:2}"; }
+fuzz build > target/fuzz-build.log 2>&1 || { tail -n 40 target/fuzz-build.log; exit 1; }
 for t in $(cargo fuzz list --fuzz-dir fuzz); do
   mkdir -p "fuzz/corpus/$t"
   if ! fuzz run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- -max_total_time="$FUZZ_SECONDS" \
@@ -92,8 +78,8 @@ for t in $(cargo fuzz list --fuzz-dir fuzz); do
 done
 
 step "benchmarks (figures, not pass/fail)"
-# bench/pkg (the release build with BenchAesGcm, the bare AES-GCM baseline) was built in the
-# background above.
+# The benchmark build: the release build with BenchAesGcm, the bare AES-GCM baseline (bench/pkg).
+bash .ci/build.sh bench release
 node bench/node.mjs
 node bench/store.mjs
 node bench/browser.mjs
