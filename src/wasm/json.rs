@@ -107,7 +107,7 @@ pub(super) fn dispatch(
         // Read through serde-wasm-bindgen, as `send`'s calls are: one parser per request type
         // in the module, not two.
         let reply = core.call_wire_via(&kms.caller, operation, &body, |value| {
-            Ok(serde_wasm_bindgen::Deserializer::from(to_js(&value)))
+            Ok(serde_wasm_bindgen::Deserializer::from(to_js(value)))
         });
         // An offered result serves this call only, however the call ended.
         core.offload().clear_result();
@@ -117,21 +117,30 @@ pub(super) fn dispatch(
 }
 
 /// A parsed JSON value as the JavaScript value `JSON.parse` would give (every number a
-/// `number`). serde_json nests at most 128 deep, so the recursion is bounded.
-fn to_js(value: &serde_json::Value) -> JsValue {
+/// `number`), taking it apart: each string is wiped once copied, since a request's strings can
+/// hold a plaintext (Encrypt's, in base64). serde_json nests at most 128 deep, so the recursion
+/// is bounded.
+fn to_js(value: serde_json::Value) -> JsValue {
     use serde_json::Value;
     match value {
         Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Bool(b) => JsValue::from_bool(b),
         Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
-        Value::String(s) => JsValue::from_str(s),
-        Value::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Value::String(s) => JsValue::from_str(&zeroize::Zeroizing::new(s)),
+        Value::Array(items) => items
+            .into_iter()
+            .map(to_js)
+            .collect::<js_sys::Array>()
+            .into(),
         Value::Object(members) => {
             // Own data properties, as JSON.parse makes them: a member named `__proto__` (an
             // encryption context may have one) is a member, not the object's prototype.
             let entries: js_sys::Array = members
-                .iter()
-                .map(|(k, v)| js_sys::Array::of2(&JsValue::from_str(k), &to_js(v)))
+                .into_iter()
+                .map(|(k, v)| {
+                    let k = zeroize::Zeroizing::new(k);
+                    js_sys::Array::of2(&JsValue::from_str(&k), &to_js(v))
+                })
                 .collect();
             Object::from_entries(&entries).map_or(JsValue::NULL, JsValue::from)
         }
