@@ -299,6 +299,19 @@ describe('web page', { timeout: 60_000 }, () => {
     await page.waitForSelector('body[data-ready="true"]');
   });
 
+  test('on a 390 px phone screen the page does not scroll sideways, the key table scrolls in its box', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.waitForFunction(() => document.documentElement.clientWidth === 390);
+      assert.ok(await page.locator('#keys-body tr').count() > 0, 'the key table has rows');
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+      const box = await page.evaluate(() => document.querySelector('#keys-section').getBoundingClientRect().right);
+      assert.ok(box <= 390, `the keys section ends at ${box} px`);
+    } finally {
+      await page.setViewportSize({ width: 1100, height: 900 });
+    }
+  });
+
   test('no console errors, and a screenshot', async () => {
     assert.deepEqual(problems, []);
     // Leave a ciphertext and an error visible in the screenshot, as a user would meet them.
