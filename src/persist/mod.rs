@@ -171,13 +171,13 @@ pub fn key_file_root<D: Dir>(dir: &mut D, entropy: &mut dyn Entropy) -> Result<R
 /// it is set and not empty), or else the key in `root.key` ([`key_file_root`]).
 pub fn root_for<D: Dir>(
     dir: &mut D,
-    passphrase: Option<String>,
-    env_passphrase: Option<String>,
+    passphrase: Option<zeroize::Zeroizing<String>>,
+    env_passphrase: Option<zeroize::Zeroizing<String>>,
     entropy: &mut dyn Entropy,
 ) -> Result<Root> {
     match passphrase.or_else(|| env_passphrase.filter(|p| !p.is_empty())) {
         Some(p) => Ok(Root::Passphrase {
-            passphrase: zeroize::Zeroizing::new(p.into_bytes()),
+            passphrase: zeroize::Zeroizing::new(p.as_bytes().to_vec()),
             iterations: seal::MIN_PBKDF2_ITERATIONS,
         }),
         None => key_file_root(dir, entropy),
@@ -600,8 +600,8 @@ mod tests {
         let mut root = |p: Option<&str>, env: Option<&str>| {
             let r = root_for(
                 &mut dir,
-                p.map(str::to_owned),
-                env.map(str::to_owned),
+                p.map(|p| p.to_owned().into()),
+                env.map(|e| e.to_owned().into()),
                 &mut OsEntropy,
             );
             passphrase_of(r.unwrap())

@@ -23,10 +23,18 @@ pub struct Options {
     pub web_crypto: Option<bool>,
     /// The data directory of an on-disk store (Node).
     pub data_dir: Option<String>,
-    /// The passphrase the store's key is wrapped by.
-    pub passphrase: Option<String>,
+    /// The passphrase the store's key is wrapped by (wiped when dropped, taken or not).
+    #[serde(default, deserialize_with = "secret_string")]
+    pub passphrase: Option<zeroize::Zeroizing<String>>,
     /// The name of an IndexedDB store (browsers).
     pub indexed_db: Option<String>,
+}
+
+/// An optional string read straight into memory that is wiped when dropped.
+fn secret_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<zeroize::Zeroizing<String>>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(zeroize::Zeroizing::new))
 }
 
 /// The option names `new Kms` takes.
@@ -106,7 +114,7 @@ impl Options {
     pub fn take_passphrase(&mut self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
         self.passphrase
             .take()
-            .map(|p| zeroize::Zeroizing::new(p.into_bytes()))
+            .map(|p| zeroize::Zeroizing::new(p.as_bytes().to_vec()))
     }
 
     /// The store the options name for `method` (taken out of them), or why they name none:
@@ -114,7 +122,7 @@ impl Options {
     /// `dataDir` where `has_files` (Node).
     pub fn take_target(&mut self, method: &str, has_files: bool) -> Result<Target> {
         let invalid = |m: String| KmsError::Validation(m);
-        if self.passphrase.as_deref() == Some("") {
+        if self.passphrase.as_deref().is_some_and(|p| p.is_empty()) {
             return Err(invalid(
                 "The option `passphrase` must not be empty".to_owned(),
             ));
@@ -296,7 +304,7 @@ mod tests {
             assert_eq!(m, "The option `indexedDb` must be 1 to 128 characters");
         }
         let mut o = Options {
-            passphrase: Some(String::new()),
+            passphrase: Some(String::new().into()),
             ..Options::default()
         };
         let m = message(o.take_target("Kms.open", false).unwrap_err());
@@ -309,10 +317,10 @@ mod tests {
         assert!(backup_passphrase("").is_err());
         assert_eq!(backup_passphrase("pw").unwrap().as_slice(), b"pw");
         let mut o = Options {
-            passphrase: Some("pw".to_owned()),
+            passphrase: Some("pw".to_owned().into()),
             ..Options::default()
         };
         assert_eq!(o.take_passphrase().unwrap().as_slice(), b"pw");
-        assert_eq!(o.passphrase, None);
+        assert!(o.passphrase.is_none());
     }
 }

@@ -11,6 +11,7 @@
 
 use js_sys::{Array, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 use crate::env::OsEntropy;
 use crate::error::{KmsError, Result};
@@ -222,12 +223,12 @@ impl Dir for NodeDir {
 
 /// The data directory at `path`, locked, and the root key of its store (see [`root_for`]:
 /// `passphrase`, else the `WASM_KMS_PASSPHRASE` environment variable, else `root.key`).
-fn open_dir(path: &str, passphrase: Option<String>) -> Result<(NodeDir, Root)> {
+fn open_dir(path: &str, passphrase: Option<Zeroizing<String>>) -> Result<(NodeDir, Root)> {
     let mut dir = NodeDir::open(path)?;
     let root = root_for(
         &mut dir,
         passphrase,
-        env_var(PASSPHRASE_ENV),
+        env_var(PASSPHRASE_ENV).map(Zeroizing::new),
         &mut OsEntropy,
     )?;
     Ok((dir, root))
@@ -239,7 +240,7 @@ fn open_dir(path: &str, passphrase: Option<String>) -> Result<(NodeDir, Root)> {
 /// commits wait for the binding to flush the journal it also gives (group commit).
 pub fn open_store(
     path: &str,
-    passphrase: Option<String>,
+    passphrase: Option<Zeroizing<String>>,
 ) -> Result<(GroupedStore<NodeDir>, Shared<LogBackend<NodeDir>>, StoreKey)> {
     let (dir, root) = open_dir(path, passphrase)?;
     GroupedStore::open_grouped(dir, &root, Box::new(OsEntropy))
@@ -251,7 +252,7 @@ pub fn restore_store(
     path: &str,
     backup: &[u8],
     backup_passphrase: &[u8],
-    passphrase: Option<String>,
+    passphrase: Option<Zeroizing<String>>,
 ) -> Result<()> {
     let (mut dir, root) = open_dir(path, passphrase)?;
     crate::persist::restore_backup(&mut dir, backup, backup_passphrase, &root, &mut OsEntropy)
