@@ -8,7 +8,13 @@
 mod action;
 mod builtin;
 mod caller;
-pub use action::Action;
+pub mod condition;
+pub mod context;
+pub mod eval;
+pub mod grant;
+pub mod pattern;
+pub mod policy;
+pub use action::{Action, ActionSet};
 pub use builtin::{aws_managed_policy_document, default_policy};
 pub use caller::Caller;
 
