@@ -305,17 +305,27 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     assert.ok(e instanceof K.KMSInvalidMacException);
   });
 
-  test('key policies: the default policy is read; writing policies and grants is refused plainly', async () => {
+  test('key policies: the default policy is read, a new one is written and enforced; grants are refused plainly', async () => {
     const key = await newKey();
     const names = await kms.send(new K.ListKeyPoliciesCommand({ KeyId: key.KeyId }));
     assert.deepEqual(names.PolicyNames, ['default']);
     const { Policy } = await kms.send(new K.GetKeyPolicyCommand({ KeyId: key.KeyId, PolicyName: 'default' }));
     const policy = JSON.parse(Policy);
     assert.equal(policy.Statement[0].Principal.AWS, 'arn:aws:iam::111122223333:root');
-    // Key policy changes and grants are not implemented yet (README, "What is not there yet"):
-    // they are refused with UnsupportedOperationException, never faked.
-    const put = await rejection(kms.send(new K.PutKeyPolicyCommand({ KeyId: key.KeyId, PolicyName: 'default', Policy })));
-    assert.ok(put instanceof K.UnsupportedOperationException);
+    // A policy that denies Encrypt without an encryption context.
+    policy.Statement.push({
+      Sid: 'WithContext', Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Resource: '*',
+      Condition: { Null: { 'kms:EncryptionContextKeys': 'true' } },
+    });
+    await kms.send(new K.PutKeyPolicyCommand({ KeyId: key.KeyId, PolicyName: 'default', Policy: JSON.stringify(policy) }));
+    const back = await kms.send(new K.GetKeyPolicyCommand({ KeyId: key.KeyId }));
+    assert.deepEqual(JSON.parse(back.Policy), policy);
+    const denied = await rejection(kms.send(new K.EncryptCommand({ KeyId: key.KeyId, Plaintext: text('x') })));
+    assert.equal(denied.name, 'AccessDeniedException');
+    assert.equal(denied.message, `User: arn:aws:iam::111122223333:root is not authorized to perform: kms:Encrypt on resource: ${key.Arn} with an explicit deny in a resource-based policy`);
+    await kms.send(new K.EncryptCommand({ KeyId: key.KeyId, Plaintext: text('x'), EncryptionContext: { app: 'a' } }));
+    // Grants are not implemented yet (README, "What is not there yet"): they are refused with
+    // UnsupportedOperationException, never faked.
     const grant = await rejection(kms.send(new K.CreateGrantCommand({
       KeyId: key.KeyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Decrypt'],
     })));
