@@ -3,7 +3,7 @@
 //! AWS's default policy), so no call parses a policy.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::policy::{Anyone, Policy, PolicyKind};
@@ -15,7 +15,7 @@ use crate::error::Result;
 const CAPACITY: usize = 4096;
 
 thread_local! {
-    static PARSED: RefCell<HashMap<String, Rc<Policy>>> = RefCell::new(HashMap::new());
+    static PARSED: RefCell<BTreeMap<String, Rc<Policy>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The parsed form of a stored key policy. Its principals were checked when it was written,

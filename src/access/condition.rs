@@ -8,7 +8,6 @@
 //! used without a set qualifier matches nothing.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -314,9 +313,18 @@ impl Operator {
     }
 }
 
+/// A number as a policy or a request writes one (`7`, `-1.5`, `1546257599.0`). JSON's number
+/// syntax, read by serde_json's parser, which the module carries anyway (core's float parser
+/// would add to its size).
+fn number(s: &str) -> Option<f64> {
+    serde_json::from_str::<f64>(s.trim())
+        .ok()
+        .filter(|n| n.is_finite())
+}
+
 fn num(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
-    match (policy.trim().parse::<f64>(), actual.trim().parse::<f64>()) {
-        (Ok(p), Ok(a)) if p.is_finite() && a.is_finite() => f(p, a),
+    match (number(policy), number(actual)) {
+        (Some(p), Some(a)) => f(p, a),
         _ => false,
     }
 }
@@ -325,8 +333,8 @@ fn num(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
 /// seconds since the epoch.
 pub fn epoch_seconds(s: &str) -> Option<f64> {
     let s = s.trim();
-    if let Ok(n) = s.parse::<f64>() {
-        return n.is_finite().then_some(n);
+    if let Some(n) = number(s) {
+        return Some(n);
     }
     let full = if s.len() == 10 {
         format!("{s}T00:00:00Z")
@@ -343,7 +351,9 @@ fn date(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
     }
 }
 
-/// Whether `ip` is in `cidr` (a bare address is a /32 or /128).
+/// Whether `ip` is in `cidr` (a bare address is a /32 or /128). Addresses are read here
+/// rather than by `std::net` (whose parser would add to the module's size): IPv4 dotted
+/// quads, and IPv6 groups with one `::`.
 fn in_cidr(cidr: &str, ip: &str) -> bool {
     let (net, bits) = match cidr.split_once('/') {
         Some((n, b)) => match b.parse::<u32>() {
@@ -352,22 +362,62 @@ fn in_cidr(cidr: &str, ip: &str) -> bool {
         },
         None => (cidr, None),
     };
-    match (net.parse::<IpAddr>(), ip.parse::<IpAddr>()) {
-        (Ok(IpAddr::V4(n)), Ok(IpAddr::V4(a))) => {
-            let bits = bits.unwrap_or(32);
-            bits <= 32 && masked(u32::from(n).into(), u32::from(a).into(), bits, 32)
-        }
-        (Ok(IpAddr::V6(n)), Ok(IpAddr::V6(a))) => {
-            let bits = bits.unwrap_or(128);
-            bits <= 128 && masked(u128::from(n), u128::from(a), bits, 128)
+    match (address(net), address(ip)) {
+        (Some((n, nw)), Some((a, aw))) if nw == aw => {
+            let bits = bits.unwrap_or(nw);
+            bits <= nw && (bits == 0 || (n >> (nw - bits)) == (a >> (nw - bits)))
         }
         _ => false,
     }
 }
 
-fn masked(net: u128, addr: u128, bits: u32, width: u32) -> bool {
-    let shift = width - bits;
-    shift >= 128 || (net >> shift) == (addr >> shift)
+/// An IPv4 or IPv6 address as a number and its width in bits.
+fn address(s: &str) -> Option<(u128, u32)> {
+    if s.contains(':') {
+        return ipv6(s).map(|a| (a, 128));
+    }
+    let mut value = 0u128;
+    let mut parts = 0;
+    for part in s.split('.') {
+        let ok = !part.is_empty() && part.len() <= 3 && part.bytes().all(|b| b.is_ascii_digit());
+        let octet = part.parse::<u8>().ok().filter(|_| ok)?;
+        value = (value << 8) | u128::from(octet);
+        parts += 1;
+    }
+    (parts == 4).then_some((value, 32))
+}
+
+fn ipv6(s: &str) -> Option<u128> {
+    let groups = |part: &str| -> Option<Vec<u16>> {
+        if part.is_empty() {
+            return Some(Vec::new());
+        }
+        part.split(':')
+            .map(|g| {
+                let ok = (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit());
+                u16::from_str_radix(g, 16).ok().filter(|_| ok)
+            })
+            .collect()
+    };
+    let (head, tail) = match s.split_once("::") {
+        Some((h, t)) => (groups(h)?, Some(groups(t)?)),
+        None => (groups(s)?, None),
+    };
+    let all: Vec<u16> = match tail {
+        Some(tail) if head.len() + tail.len() < 8 => {
+            let zeros = 8 - head.len() - tail.len();
+            head.into_iter()
+                .chain(std::iter::repeat_n(0, zeros))
+                .chain(tail)
+                .collect()
+        }
+        Some(_) => return None,
+        None => head,
+    };
+    (all.len() == 8).then(|| {
+        all.iter()
+            .fold(0u128, |acc, g| (acc << 16) | u128::from(*g))
+    })
 }
 
 /// `ForAllValues:` or `ForAnyValue:`.
@@ -672,6 +722,17 @@ mod tests {
         assert!(!ip.holds(Some(&s("192.168.1.8")), &no_vars));
         assert!(ip.holds(Some(&s("2001:db8::1")), &no_vars));
         assert!(!ip.holds(Some(&s("not-an-ip")), &no_vars));
+        assert!(!ip.holds(Some(&s("10.0.0.256")), &no_vars));
+        assert!(!ip.holds(Some(&s("2001:db9::1")), &no_vars));
+        let v6 = one(json!({"IpAddress": {"aws:SourceIp": ["::1", "fe80::/10"]}}));
+        assert!(v6.holds(Some(&s("0:0:0:0:0:0:0:1")), &no_vars));
+        assert!(v6.holds(Some(&s("fe80::1:2")), &no_vars));
+        assert!(!v6.holds(Some(&s("fec0::1")), &no_vars));
+        assert!(!v6.holds(Some(&s("1::2::3")), &no_vars));
+        assert!(
+            !v6.holds(Some(&s("127.0.0.1")), &no_vars),
+            "IPv4 is not in an IPv6 range"
+        );
         let any = one(json!({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}));
         assert!(any.holds(Some(&s("8.8.8.8")), &no_vars));
         let not_ip = one(json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}));
