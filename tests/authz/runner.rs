@@ -144,7 +144,16 @@ pub fn run_case(case: &Value, named: &Map<String, Value>, defaults: &Value) -> R
     let key_account = get("keyAccount").unwrap_or_else(|| "111122223333".to_owned());
     // A policy that must be refused when parsed.
     if let Some(expected) = get("parseError") {
-        let doc = document(field("keyPolicy").ok_or("no keyPolicy")?, named)?;
+        // The document: raw text (`policyText`, for text that is not JSON), or as elsewhere.
+        let doc = match get("policyText") {
+            Some(text) => text,
+            None => document(
+                field("policy")
+                    .or_else(|| field("keyPolicy"))
+                    .ok_or("no policy")?,
+                named,
+            )?,
+        };
         let kind = if get("policyKind").as_deref() == Some("identity") {
             PolicyKind::Identity
         } else {
