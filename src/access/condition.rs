@@ -337,19 +337,64 @@ fn num(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
     }
 }
 
-/// A date as IAM reads one: ISO 8601 (`2026-12-03T17:00:00Z`, a date alone, fractions) or
-/// seconds since the epoch.
+/// A date as IAM reads one: seconds since the epoch, or one of the W3C profiles of ISO 8601
+/// (`2026-12`, `2026-12-03`, `2026-12-03T17:00Z`, `2026-12-03T17:00:00Z`,
+/// `2026-12-03T17:00:00.5+01:00`): a time needs its zone, `Z` or an offset.
 pub fn epoch_seconds(s: &str) -> Option<f64> {
     let s = s.trim();
     if let Ok(n) = s.parse::<f64>() {
         return n.is_finite().then_some(n);
     }
-    let full = if s.len() == 10 {
-        format!("{s}T00:00:00Z")
-    } else {
-        s.to_owned()
+    let (date, time) = match s.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
     };
-    crate::codec::parse_iso8601(&full).map(|t| t.millis() as f64 / 1000.0)
+    let date = match date.len() {
+        7 => format!("{date}-01"),
+        _ => date.to_owned(),
+    };
+    let Some(time) = time else {
+        return crate::codec::parse_iso8601(&format!("{date}T00:00:00Z"))
+            .map(|t| t.millis() as f64 / 1000.0);
+    };
+    // The zone: `Z`, or `+hh:mm` / `-hh:mm` east of UTC.
+    let (clock, offset) = if let Some(c) = time.strip_suffix('Z') {
+        (c, 0i64)
+    } else {
+        let at = time.len().checked_sub(6)?;
+        let (c, zone) = (time.get(..at)?, time.get(at..)?);
+        let sign = match zone.get(..1)? {
+            "+" => 1,
+            "-" => -1,
+            _ => return None,
+        };
+        let (h, m) = zone.get(1..)?.split_once(':')?;
+        let minutes = |v: &str| (v.len() == 2).then(|| v.parse::<i64>().ok()).flatten();
+        let (h, m) = (minutes(h)?, minutes(m)?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        (c, sign * (h * 3600 + m * 60))
+    };
+    // Seconds are optional; a fraction keeps its first three digits.
+    let (whole, fraction) = match clock.split_once('.') {
+        Some((w, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+            (w, f.get(..f.len().min(3)))
+        }
+        Some(_) => return None,
+        None => (clock, None),
+    };
+    let whole = if whole.len() == 5 {
+        format!("{whole}:00")
+    } else {
+        whole.to_owned()
+    };
+    let text = match fraction {
+        Some(f) => format!("{date}T{whole}.{f}Z"),
+        None => format!("{date}T{whole}Z"),
+    };
+    let local = crate::codec::parse_iso8601(&text)?;
+    Some(local.millis() as f64 / 1000.0 - offset as f64)
 }
 
 fn date(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
@@ -750,6 +795,35 @@ mod tests {
         let arn = one(json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/app-*"}}));
         assert!(arn.holds(Some(&s("arn:aws:iam::111122223333:role/app-1")), &no_vars));
         assert!(!arn.holds(Some(&s("arn:aws:iam::111122223333:user/app-1")), &no_vars));
+    }
+
+    #[test]
+    fn dates_are_read_in_every_w3c_profile_and_as_epoch_seconds() {
+        let at = |s: &str| epoch_seconds(s);
+        let noon = Some(1_796_299_200.0); // 2026-12-03T12:00:00Z
+        assert_eq!(at("2026-12-03T12:00:00Z"), noon);
+        assert_eq!(at("2026-12-03T12:00Z"), noon);
+        assert_eq!(at("2026-12-03T13:00:00+01:00"), noon);
+        assert_eq!(at("2026-12-03T07:30:00-04:30"), noon);
+        assert_eq!(at("2026-12-03T12:00:00.000Z"), noon);
+        assert_eq!(at("2026-12-03T12:00:00.2500001Z"), Some(1_796_299_200.25));
+        assert_eq!(at("1796299200"), noon);
+        assert_eq!(at("2026-12-03"), Some(1_796_256_000.0));
+        assert_eq!(at("2026-12"), Some(1_796_083_200.0));
+        assert_eq!(at("2027"), Some(2027.0), "digits alone are epoch seconds");
+        for bad in [
+            "2026-12-03T12:00:00",
+            "2026-12-03T12:00:00+1:00",
+            "2026-12-03T12:00:00+24:00",
+            "2026-12-03T12:00:00.Z",
+            "2026-13-01",
+            "yesterday",
+            "",
+        ] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+        let before = one(json!({"DateLessThan": {"aws:CurrentTime": "2026-12-03T13:00:01+01:00"}}));
+        assert!(before.holds(Some(&s("2026-12-03T12:00:00Z")), &no_vars));
     }
 
     #[test]
