@@ -89,7 +89,7 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
     arn_segments(pattern, arn, |p, a| glob(p, a, false))
 }
 
-/// [`arn_like`] for a pattern with `\\` escapes ([`glob_escaped`]).
+/// [`arn_like`] for a pattern with `\` escapes ([`glob_escaped`]).
 pub fn arn_like_escaped(pattern: &str, arn: &str) -> bool {
     arn_segments(pattern, arn, glob_escaped)
 }
