@@ -300,6 +300,80 @@ fn ids_seeds() -> Seeds {
     seeds
 }
 
+/// Key and identity policies: AWS's own, the key policy guide's examples, every operator, set
+/// qualifier, variable and element form, and a few that AWS refuses.
+fn policy_seeds() -> Seeds {
+    use wasm_kms::access::policy::{Anyone, Policy, PolicyKind};
+    let root = "arn:aws:iam::111122223333:root";
+    let role = "arn:aws:iam::111122223333:role/r";
+    let scope = wasm_kms::domain::ids::Scope {
+        partition: "aws".to_owned(),
+        region: "us-east-1".to_owned(),
+        account: "111122223333".to_owned(),
+    };
+    let valid_key = [
+        wasm_kms::access::default_policy("aws", "111122223333"),
+        wasm_kms::access::aws_managed_policy_document(&scope, "s3", "S3"),
+        json!({"Version": "2012-10-17", "Id": "key-consolepolicy-3", "Statement": [
+            {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "Allow access for Key Administrators", "Effect": "Allow", "Principal": {"AWS": role},
+             "Action": ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"], "Resource": "*"},
+            {"Sid": "Allow attachment of persistent resources", "Effect": "Allow", "Principal": {"AWS": [role, "444455556666"]},
+             "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": true}}}]})
+        .to_string(),
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Conditions", "Effect": "Allow", "Principal": "*", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": {
+                "StringEquals": {"kms:EncryptionContext:AppName": "ExampleApp", "kms:CallerAccount": "111122223333"},
+                "StringLikeIfExists": {"kms:ViaService": "*.us-east-1.amazonaws.com", "kms:EncryptionContext:owner": "${aws:username}/${*}"},
+                "StringNotEqualsIgnoreCase": {"aws:PrincipalTag/team": "${aws:PrincipalTag/other, 'none'}"},
+                "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["AppName", "owner"]},
+                "ForAnyValue:StringLike": {"aws:TagKeys": "Env*"},
+                "Null": {"kms:BypassPolicyLockoutSafetyCheck": "true"},
+                "NumericLessThanEquals": {"kms:ScheduleKeyDeletionPendingWindowInDays": 10},
+                "DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00+01:00"},
+                "DateGreaterThan": {"aws:EpochTime": "1546257599"},
+                "Bool": {"aws:SecureTransport": "true"},
+                "BinaryEquals": {"kms:EncryptionContext:blob": "AQID"},
+                "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]},
+                "NotIpAddress": {"aws:SourceIp": "192.0.2.1"},
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/r*"},
+                "ArnNotEquals": {"aws:SourceArn": "arn:aws:s3:::bucket"}}},
+            {"Sid": "Deny outside the endpoint", "Effect": "Deny", "NotPrincipal": {"AWS": [root, "arn:aws:sts::111122223333:assumed-role/r/s"]},
+             "NotAction": "kms:Describe*", "NotResource": "arn:aws:kms:*:111122223333:alias/*",
+             "Condition": {"StringNotEqualsIfExists": {"aws:SourceVpce": "vpce-0a1b2c3d"}}},
+            {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com", "AWS": "arn:aws:iam::444455556666:user/bob"}, "Action": "kms:Encrypt*", "Resource": "arn:aws:kms:us-east-1:111122223333:key/*"},
+            {"Effect": "Allow", "Principal": {"AWS": "*"}}]})
+        .to_string(),
+    ];
+    let valid_identity = [json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Own aliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias"],
+         "Resource": ["arn:aws:kms:us-east-1:111122223333:alias/${aws:username}-*", "arn:aws:kms:*:111122223333:key/*"]},
+        {"Effect": "Allow", "Action": "kms:*", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/Env": "prod"}, "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/app"}}},
+        {"Effect": "Deny", "NotAction": ["kms:Decrypt", "kms:DescribeKey"], "NotResource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]})
+    .to_string()];
+    let invalid = [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#,
+        r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:group/admins"},"Action":"kms:*","Resource":"*"}}"#,
+        r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:AppName":"x"}}}}"#,
+        r#"{"Statement":[{"Sid":"a","Effect":"Deny","Principal":"*","Action":"Encrypt"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":["#,
+    ];
+    let mut seeds = Vec::new();
+    for (i, text) in valid_key.iter().enumerate() {
+        Policy::parse(text, PolicyKind::Key, &Anyone).unwrap();
+        seeds.push((format!("key-{i}.json"), text.as_bytes().to_vec()));
+    }
+    for (i, text) in valid_identity.iter().enumerate() {
+        Policy::parse(text, PolicyKind::Identity, &Anyone).unwrap();
+        seeds.push((format!("identity-{i}.json"), text.as_bytes().to_vec()));
+    }
+    for (i, text) in invalid.iter().enumerate() {
+        assert!(Policy::parse(text, PolicyKind::Key, &Anyone).is_err());
+        seeds.push((format!("refused-{i}.json"), text.as_bytes().to_vec()));
+    }
+    seeds
+}
+
 fn seed_file_seeds() -> Seeds {
     let id = |n: u8| format!("{n:08x}-12ab-34cd-56ef-1234567890ab");
     let p256 = material("ECC_NIST_P256");
@@ -483,4 +557,5 @@ fn write_seeds() {
     write("seed_file", seed_file_seeds());
     write("wire_dispatch", wire_seeds());
     write("blob_parse", blob_seeds());
+    write("policy_parse", policy_seeds());
 }

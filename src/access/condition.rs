@@ -4,15 +4,16 @@
 //! The rules (IAM's, which KMS follows): operators AND, keys within an operator AND, a key's
 //! values OR; a negated operator needs every value not to match; an absent key makes a
 //! condition false, except for negated operators (true), `…IfExists` (true) and `Null`;
-//! `ForAllValues` holds on an absent or empty set, `ForAnyValue` does not; a multi-valued key
-//! used without a set qualifier matches nothing.
+//! `ForAllValues` holds on an absent or empty set, `ForAnyValue` does not (`…IfExists` or
+//! not); a multi-valued key used without a set qualifier matches nothing. A policy variable
+//! that cannot be resolved matches nothing and makes a negated operator fail.
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use super::pattern::{arn_like, glob};
+use super::pattern::{arn_like, arn_like_escaped, glob, glob_escaped};
 use crate::error::{KmsError, Result};
 
 macro_rules! known_keys {
@@ -282,10 +283,25 @@ impl Operator {
         )
     }
 
-    /// Whether one request value matches one policy value, for the operator's positive form.
-    fn matches(self, policy: &str, actual: &str) -> bool {
+    /// Whether the operator's values are patterns (`*`, `?`): a substituted variable's value
+    /// must then be escaped to match only itself.
+    fn wildcards(self) -> bool {
+        use Operator::*;
+        matches!(
+            self,
+            StringLike | StringNotLike | ArnEquals | ArnLike | ArnNotEquals | ArnNotLike
+        )
+    }
+
+    /// Whether one request value matches one policy value, for the operator's positive form;
+    /// `escaped`: the policy value is a pattern from [`substitute_pattern`].
+    fn matches(self, policy: &str, actual: &str, escaped: bool) -> bool {
         use Operator::*;
         match self {
+            StringLike | StringNotLike if escaped => glob_escaped(policy, actual),
+            ArnEquals | ArnLike | ArnNotEquals | ArnNotLike if escaped => {
+                arn_like_escaped(policy, actual)
+            }
             StringEquals | StringNotEquals => policy == actual,
             StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
                 policy.to_lowercase() == actual.to_lowercase()
@@ -329,19 +345,64 @@ fn num(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
     }
 }
 
-/// A date as IAM reads one: ISO 8601 (`2026-12-03T17:00:00Z`, a date alone, fractions) or
-/// seconds since the epoch.
+/// A date as IAM reads one: seconds since the epoch, or one of the W3C profiles of ISO 8601
+/// (`2026-12`, `2026-12-03`, `2026-12-03T17:00Z`, `2026-12-03T17:00:00Z`,
+/// `2026-12-03T17:00:00.5+01:00`): a time needs its zone, `Z` or an offset.
 pub fn epoch_seconds(s: &str) -> Option<f64> {
     let s = s.trim();
     if let Some(n) = number(s) {
         return Some(n);
     }
-    let full = if s.len() == 10 {
-        format!("{s}T00:00:00Z")
-    } else {
-        s.to_owned()
+    let (date, time) = match s.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
     };
-    crate::codec::parse_iso8601(&full).map(|t| t.millis() as f64 / 1000.0)
+    let date = match date.len() {
+        7 => format!("{date}-01"),
+        _ => date.to_owned(),
+    };
+    let Some(time) = time else {
+        return crate::codec::parse_iso8601(&format!("{date}T00:00:00Z"))
+            .map(|t| t.millis() as f64 / 1000.0);
+    };
+    // The zone: `Z`, or `+hh:mm` / `-hh:mm` east of UTC.
+    let (clock, offset) = if let Some(c) = time.strip_suffix('Z') {
+        (c, 0i64)
+    } else {
+        let at = time.len().checked_sub(6)?;
+        let (c, zone) = (time.get(..at)?, time.get(at..)?);
+        let sign = match zone.get(..1)? {
+            "+" => 1,
+            "-" => -1,
+            _ => return None,
+        };
+        let (h, m) = zone.get(1..)?.split_once(':')?;
+        let minutes = |v: &str| (v.len() == 2).then(|| v.parse::<i64>().ok()).flatten();
+        let (h, m) = (minutes(h)?, minutes(m)?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        (c, sign * (h * 3600 + m * 60))
+    };
+    // Seconds are optional; a fraction keeps its first three digits.
+    let (whole, fraction) = match clock.split_once('.') {
+        Some((w, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+            (w, f.get(..f.len().min(3)))
+        }
+        Some(_) => return None,
+        None => (clock, None),
+    };
+    let whole = if whole.len() == 5 {
+        format!("{whole}:00")
+    } else {
+        whole.to_owned()
+    };
+    let text = match fraction {
+        Some(f) => format!("{date}T{whole}.{f}Z"),
+        None => format!("{date}T{whole}Z"),
+    };
+    let local = crate::codec::parse_iso8601(&text)?;
+    Some(local.millis() as f64 / 1000.0 - offset as f64)
 }
 
 fn date(policy: &str, actual: &str, f: impl Fn(f64, f64) -> bool) -> bool {
@@ -516,48 +577,60 @@ impl Condition {
         actual: Option<&Values<'_>>,
         vars: &dyn Fn(&str) -> Option<String>,
     ) -> bool {
-        let resolved: Cow<'_, [String]> = if self.variables {
-            // A value whose variable cannot be resolved matches nothing.
-            Cow::Owned(
-                self.values
-                    .iter()
-                    .filter_map(|v| substitute(v, vars))
-                    .collect(),
-            )
-        } else {
-            Cow::Borrowed(&self.values)
-        };
         if self.operator == Operator::Null {
             let absent = match actual {
                 None => true,
                 Some(Values::Many(v)) => v.is_empty(),
                 Some(Values::One(_)) => false,
             };
-            return resolved
+            return self
+                .values
                 .iter()
                 .any(|v| v.eq_ignore_ascii_case(&absent.to_string()));
         }
+        // An absent key decides before any value is read. `ForAnyValue` needs a value to
+        // match, `…IfExists` or not.
+        let items: Vec<&str> = match (self.qualifier, actual) {
+            (None, None) => return self.if_exists || self.operator.negated(),
+            (Some(SetQualifier::ForAllValues), None) => return true,
+            (Some(SetQualifier::ForAnyValue), None) => return false,
+            // A set used without a qualifier matches nothing.
+            (None, Some(Values::Many(_))) => return false,
+            (_, Some(Values::One(a))) => vec![a.as_ref()],
+            (Some(_), Some(Values::Many(v))) => v.iter().map(|s| s.as_ref()).collect(),
+        };
+        let escaped = self.variables && self.operator.wildcards();
+        let (resolved, unresolved): (Cow<'_, [String]>, bool) = if self.variables {
+            let all: Vec<Option<String>> = self
+                .values
+                .iter()
+                .map(|v| {
+                    if escaped {
+                        substitute_pattern(v, vars)
+                    } else {
+                        substitute(v, vars)
+                    }
+                })
+                .collect();
+            let unresolved = all.iter().any(Option::is_none);
+            (Cow::Owned(all.into_iter().flatten().collect()), unresolved)
+        } else {
+            (Cow::Borrowed(&self.values), false)
+        };
+        // A value whose variable cannot be resolved matches nothing, and makes a negated
+        // operator fail: the condition cannot be shown to hold.
         let one = |a: &str| {
-            let any = resolved.iter().any(|p| self.operator.matches(p, a));
+            if unresolved && self.operator.negated() {
+                return false;
+            }
+            let any = resolved
+                .iter()
+                .any(|p| self.operator.matches(p, a, escaped));
             any != self.operator.negated()
         };
-        match (self.qualifier, actual) {
-            (None, None) => self.if_exists || self.operator.negated(),
-            (None, Some(Values::One(a))) => one(a),
-            // A set used without a qualifier matches nothing.
-            (None, Some(Values::Many(_))) => false,
-            (Some(SetQualifier::ForAllValues), None) => true,
-            (Some(SetQualifier::ForAnyValue), None) => self.if_exists,
-            (Some(q), Some(values)) => {
-                let items: Vec<&str> = match values {
-                    Values::One(a) => vec![a.as_ref()],
-                    Values::Many(v) => v.iter().map(|s| s.as_ref()).collect(),
-                };
-                match q {
-                    SetQualifier::ForAllValues => items.iter().all(|a| one(a)),
-                    SetQualifier::ForAnyValue => items.iter().any(|a| one(a)),
-                }
-            }
+        match self.qualifier {
+            None | Some(SetQualifier::ForAnyValue) => items.iter().any(|a| one(a)),
+            Some(SetQualifier::ForAllValues) => items.iter().all(|a| one(a)),
         }
     }
 }
@@ -597,10 +670,52 @@ fn condition_values(v: &Value) -> Option<Vec<String>> {
 /// Replaces the policy variables in `value` (`${aws:username}`, `${aws:PrincipalTag/team}`,
 /// `${key, 'default'}`, and `${*}`, `${?}`, `${$}`); `None` if one cannot be resolved.
 pub fn substitute(value: &str, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    replace_variables(
+        value,
+        vars,
+        &|s: &str, out: &mut String| out.push_str(s),
+        &|s, out| out.push_str(s),
+    )
+}
+
+/// [`substitute`] for a value that is a pattern (`StringLike`, the `Arn*` operators, a
+/// `Resource`): the result is for [`super::pattern::glob_escaped`], in which what a variable
+/// gave, `${*}` and `${?}` included, matches only itself while the policy's own `*` and `?`
+/// stay wildcards.
+pub fn substitute_pattern(value: &str, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let escape = |s: &str, out: &mut String| {
+        for c in s.chars() {
+            if matches!(c, '*' | '?' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    };
+    let literal = |s: &str, out: &mut String| {
+        for c in s.chars() {
+            if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    };
+    replace_variables(value, vars, &literal, &escape)
+}
+
+type Push<'a> = &'a dyn Fn(&str, &mut String);
+
+/// Writes `value` with its variables replaced: the policy's own text through `literal`, what
+/// a variable gives through `replaced`.
+fn replace_variables(
+    value: &str,
+    vars: &dyn Fn(&str) -> Option<String>,
+    literal: Push<'_>,
+    replaced: Push<'_>,
+) -> Option<String> {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(start) = rest.find("${") {
-        out.push_str(rest.get(..start)?);
+        literal(rest.get(..start)?, &mut out);
         let after = rest.get(start + 2..)?;
         let end = after.find('}')?;
         let inner = after.get(..end)?.trim();
@@ -616,10 +731,10 @@ pub fn substitute(value: &str, vars: &dyn Fn(&str) -> Option<String>) -> Option<
             "*" | "?" | "$" => Some(name.to_owned()),
             _ => vars(name).or_else(|| default.map(str::to_owned)),
         }?;
-        out.push_str(&replacement);
+        replaced(&replacement, &mut out);
         rest = after.get(end + 1..)?;
     }
-    out.push_str(rest);
+    literal(rest, &mut out);
     Some(out)
 }
 
@@ -744,6 +859,35 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_read_in_every_w3c_profile_and_as_epoch_seconds() {
+        let at = |s: &str| epoch_seconds(s);
+        let noon = Some(1_796_299_200.0); // 2026-12-03T12:00:00Z
+        assert_eq!(at("2026-12-03T12:00:00Z"), noon);
+        assert_eq!(at("2026-12-03T12:00Z"), noon);
+        assert_eq!(at("2026-12-03T13:00:00+01:00"), noon);
+        assert_eq!(at("2026-12-03T07:30:00-04:30"), noon);
+        assert_eq!(at("2026-12-03T12:00:00.000Z"), noon);
+        assert_eq!(at("2026-12-03T12:00:00.2500001Z"), Some(1_796_299_200.25));
+        assert_eq!(at("1796299200"), noon);
+        assert_eq!(at("2026-12-03"), Some(1_796_256_000.0));
+        assert_eq!(at("2026-12"), Some(1_796_083_200.0));
+        assert_eq!(at("2027"), Some(2027.0), "digits alone are epoch seconds");
+        for bad in [
+            "2026-12-03T12:00:00",
+            "2026-12-03T12:00:00+1:00",
+            "2026-12-03T12:00:00+24:00",
+            "2026-12-03T12:00:00.Z",
+            "2026-13-01",
+            "yesterday",
+            "",
+        ] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+        let before = one(json!({"DateLessThan": {"aws:CurrentTime": "2026-12-03T13:00:01+01:00"}}));
+        assert!(before.holds(Some(&s("2026-12-03T12:00:00Z")), &no_vars));
+    }
+
+    #[test]
     fn null_and_set_qualifiers() {
         let null_true = one(json!({"Null": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}));
         assert!(null_true.holds(None, &no_vars));
@@ -812,5 +956,75 @@ mod tests {
             json!({"StringEquals": {"kms:EncryptionContext:team": "${aws:PrincipalTag/team}"}}),
         );
         assert!(!unresolved.holds(Some(&s("")), &vars));
+    }
+
+    #[test]
+    fn an_unresolved_variable_makes_a_negated_operator_fail() {
+        let vars = |name: &str| (name == "aws:username").then(|| "alice".to_owned());
+        let not_mine =
+            one(json!({"StringNotEquals": {"kms:EncryptionContext:owner": "${aws:username}"}}));
+        assert!(not_mine.holds(Some(&s("bob")), &vars));
+        assert!(!not_mine.holds(Some(&s("alice")), &vars));
+        assert!(
+            !not_mine.holds(Some(&s("bob")), &no_vars),
+            "unresolved: the condition cannot hold"
+        );
+        assert!(
+            not_mine.holds(None, &no_vars),
+            "an absent key decides before the values are read"
+        );
+        let not_like =
+            one(json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}"}}));
+        assert!(!not_like.holds(Some(&s("arn:aws:iam::1:user/bob")), &no_vars));
+        let any_not =
+            one(json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": "${aws:username}"}}));
+        assert!(
+            any_not.holds(Some(&set(&[])), &no_vars),
+            "an empty set has nothing to fail"
+        );
+        assert!(!any_not.holds(Some(&set(&["x"])), &no_vars));
+    }
+
+    #[test]
+    fn for_any_value_is_false_on_an_absent_key_even_with_if_exists() {
+        let c = one(json!({"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "Env"}}));
+        assert!(!c.holds(None, &no_vars));
+        assert!(c.holds(Some(&set(&["Env"])), &no_vars));
+        let all = one(json!({"ForAllValues:StringEqualsIfExists": {"aws:TagKeys": "Env"}}));
+        assert!(all.holds(None, &no_vars));
+    }
+
+    #[test]
+    fn what_a_variable_gives_is_literal_in_a_pattern() {
+        let vars = |name: &str| (name == "aws:PrincipalTag/team").then(|| "a*".to_owned());
+        assert_eq!(
+            substitute_pattern("x${*}y${?}z${$}", &no_vars).as_deref(),
+            Some("x\\*y\\?z$")
+        );
+        assert_eq!(
+            substitute_pattern("t/${aws:PrincipalTag/team}/*", &vars).as_deref(),
+            Some("t/a\\*/*")
+        );
+        assert_eq!(
+            substitute_pattern("back\\slash${$}", &no_vars).as_deref(),
+            Some("back\\\\slash$")
+        );
+        let star = one(json!({"StringLike": {"kms:EncryptionContext:k": "a${*}b"}}));
+        assert!(star.holds(Some(&s("a*b")), &no_vars));
+        assert!(!star.holds(Some(&s("axxb")), &no_vars));
+        let team =
+            one(json!({"StringLike": {"kms:EncryptionContext:k": "t/${aws:PrincipalTag/team}/*"}}));
+        assert!(team.holds(Some(&s("t/a*/report")), &vars));
+        assert!(
+            !team.holds(Some(&s("t/abc/report")), &vars),
+            "the tag's * is not a wildcard"
+        );
+        let eq = one(json!({"StringEquals": {"kms:EncryptionContext:k": "a${*}b"}}));
+        assert!(eq.holds(Some(&s("a*b")), &no_vars));
+        let arn = one(
+            json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/${aws:PrincipalTag/team}"}}),
+        );
+        assert!(arn.holds(Some(&s("arn:aws:iam::1:role/a*")), &vars));
+        assert!(!arn.holds(Some(&s("arn:aws:iam::1:role/ab")), &vars));
     }
 }

@@ -15,10 +15,10 @@
 use serde::Serialize;
 
 use super::action::Action;
-use super::condition::{substitute, Condition};
+use super::condition::{substitute_pattern, Condition};
 use super::context::{CallerKind, Context};
 use super::grant::{Grant, GranteeMatch};
-use super::pattern::arn_like;
+use super::pattern::{arn_like, arn_like_escaped};
 use super::policy::{Effect, Policy, Principals, Statement};
 
 /// A policy of the caller's identity, with the name the explanation shows (an inline
@@ -383,7 +383,8 @@ fn resource_match(
             return false;
         }
         if variables && pattern.contains("${") {
-            return substitute(pattern, &vars).is_some_and(|p| arn_like(&p, resource));
+            return substitute_pattern(pattern, &vars)
+                .is_some_and(|p| arn_like_escaped(&p, resource));
         }
         arn_like(pattern, resource)
     };

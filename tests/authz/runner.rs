@@ -19,10 +19,37 @@ use wasm_kms::access::{Action, ActionSet};
 use wasm_kms::codec::{parse_iso8601, Timestamp};
 
 /// Every corpus file, embedded so that the wasm test needs no file system.
-pub const FILES: &[(&str, &str)] = &[(
-    "examples.json",
-    include_str!("../vectors/authz/examples.json"),
-)];
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "examples.json",
+        include_str!("../vectors/authz/examples.json"),
+    ),
+    (
+        "operators.json",
+        include_str!("../vectors/authz/operators.json"),
+    ),
+    (
+        "condition_keys.json",
+        include_str!("../vectors/authz/condition_keys.json"),
+    ),
+    ("grants.json", include_str!("../vectors/authz/grants.json")),
+    (
+        "grammar.json",
+        include_str!("../vectors/authz/grammar.json"),
+    ),
+    (
+        "cross_account.json",
+        include_str!("../vectors/authz/cross_account.json"),
+    ),
+    (
+        "principals.json",
+        include_str!("../vectors/authz/principals.json"),
+    ),
+    (
+        "resources.json",
+        include_str!("../vectors/authz/resources.json"),
+    ),
+];
 
 fn text(v: &Value, field: &str) -> Option<String> {
     v.get(field).and_then(Value::as_str).map(str::to_owned)
@@ -117,7 +144,16 @@ pub fn run_case(case: &Value, named: &Map<String, Value>, defaults: &Value) -> R
     let key_account = get("keyAccount").unwrap_or_else(|| "111122223333".to_owned());
     // A policy that must be refused when parsed.
     if let Some(expected) = get("parseError") {
-        let doc = document(field("keyPolicy").ok_or("no keyPolicy")?, named)?;
+        // The document: raw text (`policyText`, for text that is not JSON), or as elsewhere.
+        let doc = match get("policyText") {
+            Some(text) => text,
+            None => document(
+                field("policy")
+                    .or_else(|| field("keyPolicy"))
+                    .ok_or("no policy")?,
+                named,
+            )?,
+        };
         let kind = if get("policyKind").as_deref() == Some("identity") {
             PolicyKind::Identity
         } else {
@@ -186,7 +222,9 @@ pub fn run_case(case: &Value, named: &Map<String, Value>, defaults: &Value) -> R
             return Err(format!("unknown caller {caller_arn}"));
         }
     } else {
-        (CallerKind::Service, key_account.clone(), None)
+        // A service principal acts in the account the case names, else the key's.
+        let account = text(caller, "account").unwrap_or_else(|| key_account.clone());
+        (CallerKind::Service, account, None)
     };
     let principal_tags = pairs(caller.get("tags"));
     let username = (kind == CallerKind::User)
@@ -195,12 +233,13 @@ pub fn run_case(case: &Value, named: &Map<String, Value>, defaults: &Value) -> R
     let source_ip = caller_field("sourceIp");
     let vpce = caller_field("sourceVpce");
     let vpc = caller_field("sourceVpc");
+    let user_id = caller_field("userId");
     let who = Who {
         arn: &caller_arn,
         account: &account,
         kind,
         role_arn: role_arn.as_deref(),
-        user_id: None,
+        user_id: user_id.as_deref(),
         username: username.as_deref(),
         tags: &principal_tags,
         via_service: via.as_deref(),
@@ -247,6 +286,12 @@ pub fn run_case(case: &Value, named: &Map<String, Value>, defaults: &Value) -> R
     cx.encryption_context = ec.as_ref();
     let request_tags = field("requestTags").map(|t| pairs(Some(t)));
     cx.request_tags = request_tags.as_deref();
+    let tag_keys: Option<Vec<String>> = field("tagKeys").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    });
+    cx.tag_keys = tag_keys.as_deref();
     for (name, value) in field("params")
         .and_then(Value::as_object)
         .into_iter()
