@@ -303,9 +303,10 @@ impl Operator {
                 arn_like_escaped(policy, actual)
             }
             StringEquals | StringNotEquals => policy == actual,
-            StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
-                policy.to_lowercase() == actual.to_lowercase()
-            }
+            StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => policy
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(actual.chars().flat_map(char::to_lowercase)),
             StringLike | StringNotLike => glob(policy, actual, false),
             NumericEquals | NumericNotEquals => num(policy, actual, |a, b| a == b),
             NumericLessThan => num(policy, actual, |p, a| a < p),
