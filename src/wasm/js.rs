@@ -20,10 +20,10 @@ pub(super) fn invoke(target: &JsValue, method: &str, args: &[JsValue]) -> Result
     Reflect::apply(&f, target, &args)
 }
 
-/// A plain object with the given members.
+/// A plain object with the given members (those `undefined` left out).
 pub(super) fn object(members: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
-    for (k, v) in members {
+    for (k, v) in members.iter().filter(|(_, v)| !v.is_undefined()) {
         // Reflect::set on a fresh plain object cannot fail.
         let _ = Reflect::set(&o, &(*k).into(), v);
     }

@@ -22,6 +22,7 @@ mod webcrypto;
 pub use bench::BenchAesGcm;
 
 use crate::crypto::plan::{Plan, PlanInput};
+use crate::service::engine::Work;
 use json::Wire;
 use queue::Queue;
 use webcrypto::Engine;
@@ -572,65 +573,25 @@ impl JsKms {
     /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`
     /// if there is nothing to offer (the core then does the work itself).
     async fn prepare(&self, plan: Plan) -> Option<Box<dyn FnOnce(&mut Core)>> {
-        if let Plan::KeyPair(spec) = plan {
-            let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
-            if waiting > 0 {
-                return None;
-            }
-            let key = webcrypto::generate(spec).await?;
-            return Some(Box::new(move |core: &mut Core| {
-                core.offload().offer_key_pair(key)
-            }));
-        }
-        // What to do with which material is the core's decision; the key is imported once.
-        let (material, purpose) = self
-            .with_core(|c| Ok(c.offload_purpose(&self.caller, &plan)))
+        let job = self
+            .with_core(|c| Ok(c.offload_job(&self.caller, plan)))
             .ok()??;
-        let key_der = |key_ref: &str| {
-            self.with_core(|c| Ok(c.offload_key_der(&self.caller, key_ref, &material, purpose)))
+        let key_der = || match &job.work {
+            Work::Use {
+                key_ref,
+                material,
+                purpose,
+                ..
+            } => self
+                .with_core(|c| Ok(c.offload_key_der(&self.caller, key_ref, material, *purpose)))
                 .ok()
-                .flatten()
+                .flatten(),
+            Work::Generate(_) => None,
         };
-        match plan {
-            Plan::KeyPair(_) => None,
-            Plan::Sign {
-                key_ref,
-                algorithm,
-                message,
-            } => {
-                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
-                let signature = webcrypto::sign(&key.await?, purpose, &message).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload()
-                        .offer_signature(material, algorithm, &message, signature)
-                }))
-            }
-            Plan::Verify {
-                key_ref,
-                algorithm,
-                message,
-                signature,
-            } => {
-                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
-                let valid = webcrypto::verify(&key.await?, purpose, &message, &signature).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload()
-                        .offer_verification(material, algorithm, &message, &signature, valid)
-                }))
-            }
-            Plan::Decrypt {
-                key_ref,
-                hash,
-                ciphertext,
-            } => {
-                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
-                let plaintext = webcrypto::decrypt(&key.await?, &ciphertext).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload()
-                        .offer_decryption(material, hash, &ciphertext, plaintext)
-                }))
-            }
-        }
+        let outcome = webcrypto::run(&self.engine, &job.work, key_der).await?;
+        Some(Box::new(move |core: &mut Core| {
+            core.offer_outcome(job, outcome)
+        }))
     }
 
     fn dispatch(
