@@ -5,6 +5,7 @@
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
 
 /// `globalThis[name]`, unless it is `undefined` or `null`.
 pub(super) fn global_member(name: &str) -> Option<JsValue> {
@@ -50,4 +51,14 @@ pub(super) async fn call_subtle(method: &str, args: &[JsValue]) -> Result<JsValu
     })?;
     let promise: Promise = invoke(&subtle, method, args)?.dyn_into()?;
     JsFuture::from(promise).await
+}
+
+/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped. `None` for
+/// anything else (a replaced `crypto.subtle` may return anything).
+pub(super) fn take_buffer(v: &JsValue) -> Option<Zeroizing<Vec<u8>>> {
+    let buffer: &js_sys::ArrayBuffer = v.dyn_ref()?;
+    let view = Uint8Array::new(buffer);
+    let out = Zeroizing::new(view.to_vec());
+    view.fill(0, 0, view.length());
+    Some(out)
 }

@@ -14,7 +14,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::js::{call_subtle, object, subtle};
+use super::js::{call_subtle, object, subtle, take_buffer};
 
 use crate::service::engine::{Algorithm, Outcome, Purpose, Work};
 
@@ -67,16 +67,6 @@ impl Engine {
 /// Copies bytes into a fresh `Uint8Array` in JavaScript's heap.
 fn bytes(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
-}
-
-/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped. `None` for
-/// anything else (a replaced `crypto.subtle` may return anything).
-fn take_buffer(v: &JsValue) -> Option<Zeroizing<Vec<u8>>> {
-    let buffer: &js_sys::ArrayBuffer = v.dyn_ref()?;
-    let view = Uint8Array::new(buffer);
-    let out = Zeroizing::new(view.to_vec());
-    view.fill(0, 0, view.length());
-    Some(out)
 }
 
 /// What WebCrypto answers to `job`'s work ([`Work`]), with the engine's imported keys; `None`
