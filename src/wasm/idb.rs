@@ -16,7 +16,6 @@ use idb::{
 };
 use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -24,17 +23,14 @@ use web_sys::{BroadcastChannel, CryptoKey};
 use zeroize::Zeroizing;
 
 use super::js::{bytes_of, call_subtle, invoke, object, take_buffer};
-use crate::env::OsEntropy;
 use crate::error::{KmsError, Result};
+use crate::persist::browser::store::{self, BrowserStore};
 use crate::persist::browser::{
-    changed_records, database_name, generation_of, keyring_iv, passphrase_keyring, read_events,
-    restore_plan, store_key_of, unlock, webcrypto_keyring, Passphrase, RootEntry, Unlock,
-    DB_VERSION, EVENTS, GENERATION, KEYRING, KEYRING_AAD, META, RECORDS, ROOT, SNAPSHOT,
+    changed_records, database_name, generation_of, Passphrase, RootEntry, DB_VERSION, EVENTS,
+    GENERATION, KEYRING, KEYRING_AAD, META, RECORDS, ROOT, SNAPSHOT,
 };
-use crate::persist::group::Written;
-use crate::persist::pages::{merge, PageState, Stored, WritePlan};
-use crate::persist::{backup, Commit, Outbox, SealedStore, StoreKey};
-use crate::store::StoredEvent;
+use crate::persist::pages::{PageState, Stored, WritePlan};
+use crate::persist::{backup, Outbox, SealedStore, StoreKey};
 
 const READ_WRITE: TransactionMode = TransactionMode::ReadWrite;
 
@@ -160,70 +156,93 @@ fn post(channel: &BroadcastChannel, newest: &Cell<f64>) {
     let _ = channel.post_message(&object(&[("generation", newest.replace(0.0).into())]));
 }
 
-/// One open store in IndexedDB, as one page sees it.
-pub struct IdbStore {
+/// The store `name` in IndexedDB, as one page sees it.
+pub type IdbStore = BrowserStore<IdbDatabase>;
+
+/// One page's IndexedDB database of a store, and its channel to the other pages.
+pub struct IdbDatabase {
     db: Database,
-    /// Its generation, records and changed names (shared with the channel's listener).
-    state: Rc<RefCell<PageState>>,
     channel: Option<BroadcastChannel>,
     /// The generation to announce on the channel once the current task is done (0: none).
     announcing: Rc<Cell<f64>>,
-    _listener: Closure<dyn FnMut(JsValue)>,
+    _listener: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
-impl IdbStore {
-    /// Opens (or creates) the store `name`: its database, its store key (wrapped by the root
-    /// `CryptoKey`, or by `passphrase` for a store made with one), and every record.
-    pub async fn open(
-        name: &str,
-        passphrase: Option<&Passphrase>,
-    ) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
-        let db = open_database(name).await?;
-        let key = store_key(&db, passphrase).await?;
-        let state = Rc::new(RefCell::new(PageState::default()));
-        let heard = Rc::clone(&state);
-        let listener = Closure::new(move |event: JsValue| {
-            let g = Reflect::get(&event, &"data".into())
-                .and_then(|d| Reflect::get(&d, &"generation".into()))
-                .ok();
-            // The state is never borrowed across an await, so never while this runs.
-            if let Ok(state) = heard.try_borrow() {
-                state.hear(generation_js(g));
+impl IdbDatabase {
+    /// The database of the store `name`, created (with its object stores) if need be.
+    async fn open(name: &str) -> Result<IdbDatabase> {
+        let what = "opening the database";
+        let factory = Factory::new().during("opening IndexedDB")?;
+        let mut request = factory
+            .open(&database_name(name), Some(DB_VERSION))
+            .during(what)?;
+        request.on_upgrade_needed(|event| {
+            if let Ok(db) = event.database() {
+                for store in [RECORDS, EVENTS, META] {
+                    if !db.store_names().iter().any(|s| s == store) {
+                        let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
+                    }
+                }
             }
         });
-        let channel = BroadcastChannel::new(&database_name(name)).ok();
-        if let Some(channel) = &channel {
-            channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-        }
-        let store = IdbStore {
-            db,
-            state,
-            channel,
+        Ok(IdbDatabase {
+            db: request.await.during(what)?,
+            channel: None,
             announcing: Rc::default(),
-            _listener: listener,
-        };
-        let outbox = Outbox::default();
-        let sealed = store.load(key.clone(), outbox.clone()).await?;
-        Ok((store, sealed, outbox, key))
+            _listener: None,
+        })
     }
 
-    /// Reads every record (and the generation) in one transaction and unseals them.
-    pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
-        let stored = self.read().await?;
-        let generation = stored.generation;
-        let (records, overlay) = merge(stored)?;
-        let sealed = SealedStore::from_records(&records, outbox, key, Box::new(OsEntropy))?;
-        self.state.borrow_mut().adopt(records, overlay, generation);
-        Ok(sealed)
+    /// Closes the database and the channel.
+    pub fn close(&self) {
+        if let Some(channel) = &self.channel {
+            channel.close();
+        }
+        self.db.close();
     }
+}
 
-    /// Every record (sealed, by name), read in one transaction.
-    pub async fn records(&self) -> Result<BTreeMap<String, Vec<u8>>> {
-        Ok(merge(self.read().await?)?.0)
+/// Opens (or creates) the store `name`, with a channel on which the page hears of other pages'
+/// writes (see [`BrowserStore::open`]).
+pub async fn open(
+    name: &str,
+    passphrase: Option<&Passphrase>,
+) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
+    let mut db = IdbDatabase::open(name).await?;
+    let state = Rc::new(RefCell::new(PageState::default()));
+    let heard = Rc::clone(&state);
+    let listener = Closure::new(move |event: JsValue| {
+        let g = Reflect::get(&event, &"data".into())
+            .and_then(|d| Reflect::get(&d, &"generation".into()))
+            .ok();
+        // The state is never borrowed across an await, so never while this runs.
+        if let Ok(state) = heard.try_borrow() {
+            state.hear(generation_js(g));
+        }
+    });
+    db.channel = BroadcastChannel::new(&database_name(name)).ok();
+    if let Some(channel) = &db.channel {
+        channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
     }
+    db._listener = Some(listener);
+    BrowserStore::open(db, state, passphrase).await
+}
 
-    /// The snapshot, the records changed since (a tombstone for a removed one) and the
-    /// generation, read in one transaction.
+/// Restores the backup `contents` into the store `name` (see [`store::restore`]).
+pub async fn restore(
+    name: &str,
+    contents: &backup::Contents,
+    passphrase: Option<&Passphrase>,
+) -> Result<()> {
+    let db = IdbDatabase::open(name).await?;
+    let restored = store::restore(&db, name, contents, passphrase).await;
+    db.close();
+    restored
+}
+
+impl store::Database for IdbDatabase {
+    type Root = JsValue;
+
     async fn read(&self) -> Result<Stored> {
         let what = "reading the store";
         let tx = self
@@ -247,46 +266,10 @@ impl IdbStore {
         })
     }
 
-    /// Restores the backup `contents` into the store `name`, which must not exist yet (or be
-    /// empty): its store key is wrapped anew (by a new root `CryptoKey`, or by `passphrase`),
-    /// and the key, every record and every event are written in one transaction.
-    pub async fn restore(
-        name: &str,
-        contents: &backup::Contents,
-        passphrase: Option<&Passphrase>,
-    ) -> Result<()> {
-        let db = open_database(name).await?;
-        let kept = keep_store_key(&db, &contents.key, passphrase, Some(contents)).await;
-        db.close();
-        match kept? {
-            true => Ok(()),
-            false => Err(KmsError::Storage(format!(
-                "a backup is restored only into a store that does not exist yet: IndexedDB store `{name}` exists"
-            ))),
-        }
-    }
-
-    /// Whether another page wrote since this one loaded (or this page's memory is not the
-    /// database's).
-    pub fn stale(&self) -> bool {
-        self.state.borrow().stale()
-    }
-
-    /// This page's memory holds what the database does not: read it before anything runs.
-    pub fn invalidate(&self) {
-        self.state.borrow().invalidate();
-    }
-
-    /// Writes the queued commits in one transaction, if the store is still at the generation
-    /// this page loaded.
-    pub async fn write(&self, commits: &[Commit]) -> Result<Written> {
-        if commits.is_empty() {
-            return Ok(Written::Done);
-        }
+    async fn write(&self, plan: &WritePlan) -> Result<Option<u64>> {
         // Everything is encoded before the transaction opens: inside it, only its own requests
         // are awaited.
-        let plan = self.state.borrow().plan(commits)?;
-        let values = Values::of(&plan);
+        let values = Values::of(plan);
         let what = "writing";
         let tx = self
             .db
@@ -301,16 +284,10 @@ impl IdbStore {
         let current = generation_js(current.await.during(what)?);
         if current != plan.expected {
             let _ = tx.abort();
-            self.state.borrow().hear(current);
-            return Ok(Written::Conflict);
+            return Ok(Some(current));
         }
         match tx.commit().during(what)?.await {
-            Ok(TransactionResult::Committed) => {
-                let next = plan.next() as f64;
-                self.state.borrow_mut().written(plan);
-                self.announce(next);
-                Ok(Written::Done)
-            }
+            Ok(TransactionResult::Committed) => Ok(None),
             Ok(TransactionResult::Aborted) => Err(KmsError::Storage(
                 "IndexedDB: the write was aborted".to_owned(),
             )),
@@ -318,26 +295,7 @@ impl IdbStore {
         }
     }
 
-    /// Tells the other pages the store's newest generation: once the calls just written have
-    /// settled and the next group's transaction is under way (a `setTimeout` of 0), with the
-    /// newest generation then. (A page that has not heard yet is still safe: its write is
-    /// refused by the generation check.)
-    fn announce(&self, generation: f64) {
-        let scheduled = self.announcing.replace(generation) > 0.0;
-        let Some(channel) = self.channel.clone().filter(|_| !scheduled) else {
-            return;
-        };
-        let newest = Rc::clone(&self.announcing);
-        let later = Closure::once_into_js(move || post(&channel, &newest));
-        if invoke(&js_sys::global(), "setTimeout", &[later, 0.into()]).is_err() {
-            if let Some(channel) = &self.channel {
-                post(channel, &self.announcing);
-            }
-        }
-    }
-
-    /// Every audit event, oldest first.
-    pub async fn events(&self) -> Result<Vec<StoredEvent>> {
+    async fn events(&self) -> Result<Vec<Option<Vec<u8>>>> {
         let what = "reading events";
         let tx = self
             .db
@@ -349,150 +307,107 @@ impl IdbStore {
         )
         .await?;
         let _ = tx.await;
-        read_events(values.iter().map(bytes_of))
+        Ok(values.iter().map(bytes_of).collect())
     }
 
-    /// Closes the database and the channel.
-    pub fn close(&self) {
-        if let Some(channel) = &self.channel {
-            channel.close();
+    async fn read_key(&self) -> Result<(Option<JsValue>, RootEntry, Option<Vec<u8>>)> {
+        let what = "reading the store key";
+        let tx = self
+            .db
+            .transaction(&[META], TransactionMode::ReadOnly)
+            .during(what)?;
+        let meta = tx.object_store(META).during(what)?;
+        let root = meta_get(&meta, ROOT, what).await?;
+        let keyring = bytes_or(
+            meta_get(&meta, KEYRING, what).await?,
+            "the wrapped store key",
+        )?;
+        let _ = tx.await;
+        let entry = match &root {
+            None => RootEntry::Absent,
+            Some(r) if r.dyn_ref::<CryptoKey>().is_some_and(|k| !k.extractable()) => {
+                RootEntry::CryptoKey
+            }
+            Some(_) => RootEntry::Other,
+        };
+        Ok((root, entry, keyring))
+    }
+
+    async fn keep_key(
+        &self,
+        root: Option<&JsValue>,
+        keyring: &[u8],
+        restore: Option<&WritePlan>,
+    ) -> Result<bool> {
+        let restored = restore.map(Values::of);
+        let keyring = Uint8Array::from(keyring);
+        let what = "keeping the store key";
+        let tx = self
+            .db
+            .transaction(&[RECORDS, EVENTS, META], READ_WRITE)
+            .during(what)?;
+        let meta = tx.object_store(META).during(what)?;
+        let mut held = u32::from(meta_get(&meta, KEYRING, what).await?.is_some());
+        if restored.is_some() {
+            held += u32::from(meta_get(&meta, SNAPSHOT, what).await?.is_some());
+            held += done(tx.object_store(RECORDS).during(what)?.count(None), what).await?;
         }
-        self.db.close();
+        if held > 0 {
+            let _ = tx.abort();
+            return Ok(false);
+        }
+        if let Some(root) = root {
+            meta.put(root, Some(&name_js(ROOT))).during(what)?;
+        }
+        meta.put(&keyring, Some(&name_js(KEYRING))).during(what)?;
+        if let Some(values) = &restored {
+            values.put(&tx, what)?;
+        }
+        match tx.commit().during(what)?.await {
+            Ok(TransactionResult::Committed) => Ok(true),
+            _ => Err(KmsError::Storage(
+                "IndexedDB: the store key could not be kept".to_owned(),
+            )),
+        }
     }
-}
 
-/// The database of the store `name`, created (with its object stores) if need be.
-async fn open_database(name: &str) -> Result<Database> {
-    let what = "opening the database";
-    let factory = Factory::new().during("opening IndexedDB")?;
-    let mut request = factory
-        .open(&database_name(name), Some(DB_VERSION))
-        .during(what)?;
-    request.on_upgrade_needed(|event| {
-        if let Ok(db) = event.database() {
-            for store in [RECORDS, EVENTS, META] {
-                if !db.store_names().iter().any(|s| s == store) {
-                    let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
-                }
+    async fn new_root(&self) -> Result<JsValue> {
+        let params = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
+        let usages: Array = ["encrypt", "decrypt"]
+            .iter()
+            .map(|u| JsValue::from(*u))
+            .collect();
+        call_subtle("generateKey", &[params, JsValue::FALSE, usages.into()])
+            .await
+            .map_err(|e| js_storage("making the root key (WebCrypto)", &e))
+    }
+
+    async fn wrap(&self, root: &JsValue, iv: &[u8], key: &[u8]) -> Result<Vec<u8>> {
+        let sealed = aes_gcm("encrypt", root, iv, key).await;
+        Ok(sealed
+            .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?
+            .to_vec())
+    }
+
+    async fn unwrap(&self, root: &JsValue, iv: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let raw = aes_gcm("decrypt", root, iv, sealed).await;
+        raw.map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))
+    }
+
+    /// Once the calls just written have settled and the next group's transaction is under way
+    /// (a `setTimeout` of 0), with the newest generation then. (A page that has not heard yet
+    /// is still safe: its write is refused by the generation check.)
+    fn announce(&self, generation: u64) {
+        let scheduled = self.announcing.replace(generation as f64) > 0.0;
+        let Some(channel) = self.channel.clone().filter(|_| !scheduled) else {
+            return;
+        };
+        let newest = Rc::clone(&self.announcing);
+        let later = Closure::once_into_js(move || post(&channel, &newest));
+        if invoke(&js_sys::global(), "setTimeout", &[later, 0.into()]).is_err() {
+            if let Some(channel) = &self.channel {
+                post(channel, &self.announcing);
             }
         }
-    });
-    request.await.during(what)
-}
-
-/// The store key: unwrapped with the root `CryptoKey` (or the passphrase), or, for a new store,
-/// made, wrapped and kept (the first page to write it wins; a page that lost the race uses the
-/// winner's).
-async fn store_key(db: &Database, passphrase: Option<&Passphrase>) -> Result<StoreKey> {
-    if let Some(key) = read_store_key(db, passphrase).await? {
-        return Ok(key);
-    }
-    let key = StoreKey::generate(&mut OsEntropy)?;
-    if keep_store_key(db, &key, passphrase, None).await? {
-        return Ok(key);
-    }
-    read_store_key(db, passphrase)
-        .await?
-        .ok_or_else(|| KmsError::Storage("IndexedDB: the store key vanished".to_owned()))
-}
-
-/// Keeps `key` as the store key of a store that has none yet, wrapped by a new root `CryptoKey`
-/// or by `passphrase`; with `contents` (a restore), also its records and events, and only if
-/// the store holds no records. `Ok(false)`: the store has a key (or records) already, and
-/// nothing was written.
-async fn keep_store_key(
-    db: &Database,
-    key: &StoreKey,
-    passphrase: Option<&Passphrase>,
-    contents: Option<&backup::Contents>,
-) -> Result<bool> {
-    // All cryptography and encoding before the transaction opens.
-    let (root, keyring) = match passphrase {
-        Some(p) => (None, passphrase_keyring(key, p, &mut OsEntropy)?),
-        None => {
-            let params = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
-            let usages: Array = ["encrypt", "decrypt"]
-                .iter()
-                .map(|u| JsValue::from(*u))
-                .collect();
-            let root = call_subtle("generateKey", &[params, JsValue::FALSE, usages.into()])
-                .await
-                .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
-            let iv = keyring_iv(&mut OsEntropy)?;
-            let sealed = aes_gcm("encrypt", &root, &iv, &key.secret_bytes()[..])
-                .await
-                .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
-            (Some(root), webcrypto_keyring(&iv, &sealed))
-        }
-    };
-    let restored = contents
-        .map(restore_plan)
-        .transpose()?
-        .map(|p| Values::of(&p));
-    let what = "keeping the store key";
-    let tx = db
-        .transaction(&[RECORDS, EVENTS, META], READ_WRITE)
-        .during(what)?;
-    let meta = tx.object_store(META).during(what)?;
-    let mut held = u32::from(meta_get(&meta, KEYRING, what).await?.is_some());
-    if restored.is_some() {
-        held += u32::from(meta_get(&meta, SNAPSHOT, what).await?.is_some());
-        held += done(tx.object_store(RECORDS).during(what)?.count(None), what).await?;
-    }
-    if held > 0 {
-        let _ = tx.abort();
-        return Ok(false);
-    }
-    if let Some(root) = &root {
-        meta.put(root, Some(&name_js(ROOT))).during(what)?;
-    }
-    meta.put(&Uint8Array::from(&keyring[..]), Some(&name_js(KEYRING)))
-        .during(what)?;
-    if let Some(values) = &restored {
-        values.put(&tx, what)?;
-    }
-    match tx.commit().during(what)?.await {
-        Ok(TransactionResult::Committed) => Ok(true),
-        _ => Err(KmsError::Storage(
-            "IndexedDB: the store key could not be kept".to_owned(),
-        )),
-    }
-}
-
-/// The store key, if the store has one (see [`unlock`]).
-async fn read_store_key(
-    db: &Database,
-    passphrase: Option<&Passphrase>,
-) -> Result<Option<StoreKey>> {
-    let what = "reading the store key";
-    let tx = db
-        .transaction(&[META], TransactionMode::ReadOnly)
-        .during(what)?;
-    let meta = tx.object_store(META).during(what)?;
-    let root = meta_get(&meta, ROOT, what).await?;
-    let keyring = bytes_or(
-        meta_get(&meta, KEYRING, what).await?,
-        "the wrapped store key",
-    )?;
-    let _ = tx.await;
-    let entry = match &root {
-        None => RootEntry::Absent,
-        Some(r) if r.dyn_ref::<CryptoKey>().is_some_and(|k| !k.extractable()) => {
-            RootEntry::CryptoKey
-        }
-        Some(_) => RootEntry::Other,
-    };
-    match (unlock(keyring.as_deref(), entry, passphrase)?, root) {
-        (None, _) => Ok(None),
-        (Some(Unlock::Key(key)), _) => Ok(Some(*key)),
-        (Some(Unlock::WebCrypto { iv, sealed }), Some(root)) => {
-            let raw = aes_gcm("decrypt", &root, &iv, &sealed)
-                .await
-                .map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))?;
-            store_key_of(&raw).map(Some)
-        }
-        (Some(Unlock::WebCrypto { .. }), None) => Err(KmsError::Storage(
-            "IndexedDB: the root key vanished".to_owned(),
-        )),
     }
 }

@@ -312,9 +312,7 @@ impl JsKms {
             Target::IndexedDb(name) => {
                 let store_passphrase = parsed.take_passphrase();
                 match crate::persist::backup::open(&backup, &backup_passphrase) {
-                    Ok(contents) => {
-                        idb::IdbStore::restore(&name, &contents, store_passphrase.as_ref()).await
-                    }
+                    Ok(contents) => idb::restore(&name, &contents, store_passphrase.as_ref()).await,
                     Err(e) => Err(e),
                 }
             }
@@ -513,7 +511,7 @@ impl JsKms {
         // The journal's last holder: the directory's lock is released.
         self.shared.disk.borrow_mut().take();
         if let Some(idb) = self.shared.idb.borrow_mut().take() {
-            idb.store.close();
+            idb.store.db.close();
         }
         Ok(())
     }

@@ -51,7 +51,7 @@ pub(super) async fn open_idb(
     passphrase: Option<&Passphrase>,
     config: Config,
 ) -> Result<(Core, Rc<IdbState>), KmsError> {
-    let (store, sealed, outbox, key) = IdbStore::open(name, passphrase).await?;
+    let (store, sealed, outbox, key) = super::idb::open(name, passphrase).await?;
     let core = core_over(&config, Box::new(sealed))?;
     Ok((
         core,

@@ -8,6 +8,8 @@
 //! for a store under a passphrase; [`KEYRING`]: the wrapped store key; [`SNAPSHOT`]: every
 //! record as of the last fold; [`GENERATION`]: a counter every write raises).
 
+pub mod store;
+
 use super::backup::Contents;
 use super::log::encode_snapshot;
 use super::pages::{event_values, read_event_value, WritePlan};
