@@ -23,12 +23,17 @@ pub(super) fn invoke(target: &JsValue, method: &str, args: &[JsValue]) -> Result
 
 /// A plain object with the given members (those `undefined` left out).
 pub(super) fn object(members: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
+    let o = Object::new().into();
+    set(&o, members);
+    o
+}
+
+/// Sets the given members of `target` (those `undefined` left out). Setting a data member of
+/// an ordinary object cannot fail.
+pub(super) fn set(target: &JsValue, members: &[(&str, JsValue)]) {
     for (k, v) in members.iter().filter(|(_, v)| !v.is_undefined()) {
-        // Reflect::set on a fresh plain object cannot fail.
-        let _ = Reflect::set(&o, &(*k).into(), v);
+        let _ = Reflect::set(target, &(*k).into(), v);
     }
-    o.into()
 }
 
 /// The bytes of a `Uint8Array`, copied out.
