@@ -5,8 +5,10 @@
 //! [`Files`] is the platform: `std::fs` natively ([`StdFiles`], [`FsDir`]), `node:fs` in the
 //! Node binding.
 
-use super::{root_for, Dir, Root, LOCK, PASSPHRASE_ENV};
-use crate::env::Entropy;
+use super::{
+    root_for, Dir, GroupedStore, LogBackend, Root, Shared, StoreKey, LOCK, PASSPHRASE_ENV,
+};
+use crate::env::{Entropy, OsEntropy};
 use crate::error::{KmsError, Result};
 
 pub use super::ROOT_KEY_FILE;
@@ -157,6 +159,31 @@ impl<F: Files> DataDir<F> {
         let env = dir.files.env(PASSPHRASE_ENV).map(zeroize::Zeroizing::new);
         let root = root_for(&mut dir, passphrase, env, entropy)?;
         Ok((dir, root))
+    }
+
+    /// Opens (or creates) the durable store in the data directory at `path`, with the root key
+    /// of [`DataDir::open_with_root`]; its commits wait for the binding to flush the journal it
+    /// also gives (group commit).
+    pub fn open_grouped(
+        files: F,
+        path: &str,
+        passphrase: Option<zeroize::Zeroizing<String>>,
+    ) -> Result<(GroupedStore<Self>, Shared<LogBackend<Self>>, StoreKey)> {
+        let (dir, root) = DataDir::open_with_root(files, path, passphrase, &mut OsEntropy)?;
+        GroupedStore::open_grouped(dir, &root, Box::new(OsEntropy))
+    }
+
+    /// Restores `backup` (opened with `backup_passphrase`) into the data directory at `path`,
+    /// which must hold no store; the restored store's key is wrapped as a new store's would be.
+    pub fn restore(
+        files: F,
+        path: &str,
+        backup: &[u8],
+        backup_passphrase: &[u8],
+        passphrase: Option<zeroize::Zeroizing<String>>,
+    ) -> Result<()> {
+        let (mut dir, root) = DataDir::open_with_root(files, path, passphrase, &mut OsEntropy)?;
+        super::restore_backup(&mut dir, backup, backup_passphrase, &root, &mut OsEntropy)
     }
 
     /// The directory's path (absolute, where the platform resolves paths).

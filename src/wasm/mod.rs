@@ -22,6 +22,7 @@ mod webcrypto;
 pub use bench::BenchAesGcm;
 
 use crate::crypto::plan::{Plan, PlanInput};
+use crate::persist::fs::DataDir;
 use crate::service::engine::Work;
 use json::Wire;
 use queue::Queue;
@@ -310,7 +311,8 @@ impl JsKms {
             }
             Target::Dir(dir) => {
                 let passphrase = parsed.passphrase.take();
-                nodefs::restore_store(&dir, &backup, &backup_passphrase, passphrase)?;
+                let files = nodefs::NodeFiles::get_or_refuse()?;
+                DataDir::restore(files, &dir, &backup, &backup_passphrase, passphrase)?;
             }
         }
         JsKms::open(options).await

@@ -5,12 +5,9 @@
 
 use js_sys::{Array, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
 
-use crate::env::OsEntropy;
 use crate::error::{KmsError, Result};
 use crate::persist::fs::{DataDir, Files, FsError, FsErrorKind, Open};
-use crate::persist::{GroupedStore, LogBackend, Shared, StoreKey};
 
 thread_local! {
     /// The object of `nodefs.js`'s functions, once built (`None`: not Node, or too old).
@@ -57,8 +54,23 @@ impl NodeFiles {
         }
     }
 
-    fn done(&self, name: &str, args: &[JsValue]) -> std::result::Result<(), FsError> {
+    fn unit(&self, name: &str, args: &[JsValue]) -> std::result::Result<(), FsError> {
         self.call(name, args).map(drop)
+    }
+
+    fn yes(&self, name: &str, args: &[JsValue]) -> bool {
+        self.call(name, args)
+            .is_ok_and(|v| v.as_bool() == Some(true))
+    }
+
+    /// Node's file system, or the error of a data directory outside Node.
+    pub fn get_or_refuse() -> Result<NodeFiles> {
+        NodeFiles::get().ok_or_else(|| {
+            KmsError::Storage(
+                "a data directory needs Node's file system (Node 20.16 or later); in a browser, use `new Kms()`"
+                    .to_owned(),
+            )
+        })
     }
 }
 
@@ -82,67 +94,55 @@ fn fs_error(v: &JsValue, member: &str, reported: bool) -> FsError {
     }
 }
 
+type Done<T> = std::result::Result<T, FsError>;
+
 impl Files for NodeFiles {
-    fn resolve(&self, path: &str) -> std::result::Result<String, FsError> {
+    fn resolve(&self, path: &str) -> Done<String> {
         let out = self.call("resolve", &[path.into()])?;
         Ok(out.as_string().unwrap_or_else(|| path.to_owned()))
     }
-    fn create_dir(&self, path: &str) -> std::result::Result<(), FsError> {
-        self.done("createDir", &[path.into()])
+    fn create_dir(&self, path: &str) -> Done<()> {
+        self.unit("createDir", &[path.into()])
     }
-    fn read(&self, path: &str) -> std::result::Result<Vec<u8>, FsError> {
+    fn read(&self, path: &str) -> Done<Vec<u8>> {
         let out = self.call("read", &[path.into()])?;
-        out.dyn_ref::<Uint8Array>()
-            .map(Uint8Array::to_vec)
-            .ok_or_else(|| fs_error(&"gave no bytes".into(), "", false))
+        let bytes = out.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec);
+        bytes.ok_or_else(|| fs_error(&"gave no bytes".into(), "", false))
     }
     fn exists(&self, path: &str) -> bool {
-        self.call("exists", &[path.into()])
-            .is_ok_and(|v| v.as_bool() == Some(true))
+        self.yes("exists", &[path.into()])
     }
-    fn write(
-        &self,
-        path: &str,
-        how: Open,
-        bytes: &[u8],
-        sync: bool,
-    ) -> std::result::Result<(), FsError> {
+    fn write(&self, path: &str, how: Open, bytes: &[u8], sync: bool) -> Done<()> {
         let flags = match how {
             Open::New => "wx",
             Open::Create => "w",
             Open::Append => "a",
         };
-        let args = [
-            path.into(),
-            flags.into(),
-            Uint8Array::from(bytes).into(),
-            sync.into(),
-        ];
-        self.done("write", &args)
+        let bytes = Uint8Array::from(bytes).into();
+        self.unit("write", &[path.into(), flags.into(), bytes, sync.into()])
     }
-    fn truncate(&self, path: &str, len: u64) -> std::result::Result<(), FsError> {
+    fn truncate(&self, path: &str, len: u64) -> Done<()> {
         // File lengths stay far below 2^53, where f64 is exact.
-        self.done("truncate", &[path.into(), (len as f64).into()])
+        self.unit("truncate", &[path.into(), (len as f64).into()])
     }
-    fn link(&self, from: &str, to: &str) -> std::result::Result<(), FsError> {
-        self.done("link", &[from.into(), to.into()])
+    fn link(&self, from: &str, to: &str) -> Done<()> {
+        self.unit("link", &[from.into(), to.into()])
     }
-    fn rename(&self, from: &str, to: &str) -> std::result::Result<(), FsError> {
-        self.done("rename", &[from.into(), to.into()])
+    fn rename(&self, from: &str, to: &str) -> Done<()> {
+        self.unit("rename", &[from.into(), to.into()])
     }
-    fn remove(&self, path: &str) -> std::result::Result<(), FsError> {
-        self.done("remove", &[path.into()])
+    fn remove(&self, path: &str) -> Done<()> {
+        self.unit("remove", &[path.into()])
     }
-    fn sync_dir(&self, path: &str) -> std::result::Result<(), FsError> {
-        self.done("syncDir", &[path.into()])
+    fn sync_dir(&self, path: &str) -> Done<()> {
+        self.unit("syncDir", &[path.into()])
     }
     fn process(&self) -> u32 {
         let pid = self.call("process", &[]).ok().and_then(|v| v.as_f64());
         pid.map_or(0, |p| p as u32)
     }
     fn alive(&self, pid: u32) -> bool {
-        self.call("alive", &[pid.into()])
-            .is_ok_and(|v| v.as_bool() == Some(true))
+        self.yes("alive", &[pid.into()])
     }
     fn env(&self, name: &str) -> Option<String> {
         self.call("env", &[name.into()]).ok()?.as_string()
@@ -152,41 +152,4 @@ impl Files for NodeFiles {
 /// Whether Node's file system can be reached (Node 20.16 or later).
 pub fn available() -> bool {
     NodeFiles::get().is_some()
-}
-
-/// The data directory at `path`, locked, and the root key of its store.
-fn open_dir(
-    path: &str,
-    passphrase: Option<Zeroizing<String>>,
-) -> Result<(NodeDir, crate::persist::Root)> {
-    let files = NodeFiles::get().ok_or_else(|| {
-        KmsError::Storage(
-            "a data directory needs Node's file system (Node 20.16 or later); in a browser, use `new Kms()`"
-                .to_owned(),
-        )
-    })?;
-    DataDir::open_with_root(files, path, passphrase, &mut OsEntropy)
-}
-
-/// Opens (or creates) the durable store in the directory at `path` (see [`DataDir::open_with_root`]
-/// for its root key). Its commits wait for the binding to flush the journal it also gives
-/// (group commit).
-pub fn open_store(
-    path: &str,
-    passphrase: Option<Zeroizing<String>>,
-) -> Result<(GroupedStore<NodeDir>, Shared<LogBackend<NodeDir>>, StoreKey)> {
-    let (dir, root) = open_dir(path, passphrase)?;
-    GroupedStore::open_grouped(dir, &root, Box::new(OsEntropy))
-}
-
-/// Restores `backup` (opened with `backup_passphrase`) into the directory at `path`, which must
-/// hold no store; the restored store's key is wrapped as [`open_store`] would wrap a new one's.
-pub fn restore_store(
-    path: &str,
-    backup: &[u8],
-    backup_passphrase: &[u8],
-    passphrase: Option<Zeroizing<String>>,
-) -> Result<()> {
-    let (mut dir, root) = open_dir(path, passphrase)?;
-    crate::persist::restore_backup(&mut dir, backup, backup_passphrase, &root, &mut OsEntropy)
 }

@@ -9,11 +9,12 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::to_js_error;
 use super::idb::IdbStore;
-use super::nodefs::NodeDir;
+use super::nodefs::{NodeDir, NodeFiles};
 use super::{core_over, to_js, Core, JsKms, Outcome};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
 use crate::env::OsEntropy;
+use crate::persist::fs::DataDir;
 use crate::persist::group::{run_group, GroupStore, Written};
 use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
 use crate::service::options::{backup_passphrase, Options};
@@ -64,7 +65,8 @@ impl<F: Fn(usize) -> Outcome> GroupStore for IdbGroup<'_, F> {
 impl JsKms {
     /// `Kms.open` of the data directory `path` (Node).
     pub(super) fn open_dir(mut options: Options, path: &str) -> Result<JsKms, JsValue> {
-        let (store, log, key) = super::nodefs::open_store(path, options.passphrase.take())?;
+        let files = NodeFiles::get_or_refuse()?;
+        let (store, log, key) = DataDir::open_grouped(files, path, options.passphrase.take())?;
         let dir = log.with(|l| Ok(l.dir_mut().path().to_owned()))?;
         let kms = JsKms::over(&options, Box::new(store), Some(dir))?;
         let config = options.config();
