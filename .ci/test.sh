@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n=== %s\n' "$*"; }
 started=$(date +%s)
+# Each step is printed with the seconds since the start, so a slow step shows itself.
+step() { printf '\n=== [%s s] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 step "set-up"
 bash .ci/setup.sh test

@@ -15,6 +15,22 @@ mod compat;
 #[path = "wasm/compat_node.rs"]
 mod compat_node;
 
+#[path = "authz/runner.rs"]
+mod authz;
+
+/// The authorization corpus, decided by the module as natively (`tests/authz.rs`).
+#[wasm_bindgen_test]
+fn every_authorization_case_decides_as_aws_does() {
+    let (failures, count) = authz::run_all();
+    assert!(count > 0, "no case ran");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.join("\n").len(),
+        failures.join("\n")
+    );
+}
+
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

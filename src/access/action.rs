@@ -50,6 +50,85 @@ actions! {
     UpdatePrimaryRegion Verify VerifyMac
 }
 
+/// A set of actions (what a statement's `Action` patterns cover), one bit per action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ActionSet(u64);
+
+const _: () = assert!(
+    Action::ALL.len() <= 64,
+    "an ActionSet holds at most 64 actions"
+);
+
+impl ActionSet {
+    /// No action.
+    pub const EMPTY: ActionSet = ActionSet(0);
+
+    /// Every action.
+    pub fn all() -> ActionSet {
+        ActionSet(u64::MAX >> (64 - Action::ALL.len()))
+    }
+
+    /// The actions one pattern of a statement's `Action` covers: `*`, or `<service>:<glob>`
+    /// (case-insensitive; another service's actions cover none of KMS's). `None` if the
+    /// pattern names no service.
+    pub fn matching(pattern: &str) -> Option<ActionSet> {
+        if pattern == "*" {
+            return Some(ActionSet::all());
+        }
+        let (service, name) = pattern.split_once(':')?;
+        let service_ok = !service.is_empty()
+            && service
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !service_ok || name.is_empty() {
+            return None;
+        }
+        if !super::pattern::glob(service, "kms", true) {
+            return Some(ActionSet::EMPTY);
+        }
+        let mut set = ActionSet::EMPTY;
+        for a in Action::ALL {
+            if super::pattern::glob(name, a.bare_name(), true) {
+                set = set.with(*a);
+            }
+        }
+        Some(set)
+    }
+
+    /// This set and `a`.
+    pub fn with(self, a: Action) -> ActionSet {
+        ActionSet(self.0 | (1u64 << (a as u32)))
+    }
+
+    /// Both sets.
+    pub fn union(self, other: ActionSet) -> ActionSet {
+        ActionSet(self.0 | other.0)
+    }
+
+    /// Every action not in this set.
+    pub fn complement(self) -> ActionSet {
+        ActionSet(!self.0 & ActionSet::all().0)
+    }
+
+    /// Whether `a` is in the set.
+    pub fn contains(self, a: Action) -> bool {
+        self.0 & (1u64 << (a as u32)) != 0
+    }
+
+    /// Whether no action is in the set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The actions in the set, in AWS's order.
+    pub fn iter(self) -> impl Iterator<Item = Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(move |a| self.contains(*a))
+    }
+}
+
 impl Action {
     /// Reads key metadata only (`kms:Describe*`, `kms:Get*`, `kms:List*`), what an AWS managed
     /// key's policy lets the account do directly.
@@ -97,6 +176,47 @@ mod tests {
         assert_eq!(Action::parse("kms:Nope"), None);
         assert_eq!(Action::parse("iam:Encrypt"), None);
         assert_eq!(Action::parse("Encrypt"), None);
+    }
+
+    #[test]
+    fn action_patterns_expand_as_the_key_policy_guide_lists() {
+        let names = |p: &str| -> Vec<&str> {
+            ActionSet::matching(p)
+                .map(|s| s.iter().map(Action::bare_name).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(names("kms:ReEncrypt*"), ["ReEncryptFrom", "ReEncryptTo"]);
+        assert_eq!(
+            names("kms:GenerateDataKey*"),
+            [
+                "GenerateDataKey",
+                "GenerateDataKeyPair",
+                "GenerateDataKeyPairWithoutPlaintext",
+                "GenerateDataKeyWithoutPlaintext"
+            ]
+        );
+        assert_eq!(
+            names("KMS:describe*"),
+            ["DescribeCustomKeyStores", "DescribeKey"]
+        );
+        assert_eq!(names("kms:Put*"), ["PutKeyPolicy"]);
+        assert_eq!(names("kms:Revoke*"), ["RevokeGrant"]);
+        assert_eq!(
+            names("kms:Delete*"),
+            [
+                "DeleteAlias",
+                "DeleteCustomKeyStore",
+                "DeleteImportedKeyMaterial"
+            ]
+        );
+        assert_eq!(names("s3:*"), Vec::<&str>::new());
+        assert_eq!(names("*").len(), Action::ALL.len());
+        assert_eq!(names("KMS:ENCRYPT"), ["Encrypt"]);
+        assert!(ActionSet::matching("Encrypt").is_none());
+        assert!(ActionSet::matching("kms:").is_none());
+        let all = ActionSet::all();
+        assert_eq!(all.complement(), ActionSet::EMPTY);
+        assert!(Action::ALL.iter().all(|a| all.contains(*a)));
     }
 
     #[test]

@@ -103,7 +103,40 @@ pub struct Principal {
     pub kind: PrincipalKind,
 }
 
+/// The role ARN of an assumed-role session ARN
+/// (`arn:aws:sts::111122223333:assumed-role/app/s` → `arn:aws:iam::111122223333:role/app`).
+pub fn role_of_session(arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (partition, service, _, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    match service {
+        "sts" => {
+            let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+            Some(format!("arn:{partition}:iam::{account}:role/{role}"))
+        }
+        "iam" if resource.starts_with("role/") => Some(arn.to_owned()),
+        _ => None,
+    }
+}
+
 impl Principal {
+    /// An IAM user's name (`aws:username`), for a user.
+    pub fn name(&self) -> Option<&str> {
+        match self.kind {
+            PrincipalKind::IamUser => self
+                .arn
+                .rsplit_once(":user/")
+                .map(|(_, n)| n.rsplit('/').next().unwrap_or(n)),
+            _ => None,
+        }
+    }
+
     /// Parses a principal ARN (AWS's principal pattern, 1 to 256 characters).
     pub fn parse(s: &str) -> Option<Principal> {
         let pattern_ok = (1..=256).contains(&s.chars().count())

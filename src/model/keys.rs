@@ -101,6 +101,16 @@ pub struct ListResourceTagsResponse {
 }
 
 shape!(
+    /// PutKeyPolicy input.
+    PutKeyPolicyRequest {
+        key_id: String,
+        policy_name: String,
+        policy: String,
+        bypass_policy_lockout_safety_check: bool,
+    }
+);
+
+shape!(
     /// GetKeyPolicy input.
     GetKeyPolicyRequest { key_id: String, policy_name: String }
 );

@@ -6,8 +6,8 @@ use crate::domain::spec::KeySpec;
 use crate::domain::state::StateRule;
 use crate::error::{KmsError, Result};
 use crate::model::*;
-use crate::ops::ctx::{OpCtx, Outcome};
-use crate::store::{AliasRecord, Batch, KeyManager, KeyRecord, Write};
+use crate::ops::ctx::{On, OpCtx, Outcome};
+use crate::store::{AliasRecord, Batch, KeyRecord, Write};
 use crate::validate::{self, required};
 
 /// The most aliases one key may have (AWS's default quota).
@@ -45,7 +45,7 @@ fn existing_alias<'a>(ctx: &OpCtx<'a>, alias: &AliasName) -> Result<&'a AliasRec
 fn authorize_alias(ctx: &mut OpCtx<'_>, action: Action, alias: &AliasName) -> Result<()> {
     let alias_arn = ctx.scope().alias_arn(alias);
     let account = ctx.scope().account.clone();
-    ctx.authorize(action, &alias_arn, &account, &KeyManager::Customer)
+    ctx.authorize(action, On::Alias(&alias_arn, &account))
 }
 
 pub(crate) fn create_alias(ctx: &mut OpCtx<'_>, req: AliasRequest) -> Outcome<Empty> {

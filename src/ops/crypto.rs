@@ -269,6 +269,7 @@ pub(crate) fn encrypt(ctx: &mut OpCtx<'_>, req: EncryptRequest) -> Outcome<Encry
     let plaintext = required(req.plaintext.as_ref(), "plaintext")?;
     blob_length(plaintext.as_bytes(), "plaintext", 1, 4096)?;
     let alg = check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
+    ctx.encryption_facts(req.encryption_context.as_ref(), alg);
     let key = ctx.crypto_key(
         req.key_id.as_deref(),
         req.grant_tokens.as_ref(),
@@ -296,6 +297,8 @@ pub(crate) fn decrypt(ctx: &mut OpCtx<'_>, req: DecryptRequest) -> Outcome<Decry
     blob_length(blob.as_bytes(), "ciphertextBlob", 1, 6144)?;
     let alg = check_algorithm(req.encryption_algorithm.as_ref(), "encryptionAlgorithm")?;
     validate::grant_tokens(req.grant_tokens.as_ref())?;
+    ctx.grant_tokens(req.grant_tokens.as_ref());
+    ctx.encryption_facts(req.encryption_context.as_ref(), alg);
     let context = req.encryption_context.clone().unwrap_or_default();
     let opened = open(
         ctx,
@@ -336,6 +339,8 @@ pub(crate) fn re_encrypt(ctx: &mut OpCtx<'_>, req: ReEncryptRequest) -> Outcome<
         "destinationKeyId",
         Aliases::Accepted,
     )?;
+    ctx.grant_tokens(req.grant_tokens.as_ref());
+    ctx.encryption_facts(req.source_encryption_context.as_ref(), source_alg);
     let source_ctx = req.source_encryption_context.clone().unwrap_or_default();
     let opened = open(
         ctx,
@@ -347,6 +352,7 @@ pub(crate) fn re_encrypt(ctx: &mut OpCtx<'_>, req: ReEncryptRequest) -> Outcome<
         Action::ReEncryptFrom,
         "ReEncrypt",
     )?;
+    ctx.encryption_facts(req.destination_encryption_context.as_ref(), destination_alg);
     ctx.admit(destination, Action::ReEncryptTo, StateRule::Crypto)?;
     let hash = encryption_use(destination, "ReEncrypt", destination_alg)?;
     let destination_ctx = req
@@ -391,6 +397,7 @@ fn data_key(
             ))
         }
     };
+    ctx.encryption_facts(req.encryption_context.as_ref(), None);
     let key = ctx.crypto_key(req.key_id.as_deref(), req.grant_tokens.as_ref(), action)?;
     check_symmetric_use(key, operation)?;
     dry_run(req.dry_run)?;

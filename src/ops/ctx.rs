@@ -4,18 +4,46 @@
 //! operations reach the store, entropy and the offload only through it, and return their writes
 //! as one batch ([`Outcome`]).
 
-use crate::access::{self, Action, AuthzRequest, Caller, Decision, Effect};
+use std::borrow::Cow;
+
+use crate::access::condition::Known;
+use crate::access::context::{CallerKind, Context, KeyFacts, Who};
+use crate::access::eval::{AccessRequest, NamedPolicy, Target};
+use crate::access::policy::Policy;
+use crate::access::{self, Action, Caller, Decision, Effect};
 use crate::codec::Timestamp;
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::offload::Offload;
-use crate::domain::ids::{self, Aliases, KeyRef, Scope};
+use crate::domain::context::EncryptionContext;
+use crate::domain::ids::{self, Aliases, KeyRef, PrincipalKind, Scope};
+use crate::domain::spec::EncryptionAlgorithm;
 use crate::domain::state::{self, StateRule};
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
-use crate::store::{Batch, KeyManager, KeyRecord, Store};
+use crate::store::{Batch, KeyRecord, Store};
 
 /// What an operation returns: its output and the writes to commit.
 pub(crate) type Outcome<T> = Result<(T, Batch)>;
+
+/// What the request tells the policies about itself (the condition keys of its parameters),
+/// set by the operation before it asks.
+#[derive(Default)]
+pub(crate) struct Facts {
+    /// The encryption context (`kms:EncryptionContext:*`, `kms:EncryptionContextKeys`).
+    pub(crate) encryption_context: Option<EncryptionContext>,
+    /// Single-valued parameter keys (`kms:EncryptionAlgorithm`, …).
+    pub(crate) params: Vec<(Known, String)>,
+    /// The grant IDs the call's grant tokens name.
+    pub(crate) grant_tokens: Vec<String>,
+}
+
+/// What an action is asked on, short of a key.
+pub(crate) enum On<'r> {
+    /// An alias, by ARN, of `account`.
+    Alias(&'r str, &'r str),
+    /// The caller's account (`Resource: *`).
+    Account,
+}
 
 /// The state of one call while it runs: who asks, what was decided, what it touched.
 pub(crate) struct Call {
@@ -23,6 +51,7 @@ pub(crate) struct Call {
     pub(crate) caller: Caller,
     pub(crate) decisions: Vec<Decision>,
     pub(crate) resources: Vec<String>,
+    pub(crate) facts: Facts,
 }
 
 impl Call {
@@ -32,6 +61,7 @@ impl Call {
             caller: caller.clone(),
             decisions: Vec::new(),
             resources: Vec::new(),
+            facts: Facts::default(),
         }
     }
 
@@ -40,34 +70,122 @@ impl Call {
         &self.caller.scope
     }
 
-    /// The one authorization point: records the decision and refuses a denial.
+    /// The one authorization point: asks [`access::decide`] whether the caller may perform
+    /// `action` on `key` (or, without a key, on `on`), records the decision and refuses a
+    /// denial with AWS's AccessDenied text.
     pub(crate) fn authorize(
         &mut self,
         action: Action,
-        resource: &str,
-        resource_account: &str,
-        manager: &KeyManager,
+        key: Option<&KeyRecord>,
+        on: On<'_>,
     ) -> Result<()> {
-        let principal = &self.caller.principal;
-        let decision = access::authorize(&AuthzRequest {
-            principal: &principal.arn,
-            principal_account: &principal.account,
-            action,
-            resource,
-            resource_account,
-            via_service: self.caller.via_service.as_deref(),
-            aws_managed_by: match manager {
-                KeyManager::Aws { service } => Some(service),
-                KeyManager::Customer => None,
-            },
-        });
-        let denied =
-            (decision.effect == Effect::Deny).then(|| decision.denial_message(&principal.arn));
+        let decision = self.decision(action, key.map(|k| (k, None)), on)?;
+        let denied = (decision.effect == Effect::Deny)
+            .then(|| decision.denial_message(&self.caller.principal.arn));
         self.decisions.push(decision);
         match denied {
             Some(message) => Err(KmsError::AccessDenied(message)),
             None => Ok(()),
         }
+    }
+
+    /// The decision on `action` for `key` (under its own policy, or under `policy` when one is
+    /// given: the lockout check asks about a policy not yet written), or on `on`; nothing is
+    /// recorded.
+    pub(crate) fn decision(
+        &self,
+        action: Action,
+        key: Option<(&KeyRecord, Option<&Policy>)>,
+        on: On<'_>,
+    ) -> Result<Decision> {
+        let caller = &self.caller;
+        let principal = &caller.principal;
+        let role_arn = match principal.kind {
+            PrincipalKind::AssumedRole => ids::role_of_session(&principal.arn),
+            _ => None,
+        };
+        let via = caller
+            .via_service
+            .as_ref()
+            .map(|s| format!("{s}.{}.amazonaws.com", caller.scope.region));
+        let who = Who {
+            arn: &principal.arn,
+            account: &principal.account,
+            kind: match principal.kind {
+                PrincipalKind::Root => CallerKind::Root,
+                PrincipalKind::IamUser => CallerKind::User,
+                PrincipalKind::AssumedRole => CallerKind::AssumedRole,
+            },
+            role_arn: role_arn.as_deref(),
+            user_id: None,
+            username: principal.name(),
+            tags: &[],
+            via_service: via.as_deref(),
+            source_ip: None,
+            source_vpce: None,
+            source_vpc: None,
+            secure_transport: false,
+        };
+        let mut cx = Context::new(who, &caller.scope.region, self.now);
+        cx.encryption_context = self.facts.encryption_context.as_ref();
+        cx.params = self
+            .facts
+            .params
+            .iter()
+            .map(|(k, v)| (*k, Cow::Borrowed(v.as_str())))
+            .collect();
+        let stored;
+        let target = match (key, on) {
+            (Some((k, given)), _) => {
+                let policy = match given {
+                    Some(p) => p,
+                    None => {
+                        stored = access::key_policy(&k.policy)?;
+                        &*stored
+                    }
+                };
+                cx.key = Some(KeyFacts {
+                    spec: k.key_spec.as_str(),
+                    usage: k.key_usage.as_str(),
+                    origin: k.origin.as_str(),
+                    multi_region: k.multi_region.map(|r| r.as_str()),
+                    tags: &k.tags,
+                    aliases: &[],
+                });
+                Target::Key {
+                    arn: &k.arn,
+                    account: &k.account,
+                    policy,
+                    grants: &[],
+                }
+            }
+            (None, On::Alias(arn, account)) => Target::Alias { arn, account },
+            (None, On::Account) => Target::Account {
+                account: &caller.scope.account,
+            },
+        };
+        let tokens: Vec<&str> = self.facts.grant_tokens.iter().map(String::as_str).collect();
+        // Until IAM identities are kept in the store, a user or role acts with an
+        // administrator's identity policy (the root user needs none).
+        let admin = match principal.kind {
+            PrincipalKind::Root => None,
+            _ => access::unmanaged_principal_policy(),
+        };
+        let identity: Vec<NamedPolicy<'_>> = admin
+            .as_deref()
+            .map(|policy| NamedPolicy {
+                name: "AdministratorAccess",
+                policy,
+            })
+            .into_iter()
+            .collect();
+        Ok(access::decide(&AccessRequest {
+            action,
+            target,
+            context: &cx,
+            identity: &identity,
+            grant_tokens: &tokens,
+        }))
     }
 
     /// Records that the call touches `key`, asks whether the caller may perform `action` on it,
@@ -76,7 +194,7 @@ impl Call {
         if !self.resources.contains(&key.arn) {
             self.resources.push(key.arn.clone());
         }
-        self.authorize(action, &key.arn, &key.account, &key.manager)?;
+        self.authorize(action, Some(key), On::Account)?;
         state::check(rule, key.state, &key.arn)
     }
 }
@@ -193,16 +311,54 @@ impl<'a> OpCtx<'a> {
         AsymKey::generate(spec, &mut *self.entropy)
     }
 
-    /// The one authorization point: records the decision and refuses a denial.
-    pub(crate) fn authorize(
+    /// The one authorization point: asks whether the caller may perform `action` on `on`
+    /// (an alias or the account), records the decision and refuses a denial.
+    pub(crate) fn authorize(&mut self, action: Action, on: On<'_>) -> Result<()> {
+        self.call.authorize(action, None, on)
+    }
+
+    /// Tells the policies the request's encryption context and algorithm
+    /// (`kms:EncryptionContext:*`, `kms:EncryptionContextKeys`, `kms:EncryptionAlgorithm`, the
+    /// default when none is given), before the operation asks.
+    pub(crate) fn encryption_facts(
         &mut self,
+        context: Option<&EncryptionContext>,
+        algorithm: Option<EncryptionAlgorithm>,
+    ) {
+        let facts = &mut self.call.facts;
+        facts.encryption_context = context.cloned();
+        facts
+            .params
+            .retain(|(k, _)| *k != Known::EncryptionAlgorithm);
+        let algorithm = algorithm.unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+        facts
+            .params
+            .push((Known::EncryptionAlgorithm, algorithm.as_str().to_owned()));
+    }
+
+    /// Whether the caller could still perform `action` on `key` if its policy were `policy`
+    /// (the lockout check of a policy about to be written). Not recorded.
+    pub(crate) fn would_allow(
+        &self,
         action: Action,
-        resource: &str,
-        resource_account: &str,
-        manager: &KeyManager,
-    ) -> Result<()> {
-        self.call
-            .authorize(action, resource, resource_account, manager)
+        key: &KeyRecord,
+        policy: &Policy,
+    ) -> Result<bool> {
+        let d = self
+            .call
+            .decision(action, Some((key, Some(policy))), On::Account)?;
+        Ok(d.effect == Effect::Allow)
+    }
+
+    /// Tells the policies a parameter of the request (a condition key of the operation).
+    pub(crate) fn fact(&mut self, key: Known, value: &str) {
+        self.call.facts.params.retain(|(k, _)| *k != key);
+        self.call.facts.params.push((key, value.to_owned()));
+    }
+
+    /// Tells the decision the grant tokens the call gave.
+    pub(crate) fn grant_tokens(&mut self, tokens: Option<&Vec<String>>) {
+        self.call.facts.grant_tokens = tokens.cloned().unwrap_or_default();
     }
 
     /// Resolves a `KeyId` argument to a key, with AWS's NotFound texts.
@@ -246,6 +402,7 @@ impl<'a> OpCtx<'a> {
         action: Action,
     ) -> Result<&'a KeyRecord> {
         crate::validate::grant_tokens(grant_tokens)?;
+        self.grant_tokens(grant_tokens);
         self.use_key(
             key_id,
             "keyId",
@@ -268,7 +425,6 @@ impl<'a> OpCtx<'a> {
 
     /// Authorizes an action that names no key (CreateKey, ListKeys, GenerateRandom…).
     pub(crate) fn authorize_account(&mut self, action: Action) -> Result<()> {
-        let account = self.account().to_owned();
-        self.authorize(action, "*", &account, &KeyManager::Customer)
+        self.authorize(action, On::Account)
     }
 }

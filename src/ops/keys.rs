@@ -1,6 +1,8 @@
 //! Key management: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 //! DisableKey, tags, and the key policy.
 
+use crate::access::condition::Known;
+use crate::access::policy::{Anyone, Policy, PolicyKind};
 use crate::access::Action;
 use crate::codec::hex;
 use crate::crypto::asym::AsymSpec;
@@ -67,9 +69,9 @@ const MAX_KEYS: usize = 100_000;
 /// The documented key policy quota, in bytes.
 const MAX_POLICY_BYTES: usize = 32 * 1024;
 
-/// Checks a supplied key policy: AWS's charset and size rules, then that it is a JSON policy
-/// document with statements.
-pub(crate) fn check_policy(policy: &str) -> Result<()> {
+/// The model's rules for a `Policy` member: 1 to 131,072 characters of
+/// `[\u0009\u000A\u000D\u0020-\u00FF]` (ValidationException).
+pub(crate) fn policy_member(policy: &str) -> Result<()> {
     length(policy, "policy", 1, 131_072)?;
     let charset_ok = policy
         .chars()
@@ -81,25 +83,77 @@ pub(crate) fn check_policy(policy: &str) -> Result<()> {
             "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         ));
     }
+    Ok(())
+}
+
+/// Checks a key policy being written, in AWS's order after the model's rules: its size
+/// (LimitExceededException), then its grammar and principals (MalformedPolicyDocument,
+/// InvalidArnException); the parsed policy is what the lockout check asks.
+pub(crate) fn check_policy(policy: &str) -> Result<Policy> {
+    policy_member(policy)?;
     if policy.len() > MAX_POLICY_BYTES {
         return Err(KmsError::LimitExceeded(format!(
             "The key policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes."
         )));
     }
-    let doc: serde_json::Value = serde_json::from_str(policy).map_err(|_| {
-        KmsError::MalformedPolicyDocument("The key policy is not a valid JSON document.".to_owned())
-    })?;
-    let statements_ok = match doc.get("Statement") {
-        Some(serde_json::Value::Array(a)) => !a.is_empty() && a.iter().all(|s| s.is_object()),
-        Some(serde_json::Value::Object(_)) => true,
-        _ => false,
-    };
-    if !doc.is_object() || !statements_ok {
-        return Err(KmsError::MalformedPolicyDocument(
-            "The key policy must be a JSON object with at least one Statement.".to_owned(),
+    Policy::parse(policy, PolicyKind::Key, &Anyone)
+}
+
+/// The lockout safety check: unless the caller bypasses it, the policy about to be written
+/// must still let the caller change it (PutKeyPolicy) afterwards.
+pub(crate) fn lockout_check(
+    ctx: &OpCtx<'_>,
+    key: &KeyRecord,
+    policy: &Policy,
+    bypass: Option<bool>,
+) -> Result<()> {
+    if bypass == Some(true) || ctx.would_allow(Action::PutKeyPolicy, key, policy)? {
+        return Ok(());
+    }
+    Err(KmsError::MalformedPolicyDocument(
+        "The new key policy will not allow you to update the key policy in the future.".to_owned(),
+    ))
+}
+
+/// The `policyName` member: `default` is the only policy a key has.
+fn policy_name(name: Option<String>) -> Result<String> {
+    let name = name.unwrap_or_else(|| "default".to_owned());
+    length(&name, "policyName", 1, 128)?;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(KmsError::constraint(
+            "policyName",
+            Some(&name),
+            "Member must satisfy regular expression pattern: [\\w]+",
         ));
     }
-    Ok(())
+    Ok(name)
+}
+
+pub(crate) fn put_key_policy(ctx: &mut OpCtx<'_>, req: PutKeyPolicyRequest) -> Outcome<Empty> {
+    let text = required(req.policy, "policy")?;
+    policy_member(&text)?;
+    let name = policy_name(req.policy_name)?;
+    if let Some(bypass) = req.bypass_policy_lockout_safety_check {
+        ctx.fact(
+            Known::BypassPolicyLockoutSafetyCheck,
+            if bypass { "true" } else { "false" },
+        );
+    }
+    let key = ctx.key_by_id(req.key_id.as_deref(), Action::PutKeyPolicy, StateRule::Any)?;
+    if name != "default" {
+        return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
+    }
+    if key.manager != KeyManager::Customer {
+        return Err(KmsError::UnsupportedOperation(Some(format!(
+            "{} is an AWS managed key: its key policy cannot be changed.",
+            key.arn
+        ))));
+    }
+    let policy = check_policy(&text)?;
+    lockout_check(ctx, key, &policy, req.bypass_policy_lockout_safety_check)?;
+    let mut record = key.clone();
+    record.policy = text;
+    Ok((Empty {}, Batch::put_key(record)))
 }
 
 /// KeyMetadata as DescribeKey shows it.
@@ -193,8 +247,12 @@ pub(crate) fn create_key(
     ctx: &mut OpCtx<'_>,
     req: CreateKeyRequest,
 ) -> Outcome<KeyMetadataResponse> {
-    if let Some(p) = &req.policy {
-        check_policy(p)?;
+    let policy = req.policy.as_deref().map(check_policy).transpose()?;
+    if let Some(bypass) = req.bypass_policy_lockout_safety_check {
+        ctx.fact(
+            Known::BypassPolicyLockoutSafetyCheck,
+            if bypass { "true" } else { "false" },
+        );
     }
     let description = req.description.clone().unwrap_or_default();
     length(&description, "description", 0, 8192)?;
@@ -322,6 +380,9 @@ pub(crate) fn create_key(
         multi_region: multi_region.then_some(MultiRegionRole::Primary),
         import: external.then(Import::default),
     };
+    if let Some(policy) = &policy {
+        lockout_check(ctx, &record, policy, req.bypass_policy_lockout_safety_check)?;
+    }
     let out = KeyMetadataResponse {
         key_metadata: metadata(ctx, &record),
     };
@@ -483,15 +544,7 @@ pub(crate) fn get_key_policy(
     ctx: &mut OpCtx<'_>,
     req: GetKeyPolicyRequest,
 ) -> Outcome<GetKeyPolicyResponse> {
-    let name = req.policy_name.unwrap_or_else(|| "default".to_owned());
-    length(&name, "policyName", 1, 128)?;
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(KmsError::constraint(
-            "policyName",
-            Some(&name),
-            "Member must satisfy regular expression pattern: [\\w]+",
-        ));
-    }
+    let name = policy_name(req.policy_name)?;
     let key = ctx.key_by_id(req.key_id.as_deref(), Action::GetKeyPolicy, StateRule::Any)?;
     if name != "default" {
         return Err(KmsError::NotFound(format!("Policy {name} does not exist")));

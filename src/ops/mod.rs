@@ -30,7 +30,8 @@ pub(crate) use import::{
 };
 pub(crate) use keys::{
     create_key, describe_key, disable_key, enable_key, get_key_policy, list_key_policies,
-    list_keys, list_resource_tags, tag_resource, untag_resource, update_key_description,
+    list_keys, list_resource_tags, put_key_policy, tag_resource, untag_resource,
+    update_key_description,
 };
 pub(crate) use lifecycle::{
     cancel_key_deletion, disable_key_rotation, enable_key_rotation, get_key_rotation_status,

@@ -8,8 +8,8 @@ use crate::domain::ids::{self, Scope};
 use crate::domain::state::{KeyState, StateRule};
 use crate::error::{KmsError, Result};
 use crate::model::*;
-use crate::ops::ctx::{OpCtx, Outcome};
-use crate::ops::keys::check_policy;
+use crate::ops::ctx::{On, OpCtx, Outcome};
+use crate::ops::keys::{check_policy, lockout_check};
 use crate::store::{Batch, Import, KeyManager, KeyRecord, MultiRegionRole, Write};
 use crate::validate::{self, length, required};
 
@@ -40,9 +40,7 @@ pub(crate) fn replicate_key(
     req: ReplicateKeyRequest,
 ) -> Outcome<ReplicateKeyResponse> {
     let region = region_member(req.replica_region, "replicaRegion")?;
-    if let Some(p) = &req.policy {
-        check_policy(p)?;
-    }
+    let parsed = req.policy.as_deref().map(check_policy).transpose()?;
     let description = req.description.unwrap_or_default();
     length(&description, "description", 0, 8192)?;
     let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;
@@ -60,8 +58,7 @@ pub(crate) fn replicate_key(
         ..ctx.scope().clone()
     };
     // Replicating creates a key in the replica's Region.
-    let account = scope.account.clone();
-    ctx.authorize(Action::CreateKey, "*", &account, &KeyManager::Customer)?;
+    ctx.authorize(Action::CreateKey, On::Account)?;
     if ctx.store.key(&region, &primary.id).is_some() {
         return Err(KmsError::AlreadyExists(format!(
             "Multi-Region key {} already exists in {region}.",
@@ -70,6 +67,7 @@ pub(crate) fn replicate_key(
     }
     let policy = req
         .policy
+        .clone()
         .unwrap_or_else(|| default_policy(&scope.partition, &scope.account));
     let replica = KeyRecord {
         region: region.clone(),
@@ -96,6 +94,14 @@ pub(crate) fn replicate_key(
             ..Import::default()
         }),
     };
+    if let Some(parsed) = &parsed {
+        lockout_check(
+            ctx,
+            &replica,
+            parsed,
+            req.bypass_policy_lockout_safety_check,
+        )?;
+    }
     let mut replica = replica;
     if replica.import.is_some() {
         replica.materials.clear();

@@ -284,6 +284,10 @@ macro_rules! with_operations {
             run: get_key_policy, api: get_key_policy, read_only: true, plan: false,
             js: "getKeyPolicy", unchecked_param_type = "GetKeyPolicyRequest", "Promise<GetKeyPolicyResponse>"
         }
+        PutKeyPolicy(PutKeyPolicyRequest) -> Empty {
+            run: put_key_policy, api: put_key_policy, read_only: false, plan: false,
+            js: "putKeyPolicy", unchecked_param_type = "PutKeyPolicyRequest", "Promise<{}>"
+        }
         ListKeyPolicies(ListKeyPoliciesRequest) -> ListKeyPoliciesResponse {
             run: list_key_policies, api: list_key_policies, read_only: true, plan: false,
             js: "listKeyPolicies", unchecked_param_type = "ListKeyPoliciesRequest", "Promise<ListKeyPoliciesResponse>"

@@ -244,6 +244,7 @@ export interface UntagResourceRequest { KeyId: string; TagKeys: string[]; }
 export interface ListResourceTagsRequest { KeyId: string; Limit?: number; Marker?: string; }
 export interface ListResourceTagsResponse { Tags: Tag[]; NextMarker?: string; Truncated: boolean; }
 export interface GetKeyPolicyRequest { KeyId: string; PolicyName?: string; }
+export interface PutKeyPolicyRequest { KeyId: string; Policy: string; PolicyName?: string; BypassPolicyLockoutSafetyCheck?: boolean; }
 export interface GetKeyPolicyResponse { Policy: string; PolicyName: string; }
 export interface ListKeyPoliciesRequest { KeyId: string; Limit?: number; Marker?: string; }
 export interface ListKeyPoliciesResponse { PolicyNames: string[]; NextMarker?: string; Truncated: boolean; }

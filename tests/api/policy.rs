@@ -141,3 +141,176 @@ fn list_key_policies() {
         &not_null("keyId"),
     );
 }
+
+fn put(
+    kms: &mut TestKms,
+    key_id: &str,
+    policy: &str,
+    bypass: Option<bool>,
+) -> Result<Empty, wasm_kms::KmsError> {
+    kms.put_key_policy(PutKeyPolicyRequest {
+        key_id: Some(key_id.to_owned()),
+        policy: Some(policy.to_owned()),
+        policy_name: None,
+        bypass_policy_lockout_safety_check: bypass,
+    })
+}
+
+fn policy_of(kms: &mut TestKms, key_id: &str) -> String {
+    kms.get_key_policy(GetKeyPolicyRequest {
+        key_id: Some(key_id.to_owned()),
+        policy_name: None,
+    })
+    .unwrap()
+    .policy
+}
+
+const ROOT: &str = r#"{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}"#;
+
+fn doc(statements: &[&str]) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    )
+}
+
+#[test]
+fn put_key_policy_replaces_the_policy_and_it_is_enforced() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    let deny_encrypt = r#"{"Sid":"NoEncrypt","Effect":"Deny","Principal":"*","Action":"kms:Encrypt","Resource":"*"}"#;
+    let text = doc(&[ROOT, deny_encrypt]);
+    put(&mut kms, &k.key_id, &text, None).unwrap();
+    assert_eq!(policy_of(&mut kms, &k.key_id), text, "stored as given");
+    let e = expect_err(kms.encrypt(enc_req(&k.key_id, b"x")));
+    assert_eq!(e.name(), "AccessDeniedException");
+    assert_eq!(
+        e.message(),
+        Some(format!("User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: kms:Encrypt on resource: {} with an explicit deny in a resource-based policy", k.arn).as_str())
+    );
+    // Other actions are still allowed by the root statement.
+    assert!(kms.generate_data_key(gdk_req(&k.key_id)).is_ok());
+    // The audit event of the denied call names the deciding statement.
+    let event = kms
+        .audit()
+        .events()
+        .filter(|e| e.event_name == "Encrypt")
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(event.error_code.as_deref(), Some("AccessDeniedException"));
+    let decision = &event.additional_event_data["authorization"][0];
+    assert_eq!(decision["rule"], "explicitDenyInKeyPolicy");
+    assert_eq!(decision["deciding"]["sid"], "NoEncrypt");
+    assert_eq!(decision["deciding"]["statement"], 1);
+}
+
+#[test]
+fn conditions_on_the_encryption_context_are_enforced() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    let admin = r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"NotAction":["kms:Encrypt","kms:Decrypt"],"Resource":"*"}"#;
+    let use_with_context = r#"{"Sid":"AppOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:app":"billing"}}}"#;
+    put(&mut kms, &k.key_id, &doc(&[admin, use_with_context]), None).unwrap();
+    let good = ctx(&[("App", "billing")]);
+    let blob = kms
+        .encrypt(enc_ctx_req(&k.key_id, b"x", &good))
+        .unwrap()
+        .ciphertext_blob;
+    assert!(kms.decrypt(dec_ctx_req(blob.as_bytes(), &good)).is_ok());
+    let e = expect_err(kms.encrypt(enc_req(&k.key_id, b"x")));
+    assert_eq!(
+        e.message(),
+        Some(format!("User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: kms:Encrypt on resource: {} because no resource-based policy allows the kms:Encrypt action", k.arn).as_str())
+    );
+    let other = ctx(&[("app", "Billing")]);
+    assert_error_name(
+        kms.encrypt(enc_ctx_req(&k.key_id, b"x", &other)),
+        "AccessDeniedException",
+    );
+}
+
+#[test]
+fn the_lockout_check_refuses_a_policy_that_locks_the_caller_out() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    let before = policy_of(&mut kms, &k.key_id);
+    let app_only = doc(&[
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:Decrypt","Resource":"*"}"#,
+    ]);
+    assert_error(
+        put(&mut kms, &k.key_id, &app_only, None),
+        "MalformedPolicyDocumentException",
+        Some("The new key policy will not allow you to update the key policy in the future."),
+    );
+    assert_eq!(policy_of(&mut kms, &k.key_id), before, "nothing changed");
+    // Bypassed, the policy is written, and the caller is locked out.
+    put(&mut kms, &k.key_id, &app_only, Some(true)).unwrap();
+    let e = expect_err(put(&mut kms, &k.key_id, &before, None));
+    assert_eq!(
+        e.message(),
+        Some(format!("User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: kms:PutKeyPolicy on resource: {} because no resource-based policy allows the kms:PutKeyPolicy action", k.arn).as_str())
+    );
+    assert_error_name(
+        kms.encrypt(enc_req(&k.key_id, b"x")),
+        "AccessDeniedException",
+    );
+    // CreateKey checks a given policy the same way, and makes no key when it fails.
+    let keys = key_ids(&mut kms).len();
+    let e = expect_err(kms.create_key(CreateKeyRequest {
+        policy: Some(app_only.clone()),
+        ..Default::default()
+    }));
+    assert_eq!(e.name(), "MalformedPolicyDocumentException");
+    assert_eq!(key_ids(&mut kms).len(), keys);
+    let made = kms
+        .create_key(CreateKeyRequest {
+            policy: Some(app_only),
+            bypass_policy_lockout_safety_check: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_error_name(
+        kms.describe_key(DescribeKeyRequest {
+            key_id: Some(made.key_metadata.key_id),
+            grant_tokens: None,
+        }),
+        "AccessDeniedException",
+    );
+}
+
+#[test]
+fn bad_policies_get_aws_errors_and_change_nothing() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    let before = policy_of(&mut kms, &k.key_id);
+    let no_principal = doc(&[r#"{"Effect":"Allow","Action":"kms:*","Resource":"*"}"#]);
+    let group = doc(&[
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:group/admins"},"Action":"kms:*","Resource":"*"}"#,
+    ]);
+    let huge = doc(&[
+        ROOT,
+        &format!(
+            r#"{{"Sid":"{}","Effect":"Allow","Principal":"*","Action":"kms:DescribeKey","Resource":"*"}}"#,
+            "s".repeat(33_000)
+        ),
+    ]);
+    let cases: [(&str, &str, &str); 5] = [
+        ("{", "MalformedPolicyDocumentException", "The key policy is not a valid JSON document."),
+        (&no_principal, "MalformedPolicyDocumentException", "Policy contains a statement with no principal."),
+        (&group, "InvalidArnException", "An ARN in the specified key policy is invalid."),
+        (&huge, "LimitExceededException", "The key policy exceeds the maximum size of 32768 bytes."),
+        ("\u{100}", "ValidationException", "1 validation error detected: Value '\u{100}' at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+    ];
+    for (text, name, message) in cases {
+        assert_error(put(&mut kms, &k.key_id, text, None), name, Some(message));
+        assert_eq!(policy_of(&mut kms, &k.key_id), before);
+    }
+    assert_validation(
+        kms.put_key_policy(PutKeyPolicyRequest {
+            key_id: Some(k.key_id.clone()),
+            ..Default::default()
+        }),
+        &not_null("policy"),
+    );
+}

@@ -128,7 +128,7 @@ fn a_principal_of_another_account_is_denied_and_audited_as_itself() {
     assert_eq!(e.name(), "AccessDeniedException");
     assert_eq!(
         e.message(),
-        Some(format!("User: {eve} is not authorized to perform: kms:CreateKey on resource: * because no resource-based policy allows the kms:CreateKey action").as_str())
+        Some(format!("User: {eve} is not authorized to perform: kms:CreateKey on resource: * because no identity-based policy allows the kms:CreateKey action").as_str())
     );
     let event = kms.audit().events().last().cloned().unwrap();
     assert_eq!(event.user_identity.arn.as_deref(), Some(eve));
