@@ -36,6 +36,9 @@ pub struct FsError {
     pub opening: bool,
 }
 
+/// What a file operation comes to.
+pub type FsResult<T> = std::result::Result<T, FsError>;
+
 /// How [`Files::write`] opens a file (created, readable by the owner only, if it is not there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Open {
@@ -50,31 +53,25 @@ pub enum Open {
 /// The file operations of a platform, by path, synchronous.
 pub trait Files {
     /// `path` made absolute, as errors and `dataDir` name it.
-    fn resolve(&self, path: &str) -> std::result::Result<String, FsError>;
+    fn resolve(&self, path: &str) -> FsResult<String>;
     /// Creates the directory `path` and its parents (mode 0700), unless they exist.
-    fn create_dir(&self, path: &str) -> std::result::Result<(), FsError>;
+    fn create_dir(&self, path: &str) -> FsResult<()>;
     /// The whole content of `path`.
-    fn read(&self, path: &str) -> std::result::Result<Vec<u8>, FsError>;
+    fn read(&self, path: &str) -> FsResult<Vec<u8>>;
     /// Whether `path` exists.
     fn exists(&self, path: &str) -> bool;
     /// Opens `path` as `how` says, writes all of `bytes`, syncs the file if `sync`, closes it.
-    fn write(
-        &self,
-        path: &str,
-        how: Open,
-        bytes: &[u8],
-        sync: bool,
-    ) -> std::result::Result<(), FsError>;
+    fn write(&self, path: &str, how: Open, bytes: &[u8], sync: bool) -> FsResult<()>;
     /// Cuts `path` to its first `len` bytes and syncs it.
-    fn truncate(&self, path: &str, len: u64) -> std::result::Result<(), FsError>;
+    fn truncate(&self, path: &str, len: u64) -> FsResult<()>;
     /// Makes `to` a second name of `from`; fails if `to` exists.
-    fn link(&self, from: &str, to: &str) -> std::result::Result<(), FsError>;
+    fn link(&self, from: &str, to: &str) -> FsResult<()>;
     /// Renames `from` over `to`.
-    fn rename(&self, from: &str, to: &str) -> std::result::Result<(), FsError>;
+    fn rename(&self, from: &str, to: &str) -> FsResult<()>;
     /// Removes the file `path`.
-    fn remove(&self, path: &str) -> std::result::Result<(), FsError>;
+    fn remove(&self, path: &str) -> FsResult<()>;
     /// Syncs the directory `path` (its names).
-    fn sync_dir(&self, path: &str) -> std::result::Result<(), FsError>;
+    fn sync_dir(&self, path: &str) -> FsResult<()>;
     /// This process's ID.
     fn process(&self) -> u32;
     /// Whether another process `pid` is running.
@@ -303,7 +300,7 @@ mod native {
     use std::io::{ErrorKind, Write as _};
     use std::path::PathBuf;
 
-    use super::{DataDir, FsError, FsErrorKind, Open};
+    use super::{DataDir, FsError, FsErrorKind, FsResult, Open};
     use crate::error::{KmsError, Result};
 
     /// The native file system.
@@ -326,16 +323,16 @@ mod native {
         }
     }
 
-    fn io<T>(r: std::io::Result<T>) -> std::result::Result<T, FsError> {
+    fn io<T>(r: std::io::Result<T>) -> FsResult<T> {
         r.map_err(|e| fs_error(&e, false))
     }
 
     impl super::Files for StdFiles {
-        fn resolve(&self, path: &str) -> std::result::Result<String, FsError> {
+        fn resolve(&self, path: &str) -> FsResult<String> {
             Ok(path.to_owned())
         }
 
-        fn create_dir(&self, path: &str) -> std::result::Result<(), FsError> {
+        fn create_dir(&self, path: &str) -> FsResult<()> {
             let mut builder = fs::DirBuilder::new();
             builder.recursive(true);
             #[cfg(unix)]
@@ -343,7 +340,7 @@ mod native {
             io(builder.create(path))
         }
 
-        fn read(&self, path: &str) -> std::result::Result<Vec<u8>, FsError> {
+        fn read(&self, path: &str) -> FsResult<Vec<u8>> {
             io(fs::read(path))
         }
 
@@ -351,13 +348,7 @@ mod native {
             std::path::Path::new(path).exists()
         }
 
-        fn write(
-            &self,
-            path: &str,
-            how: Open,
-            bytes: &[u8],
-            sync: bool,
-        ) -> std::result::Result<(), FsError> {
+        fn write(&self, path: &str, how: Open, bytes: &[u8], sync: bool) -> FsResult<()> {
             let mut options = OpenOptions::new();
             match how {
                 Open::New => options.write(true).create_new(true),
@@ -374,7 +365,7 @@ mod native {
             }))
         }
 
-        fn truncate(&self, path: &str, len: u64) -> std::result::Result<(), FsError> {
+        fn truncate(&self, path: &str, len: u64) -> FsResult<()> {
             let f = OpenOptions::new()
                 .write(true)
                 .open(path)
@@ -382,19 +373,19 @@ mod native {
             io(f.set_len(len).and_then(|()| f.sync_all()))
         }
 
-        fn link(&self, from: &str, to: &str) -> std::result::Result<(), FsError> {
+        fn link(&self, from: &str, to: &str) -> FsResult<()> {
             io(fs::hard_link(from, to))
         }
 
-        fn rename(&self, from: &str, to: &str) -> std::result::Result<(), FsError> {
+        fn rename(&self, from: &str, to: &str) -> FsResult<()> {
             io(fs::rename(from, to))
         }
 
-        fn remove(&self, path: &str) -> std::result::Result<(), FsError> {
+        fn remove(&self, path: &str) -> FsResult<()> {
             io(fs::remove_file(path))
         }
 
-        fn sync_dir(&self, path: &str) -> std::result::Result<(), FsError> {
+        fn sync_dir(&self, path: &str) -> FsResult<()> {
             io(File::open(path).and_then(|d| d.sync_all()))
         }
 
@@ -474,7 +465,7 @@ mod tests {
 
     impl Fake {
         /// Fails if the next operation is `op` and a failure was set for it.
-        fn check(&self, op: &str) -> std::result::Result<(), FsError> {
+        fn check(&self, op: &str) -> FsResult<()> {
             match self.fail.borrow_mut().take_if(|(o, _)| *o == op) {
                 Some((_, opening)) => Err(error(FsErrorKind::Other, "EACCES", opening)),
                 None => Ok(()),
@@ -483,26 +474,20 @@ mod tests {
     }
 
     impl Files for &Fake {
-        fn resolve(&self, path: &str) -> std::result::Result<String, FsError> {
+        fn resolve(&self, path: &str) -> FsResult<String> {
             Ok(format!("/abs/{path}"))
         }
-        fn create_dir(&self, _: &str) -> std::result::Result<(), FsError> {
+        fn create_dir(&self, _: &str) -> FsResult<()> {
             Ok(())
         }
-        fn read(&self, path: &str) -> std::result::Result<Vec<u8>, FsError> {
+        fn read(&self, path: &str) -> FsResult<Vec<u8>> {
             let found = self.files.borrow().get(path).cloned();
             found.ok_or_else(|| error(FsErrorKind::NotFound, "ENOENT", true))
         }
         fn exists(&self, path: &str) -> bool {
             self.files.borrow().contains_key(path)
         }
-        fn write(
-            &self,
-            path: &str,
-            how: Open,
-            bytes: &[u8],
-            _: bool,
-        ) -> std::result::Result<(), FsError> {
+        fn write(&self, path: &str, how: Open, bytes: &[u8], _: bool) -> FsResult<()> {
             self.check("write")?;
             let mut files = self.files.borrow_mut();
             if how == Open::New && files.contains_key(path) {
@@ -515,7 +500,7 @@ mod tests {
             file.extend_from_slice(bytes);
             Ok(())
         }
-        fn truncate(&self, path: &str, len: u64) -> std::result::Result<(), FsError> {
+        fn truncate(&self, path: &str, len: u64) -> FsResult<()> {
             let mut files = self.files.borrow_mut();
             let file = files
                 .get_mut(path)
@@ -523,7 +508,7 @@ mod tests {
             file.truncate(len as usize);
             Ok(())
         }
-        fn link(&self, from: &str, to: &str) -> std::result::Result<(), FsError> {
+        fn link(&self, from: &str, to: &str) -> FsResult<()> {
             let mut files = self.files.borrow_mut();
             if files.contains_key(to) {
                 return Err(error(FsErrorKind::Exists, "EEXIST", false));
@@ -532,19 +517,19 @@ mod tests {
             files.insert(to.to_owned(), bytes);
             Ok(())
         }
-        fn rename(&self, from: &str, to: &str) -> std::result::Result<(), FsError> {
+        fn rename(&self, from: &str, to: &str) -> FsResult<()> {
             let mut files = self.files.borrow_mut();
             let bytes = files.remove(from).unwrap();
             files.insert(to.to_owned(), bytes);
             Ok(())
         }
-        fn remove(&self, path: &str) -> std::result::Result<(), FsError> {
+        fn remove(&self, path: &str) -> FsResult<()> {
             let removed = self.files.borrow_mut().remove(path);
             removed
                 .map(drop)
                 .ok_or_else(|| error(FsErrorKind::NotFound, "ENOENT", false))
         }
-        fn sync_dir(&self, path: &str) -> std::result::Result<(), FsError> {
+        fn sync_dir(&self, path: &str) -> FsResult<()> {
             self.synced.borrow_mut().push(path.to_owned());
             Ok(())
         }

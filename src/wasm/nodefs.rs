@@ -7,7 +7,7 @@ use js_sys::{Array, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{KmsError, Result};
-use crate::persist::fs::{DataDir, Files, FsError, FsErrorKind, Open};
+use crate::persist::fs::{DataDir, Files, FsError, FsErrorKind, FsResult, Open};
 
 thread_local! {
     /// The object of `nodefs.js`'s functions, once built (`None`: not Node, or too old).
@@ -41,7 +41,7 @@ impl NodeFiles {
     }
 
     /// Calls the function `name` with `args`: its result, or the error it reported (or threw).
-    fn call(&self, name: &str, args: &[JsValue]) -> std::result::Result<JsValue, FsError> {
+    fn call(&self, name: &str, args: &[JsValue]) -> FsResult<JsValue> {
         let f: Function = Reflect::get(&self.0, &name.into())
             .and_then(JsCast::dyn_into)
             .map_err(|e| fs_error(&e, "message", false))?;
@@ -54,7 +54,7 @@ impl NodeFiles {
         }
     }
 
-    fn unit(&self, name: &str, args: &[JsValue]) -> std::result::Result<(), FsError> {
+    fn unit(&self, name: &str, args: &[JsValue]) -> FsResult<()> {
         self.call(name, args).map(drop)
     }
 
@@ -94,17 +94,15 @@ fn fs_error(v: &JsValue, member: &str, reported: bool) -> FsError {
     }
 }
 
-type Done<T> = std::result::Result<T, FsError>;
-
 impl Files for NodeFiles {
-    fn resolve(&self, path: &str) -> Done<String> {
+    fn resolve(&self, path: &str) -> FsResult<String> {
         let out = self.call("resolve", &[path.into()])?;
         Ok(out.as_string().unwrap_or_else(|| path.to_owned()))
     }
-    fn create_dir(&self, path: &str) -> Done<()> {
+    fn create_dir(&self, path: &str) -> FsResult<()> {
         self.unit("createDir", &[path.into()])
     }
-    fn read(&self, path: &str) -> Done<Vec<u8>> {
+    fn read(&self, path: &str) -> FsResult<Vec<u8>> {
         let out = self.call("read", &[path.into()])?;
         let bytes = out.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec);
         bytes.ok_or_else(|| fs_error(&"gave no bytes".into(), "", false))
@@ -112,7 +110,7 @@ impl Files for NodeFiles {
     fn exists(&self, path: &str) -> bool {
         self.yes("exists", &[path.into()])
     }
-    fn write(&self, path: &str, how: Open, bytes: &[u8], sync: bool) -> Done<()> {
+    fn write(&self, path: &str, how: Open, bytes: &[u8], sync: bool) -> FsResult<()> {
         let flags = match how {
             Open::New => "wx",
             Open::Create => "w",
@@ -121,20 +119,20 @@ impl Files for NodeFiles {
         let bytes = Uint8Array::from(bytes).into();
         self.unit("write", &[path.into(), flags.into(), bytes, sync.into()])
     }
-    fn truncate(&self, path: &str, len: u64) -> Done<()> {
+    fn truncate(&self, path: &str, len: u64) -> FsResult<()> {
         // File lengths stay far below 2^53, where f64 is exact.
         self.unit("truncate", &[path.into(), (len as f64).into()])
     }
-    fn link(&self, from: &str, to: &str) -> Done<()> {
+    fn link(&self, from: &str, to: &str) -> FsResult<()> {
         self.unit("link", &[from.into(), to.into()])
     }
-    fn rename(&self, from: &str, to: &str) -> Done<()> {
+    fn rename(&self, from: &str, to: &str) -> FsResult<()> {
         self.unit("rename", &[from.into(), to.into()])
     }
-    fn remove(&self, path: &str) -> Done<()> {
+    fn remove(&self, path: &str) -> FsResult<()> {
         self.unit("remove", &[path.into()])
     }
-    fn sync_dir(&self, path: &str) -> Done<()> {
+    fn sync_dir(&self, path: &str) -> FsResult<()> {
         self.unit("syncDir", &[path.into()])
     }
     fn process(&self) -> u32 {

@@ -220,9 +220,19 @@ pub fn restore_plan(contents: &Contents) -> Result<WritePlan> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::env::OsEntropy;
+
+    /// An audit event of sequence number `seq`.
+    pub(crate) fn event(seq: u64) -> StoredEvent {
+        StoredEvent {
+            seq,
+            prev: [0; 32],
+            hash: [1; 32],
+            json: b"{}".to_vec(),
+        }
+    }
 
     fn storage_message<T>(r: Result<T>) -> String {
         match r {
@@ -233,12 +243,6 @@ mod tests {
 
     #[test]
     fn a_restore_is_the_first_write_of_the_whole_store() {
-        let event = |seq| StoredEvent {
-            seq,
-            prev: [0; 32],
-            hash: [1; 32],
-            json: b"{}".to_vec(),
-        };
         let contents = Contents {
             key: StoreKey::generate(&mut OsEntropy).unwrap(),
             records: [("key/a".to_owned(), vec![1, 2])].into(),
@@ -288,12 +292,6 @@ mod tests {
 
     #[test]
     fn events_read_back_are_every_event_of_every_value_or_an_error() {
-        let event = |seq| StoredEvent {
-            seq,
-            prev: [0; 32],
-            hash: [1; 32],
-            json: b"{}".to_vec(),
-        };
         let values = event_values(&[event(1), event(2), event(3)], 2).unwrap();
         let read = read_events(values.into_iter().map(|(_, v)| Some(v))).unwrap();
         assert_eq!(read.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);

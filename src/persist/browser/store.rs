@@ -209,19 +209,10 @@ async fn read_store_key<D: Database>(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::persist::browser::tests::event;
+    use crate::persist::group::tests::ready;
     use crate::store::{Batch, Store as _, Write};
     use std::cell::Cell;
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
-
-    /// Polls a future that never waits (the fake database answers at once).
-    fn ready<F: Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(v) => v,
-            Poll::Pending => panic!("the fake database never waits"),
-        }
-    }
 
     /// What the database holds.
     #[derive(Default)]
@@ -383,16 +374,10 @@ mod tests {
 
     #[test]
     fn a_backup_restores_only_into_a_store_that_holds_nothing() {
-        let event = StoredEvent {
-            seq: 1,
-            prev: [0; 32],
-            hash: [1; 32],
-            json: b"{}".to_vec(),
-        };
         let contents = Contents {
             key: StoreKey::generate(&mut OsEntropy).unwrap(),
             records: BTreeMap::new(),
-            events: vec![event],
+            events: vec![event(1)],
         };
         let db = Fake::default();
         ready(restore(&db, "s", &contents, None)).unwrap();
