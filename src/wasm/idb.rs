@@ -30,7 +30,7 @@ use crate::persist::browser::{
     GENERATION, KEYRING, KEYRING_AAD, META, RECORDS, ROOT, SNAPSHOT,
 };
 use crate::persist::pages::{PageState, Stored, WritePlan};
-use crate::persist::{backup, Outbox, SealedStore, StoreKey};
+use crate::persist::{backup, Outbox, SealedStore};
 
 const READ_WRITE: TransactionMode = TransactionMode::ReadWrite;
 
@@ -207,7 +207,7 @@ impl IdbDatabase {
 pub async fn open(
     name: &str,
     passphrase: Option<&Passphrase>,
-) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
+) -> Result<(IdbStore, SealedStore<Outbox>)> {
     let mut db = IdbDatabase::open(name).await?;
     let state = Rc::new(RefCell::new(PageState::default()));
     let heard = Rc::clone(&state);

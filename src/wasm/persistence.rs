@@ -16,15 +16,13 @@ use crate::audit::EventSelector;
 use crate::env::OsEntropy;
 use crate::persist::fs::DataDir;
 use crate::persist::group::{run_group, GroupStore, Written};
-use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
+use crate::persist::{GroupedStore, LogBackend, Shared, StoreKey};
 use crate::service::options::{backup_passphrase, Options};
 use crate::{Config, KmsError};
 
-/// An open IndexedDB store and what it takes to reload it.
+/// An open IndexedDB store and the configuration of a core over it.
 pub(super) struct IdbState {
     pub(super) store: IdbStore,
-    outbox: Outbox,
-    key: StoreKey,
     config: Config,
 }
 
@@ -58,7 +56,7 @@ impl<F: Fn(usize) -> Outcome> GroupStore for IdbGroup<'_, F> {
         (self.run)(i)
     }
     async fn write(&self) -> Result<Written, KmsError> {
-        self.idb.store.write(&self.idb.outbox.take()).await
+        self.idb.store.write().await
     }
 }
 
@@ -82,16 +80,10 @@ impl JsKms {
         name: &str,
     ) -> Result<JsKms, JsValue> {
         let passphrase = options.take_passphrase();
-        let (store, sealed, outbox, key) = super::idb::open(name, passphrase.as_ref()).await?;
+        let (store, sealed) = super::idb::open(name, passphrase.as_ref()).await?;
         let kms = JsKms::over(&options, Box::new(sealed), None)?;
         let config = options.config();
-        let idb = IdbState {
-            store,
-            outbox,
-            key,
-            config,
-        };
-        *kms.shared.idb.borrow_mut() = Some(Rc::new(idb));
+        *kms.shared.idb.borrow_mut() = Some(Rc::new(IdbState { store, config }));
         // A new store's first settings (the audit digest key) are written now; a page that
         // lost the race to another page's first write reloads and takes that page's.
         kms.run_group(0, |_| Ok(JsValue::UNDEFINED)).await?;
@@ -120,8 +112,7 @@ impl JsKms {
     /// Replaces the core with one over the store as IndexedDB holds it now (another page wrote,
     /// or a write of this page's failed and memory must drop what the database did not take).
     async fn reload_idb(&self, idb: &IdbState) -> Result<(), KmsError> {
-        let _ = idb.outbox.take();
-        let sealed = idb.store.load(idb.key.clone(), idb.outbox.clone()).await?;
+        let sealed = idb.store.load().await?;
         self.replace_core(core_over(&idb.config, Box::new(sealed))?)
     }
 
@@ -318,16 +309,7 @@ impl JsKms {
                 }
                 Some(idb) => {
                     this.refresh(&idb).await?;
-                    let records = idb.store.records().await?;
-                    let events = idb.store.events().await?;
-                    crate::persist::backup::seal(
-                        &idb.key,
-                        &records,
-                        &events,
-                        &passphrase,
-                        iterations,
-                        &mut OsEntropy,
-                    )?
+                    idb.store.backup(&passphrase, iterations).await?
                 }
             };
             Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())

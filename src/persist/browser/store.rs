@@ -4,7 +4,6 @@
 //! page holds and when it is behind are [`PageState`]'s rules.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use zeroize::Zeroizing;
@@ -15,10 +14,10 @@ use super::{
 };
 use crate::env::OsEntropy;
 use crate::error::{KmsError, Result};
-use crate::persist::backup::Contents;
+use crate::persist::backup::{self, Contents};
 use crate::persist::group::Written;
 use crate::persist::pages::{merge, PageState, Stored, WritePlan};
-use crate::persist::{Commit, Outbox, SealedStore, StoreKey};
+use crate::persist::{Outbox, SealedStore, StoreKey};
 use crate::store::StoredEvent;
 
 /// A database of the browser store's layout ([`super`]), as a binding reaches it: each call is
@@ -65,37 +64,59 @@ pub struct BrowserStore<D: Database> {
     pub db: D,
     /// What the page holds (shared with whatever hears of other pages' writes).
     state: Rc<RefCell<PageState>>,
+    /// The commits of the calls since the last write.
+    outbox: Outbox,
+    key: StoreKey,
 }
 
 impl<D: Database> BrowserStore<D> {
     /// Opens the store in `db`: its store key (wrapped by the root key, or by `passphrase` for a
-    /// store made with one; made and kept for a new store), and every record. `state` is the
-    /// page's, which hears of other pages' writes.
+    /// store made with one; made and kept for a new store), and the store of every record,
+    /// whose commits wait for [`BrowserStore::write`]. `state` is the page's, which hears of
+    /// other pages' writes.
     pub async fn open(
         db: D,
         state: Rc<RefCell<PageState>>,
         passphrase: Option<&Passphrase>,
-    ) -> Result<(Self, SealedStore<Outbox>, Outbox, StoreKey)> {
+    ) -> Result<(Self, SealedStore<Outbox>)> {
         let key = store_key(&db, passphrase).await?;
-        let store = BrowserStore { db, state };
         let outbox = Outbox::default();
-        let sealed = store.load(key.clone(), outbox.clone()).await?;
-        Ok((store, sealed, outbox, key))
+        let store = BrowserStore {
+            db,
+            state,
+            outbox,
+            key,
+        };
+        let sealed = store.load().await?;
+        Ok((store, sealed))
     }
 
-    /// Reads every record (and the generation) and unseals them.
-    pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
+    /// Reads every record (and the generation) again and unseals them, dropping every commit
+    /// not written.
+    pub async fn load(&self) -> Result<SealedStore<Outbox>> {
+        let _ = self.outbox.take();
         let stored = self.db.read().await?;
         let generation = stored.generation;
         let (records, overlay) = merge(stored)?;
+        let (outbox, key) = (self.outbox.clone(), self.key.clone());
         let sealed = SealedStore::from_records(&records, outbox, key, Box::new(OsEntropy))?;
         self.state.borrow_mut().adopt(records, overlay, generation);
         Ok(sealed)
     }
 
-    /// Every record (sealed, by name).
-    pub async fn records(&self) -> Result<BTreeMap<String, Vec<u8>>> {
-        Ok(merge(self.db.read().await?)?.0)
+    /// The whole store as one backup under `passphrase` (see [`crate::persist::backup`]).
+    pub async fn backup(&self, passphrase: &[u8], iterations: u32) -> Result<Vec<u8>> {
+        let records = merge(self.db.read().await?)?.0;
+        let events = self.events().await?;
+        let key = &self.key;
+        backup::seal(
+            key,
+            &records,
+            &events,
+            passphrase,
+            iterations,
+            &mut OsEntropy,
+        )
     }
 
     /// Whether another page wrote since this one loaded (or this page's memory is not the
@@ -109,12 +130,14 @@ impl<D: Database> BrowserStore<D> {
         self.state.borrow().invalidate();
     }
 
-    /// Writes the queued commits, if the store is still at the generation this page loaded.
-    pub async fn write(&self, commits: &[Commit]) -> Result<Written> {
+    /// Writes the commits made since the last write, if the store is still at the generation
+    /// this page loaded.
+    pub async fn write(&self) -> Result<Written> {
+        let commits = self.outbox.take();
         if commits.is_empty() {
             return Ok(Written::Done);
         }
-        let plan = self.state.borrow().plan(commits)?;
+        let plan = self.state.borrow().plan(&commits)?;
         if let Some(current) = self.db.write(&plan).await? {
             self.state.borrow().hear(current);
             return Ok(Written::Conflict);
@@ -213,6 +236,7 @@ mod tests {
     use crate::persist::group::tests::ready;
     use crate::store::{Batch, Store as _, Write};
     use std::cell::Cell;
+    use std::collections::BTreeMap;
 
     /// What the database holds.
     #[derive(Default)]
@@ -315,60 +339,64 @@ mod tests {
         }
     }
 
-    type Page = (BrowserStore<Fake>, SealedStore<Outbox>, Outbox, StoreKey);
+    type Page = (BrowserStore<Fake>, SealedStore<Outbox>);
 
     fn page(db: &Fake, passphrase: Option<&Passphrase>) -> Result<Page> {
         ready(BrowserStore::open(db.clone(), Rc::default(), passphrase))
     }
 
-    /// The commits of a setting `name` put in `store`.
-    fn commit(store: &mut SealedStore<Outbox>, outbox: &Outbox, name: &str) -> Vec<Commit> {
+    /// Puts a setting `name` in `store` (its commit waits for the write).
+    fn commit(store: &mut SealedStore<Outbox>, name: &str) {
         let write = Write::PutMeta(name.to_owned(), serde_json::json!(1));
         store.commit(Batch(vec![write])).unwrap();
-        outbox.take()
     }
 
     #[test]
     fn the_first_page_keeps_the_key_and_the_others_unwrap_it() {
         let db = Fake::default();
-        let (_, _, _, first) = page(&db, None).unwrap();
+        let (first, _) = page(&db, None).unwrap();
         assert_eq!(db.held.borrow().root, Some(0x5a));
         assert_eq!(db.held.borrow().keyring.as_ref().unwrap().len(), 60);
-        let (_, _, _, second) = page(&db, None).unwrap();
-        assert_eq!(first.secret_bytes(), second.secret_bytes());
+        let (second, _) = page(&db, None).unwrap();
+        assert_eq!(first.key.secret_bytes(), second.key.secret_bytes());
         // A store under the browser's key does not open with a passphrase.
         let pw: Passphrase = Zeroizing::new(b"pw".to_vec());
         let e = page(&db, Some(&pw)).err().unwrap();
         assert!(e.to_string().contains("browser's own key"), "{e}");
         // One made with a passphrase keeps no root key.
         let db = Fake::default();
-        let (_, _, _, first) = page(&db, Some(&pw)).unwrap();
+        let (first, _) = page(&db, Some(&pw)).unwrap();
         assert_eq!(db.held.borrow().root, None);
-        let (_, _, _, second) = page(&db, Some(&pw)).unwrap();
-        assert_eq!(first.secret_bytes(), second.secret_bytes());
+        let (second, _) = page(&db, Some(&pw)).unwrap();
+        assert_eq!(first.key.secret_bytes(), second.key.secret_bytes());
     }
 
     #[test]
     fn a_write_after_another_pages_write_is_a_conflict_until_the_page_reloads() {
         let db = Fake::default();
-        let (a, mut sealed_a, outbox_a, key_a) = page(&db, None).unwrap();
-        let (b, mut sealed_b, outbox_b, _) = page(&db, None).unwrap();
-        let commits = commit(&mut sealed_b, &outbox_b, "b");
-        assert_eq!(ready(b.write(&commits)).unwrap(), Written::Done);
+        let (a, mut sealed_a) = page(&db, None).unwrap();
+        let (b, mut sealed_b) = page(&db, None).unwrap();
+        commit(&mut sealed_b, "b");
+        assert_eq!(ready(b.write()).unwrap(), Written::Done);
         assert_eq!(db.announced.get(), 1);
         assert!(!a.stale(), "page a has not heard yet");
-        let commits = commit(&mut sealed_a, &outbox_a, "a");
-        assert_eq!(ready(a.write(&commits)).unwrap(), Written::Conflict);
+        commit(&mut sealed_a, "a");
+        assert_eq!(ready(a.write()).unwrap(), Written::Conflict);
         assert!(a.stale(), "the conflict told page a");
         assert!(!db.held.borrow().records.contains_key("meta/a"));
-        let mut sealed_a = ready(a.load(key_a, outbox_a.clone())).unwrap();
+        commit(&mut sealed_a, "unwritten");
+        let mut sealed_a = ready(a.load()).unwrap();
         assert!(!a.stale());
-        let commits = commit(&mut sealed_a, &outbox_a, "a");
-        assert_eq!(ready(a.write(&commits)).unwrap(), Written::Done);
-        let names: Vec<String> = ready(a.records()).unwrap().into_keys().collect();
-        assert_eq!(names, ["meta/a", "meta/b"]);
+        commit(&mut sealed_a, "a");
+        assert_eq!(ready(a.write()).unwrap(), Written::Done);
+        let names: Vec<String> = db.held.borrow().records.keys().cloned().collect();
+        assert_eq!(
+            names,
+            ["meta/a", "meta/b"],
+            "a reload drops what was not written"
+        );
         assert_eq!(db.announced.get(), 2);
-        assert_eq!(ready(a.write(&[])).unwrap(), Written::Done);
+        assert_eq!(ready(a.write()).unwrap(), Written::Done);
         assert_eq!(db.announced.get(), 2, "nothing to write is no write");
     }
 
@@ -381,8 +409,8 @@ mod tests {
         };
         let db = Fake::default();
         ready(restore(&db, "s", &contents, None)).unwrap();
-        let (store, _, _, key) = page(&db, None).unwrap();
-        assert_eq!(key.secret_bytes(), contents.key.secret_bytes());
+        let (store, _) = page(&db, None).unwrap();
+        assert_eq!(store.key.secret_bytes(), contents.key.secret_bytes());
         assert_eq!(ready(store.events()).unwrap().len(), 1);
         let e = ready(restore(&db, "s", &contents, None)).unwrap_err();
         assert!(e.to_string().contains("IndexedDB store `s` exists"), "{e}");
