@@ -1,15 +1,8 @@
-//! The browser store: the sealed records of [`crate::persist`] in IndexedDB (through the `idb`
-//! crate), the store key wrapped by a non-extractable WebCrypto AES-GCM key kept in the same
-//! database (a `CryptoKey` is stored as itself, never as bytes), and several pages on one store
-//! kept in step. The layout and the keyring's rules are [`crate::persist::browser`]'s; what to
-//! read, what to write and when a page is behind, [`crate::persist::pages`]'s; running a group
-//! of calls again after another page's write, [`crate::persist::group`]'s. This moves the bytes.
-//!
-//! A write is one read-write transaction that checks that the generation is still the one this
-//! page loaded, writes every queued commit and raises the generation. Nothing is awaited inside
-//! it but its own requests, so it cannot commit early; if another page wrote in between, it is
-//! aborted and writes nothing. A `BroadcastChannel` tells the other pages that the store moved
-//! on, so they reload before their next call.
+//! The browser store's [`store::Database`] in IndexedDB (through the `idb` crate): the root key
+//! is a non-extractable WebCrypto AES-GCM key stored as itself, never as bytes, and a
+//! `BroadcastChannel` tells the other pages that the store moved on. The rules are
+//! [`crate::persist::browser`]'s; this moves the bytes. A write is one read-write transaction in
+//! which nothing is awaited but its own requests, so that it cannot commit early.
 
 use idb::{
     Database, DatabaseEvent, Factory, ObjectStore, Transaction, TransactionMode, TransactionResult,
@@ -59,7 +52,7 @@ impl<T> During<T> for std::result::Result<T, idb::Error> {
     }
 }
 
-/// The outcome of an `idb` request, made and awaited; either failure says `what` failed.
+/// An `idb` request, made and awaited.
 async fn done<T, R>(request: std::result::Result<R, idb::Error>, what: &str) -> Result<T>
 where
     R: IntoFuture<Output = std::result::Result<T, idb::Error>>,
@@ -88,9 +81,9 @@ fn generation_js(v: Option<JsValue>) -> u64 {
     generation_of(v.and_then(|v| v.as_f64()))
 }
 
-/// AES-GCM `method` (`encrypt`, `decrypt`) of `data` under the root `CryptoKey`, with the
-/// keyring's associated data. WebCrypto copies its input when it is called, so the copy on
-/// JavaScript's heap is wiped then, and the output once copied out.
+/// AES-GCM `method` (`encrypt`, `decrypt`) of `data` under the root `CryptoKey`. WebCrypto
+/// copies its input when it is called: the copy on JavaScript's heap is wiped then, and the
+/// output once copied out.
 async fn aes_gcm(
     method: &str,
     root: &JsValue,

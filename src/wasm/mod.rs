@@ -516,9 +516,7 @@ impl JsKms {
         }
     }
 
-    /// Runs `operation`: at once, or after WebCrypto has done the key work it does faster (the
-    /// page is never blocked by RSA key generation when WebCrypto is there). Calls reach the
-    /// core in the order they were made: while any call waits, later ones queue behind it.
+    /// Runs `operation`: at once, or queued behind the calls before it (see [`queue`]).
     fn run(&self, operation: &str, input: JsValue) -> Promise {
         // The input is copied (which may run the caller's getters) before anything else.
         self.run_copied(operation, copy_input(input))

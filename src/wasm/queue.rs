@@ -44,7 +44,7 @@ impl Settle {
     }
 }
 
-/// A new promise, whose settling `keep` keeps (it runs at once).
+/// A new promise; `keep` (run at once) keeps how to settle it.
 fn promise(keep: impl FnOnce(Settle)) -> Promise {
     let mut keep = Some(keep);
     Promise::new(&mut |resolve, reject| {
