@@ -146,14 +146,14 @@ pub async fn run_group<S: GroupStore>(store: &S, calls: usize) -> Result<Vec<S::
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::cell::{Cell, RefCell};
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
-    /// Polls a future that never waits (the fake database answers at once).
-    fn ready<F: Future>(f: F) -> F::Output {
+    /// Polls a future that never waits (a fake database answers at once).
+    pub(crate) fn ready<F: Future>(f: F) -> F::Output {
         let mut f = std::pin::pin!(f);
         match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(v) => v,

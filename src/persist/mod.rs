@@ -14,7 +14,6 @@ pub mod pages;
 pub mod records;
 pub mod seal;
 
-#[cfg(not(target_arch = "wasm32"))]
 pub mod fs;
 
 use std::collections::BTreeMap;

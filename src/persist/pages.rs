@@ -121,6 +121,15 @@ pub struct WritePlan {
 }
 
 impl WritePlan {
+    /// A store's first write, of `snapshot` and the event values `events` (a restore).
+    pub fn first(snapshot: Vec<u8>, events: Vec<(u64, Vec<u8>)>) -> Self {
+        WritePlan {
+            snapshot: Some(snapshot),
+            events,
+            ..WritePlan::default()
+        }
+    }
+
     /// The generation the write leaves the store at.
     pub fn next(&self) -> u64 {
         self.expected.saturating_add(1)

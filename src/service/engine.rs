@@ -2,12 +2,14 @@
 //! to do ahead of a call, decided here: which key material a planned call uses and for what
 //! ([`Kms::offload_purpose`]: only for a caller who may make the call now, a key of the right
 //! usage and a spec that offers the algorithm), and which WebCrypto algorithms serve that
-//! purpose ([`Purpose::import`], [`Purpose::operation`]). The binding only calls WebCrypto.
+//! purpose ([`Purpose::import`], [`Purpose::operation`]); what WebCrypto is given for a planned
+//! call, and what its answer is offered as ([`Kms::offload_job`], [`Kms::offer_outcome`]). The
+//! binding only calls WebCrypto.
 
 use zeroize::Zeroizing;
 
 use crate::access::{Action, Caller};
-use crate::crypto::asym::{AsymSpec, Hash, OaepHash, SigningAlgorithm};
+use crate::crypto::asym::{self, AsymKey, AsymSpec, Hash, OaepHash, SigningAlgorithm};
 use crate::crypto::plan::Plan;
 use crate::domain::spec::KeyUsage;
 use crate::env::{Clock, Entropy};
@@ -38,6 +40,45 @@ pub struct Algorithm {
     pub named_curve: Option<&'static str>,
     /// `saltLength`.
     pub salt_length: Option<u32>,
+    /// `modulusLength` (and `publicExponent` 65537), for a new RSA key pair.
+    pub modulus_length: Option<u32>,
+}
+
+/// What WebCrypto is asked to do ahead of one planned call ([`Kms::offload_job`]).
+pub enum Work {
+    /// `generateKey` with this algorithm (extractable, to sign and verify), the private key
+    /// exported as PKCS#8.
+    Generate(Algorithm),
+    /// The call [`Purpose::method`] with [`Purpose::operation`], the `CryptoKey` of `material`
+    /// for `purpose` (imported from [`Kms::offload_key_der`] of `key_ref`), and `data`.
+    Use {
+        /// The `KeyId` member as given.
+        key_ref: String,
+        /// The key material's ID.
+        material: [u8; 32],
+        /// What the key is imported for.
+        purpose: Purpose,
+        /// The byte arguments after the key: the message; the signature (raw for ECDSA, as
+        /// WebCrypto takes it) and the message; the ciphertext.
+        data: Vec<Zeroizing<Vec<u8>>>,
+    },
+}
+
+/// The work for one planned call, and the plan it is for.
+pub struct Job {
+    /// What WebCrypto is asked to do.
+    pub work: Work,
+    plan: Plan,
+}
+
+/// What WebCrypto answered.
+pub enum Outcome {
+    /// Bytes: a signature, a plaintext, or a PKCS#8 private key.
+    Bytes(Zeroizing<Vec<u8>>),
+    /// A signature check's verdict.
+    Valid(bool),
+    /// An `OperationError`: the ciphertext does not decrypt under the key.
+    Refused,
 }
 
 impl Algorithm {
@@ -47,6 +88,7 @@ impl Algorithm {
             hash: None,
             named_curve: None,
             salt_length: None,
+            modulus_length: None,
         }
     }
 
@@ -91,6 +133,27 @@ impl Purpose {
         }
     }
 
+    /// The WebCrypto method that does the work: `sign`, `verify` or `decrypt` (also the key
+    /// usage it is imported with).
+    pub fn method(self) -> &'static str {
+        match self {
+            Purpose::Sign(..) => "sign",
+            Purpose::Verify(..) => "verify",
+            Purpose::Decrypt(_) => "decrypt",
+        }
+    }
+
+    /// The curve of ECDSA work, whose signatures WebCrypto writes as `r || s`, not DER.
+    fn ecdsa_curve(self) -> Option<AsymSpec> {
+        match self {
+            Purpose::Sign(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _)
+            | Purpose::Verify(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
+                Some(spec)
+            }
+            _ => None,
+        }
+    }
+
     /// The action of the call this serves.
     pub fn action(self) -> Action {
         match self {
@@ -114,10 +177,9 @@ impl Purpose {
                     hash: Some(hash),
                     ..Algorithm::named("RSA-OAEP")
                 };
-                return Some((params, "decrypt"));
+                return Some((params, self.method()));
             }
-            Purpose::Sign(spec, alg) => (spec, alg, "sign"),
-            Purpose::Verify(spec, alg) => (spec, alg, "verify"),
+            Purpose::Sign(spec, alg) | Purpose::Verify(spec, alg) => (spec, alg, self.method()),
         };
         if !spec.signing_algorithms().contains(&alg) {
             return None;
@@ -212,6 +274,121 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 .offload_public_key(caller, key_ref, material, action)
                 .map(Zeroizing::new),
             _ => self.offload_private_key(caller, key_ref, material, action),
+        }
+    }
+
+    /// What WebCrypto is asked to do for `plan`, if anything: a key pair of an RSA spec when
+    /// none is waiting, or the private-key work of [`Kms::offload_purpose`] where WebCrypto
+    /// has the algorithm.
+    pub fn offload_job(&self, caller: &Caller, plan: Plan) -> Option<Job> {
+        if let Plan::KeyPair(spec) = plan {
+            let bits = u32::try_from(spec.rsa_bits()?).ok()?;
+            let params = Algorithm {
+                modulus_length: Some(bits),
+                ..Algorithm::hashed("RSA-PSS", Hash::Sha256)
+            };
+            let waiting = self.offload().key_pairs(spec) > 0;
+            return (!waiting).then_some(Job {
+                work: Work::Generate(params),
+                plan,
+            });
+        }
+        let (material, purpose) = self.offload_purpose(caller, &plan)?;
+        purpose.import()?;
+        let (key_ref, data) = match &plan {
+            Plan::Sign {
+                key_ref, message, ..
+            } => (key_ref, vec![message.clone()]),
+            Plan::Verify {
+                key_ref,
+                message,
+                signature,
+                ..
+            } => {
+                let signature = match purpose.ecdsa_curve() {
+                    Some(spec) => asym::ecdsa_raw_from_der(spec, signature)?,
+                    None => signature.clone(),
+                };
+                (key_ref, vec![Zeroizing::new(signature), message.clone()])
+            }
+            Plan::Decrypt {
+                key_ref,
+                ciphertext,
+                ..
+            } => (key_ref, vec![Zeroizing::new(ciphertext.clone())]),
+            Plan::KeyPair(_) => return None,
+        };
+        let key_ref = key_ref.clone();
+        Some(Job {
+            work: Work::Use {
+                key_ref,
+                material,
+                purpose,
+                data,
+            },
+            plan,
+        })
+    }
+
+    /// Offers what WebCrypto answered for `job` to the next call (see
+    /// [`crate::crypto::offload`]; ECDSA's `r || s` becomes DER); an answer that does not fit
+    /// the job is dropped.
+    pub fn offer_outcome(&self, job: Job, outcome: Outcome) {
+        let (material, curve) = match job.work {
+            Work::Use {
+                material, purpose, ..
+            } => (material, purpose.ecdsa_curve()),
+            Work::Generate(_) => ([0; 32], None),
+        };
+        let mut offload = self.offload();
+        match (job.plan, outcome) {
+            (Plan::KeyPair(spec), Outcome::Bytes(der)) => {
+                if let Some(key) = AsymKey::from_pkcs8(spec, &der) {
+                    offload.offer_key_pair(key);
+                }
+            }
+            (
+                Plan::Sign {
+                    algorithm, message, ..
+                },
+                Outcome::Bytes(raw),
+            ) => {
+                let signature = match curve {
+                    Some(spec) => asym::ecdsa_der_from_raw(spec, &raw),
+                    None => Some(raw.to_vec()),
+                };
+                if let Some(signature) = signature {
+                    offload.offer_signature(material, algorithm, &message, signature);
+                }
+            }
+            (
+                Plan::Verify {
+                    algorithm,
+                    message,
+                    signature,
+                    ..
+                },
+                Outcome::Valid(valid),
+            ) => {
+                offload.offer_verification(material, algorithm, &message, &signature, valid);
+            }
+            (
+                Plan::Decrypt {
+                    hash, ciphertext, ..
+                },
+                Outcome::Bytes(plaintext),
+            ) => {
+                offload.offer_decryption(material, hash, &ciphertext, Some(plaintext));
+            }
+            (
+                Plan::Decrypt {
+                    hash, ciphertext, ..
+                },
+                Outcome::Refused,
+            ) => {
+                offload.offer_decryption(material, hash, &ciphertext, None);
+            }
+            _ => {}
         }
     }
 }

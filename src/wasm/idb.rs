@@ -1,43 +1,37 @@
-//! The browser store: the sealed records of [`crate::persist`] in IndexedDB (through the `idb`
-//! crate), the store key wrapped by a non-extractable WebCrypto AES-GCM key that is kept in the
-//! same database (a `CryptoKey` is stored as itself, never as bytes), and several pages on one
-//! store kept in step. The layout and the keyring's rules are [`crate::persist::browser`]'s;
-//! what to read, what to write and when a page is behind are [`crate::persist::pages`]'s; this
-//! module moves the bytes.
-//!
-//! A group of calls runs in the core first (all cryptography done, their commits queued in an
-//! [`Outbox`]); then one read-write transaction checks that the generation is still the one this
-//! page loaded, writes every queued commit and raises the generation, and only then are the
-//! calls acknowledged. Nothing is awaited inside that transaction but its own requests, so it
-//! cannot commit early. If another page wrote in between, the transaction is aborted and the
-//! calls run again on the store as reloaded ([`crate::persist::group`]): no update is lost. A
-//! `BroadcastChannel` tells the other pages that the store moved on, so they reload before
-//! their next call.
+//! The browser store's [`store::Database`] in IndexedDB (through the `idb` crate): the root key
+//! is a non-extractable WebCrypto AES-GCM key stored as itself, never as bytes, and a
+//! `BroadcastChannel` tells the other pages that the store moved on. The rules are
+//! [`crate::persist::browser`]'s; this moves the bytes. A write is one read-write transaction in
+//! which nothing is awaited but its own requests, so that it cannot commit early.
 
-use idb::{Database, DatabaseEvent, Factory, TransactionMode, TransactionResult};
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use idb::{
+    Database, DatabaseEvent, Factory, ObjectStore, Transaction, TransactionMode, TransactionResult,
+};
+use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use web_sys::{BroadcastChannel, CryptoKey};
+use zeroize::Zeroizing;
 
-use super::js::{bytes_of, call_subtle, global_member, invoke, object};
+use super::js::{bytes_of, call_subtle, invoke, object, take_buffer};
 use crate::error::{KmsError, Result};
+use crate::persist::browser::store::{self, BrowserStore};
 use crate::persist::browser::{
-    changed_records, database_name, generation_of, keyring_iv, passphrase_keyring, read_events,
-    restore_values, store_key_of, unlock, webcrypto_keyring, Passphrase, RootEntry, Unlock,
-    DB_VERSION, EVENTS, GENERATION, KEYRING, KEYRING_AAD, META, RECORDS, ROOT, SNAPSHOT,
+    changed_records, database_name, generation_of, Passphrase, RootEntry, DB_VERSION, EVENTS,
+    GENERATION, KEYRING, KEYRING_AAD, META, RECORDS, ROOT, SNAPSHOT,
 };
-use crate::persist::group::Written;
-use crate::persist::pages::{merge, PageState, Stored};
-use crate::persist::{backup, Commit, Outbox, SealedStore, StoreKey};
-use crate::store::StoredEvent;
+use crate::persist::pages::{PageState, Stored, WritePlan};
+use crate::persist::{backup, Outbox, SealedStore};
+
+const READ_WRITE: TransactionMode = TransactionMode::ReadWrite;
 
 fn storage(what: &str, e: impl std::fmt::Debug) -> KmsError {
     KmsError::Storage(format!("IndexedDB: {what} failed ({e:?})"))
 }
 
+/// WebCrypto failed while `what` was under way.
 fn js_storage(what: &str, e: &JsValue) -> KmsError {
     let text = e
         .dyn_ref::<js_sys::Error>()
@@ -47,182 +41,216 @@ fn js_storage(what: &str, e: &JsValue) -> KmsError {
     KmsError::Storage(format!("IndexedDB: {what} failed ({text})"))
 }
 
-/// The outcome of an `idb` request, made and awaited; either failure says `what` failed.
+/// An `idb` result as the core's, saying what failed.
+trait During<T> {
+    fn during(self, what: &str) -> Result<T>;
+}
+
+impl<T> During<T> for std::result::Result<T, idb::Error> {
+    fn during(self, what: &str) -> Result<T> {
+        self.map_err(|e| storage(what, e))
+    }
+}
+
+/// An `idb` request, made and awaited.
 async fn done<T, R>(request: std::result::Result<R, idb::Error>, what: &str) -> Result<T>
 where
     R: IntoFuture<Output = std::result::Result<T, idb::Error>>,
 {
-    request
-        .map_err(|e| storage(what, e))?
-        .await
-        .map_err(|e| storage(what, e))
+    request.during(what)?.await.during(what)
 }
 
-/// The key `name` of an object store.
-fn key_js(name: &str) -> JsValue {
+fn name_js(name: &str) -> JsValue {
     JsValue::from_str(name)
 }
 
-/// A generation as a value of IndexedDB.
+/// The value of the `meta` entry `name`.
+async fn meta_get(meta: &ObjectStore, name: &str, what: &str) -> Result<Option<JsValue>> {
+    done(meta.get(name_js(name)), what).await
+}
+
+/// The bytes of a value read back (`what` names it if it is not bytes).
+fn bytes_or(v: Option<JsValue>, what: &str) -> Result<Option<Vec<u8>>> {
+    v.map(|v| {
+        bytes_of(&v).ok_or_else(|| KmsError::Storage(format!("IndexedDB: {what} is not bytes")))
+    })
+    .transpose()
+}
+
 fn generation_js(v: Option<JsValue>) -> u64 {
     generation_of(v.and_then(|v| v.as_f64()))
 }
 
-fn aes_gcm(iv: &[u8]) -> JsValue {
-    object(&[
+/// AES-GCM `method` (`encrypt`, `decrypt`) of `data` under the root `CryptoKey`. WebCrypto
+/// copies its input when it is called: the copy on JavaScript's heap is wiped then, and the
+/// output once copied out.
+async fn aes_gcm(
+    method: &str,
+    root: &JsValue,
+    iv: &[u8],
+    data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, JsValue> {
+    let params = object(&[
         ("name", "AES-GCM".into()),
         ("iv", Uint8Array::from(iv).into()),
         ("additionalData", Uint8Array::from(KEYRING_AAD).into()),
-    ])
+    ]);
+    let input = Uint8Array::from(data);
+    let out = call_subtle(method, &[params, root.clone(), input.clone().into()]).await;
+    input.fill(0, 0, input.length());
+    take_buffer(&out?).ok_or_else(|| JsValue::from_str("not an ArrayBuffer"))
 }
 
-/// Whether `v` is a `CryptoKey` that cannot be exported.
-fn is_crypto_key(v: &JsValue) -> bool {
-    let is_key = global_member("CryptoKey")
-        .and_then(|c| c.dyn_into::<Function>().ok())
-        .and_then(|c| Reflect::get(&c, &"prototype".into()).ok())
-        .and_then(|p| p.dyn_into::<Object>().ok())
-        .is_some_and(|p| p.is_prototype_of(v));
-    is_key
-        && Reflect::get(v, &"extractable".into())
-            .ok()
-            .and_then(|e| e.as_bool())
-            == Some(false)
+/// A write plan's values as JavaScript values, made before its transaction opens.
+struct Values {
+    snapshot: Option<Uint8Array>,
+    puts: Vec<(JsValue, Uint8Array)>,
+    events: Vec<(JsValue, Uint8Array)>,
+    next: JsValue,
 }
 
-/// A `BroadcastChannel` named `name` whose messages' `generation` goes to `on_message` (`null`
-/// where the platform has none).
-fn channel_open(name: &str, on_message: &Closure<dyn FnMut(JsValue)>) -> JsValue {
-    let Some(ctor) = global_member("BroadcastChannel").and_then(|c| c.dyn_into::<Function>().ok())
-    else {
-        return JsValue::NULL;
-    };
-    let args: Array = std::iter::once(JsValue::from_str(name)).collect();
-    match Reflect::construct(&ctor, &args) {
-        Ok(ch) => {
-            let _ = Reflect::set(&ch, &"onmessage".into(), on_message.as_ref());
-            ch
+impl Values {
+    fn of(plan: &WritePlan) -> Values {
+        let named = |(k, v): &(String, Vec<u8>)| (name_js(k), Uint8Array::from(&v[..]));
+        let numbered =
+            |(k, v): &(u64, Vec<u8>)| (JsValue::from_f64(*k as f64), Uint8Array::from(&v[..]));
+        Values {
+            snapshot: plan.snapshot.as_deref().map(Uint8Array::from),
+            puts: plan.puts.iter().map(named).collect(),
+            events: plan.events.iter().map(numbered).collect(),
+            next: JsValue::from_f64(plan.next() as f64),
         }
-        Err(_) => JsValue::NULL,
+    }
+
+    /// Issues the writes in `tx`: a snapshot replaces the changed records; then the records,
+    /// the events and the next generation.
+    fn put(&self, tx: &Transaction, what: &str) -> Result<()> {
+        let meta = tx.object_store(META).during(what)?;
+        let records = tx.object_store(RECORDS).during(what)?;
+        if let Some(snapshot) = &self.snapshot {
+            meta.put(snapshot, Some(&name_js(SNAPSHOT))).during(what)?;
+            records.clear().during(what)?;
+        }
+        for (name, value) in &self.puts {
+            records.put(value, Some(name)).during(what)?;
+        }
+        let events = tx.object_store(EVENTS).during(what)?;
+        for (seq, value) in &self.events {
+            events.put(value, Some(seq)).during(what)?;
+        }
+        meta.put(&self.next, Some(&name_js(GENERATION)))
+            .during(what)?;
+        Ok(())
     }
 }
 
-fn channel_post(ch: &JsValue, generation: f64) {
-    if ch.is_object() {
-        let _ = invoke(
-            ch,
-            "postMessage",
-            &[object(&[("generation", generation.into())])],
-        );
-    }
+/// Posts the newest generation on `channel` (and forgets it).
+fn post(channel: &BroadcastChannel, newest: &Cell<f64>) {
+    let _ = channel.post_message(&object(&[("generation", newest.replace(0.0).into())]));
 }
 
-/// Tells the other pages the store's newest generation: once the calls just written have
-/// settled and the next group's transaction is under way (a `setTimeout` of 0), with the newest
-/// generation then. (A page that has not heard yet is still safe: its write is refused by the
-/// generation check.)
-fn announce(channel: &JsValue, newest: &Rc<Cell<f64>>, generation: f64) {
-    let scheduled = newest.get() > 0.0;
-    newest.set(generation);
-    if scheduled || !channel.is_object() {
-        return;
-    }
-    let (channel_now, newest_now) = (channel, newest);
-    let (channel, newest) = (channel.clone(), Rc::clone(newest));
-    let post = Closure::once_into_js(move || {
-        channel_post(&channel, newest.replace(0.0));
-    });
-    if invoke(&js_sys::global(), "setTimeout", &[post, 0.into()]).is_err() {
-        channel_post(channel_now, newest_now.replace(0.0));
-    }
-}
+/// The store `name` in IndexedDB, as one page sees it.
+pub type IdbStore = BrowserStore<IdbDatabase>;
 
-/// One open store in IndexedDB, as one page sees it.
-pub struct IdbStore {
+/// One page's IndexedDB database of a store, and its channel to the other pages.
+pub struct IdbDatabase {
     db: Database,
-    /// Its generation, records and changed names (shared with the channel's listener).
-    state: Rc<RefCell<PageState>>,
-    channel: JsValue,
+    channel: Option<BroadcastChannel>,
     /// The generation to announce on the channel once the current task is done (0: none).
     announcing: Rc<Cell<f64>>,
-    _listener: Closure<dyn FnMut(JsValue)>,
+    _listener: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
-impl IdbStore {
-    /// Opens (or creates) the store `name`: its database, its store key (wrapped by the root
-    /// `CryptoKey`, or by `passphrase` for a store made with one), and every record, read in one
-    /// transaction.
-    pub async fn open(
-        name: &str,
-        passphrase: Option<&Passphrase>,
-    ) -> Result<(IdbStore, SealedStore<Outbox>, Outbox, StoreKey)> {
-        let db = open_database(name).await?;
-        let key = store_key(&db, passphrase).await?;
-        let state = Rc::new(RefCell::new(PageState::default()));
-        let listener = {
-            let state = Rc::clone(&state);
-            Closure::new(move |event: JsValue| {
-                let g = Reflect::get(&event, &"data".into())
-                    .and_then(|d| Reflect::get(&d, &"generation".into()))
-                    .ok();
-                // The state is never borrowed across an await, so never while this runs.
-                if let Ok(state) = state.try_borrow() {
-                    state.hear(generation_js(g));
+impl IdbDatabase {
+    /// The database of the store `name`, created (with its object stores) if need be.
+    async fn open(name: &str) -> Result<IdbDatabase> {
+        let what = "opening the database";
+        let factory = Factory::new().during("opening IndexedDB")?;
+        let mut request = factory
+            .open(&database_name(name), Some(DB_VERSION))
+            .during(what)?;
+        request.on_upgrade_needed(|event| {
+            if let Ok(db) = event.database() {
+                for store in [RECORDS, EVENTS, META] {
+                    if !db.store_names().iter().any(|s| s == store) {
+                        let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
+                    }
                 }
-            })
-        };
-        let channel = channel_open(&database_name(name), &listener);
-        let store = IdbStore {
-            db,
-            state,
-            channel,
+            }
+        });
+        Ok(IdbDatabase {
+            db: request.await.during(what)?,
+            channel: None,
             announcing: Rc::default(),
-            _listener: listener,
-        };
-        let outbox = Outbox::default();
-        let sealed = store.load(key.clone(), outbox.clone()).await?;
-        Ok((store, sealed, outbox, key))
+            _listener: None,
+        })
     }
 
-    /// Reads every record (and the generation) in one transaction and unseals them.
-    pub async fn load(&self, key: StoreKey, outbox: Outbox) -> Result<SealedStore<Outbox>> {
-        let stored = self.read().await?;
-        let generation = stored.generation;
-        let (records, overlay) = merge(stored)?;
-        let sealed =
-            SealedStore::from_records(&records, outbox, key, Box::new(crate::env::OsEntropy))?;
-        self.state.borrow_mut().adopt(records, overlay, generation);
-        Ok(sealed)
+    /// Closes the database and the channel.
+    pub fn close(&self) {
+        if let Some(channel) = &self.channel {
+            channel.close();
+        }
+        self.db.close();
     }
+}
 
-    /// Every record (sealed, by name), read in one transaction.
-    pub async fn records(&self) -> Result<BTreeMap<String, Vec<u8>>> {
-        Ok(merge(self.read().await?)?.0)
+/// Opens (or creates) the store `name`, with a channel on which the page hears of other pages'
+/// writes (see [`BrowserStore::open`]).
+pub async fn open(
+    name: &str,
+    passphrase: Option<&Passphrase>,
+) -> Result<(IdbStore, SealedStore<Outbox>)> {
+    let mut db = IdbDatabase::open(name).await?;
+    let state = Rc::new(RefCell::new(PageState::default()));
+    let heard = Rc::clone(&state);
+    let listener = Closure::new(move |event: JsValue| {
+        let g = Reflect::get(&event, &"data".into())
+            .and_then(|d| Reflect::get(&d, &"generation".into()))
+            .ok();
+        // The state is never borrowed across an await, so never while this runs.
+        if let Ok(state) = heard.try_borrow() {
+            state.hear(generation_js(g));
+        }
+    });
+    db.channel = BroadcastChannel::new(&database_name(name)).ok();
+    if let Some(channel) = &db.channel {
+        channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
     }
+    db._listener = Some(listener);
+    BrowserStore::open(db, state, passphrase).await
+}
 
-    /// The snapshot, the records changed since (a tombstone for a removed one) and the
-    /// generation, read in one transaction.
+/// Restores the backup `contents` into the store `name` (see [`store::restore`]).
+pub async fn restore(
+    name: &str,
+    contents: &backup::Contents,
+    passphrase: Option<&Passphrase>,
+) -> Result<()> {
+    let db = IdbDatabase::open(name).await?;
+    let restored = store::restore(&db, name, contents, passphrase).await;
+    db.close();
+    restored
+}
+
+impl store::Database for IdbDatabase {
+    type Root = JsValue;
+
     async fn read(&self) -> Result<Stored> {
         let what = "reading the store";
         let tx = self
             .db
             .transaction(&[RECORDS, META], TransactionMode::ReadOnly)
-            .map_err(|e| storage(what, e))?;
-        let meta = tx.object_store(META).map_err(|e| storage(what, e))?;
-        let snapshot = done(meta.get(key_js(SNAPSHOT)), "reading the snapshot").await?;
-        let records = tx.object_store(RECORDS).map_err(|e| storage(what, e))?;
+            .during(what)?;
+        let meta = tx.object_store(META).during(what)?;
+        let snapshot = meta_get(&meta, SNAPSHOT, "reading the snapshot").await?;
+        let records = tx.object_store(RECORDS).during(what)?;
         let names = done(records.get_all_keys(None, None), "reading record names").await?;
         let values = done(records.get_all(None, None), "reading records").await?;
-        let generation = done(meta.get(key_js(GENERATION)), "reading the generation").await?;
+        let generation = meta_get(&meta, GENERATION, "reading the generation").await?;
         let _ = tx.await;
-        let snapshot = match snapshot {
-            None => None,
-            Some(v) => Some(bytes_of(&v).ok_or_else(|| {
-                KmsError::Storage("IndexedDB: the snapshot is not bytes".to_owned())
-            })?),
-        };
         Ok(Stored {
-            snapshot,
+            snapshot: bytes_or(snapshot, "the snapshot")?,
             changed: changed_records(
                 names.iter().map(JsValue::as_string).collect(),
                 values.iter().map(bytes_of).collect(),
@@ -231,293 +259,148 @@ impl IdbStore {
         })
     }
 
-    /// Restores the backup `contents` into the store `name`, which must not exist yet (or be
-    /// empty): its store key is wrapped anew (by a new root `CryptoKey`, or by `passphrase`),
-    /// and the key, every record and every event are written in one transaction.
-    pub async fn restore(
-        name: &str,
-        contents: &backup::Contents,
-        passphrase: Option<&Passphrase>,
-    ) -> Result<()> {
-        let db = open_database(name).await?;
-        let kept = keep_store_key(&db, &contents.key, passphrase, Some(contents)).await;
-        db.close();
-        match kept? {
-            true => Ok(()),
-            false => Err(KmsError::Storage(format!(
-                "a backup is restored only into a store that does not exist yet: IndexedDB store `{name}` exists"
-            ))),
-        }
-    }
-
-    /// Whether another page wrote since this one loaded (or this page's memory is not the
-    /// database's).
-    pub fn stale(&self) -> bool {
-        self.state.borrow().stale()
-    }
-
-    /// This page's memory holds what the database does not: read it before anything runs.
-    pub fn invalidate(&self) {
-        self.state.borrow().invalidate();
-    }
-
-    /// Writes the queued commits in one transaction, if the store is still at the generation
-    /// this page loaded.
-    pub async fn write(&self, commits: &[Commit]) -> Result<Written> {
-        if commits.is_empty() {
-            return Ok(Written::Done);
-        }
+    async fn write(&self, plan: &WritePlan) -> Result<Option<u64>> {
         // Everything is encoded before the transaction opens: inside it, only its own requests
         // are awaited.
-        let plan = self.state.borrow().plan(commits)?;
-        let js_bytes = |b: &[u8]| Uint8Array::from(b);
-        let snapshot = plan.snapshot.as_deref().map(js_bytes);
-        let puts: Vec<(JsValue, Uint8Array)> = plan
-            .puts
-            .iter()
-            .map(|(name, value)| (JsValue::from_str(name), js_bytes(value)))
-            .collect();
-        let events = events_js(&plan.events);
+        let values = Values::of(plan);
+        let what = "writing";
         let tx = self
             .db
-            .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
-            .map_err(|e| storage("opening a write", e))?;
-        let fail = |e| storage("writing", e);
-        let meta = tx.object_store(META).map_err(fail)?;
+            .transaction(&[RECORDS, EVENTS, META], READ_WRITE)
+            .during("opening a write")?;
         // The check is read first and every write issued behind it at once (one round trip,
         // not two); a generation that is not this page's aborts the whole transaction, which
         // writes nothing.
-        let current = meta.get(key_js(GENERATION)).map_err(fail)?.into_future();
-        let records = tx.object_store(RECORDS).map_err(fail)?;
-        if let Some(snapshot) = &snapshot {
-            meta.put(snapshot, Some(&key_js(SNAPSHOT))).map_err(fail)?;
-            records.clear().map_err(fail)?;
-        }
-        for (name, value) in &puts {
-            records.put(value, Some(name)).map_err(fail)?;
-        }
-        let store = tx.object_store(EVENTS).map_err(fail)?;
-        for (seq, bytes) in &events {
-            store.put(bytes, Some(seq)).map_err(fail)?;
-        }
-        let next = plan.next();
-        meta.put(&JsValue::from_f64(next as f64), Some(&key_js(GENERATION)))
-            .map_err(fail)?;
-        let current = generation_js(current.await.map_err(fail)?);
+        let meta = tx.object_store(META).during(what)?;
+        let current = meta.get(name_js(GENERATION)).during(what)?.into_future();
+        values.put(&tx, what)?;
+        let current = generation_js(current.await.during(what)?);
         if current != plan.expected {
             let _ = tx.abort();
-            self.state.borrow().hear(current);
-            return Ok(Written::Conflict);
+            return Ok(Some(current));
         }
-        match tx.commit().map_err(fail)?.await {
-            Ok(TransactionResult::Committed) => {
-                self.state.borrow_mut().written(plan);
-                announce(&self.channel, &self.announcing, next as f64);
-                Ok(Written::Done)
-            }
+        match tx.commit().during(what)?.await {
+            Ok(TransactionResult::Committed) => Ok(None),
             Ok(TransactionResult::Aborted) => Err(KmsError::Storage(
                 "IndexedDB: the write was aborted".to_owned(),
             )),
-            Err(e) => Err(storage("writing", e)),
+            Err(e) => Err(storage(what, e)),
         }
     }
 
-    /// Every audit event, oldest first.
-    pub async fn events(&self) -> Result<Vec<StoredEvent>> {
+    async fn events(&self) -> Result<Vec<Option<Vec<u8>>>> {
         let what = "reading events";
         let tx = self
             .db
             .transaction(&[EVENTS], TransactionMode::ReadOnly)
-            .map_err(|e| storage(what, e))?;
-        let store = tx.object_store(EVENTS).map_err(|e| storage(what, e))?;
-        let values = done(store.get_all(None, None), what).await?;
+            .during(what)?;
+        let values = done(
+            tx.object_store(EVENTS).during(what)?.get_all(None, None),
+            what,
+        )
+        .await?;
         let _ = tx.await;
-        read_events(values.iter().map(bytes_of))
+        Ok(values.iter().map(bytes_of).collect())
     }
 
-    /// Closes the database and the channel.
-    pub fn close(&self) {
-        if self.channel.is_object() {
-            let _ = invoke(&self.channel, "close", &[]);
+    async fn read_key(&self) -> Result<(Option<JsValue>, RootEntry, Option<Vec<u8>>)> {
+        let what = "reading the store key";
+        let tx = self
+            .db
+            .transaction(&[META], TransactionMode::ReadOnly)
+            .during(what)?;
+        let meta = tx.object_store(META).during(what)?;
+        let root = meta_get(&meta, ROOT, what).await?;
+        let keyring = bytes_or(
+            meta_get(&meta, KEYRING, what).await?,
+            "the wrapped store key",
+        )?;
+        let _ = tx.await;
+        let entry = match &root {
+            None => RootEntry::Absent,
+            Some(r) if r.dyn_ref::<CryptoKey>().is_some_and(|k| !k.extractable()) => {
+                RootEntry::CryptoKey
+            }
+            Some(_) => RootEntry::Other,
+        };
+        Ok((root, entry, keyring))
+    }
+
+    async fn keep_key(
+        &self,
+        root: Option<&JsValue>,
+        keyring: &[u8],
+        restore: Option<&WritePlan>,
+    ) -> Result<bool> {
+        let restored = restore.map(Values::of);
+        let keyring = Uint8Array::from(keyring);
+        let what = "keeping the store key";
+        let tx = self
+            .db
+            .transaction(&[RECORDS, EVENTS, META], READ_WRITE)
+            .during(what)?;
+        let meta = tx.object_store(META).during(what)?;
+        let mut held = u32::from(meta_get(&meta, KEYRING, what).await?.is_some());
+        if restored.is_some() {
+            held += u32::from(meta_get(&meta, SNAPSHOT, what).await?.is_some());
+            held += done(tx.object_store(RECORDS).during(what)?.count(None), what).await?;
         }
-        self.db.close();
+        if held > 0 {
+            let _ = tx.abort();
+            return Ok(false);
+        }
+        if let Some(root) = root {
+            meta.put(root, Some(&name_js(ROOT))).during(what)?;
+        }
+        meta.put(&keyring, Some(&name_js(KEYRING))).during(what)?;
+        if let Some(values) = &restored {
+            values.put(&tx, what)?;
+        }
+        match tx.commit().during(what)?.await {
+            Ok(TransactionResult::Committed) => Ok(true),
+            _ => Err(KmsError::Storage(
+                "IndexedDB: the store key could not be kept".to_owned(),
+            )),
+        }
     }
-}
 
-/// Values of the events store, keyed by sequence number, as JavaScript values.
-fn events_js(events: &[(u64, Vec<u8>)]) -> Vec<(JsValue, Uint8Array)> {
-    events
-        .iter()
-        .map(|(seq, bytes)| (JsValue::from_f64(*seq as f64), Uint8Array::from(&bytes[..])))
-        .collect()
-}
+    async fn new_root(&self) -> Result<JsValue> {
+        let params = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
+        let usages: Array = ["encrypt", "decrypt"]
+            .iter()
+            .map(|u| JsValue::from(*u))
+            .collect();
+        call_subtle("generateKey", &[params, JsValue::FALSE, usages.into()])
+            .await
+            .map_err(|e| js_storage("making the root key (WebCrypto)", &e))
+    }
 
-/// The database of the store `name`, created (with its object stores) if need be.
-async fn open_database(name: &str) -> Result<Database> {
-    let factory = Factory::new().map_err(|e| storage("opening IndexedDB", e))?;
-    let mut request = factory
-        .open(&database_name(name), Some(DB_VERSION))
-        .map_err(|e| storage("opening the database", e))?;
-    request.on_upgrade_needed(|event| {
-        if let Ok(db) = event.database() {
-            for store in [RECORDS, EVENTS, META] {
-                if !db.store_names().iter().any(|s| s == store) {
-                    let _ = db.create_object_store(store, idb::ObjectStoreParams::new());
-                }
+    async fn wrap(&self, root: &JsValue, iv: &[u8], key: &[u8]) -> Result<Vec<u8>> {
+        let sealed = aes_gcm("encrypt", root, iv, key).await;
+        Ok(sealed
+            .map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?
+            .to_vec())
+    }
+
+    async fn unwrap(&self, root: &JsValue, iv: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let raw = aes_gcm("decrypt", root, iv, sealed).await;
+        raw.map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))
+    }
+
+    /// Once the calls just written have settled and the next group's transaction is under way
+    /// (a `setTimeout` of 0), with the newest generation then. (A page that has not heard yet
+    /// is still safe: its write is refused by the generation check.)
+    fn announce(&self, generation: u64) {
+        let scheduled = self.announcing.replace(generation as f64) > 0.0;
+        let Some(channel) = self.channel.clone().filter(|_| !scheduled) else {
+            return;
+        };
+        let newest = Rc::clone(&self.announcing);
+        let later = Closure::once_into_js(move || post(&channel, &newest));
+        if invoke(&js_sys::global(), "setTimeout", &[later, 0.into()]).is_err() {
+            if let Some(channel) = &self.channel {
+                post(channel, &self.announcing);
             }
         }
-    });
-    request
-        .await
-        .map_err(|e| storage("opening the database", e))
-}
-
-/// The store key: unwrapped with the root `CryptoKey` (or the passphrase), or, for a new store,
-/// made, wrapped and kept (the first page to write it wins; a page that lost the race uses the
-/// winner's).
-async fn store_key(db: &Database, passphrase: Option<&Passphrase>) -> Result<StoreKey> {
-    if let Some(key) = read_store_key(db, passphrase).await? {
-        return Ok(key);
     }
-    let key = StoreKey::generate(&mut crate::env::OsEntropy)?;
-    if keep_store_key(db, &key, passphrase, None).await? {
-        return Ok(key);
-    }
-    read_store_key(db, passphrase)
-        .await?
-        .ok_or_else(|| KmsError::Storage("IndexedDB: the store key vanished".to_owned()))
-}
-
-/// Keeps `key` as the store key of a store that has none yet, wrapped by a new root `CryptoKey`
-/// or by `passphrase`; with `contents` (a restore), also its records and events, and only if
-/// the store holds no records. `Ok(false)`: the store has a key (or records) already, and
-/// nothing was written.
-async fn keep_store_key(
-    db: &Database,
-    key: &StoreKey,
-    passphrase: Option<&Passphrase>,
-    contents: Option<&backup::Contents>,
-) -> Result<bool> {
-    let mut entropy = crate::env::OsEntropy;
-    // All cryptography and encoding before the transaction opens.
-    let (root, keyring) = match passphrase {
-        Some(p) => (None, passphrase_keyring(key, p, &mut entropy)?),
-        None => {
-            let usages: Array = ["encrypt", "decrypt"]
-                .iter()
-                .map(|u| JsValue::from(*u))
-                .collect();
-            let params = object(&[("name", "AES-GCM".into()), ("length", 256.into())]);
-            let root = call_subtle("generateKey", &[params, JsValue::FALSE, usages.into()])
-                .await
-                .map_err(|e| js_storage("making the root key (WebCrypto)", &e))?;
-            let iv = keyring_iv(&mut entropy)?;
-            let input = Uint8Array::from(&key.secret_bytes()[..]);
-            let sealed = call_subtle(
-                "encrypt",
-                &[aes_gcm(&iv), root.clone(), input.clone().into()],
-            )
-            .await;
-            // WebCrypto copied the secret when it was called: the copy on JavaScript's heap is
-            // wiped.
-            input.fill(0, 0, input.length());
-            let sealed =
-                sealed.map_err(|e| js_storage("wrapping the store key (WebCrypto)", &e))?;
-            let sealed = bytes_of(&Uint8Array::new(&sealed)).unwrap_or_default();
-            (Some(root), webcrypto_keyring(&iv, &sealed))
-        }
-    };
-    let restored = contents.map(restore_values).transpose()?;
-    let tx = db
-        .transaction(&[RECORDS, EVENTS, META], TransactionMode::ReadWrite)
-        .map_err(|e| storage("keeping the store key", e))?;
-    let what = "keeping the store key";
-    let fail = |e| storage(what, e);
-    let meta = tx.object_store(META).map_err(fail)?;
-    let existing = done(meta.get(key_js(KEYRING)), what).await?;
-    let held = if contents.is_some() {
-        let snapshot = done(meta.get(key_js(SNAPSHOT)), what).await?;
-        let records = tx.object_store(RECORDS).map_err(fail)?;
-        done(records.count(None), what).await? + u32::from(snapshot.is_some())
-    } else {
-        0
-    };
-    if existing.is_some() || held > 0 {
-        let _ = tx.abort();
-        return Ok(false);
-    }
-    if let Some(root) = &root {
-        meta.put(root, Some(&key_js(ROOT))).map_err(fail)?;
-    }
-    meta.put(
-        &Uint8Array::from(keyring.as_slice()),
-        Some(&key_js(KEYRING)),
-    )
-    .map_err(fail)?;
-    if let Some((snapshot, events)) = &restored {
-        meta.put(
-            &Uint8Array::from(snapshot.as_slice()),
-            Some(&key_js(SNAPSHOT)),
-        )
-        .map_err(fail)?;
-        let event_store = tx.object_store(EVENTS).map_err(fail)?;
-        for (seq, bytes) in &events_js(events) {
-            event_store.put(bytes, Some(seq)).map_err(fail)?;
-        }
-        meta.put(&JsValue::from_f64(1.0), Some(&key_js(GENERATION)))
-            .map_err(fail)?;
-    }
-    match tx.commit().map_err(fail)?.await {
-        Ok(TransactionResult::Committed) => Ok(true),
-        _ => Err(KmsError::Storage(
-            "IndexedDB: the store key could not be kept".to_owned(),
-        )),
-    }
-}
-
-/// The store key, if the store has one (see [`unlock`]).
-async fn read_store_key(
-    db: &Database,
-    passphrase: Option<&Passphrase>,
-) -> Result<Option<StoreKey>> {
-    let what = "reading the store key";
-    let tx = db
-        .transaction(&[META], TransactionMode::ReadOnly)
-        .map_err(|e| storage(what, e))?;
-    let meta = tx.object_store(META).map_err(|e| storage(what, e))?;
-    let root = done(meta.get(key_js(ROOT)), what).await?;
-    let keyring = done(meta.get(key_js(KEYRING)), what).await?;
-    let _ = tx.await;
-    let keyring = match keyring {
-        None => None,
-        Some(k) => Some(bytes_of(&k).ok_or_else(|| {
-            KmsError::Storage("IndexedDB: the wrapped store key is not bytes".to_owned())
-        })?),
-    };
-    let entry = match &root {
-        None => RootEntry::Absent,
-        Some(r) if is_crypto_key(r) => RootEntry::CryptoKey,
-        Some(_) => RootEntry::Other,
-    };
-    let (iv, sealed, root) = match (unlock(keyring.as_deref(), entry, passphrase)?, root) {
-        (None, _) => return Ok(None),
-        (Some(Unlock::Key(key)), _) => return Ok(Some(*key)),
-        (Some(Unlock::WebCrypto { iv, sealed }), Some(root)) => (iv, sealed, root),
-        (Some(Unlock::WebCrypto { .. }), None) => {
-            return Err(KmsError::Storage(
-                "IndexedDB: the root key vanished".to_owned(),
-            ))
-        }
-    };
-    let raw = call_subtle(
-        "decrypt",
-        &[aes_gcm(&iv), root, Uint8Array::from(&sealed[..]).into()],
-    )
-    .await
-    .map_err(|e| js_storage("unwrapping the store key (WebCrypto)", &e))?;
-    // The key's bytes are copied out of JavaScript's heap and wiped there at once.
-    let raw = Uint8Array::new(&raw);
-    let copy = zeroize::Zeroizing::new(raw.to_vec());
-    raw.fill(0, 0, raw.length());
-    store_key_of(&copy).map(Some)
 }

@@ -5,6 +5,7 @@
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
 
 /// `globalThis[name]`, unless it is `undefined` or `null`.
 pub(super) fn global_member(name: &str) -> Option<JsValue> {
@@ -20,14 +21,19 @@ pub(super) fn invoke(target: &JsValue, method: &str, args: &[JsValue]) -> Result
     Reflect::apply(&f, target, &args)
 }
 
-/// A plain object with the given members.
+/// A plain object with the given members (those `undefined` left out).
 pub(super) fn object(members: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in members {
-        // Reflect::set on a fresh plain object cannot fail.
-        let _ = Reflect::set(&o, &(*k).into(), v);
+    let o = Object::new().into();
+    set(&o, members);
+    o
+}
+
+/// Sets the given members of `target` (those `undefined` left out). Setting a data member of
+/// an ordinary object cannot fail.
+pub(super) fn set(target: &JsValue, members: &[(&str, JsValue)]) {
+    for (k, v) in members.iter().filter(|(_, v)| !v.is_undefined()) {
+        let _ = Reflect::set(target, &(*k).into(), v);
     }
-    o.into()
 }
 
 /// The bytes of a `Uint8Array`, copied out.
@@ -50,4 +56,14 @@ pub(super) async fn call_subtle(method: &str, args: &[JsValue]) -> Result<JsValu
     })?;
     let promise: Promise = invoke(&subtle, method, args)?.dyn_into()?;
     JsFuture::from(promise).await
+}
+
+/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped. `None` for
+/// anything else (a replaced `crypto.subtle` may return anything).
+pub(super) fn take_buffer(v: &JsValue) -> Option<Zeroizing<Vec<u8>>> {
+    let buffer: &js_sys::ArrayBuffer = v.dyn_ref()?;
+    let view = Uint8Array::new(buffer);
+    let out = Zeroizing::new(view.to_vec());
+    view.fill(0, 0, view.length());
+    Some(out)
 }

@@ -2,17 +2,15 @@
 //! received it (`pkg/server.mjs`), through the same call queue and store as `send`. What the
 //! answer is, the core decides ([`crate::wire`]); this converts.
 
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use super::js::object;
 use super::{settle, JsKms};
 use crate::service::options::JsonCaller;
 use crate::service::Caller;
 use crate::wire::{self, Reply};
 use crate::KmsError;
-
-#[wasm_bindgen(typescript_custom_section)]
-const JSON_TYPES: &'static str = include_str!("json.d.ts");
 
 /// How a view's calls take their input and give their output.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,14 +77,14 @@ fn body_bytes(body: &JsValue) -> Result<Uint8Array, KmsError> {
 
 /// `{ status, body, errorType }`.
 fn reply_to_js(reply: &Reply) -> Result<JsValue, JsValue> {
-    let out = Object::new();
-    // Reflect::set on a fresh plain object cannot fail; ignore the Ok(true).
-    let _ = Reflect::set(&out, &"status".into(), &reply.status.into());
-    let _ = Reflect::set(&out, &"body".into(), &reply.body.as_str().into());
-    if let Some(t) = reply.error_type {
-        let _ = Reflect::set(&out, &"errorType".into(), &t.into());
-    }
-    Ok(out.into())
+    Ok(object(&[
+        ("status", reply.status.into()),
+        ("body", reply.body.as_str().into()),
+        (
+            "errorType",
+            reply.error_type.map_or(JsValue::UNDEFINED, JsValue::from),
+        ),
+    ]))
 }
 
 /// Runs a call of a [`Wire::Json`] view: its input is the body [`JsKms::send_json`] copied.

@@ -22,6 +22,8 @@ mod webcrypto;
 pub use bench::BenchAesGcm;
 
 use crate::crypto::plan::{Plan, PlanInput};
+use crate::persist::fs::DataDir;
+use crate::service::engine::Work;
 use json::Wire;
 use queue::Queue;
 use webcrypto::Engine;
@@ -53,6 +55,14 @@ impl Clock for JsClock {
 
 /// The core: in memory (`new Kms()`) or durable in a data directory (`Kms.open()`).
 type Core = crate::Kms<OffsetClock<JsClock>, OsEntropy, Box<dyn Store>>;
+
+/// A core over `store` with this configuration, on the real clock moved by the offset the
+/// store keeps.
+fn core_over(config: &crate::Config, store: Box<dyn Store>) -> Result<Core, KmsError> {
+    let core = Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)?;
+    core.restore_clock()?;
+    Ok(core)
+}
 
 /// What every view of one KMS shares besides the core.
 #[derive(Default)]
@@ -106,26 +116,8 @@ fn plan(operation: &str, input: &JsValue) -> Option<Plan> {
     crate::crypto::plan::plan(crate::Operation::find(operation)?, &JsMembers(input))
 }
 
-/// Turns a core error into the `Error` object the AWS SDK for JavaScript v3 throws: an instance
-/// of the class registered for its name (see [`errors`]), else a plain `Error`.
-fn to_js_error(e: &KmsError) -> JsValue {
-    let message = e.message().unwrap_or("");
-    let metadata = Object::new();
-    let options = Object::new();
-    // Reflect::set on fresh plain objects cannot fail; ignore the Ok(true).
-    let _ = Reflect::set(&metadata, &"httpStatusCode".into(), &e.http_status().into());
-    let _ = Reflect::set(&options, &"message".into(), &message.into());
-    let _ = Reflect::set(&options, &"$fault".into(), &e.fault().as_str().into());
-    let _ = Reflect::set(&options, &"$metadata".into(), &metadata);
-    let err = errors::new_error(e.name(), message, &options);
-    // Set whatever the class did, so every error has the same members.
-    err.set_name(e.name());
-    let obj: &JsValue = err.as_ref();
-    let _ = Reflect::set(obj, &"$fault".into(), &e.fault().as_str().into());
-    let _ = Reflect::set(obj, &"$metadata".into(), &metadata);
-    let _ = Reflect::set(obj, &"__type".into(), &e.name().into());
-    err.into()
-}
+/// What a call comes to: its output, or the error it rejects with.
+type Outcome = Result<JsValue, JsValue>;
 
 /// Serializes a value for JavaScript as plain JSON-compatible data.
 fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
@@ -136,7 +128,7 @@ fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, KmsError> {
 
 impl From<KmsError> for JsValue {
     fn from(e: KmsError) -> JsValue {
-        to_js_error(&e)
+        errors::to_js_error(&e)
     }
 }
 
@@ -270,7 +262,11 @@ impl JsKms {
         #[wasm_bindgen(unchecked_optional_param_type = "KmsOptions")] options: Option<JsValue>,
     ) -> Result<JsKms, JsValue> {
         let options = parse_options(options.unwrap_or(JsValue::UNDEFINED), NEW_OPTIONS, "Kms")?;
-        JsKms::build(options, Box::new(MemoryStore::default()), None)
+        Ok(JsKms::over(
+            &options,
+            Box::new(MemoryStore::default()),
+            None,
+        )?)
     }
 
     /// `Kms.open({ dataDir, passphrase, region, account })`: a KMS whose keys, aliases, audit
@@ -307,21 +303,18 @@ impl JsKms {
         let target = parsed.take_target("Kms.restoreBackup", nodefs::available())?;
         let backup_passphrase = backup_passphrase(&passphrase)?;
         let backup = zeroize::Zeroizing::new(backup.to_vec());
-        let restored = match target {
+        match target {
             Target::IndexedDb(name) => {
                 let store_passphrase = parsed.take_passphrase();
-                match crate::persist::backup::open(&backup, &backup_passphrase) {
-                    Ok(contents) => {
-                        idb::IdbStore::restore(&name, &contents, store_passphrase.as_ref()).await
-                    }
-                    Err(e) => Err(e),
-                }
+                let contents = crate::persist::backup::open(&backup, &backup_passphrase)?;
+                idb::restore(&name, &contents, store_passphrase.as_ref()).await?;
             }
             Target::Dir(dir) => {
-                nodefs::restore_store(&dir, &backup, &backup_passphrase, parsed.passphrase.take())
+                let passphrase = parsed.passphrase.take();
+                let files = nodefs::NodeFiles::get_or_refuse()?;
+                DataDir::restore(files, &dir, &backup, &backup_passphrase, passphrase)?;
             }
-        };
-        restored?;
+        }
         JsKms::open(options).await
     }
 
@@ -444,49 +437,26 @@ fn parse_options(options: JsValue, allowed: &[&str], who: &str) -> Result<Option
 
 impl JsKms {
     /// A KMS over `store` on the real clock and the platform RNG.
-    fn build(
-        options: Options,
+    fn over(
+        options: &Options,
         store: Box<dyn Store>,
         data_dir: Option<String>,
-    ) -> Result<JsKms, JsValue> {
-        let web_crypto = options.web_crypto;
-        let core = Core::new(
-            options.config(),
-            OffsetClock::new(JsClock),
-            OsEntropy,
-            store,
-        )?;
-        Ok(JsKms::from_core(core, web_crypto, data_dir))
-    }
-
-    /// A KMS around `core`.
-    fn from_core(core: Core, web_crypto: Option<bool>, data_dir: Option<String>) -> JsKms {
+    ) -> Result<JsKms, KmsError> {
+        let core = core_over(&options.config(), store)?;
         let caller = core.caller().clone();
-        JsKms {
+        Ok(JsKms {
             core: Rc::new(RefCell::new(core)),
             caller,
-            engine: Rc::new(RefCell::new(Engine::new(web_crypto.unwrap_or(true)))),
+            engine: Rc::new(RefCell::new(Engine::new(
+                options.web_crypto.unwrap_or(true),
+            ))),
             queue: Rc::new(Queue::default()),
             shared: Rc::new(Shared {
                 data_dir,
                 ..Shared::default()
             }),
             wire: Wire::Js,
-        }
-    }
-
-    /// `Kms.open` of the IndexedDB store `name`.
-    async fn open_indexed_db(mut options: Options, name: &str) -> Result<JsKms, JsValue> {
-        let web_crypto = options.web_crypto;
-        let passphrase = options.take_passphrase();
-        let (core, idb) =
-            persistence::open_idb(name, passphrase.as_ref(), options.config()).await?;
-        let kms = JsKms::from_core(core, web_crypto, None);
-        *kms.shared.idb.borrow_mut() = Some(Rc::clone(&idb));
-        // A new store's first settings (the audit digest key) are written now; a page that
-        // lost the race to another page's first write reloads and takes that page's.
-        kms.write_idb(&idb).await?;
-        Ok(kms)
+        })
     }
 
     /// Closes the KMS now: the store is dropped (a durable one releases its directory's lock).
@@ -512,7 +482,7 @@ impl JsKms {
         // The journal's last holder: the directory's lock is released.
         self.shared.disk.borrow_mut().take();
         if let Some(idb) = self.shared.idb.borrow_mut().take() {
-            idb.store.close();
+            idb.store.db.close();
         }
         Ok(())
     }
@@ -546,9 +516,7 @@ impl JsKms {
         }
     }
 
-    /// Runs `operation`: at once, or after WebCrypto has done the key work it does faster (the
-    /// page is never blocked by RSA key generation when WebCrypto is there). Calls reach the
-    /// core in the order they were made: while any call waits, later ones queue behind it.
+    /// Runs `operation`: at once, or queued behind the calls before it (see [`queue`]).
     fn run(&self, operation: &str, input: JsValue) -> Promise {
         // The input is copied (which may run the caller's getters) before anything else.
         self.run_copied(operation, copy_input(input))
@@ -572,65 +540,25 @@ impl JsKms {
     /// Asks WebCrypto for what `plan` needs; returns how to offer it to the core, or `None`
     /// if there is nothing to offer (the core then does the work itself).
     async fn prepare(&self, plan: Plan) -> Option<Box<dyn FnOnce(&mut Core)>> {
-        if let Plan::KeyPair(spec) = plan {
-            let waiting = self.with_core(|c| Ok(c.offload().key_pairs(spec))).ok()?;
-            if waiting > 0 {
-                return None;
-            }
-            let key = webcrypto::generate(spec).await?;
-            return Some(Box::new(move |core: &mut Core| {
-                core.offload().offer_key_pair(key)
-            }));
-        }
-        // What to do with which material is the core's decision; the key is imported once.
-        let (material, purpose) = self
-            .with_core(|c| Ok(c.offload_purpose(&self.caller, &plan)))
+        let job = self
+            .with_core(|c| Ok(c.offload_job(&self.caller, plan)))
             .ok()??;
-        let key_der = |key_ref: &str| {
-            self.with_core(|c| Ok(c.offload_key_der(&self.caller, key_ref, &material, purpose)))
+        let key_der = || match &job.work {
+            Work::Use {
+                key_ref,
+                material,
+                purpose,
+                ..
+            } => self
+                .with_core(|c| Ok(c.offload_key_der(&self.caller, key_ref, material, *purpose)))
                 .ok()
-                .flatten()
+                .flatten(),
+            Work::Generate(_) => None,
         };
-        match plan {
-            Plan::KeyPair(_) => None,
-            Plan::Sign {
-                key_ref,
-                algorithm,
-                message,
-            } => {
-                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
-                let signature = webcrypto::sign(&key.await?, purpose, &message).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload()
-                        .offer_signature(material, algorithm, &message, signature)
-                }))
-            }
-            Plan::Verify {
-                key_ref,
-                algorithm,
-                message,
-                signature,
-            } => {
-                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
-                let valid = webcrypto::verify(&key.await?, purpose, &message, &signature).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload()
-                        .offer_verification(material, algorithm, &message, &signature, valid)
-                }))
-            }
-            Plan::Decrypt {
-                key_ref,
-                hash,
-                ciphertext,
-            } => {
-                let key = webcrypto::key_for(&self.engine, material, purpose, || key_der(&key_ref));
-                let plaintext = webcrypto::decrypt(&key.await?, &ciphertext).await?;
-                Some(Box::new(move |core: &mut Core| {
-                    core.offload()
-                        .offer_decryption(material, hash, &ciphertext, plaintext)
-                }))
-            }
-        }
+        let outcome = webcrypto::run(&self.engine, &job.work, key_der).await?;
+        Some(Box::new(move |core: &mut Core| {
+            core.offer_outcome(job, outcome)
+        }))
     }
 
     fn dispatch(

@@ -1,32 +1,29 @@
 //! The binding's side of persistence: group commit over the IndexedDB store in browsers and
 //! the on-disk store in Node (the rules are [`crate::persist::group`]'s; here is only the
-//! I/O), and the JavaScript methods for the audit trail and seed files, on every kind of store.
+//! I/O), and the JavaScript methods for the audit trail, backups and seed files.
 
 use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
+use super::errors::to_js_error;
 use super::idb::IdbStore;
-use super::nodefs::NodeDir;
-use super::queue::Call;
-use super::{to_js, to_js_error, Core, JsClock, JsKms};
+use super::nodefs::{NodeDir, NodeFiles};
+use super::{core_over, to_js, Core, JsKms, Outcome};
 use crate::audit::trail::Query;
 use crate::audit::EventSelector;
-use crate::env::{OffsetClock, OsEntropy};
-use crate::persist::browser::Passphrase;
+use crate::env::OsEntropy;
+use crate::persist::fs::DataDir;
 use crate::persist::group::{run_group, GroupStore, Written};
-use crate::persist::{GroupedStore, LogBackend, Outbox, Shared, StoreKey};
+use crate::persist::{GroupedStore, LogBackend, Shared, StoreKey};
 use crate::service::options::{backup_passphrase, Options};
-use crate::store::Store;
 use crate::{Config, KmsError};
 
-/// An open IndexedDB store and what it takes to reload it.
+/// An open IndexedDB store and the configuration of a core over it.
 pub(super) struct IdbState {
     pub(super) store: IdbStore,
-    pub(super) outbox: Outbox,
-    pub(super) key: StoreKey,
-    pub(super) config: Config,
+    config: Config,
 }
 
 /// An open data directory (Node): its journal, flushed once for a group of calls, and what it
@@ -37,42 +34,15 @@ pub(super) struct DiskState {
     config: Config,
 }
 
-/// A core over `store` with this configuration, on the real clock moved by the offset the
-/// store keeps.
-fn core_over(config: &Config, store: Box<dyn Store>) -> Result<Core, KmsError> {
-    let core = Core::new(config.clone(), OffsetClock::new(JsClock), OsEntropy, store)?;
-    core.restore_clock()?;
-    Ok(core)
-}
-
-/// Opens the IndexedDB store `name` and the core over it.
-pub(super) async fn open_idb(
-    name: &str,
-    passphrase: Option<&Passphrase>,
-    config: Config,
-) -> Result<(Core, Rc<IdbState>), KmsError> {
-    let (store, sealed, outbox, key) = IdbStore::open(name, passphrase).await?;
-    let core = core_over(&config, Box::new(sealed))?;
-    Ok((
-        core,
-        Rc::new(IdbState {
-            store,
-            outbox,
-            key,
-            config,
-        }),
-    ))
-}
-
-/// A group of calls (or work like a seed, run as one call) against the IndexedDB store.
-struct IdbGroup<'a, O, F: Fn(usize) -> O> {
+/// A group of calls (`run(i)` runs call `i` in the core) against the IndexedDB store.
+struct IdbGroup<'a, F> {
     kms: &'a JsKms,
     idb: &'a IdbState,
     run: F,
 }
 
-impl<O, F: Fn(usize) -> O> GroupStore for IdbGroup<'_, O, F> {
-    type Out = O;
+impl<F: Fn(usize) -> Outcome> GroupStore for IdbGroup<'_, F> {
+    type Out = Outcome;
     fn stale(&self) -> bool {
         self.idb.store.stale()
     }
@@ -82,27 +52,41 @@ impl<O, F: Fn(usize) -> O> GroupStore for IdbGroup<'_, O, F> {
     fn invalidate(&self) {
         self.idb.store.invalidate();
     }
-    fn run(&self, i: usize) -> O {
+    fn run(&self, i: usize) -> Outcome {
         (self.run)(i)
     }
     async fn write(&self) -> Result<Written, KmsError> {
-        self.idb.store.write(&self.idb.outbox.take()).await
+        self.idb.store.write().await
     }
 }
 
 impl JsKms {
     /// `Kms.open` of the data directory `path` (Node).
     pub(super) fn open_dir(mut options: Options, path: &str) -> Result<JsKms, JsValue> {
-        let passphrase = options.passphrase.take();
-        let (store, log, key) = super::nodefs::open_store(path, passphrase)?;
+        let files = NodeFiles::get_or_refuse()?;
+        let (store, log, key) = DataDir::open_grouped(files, path, options.passphrase.take())?;
         let dir = log.with(|l| Ok(l.dir_mut().path().to_owned()))?;
-        let web_crypto = options.web_crypto;
+        let kms = JsKms::over(&options, Box::new(store), Some(dir))?;
         let config = options.config();
-        let core = core_over(&config, Box::new(store))?;
-        let kms = JsKms::from_core(core, web_crypto, Some(dir));
         *kms.shared.disk.borrow_mut() = Some(Rc::new(DiskState { log, key, config }));
         // A new store's first settings (the audit digest key) are written now.
         kms.flush_disk()?;
+        Ok(kms)
+    }
+
+    /// `Kms.open` of the IndexedDB store `name`.
+    pub(super) async fn open_indexed_db(
+        mut options: Options,
+        name: &str,
+    ) -> Result<JsKms, JsValue> {
+        let passphrase = options.take_passphrase();
+        let (store, sealed) = super::idb::open(name, passphrase.as_ref()).await?;
+        let kms = JsKms::over(&options, Box::new(sealed), None)?;
+        let config = options.config();
+        *kms.shared.idb.borrow_mut() = Some(Rc::new(IdbState { store, config }));
+        // A new store's first settings (the audit digest key) are written now; a page that
+        // lost the race to another page's first write reloads and takes that page's.
+        kms.run_group(0, |_| Ok(JsValue::UNDEFINED)).await?;
         Ok(kms)
     }
 
@@ -128,20 +112,8 @@ impl JsKms {
     /// Replaces the core with one over the store as IndexedDB holds it now (another page wrote,
     /// or a write of this page's failed and memory must drop what the database did not take).
     async fn reload_idb(&self, idb: &IdbState) -> Result<(), KmsError> {
-        let _ = idb.outbox.take();
-        let sealed = idb.store.load(idb.key.clone(), idb.outbox.clone()).await?;
+        let sealed = idb.store.load().await?;
         self.replace_core(core_over(&idb.config, Box::new(sealed))?)
-    }
-
-    /// Writes the commits made outside any call (a new store's first settings, the clock's) to
-    /// IndexedDB, reloading after another page's write.
-    pub(super) async fn write_idb(&self, idb: &IdbState) -> Result<(), KmsError> {
-        let group = IdbGroup {
-            kms: self,
-            idb,
-            run: |_| (),
-        };
-        run_group(&group, 0).await.map(drop)
     }
 
     /// Writes what the on-disk calls since the last flush committed (one append, at most one
@@ -169,15 +141,17 @@ impl JsKms {
         flushed
     }
 
-    /// Runs a group of queued calls and writes what they committed: at once in memory, with
+    /// Runs a group of `calls` calls (`run(i)` runs call `i` in the core; none, to write the
+    /// commits made outside any call) and writes what they committed: at once in memory, with
     /// one flush on disk, in one transaction in IndexedDB (run again after another page's
     /// write). Each call's outcome, or the error that fails them all.
     pub(super) async fn run_group(
         &self,
-        calls: &[Call],
-    ) -> Result<Vec<Result<JsValue, JsValue>>, JsValue> {
+        calls: usize,
+        run: impl Fn(usize) -> Outcome,
+    ) -> Result<Vec<Outcome>, JsValue> {
         let Some(idb) = self.idb() else {
-            let outs = calls.iter().map(Call::run).collect();
+            let outs = (0..calls).map(run).collect();
             // (On disk this settles any call run at once since the last flush too.)
             self.flush_disk()?;
             return Ok(outs);
@@ -185,31 +159,16 @@ impl JsKms {
         let group = IdbGroup {
             kms: self,
             idb: &idb,
-            run: |i| calls.get(i).map(Call::run),
+            run,
         };
-        let outs = run_group(&group, calls.len()).await?;
-        Ok(outs.into_iter().flatten().collect())
+        Ok(run_group(&group, calls).await?)
     }
 
     /// Runs `f` (work outside the operation pipeline: a seed, a digest) on an up-to-date core and
-    /// writes what it committed, like a call.
-    async fn write_through(
-        &self,
-        f: impl Fn(&mut Core) -> Result<JsValue, KmsError>,
-    ) -> Result<JsValue, JsValue> {
-        let Some(idb) = self.idb() else {
-            let out = self.with_core(&f);
-            self.flush_disk()?;
-            return out;
-        };
-        // What a seed that failed part-way created stays, as it would on disk; a seed loaded
-        // again goes on from there.
-        let group = IdbGroup {
-            kms: self,
-            idb: &idb,
-            run: |_| self.with_core(&f),
-        };
-        let mut outs = run_group(&group, 1).await?;
+    /// writes what it committed, like a call. (What a seed that failed part-way created stays,
+    /// as it would on disk; a seed loaded again goes on from there.)
+    async fn write_through(&self, f: impl Fn(&mut Core) -> Result<JsValue, KmsError>) -> Outcome {
+        let mut outs = self.run_group(1, |_| self.with_core(&f)).await?;
         outs.pop().unwrap_or(Ok(JsValue::UNDEFINED))
     }
 
@@ -220,9 +179,7 @@ impl JsKms {
             return self.flush_disk().map_err(JsValue::from);
         }
         let _ = self.queued(|this| async move {
-            if let Some(idb) = this.idb() {
-                this.write_idb(&idb).await?;
-            }
+            this.run_group(0, |_| Ok(JsValue::UNDEFINED)).await?;
             Ok(JsValue::UNDEFINED)
         });
         Ok(())
@@ -244,16 +201,16 @@ impl JsKms {
         shape: impl FnOnce(Vec<serde_json::Value>) -> Result<JsValue, KmsError> + 'static,
     ) -> Promise {
         let query = parse_query(query);
-        self.queued(move |this| async move { Ok(shape(this.select(&query?).await?)?) })
-    }
-
-    /// The events `query` selects, from IndexedDB or through the core.
-    async fn select(&self, query: &Query) -> Result<Vec<serde_json::Value>, JsValue> {
-        self.with_events(|core, events| match events {
-            None => core.audit_query(query),
-            Some(events) => EventSelector::select(query, &events),
+        self.queued(move |this| async move {
+            let query = query?;
+            let selected = this
+                .with_events(|core, events| match events {
+                    None => core.audit_query(&query),
+                    Some(events) => EventSelector::select(&query, &events),
+                })
+                .await?;
+            Ok(shape(selected)?)
         })
-        .await
     }
 
     /// The stored audit events as a binding reads them: from IndexedDB, or through the core.
@@ -352,16 +309,7 @@ impl JsKms {
                 }
                 Some(idb) => {
                     this.refresh(&idb).await?;
-                    let records = idb.store.records().await?;
-                    let events = idb.store.events().await?;
-                    crate::persist::backup::seal(
-                        &idb.key,
-                        &records,
-                        &events,
-                        &passphrase,
-                        iterations,
-                        &mut OsEntropy,
-                    )?
+                    idb.store.backup(&passphrase, iterations).await?
                 }
             };
             Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())

@@ -16,40 +16,42 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 
-use super::{Core, JsKms, Plan};
+use super::{Core, JsKms, Outcome, Plan};
 use crate::persist::group::{Lineup, Next};
 use crate::KmsError;
-
-/// Work outside the operations, run alone in its turn.
-pub(super) type Job = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
 
 /// What WebCrypto did ahead of a call, offered to the core when the call runs.
 pub(super) type Offer = Box<dyn FnOnce(&mut Core)>;
 
+/// Work outside the operations, with who asked for it, run alone in its turn.
+type Job = (
+    JsKms,
+    Box<dyn FnOnce(JsKms) -> Pin<Box<dyn Future<Output = Outcome>>>>,
+);
+
 /// How to settle one promise.
-pub(super) struct Settle {
-    resolve: Function,
-    reject: Function,
-}
+pub(super) struct Settle(Function, Function);
 
 impl Settle {
-    /// A new promise and how to settle it.
-    pub(super) fn new() -> (Promise, Option<Settle>) {
-        let mut settle = None;
-        let promise = Promise::new(&mut |resolve, reject| {
-            settle = Some(Settle { resolve, reject });
-        });
-        (promise, settle)
-    }
-
-    pub(super) fn done(self, out: Result<JsValue, JsValue>) {
+    pub(super) fn done(self, out: Outcome) {
         // A promise's own functions do not throw.
         let _ = match out {
-            Ok(v) => self.resolve.call1(&JsValue::UNDEFINED, &v),
-            Err(e) => self.reject.call1(&JsValue::UNDEFINED, &e),
+            Ok(v) => self.0.call1(&JsValue::UNDEFINED, &v),
+            Err(e) => self.1.call1(&JsValue::UNDEFINED, &e),
         };
     }
+}
+
+/// A new promise; `keep` (run at once) keeps how to settle it.
+fn promise(keep: impl FnOnce(Settle)) -> Promise {
+    let mut keep = Some(keep);
+    Promise::new(&mut |resolve, reject| {
+        if let Some(keep) = keep.take() {
+            keep(Settle(resolve, reject));
+        }
+    })
 }
 
 /// A queued call.
@@ -64,30 +66,27 @@ pub(super) struct Call {
 
 impl Call {
     /// Runs the call in the core: with WebCrypto's work the first time, without it again.
-    pub(super) fn run(&self) -> Result<JsValue, JsValue> {
+    pub(super) fn run(&self) -> Outcome {
         let offer = self.offer.borrow_mut().take();
-        self.view
-            .dispatch(&self.operation, self.input.clone(), |core| {
-                if let Some(offer) = offer {
-                    offer(core);
-                }
-            })
+        let input = self.input.clone();
+        self.view.dispatch(&self.operation, input, |core| {
+            if let Some(offer) = offer {
+                offer(core);
+            }
+        })
     }
 }
-
-/// Work outside the operations, with who asked for it.
-type JobOf = (JsKms, Box<dyn FnOnce(JsKms) -> Job>);
 
 /// The calls of one KMS that are waiting, and the on-disk calls awaiting their flush.
 #[derive(Default)]
 pub(super) struct Queue {
-    entries: RefCell<Lineup<(Call, Settle), (JobOf, Settle)>>,
+    entries: RefCell<Lineup<(Call, Settle), (Job, Settle)>>,
     /// Queued work not settled yet (the calls of a group being written included).
     pending: Cell<usize>,
     /// Whether the driver is scheduled or running.
     driving: Cell<bool>,
     /// On disk: calls that ran, with their outcome, until the flush settles them.
-    unflushed: RefCell<Vec<(Settle, Result<JsValue, JsValue>)>>,
+    unflushed: RefCell<Vec<(Settle, Outcome)>>,
 }
 
 impl Queue {
@@ -97,23 +96,19 @@ impl Queue {
     }
 
     /// The on-disk calls awaiting a flush (emptied).
-    pub(super) fn take_unflushed(&self) -> Vec<(Settle, Result<JsValue, JsValue>)> {
+    pub(super) fn take_unflushed(&self) -> Vec<(Settle, Outcome)> {
         std::mem::take(&mut *self.unflushed.borrow_mut())
     }
-}
 
-/// A promise rejected with an internal error (one that could not be made).
-fn broken() -> Promise {
-    Promise::reject(&JsValue::from(KmsError::Internal(
-        "A promise could not be made.".to_owned(),
-    )))
+    /// `n` queued entries were settled.
+    fn settled(&self, n: usize) {
+        self.pending.set(self.pending.get().saturating_sub(n));
+    }
 }
 
 /// The error of a call whose outcome went missing.
 fn lost() -> JsValue {
-    JsValue::from(KmsError::Internal(
-        "The call's outcome was lost.".to_owned(),
-    ))
+    KmsError::Internal("The call's outcome was lost.".to_owned()).into()
 }
 
 impl JsKms {
@@ -124,48 +119,44 @@ impl JsKms {
         input: Result<JsValue, KmsError>,
         plan: Option<Plan>,
     ) -> Promise {
-        let (promise, Some(settle)) = Settle::new() else {
-            return broken();
-        };
-        let call = Call {
-            view: self.view(self.caller.clone()),
-            operation: operation.to_owned(),
-            input,
-            offer: Rc::new(RefCell::new(None)),
-        };
-        let offer = Rc::clone(&call.offer);
-        let mut entries = self.queue.entries.borrow_mut();
-        match plan {
-            None => entries.call((call, settle)),
-            Some(plan) => {
-                let ready = entries.waiting_call((call, settle));
-                let this = self.view(self.caller.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    *offer.borrow_mut() = this.prepare(plan).await;
-                    ready.set(true);
-                    this.drive();
-                });
+        promise(|settle| {
+            let offer = Rc::new(RefCell::new(None));
+            let call = Call {
+                view: self.view(self.caller.clone()),
+                operation: operation.to_owned(),
+                input,
+                offer: Rc::clone(&offer),
+            };
+            let mut entries = self.queue.entries.borrow_mut();
+            match plan {
+                None => entries.call((call, settle)),
+                Some(plan) => {
+                    let ready = entries.waiting_call((call, settle));
+                    let this = self.view(self.caller.clone());
+                    spawn_local(async move {
+                        *offer.borrow_mut() = this.prepare(plan).await;
+                        ready.set(true);
+                        this.drive();
+                    });
+                }
             }
-        }
-        drop(entries);
-        self.queued_one();
-        promise
+            drop(entries);
+            self.queued_one();
+        })
     }
 
     /// Queues `job` (work outside the operations) to run alone in its turn.
     pub(super) fn queued<F, Fut>(&self, job: F) -> Promise
     where
         F: FnOnce(JsKms) -> Fut + 'static,
-        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
+        Fut: Future<Output = Outcome> + 'static,
     {
-        let (promise, Some(settle)) = Settle::new() else {
-            return broken();
-        };
-        let job: Box<dyn FnOnce(JsKms) -> Job> = Box::new(move |view| Box::pin(job(view)));
-        let job: JobOf = (self.view(self.caller.clone()), job);
-        self.queue.entries.borrow_mut().job((job, settle));
-        self.queued_one();
-        promise
+        promise(|settle| {
+            let view = self.view(self.caller.clone());
+            let job: Job = (view, Box::new(move |view| Box::pin(job(view))));
+            self.queue.entries.borrow_mut().job((job, settle));
+            self.queued_one();
+        })
     }
 
     fn queued_one(&self) {
@@ -180,7 +171,7 @@ impl JsKms {
             return;
         }
         let this = self.view(self.caller.clone());
-        wasm_bindgen_futures::spawn_local(async move {
+        spawn_local(async move {
             loop {
                 let next = this.queue.entries.borrow_mut().take();
                 match next {
@@ -189,14 +180,13 @@ impl JsKms {
                         // On disk, what waits for a flush is written first.
                         let _ = this.flush_disk();
                         settle.done(job(view).await);
-                        this.queue
-                            .pending
-                            .set(this.queue.pending.get().saturating_sub(1));
+                        this.queue.settled(1);
                     }
                     Some(Next::Group(group)) => {
                         let n = group.len();
                         let (calls, settles): (Vec<Call>, Vec<Settle>) = group.into_iter().unzip();
-                        match this.run_group(&calls).await {
+                        let run = |i| calls.get(i).map_or_else(|| Err(lost()), Call::run);
+                        match this.run_group(n, run).await {
                             Ok(outs) => {
                                 let mut outs = outs.into_iter();
                                 for s in settles {
@@ -206,9 +196,7 @@ impl JsKms {
                             }
                             Err(e) => settles.into_iter().for_each(|s| s.done(Err(e.clone()))),
                         }
-                        this.queue
-                            .pending
-                            .set(this.queue.pending.get().saturating_sub(n));
+                        this.queue.settled(n);
                     }
                 }
             }
@@ -224,20 +212,15 @@ impl JsKms {
         if self.disk().is_none() {
             return super::settle(out);
         }
-        let (promise, Some(settle)) = Settle::new() else {
-            return broken();
-        };
-        let first = {
+        promise(|settle| {
             let mut unflushed = self.queue.unflushed.borrow_mut();
             unflushed.push((settle, out));
-            unflushed.len() == 1
-        };
-        if first {
-            let this = self.view(self.caller.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = this.flush_disk();
-            });
-        }
-        promise
+            if unflushed.len() == 1 {
+                let this = self.view(self.caller.clone());
+                spawn_local(async move {
+                    let _ = this.flush_disk();
+                });
+            }
+        })
     }
 }

@@ -1,32 +1,22 @@
-//! WebCrypto as the faster engine for private-key work (see [`crate::crypto::offload`]).
-//!
-//! RSA in WebAssembly is slow: key generation blocks a thread for 0.1 to 12 s, and decryption
-//! and signing run at a few percent of the platform's rate. Browsers and Node both ship
-//! WebCrypto, whose RSA is native, constant-time code (BoringSSL, OpenSSL). Before a call that
-//! needs it, the binding therefore asks WebCrypto, without blocking the page:
-//!
-//! - CreateKey, GenerateDataKeyPair(WithoutPlaintext) and GetParametersForImport with an RSA
-//!   spec: a new key pair, exported once as PKCS#8 and offered to the core;
-//! - Sign (RAW messages, RSA algorithms) and Decrypt (RSAES-OAEP): the result, computed with a
-//!   non-extractable `CryptoKey` imported once per key material and kept in a small cache.
-//!
-//! The core still validates, authorizes, checks state and audits every call, and uses an
-//! offered result only for the same material, algorithm and input (a wrong or missing offer is
-//! ignored and the work is done in Rust). Where WebCrypto is missing (a page served over plain
-//! HTTP from another host has no `crypto.subtle`) or fails, everything runs in Rust.
-//! Which material a call uses, for what, and with which WebCrypto algorithms is decided by
-//! [`crate::service::engine`]; this module calls WebCrypto and keeps the imported keys.
+//! WebCrypto, the faster engine for private-key work (see [`crate::crypto::offload`]): RSA in
+//! WebAssembly is slow (key generation blocks for 0.1 to 12 s; signing and decryption run at a
+//! few percent of the platform's rate), while WebCrypto's is native, constant-time code that
+//! does not block the page. What it is asked for a call, and what its answer becomes, are
+//! [`crate::service::engine`]'s decisions; this module calls it and keeps the non-extractable
+//! `CryptoKey`s it imported, one per key material and purpose. Where WebCrypto is missing (a
+//! page served over plain HTTP from another host has no `crypto.subtle`) or fails, the core
+//! does the work itself.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::js::{call_subtle, object, subtle};
+use super::js::{call_subtle, object, subtle, take_buffer};
 
-use crate::crypto::asym::{AsymKey, AsymSpec, OaepHash};
-use crate::service::engine::{Algorithm, Purpose};
+use crate::service::engine::{Algorithm, Outcome, Purpose, Work};
 
 /// How many imported `CryptoKey`s are kept; past this the cache starts afresh.
 const MAX_CACHED_KEYS: usize = 256;
@@ -38,19 +28,18 @@ async fn call(method: &str, args: &[JsValue]) -> Option<JsValue> {
 
 /// A WebCrypto algorithm object.
 fn algorithm(a: Algorithm) -> JsValue {
-    let o = object(&[("name", a.name.into())]);
     let members = [
+        ("name", Some(a.name.into())),
         ("hash", a.hash.map(JsValue::from)),
         ("namedCurve", a.named_curve.map(JsValue::from)),
         ("saltLength", a.salt_length.map(JsValue::from)),
+        ("modulusLength", a.modulus_length.map(JsValue::from)),
+        (
+            "publicExponent",
+            a.modulus_length.map(|_| bytes(&[1, 0, 1])),
+        ),
     ];
-    for (name, value) in members {
-        if let Some(v) = value {
-            // Reflect::set on a fresh plain object cannot fail.
-            let _ = Reflect::set(&o, &name.into(), &v);
-        }
-    }
-    o
+    object(&members.map(|(name, v)| (name, v.unwrap_or(JsValue::UNDEFINED))))
 }
 
 /// WebCrypto's state in one KMS: imported keys by material and purpose.
@@ -73,17 +62,6 @@ impl Engine {
     pub fn available(&self) -> bool {
         self.enabled
     }
-
-    fn cached(&self, material: &[u8; 32], purpose: Purpose) -> Option<JsValue> {
-        self.keys.get(&(*material, purpose)).cloned()
-    }
-
-    fn remember(&mut self, material: [u8; 32], purpose: Purpose, key: JsValue) {
-        if self.keys.len() >= MAX_CACHED_KEYS {
-            self.keys.clear();
-        }
-        self.keys.insert((material, purpose), key);
-    }
 }
 
 /// Copies bytes into a fresh `Uint8Array` in JavaScript's heap.
@@ -91,135 +69,82 @@ fn bytes(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
 }
 
-/// The bytes of an `ArrayBuffer` result, copied out; the buffer is then wiped. `None` for
-/// anything else (a replaced `crypto.subtle` may return anything).
-fn take_buffer(v: &JsValue) -> Option<Zeroizing<Vec<u8>>> {
-    let buffer: &js_sys::ArrayBuffer = v.dyn_ref()?;
-    let view = Uint8Array::new(buffer);
-    let out = Zeroizing::new(view.to_vec());
-    view.fill(0, 0, view.length());
-    Some(out)
+/// What WebCrypto answers to `job`'s work ([`Work`]), with the engine's imported keys; `None`
+/// when it could not be asked or answered anything else (the core then does the work itself).
+pub async fn run(
+    engine: &RefCell<Engine>,
+    work: &Work,
+    key_der: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
+) -> Option<Outcome> {
+    let (purpose, args) = match work {
+        Work::Generate(params) => {
+            let usages: Array = ["sign", "verify"]
+                .iter()
+                .map(|u| JsValue::from(*u))
+                .collect();
+            let pair = call(
+                "generateKey",
+                &[algorithm(*params), JsValue::TRUE, usages.into()],
+            )
+            .await?;
+            let private = Reflect::get(&pair, &"privateKey".into()).ok()?;
+            let exported = call("exportKey", &["pkcs8".into(), private]).await?;
+            return take_buffer(&exported).map(Outcome::Bytes);
+        }
+        Work::Use {
+            material,
+            purpose,
+            data,
+            ..
+        } => {
+            let key = key_for(engine, *material, *purpose, key_der).await?;
+            let mut args = vec![algorithm(purpose.operation()), key];
+            args.extend(data.iter().map(|d| bytes(d)));
+            (purpose, args)
+        }
+    };
+    match call_subtle(purpose.method(), &args).await {
+        Ok(v) => match v.as_bool() {
+            Some(valid) => Some(Outcome::Valid(valid)),
+            None => take_buffer(&v).map(Outcome::Bytes),
+        },
+        // WebCrypto's OperationError: the ciphertext does not decrypt under this key and hash.
+        // Any other failure is WebCrypto's, not the caller's (or there is no WebCrypto).
+        Err(e) => {
+            let name = Reflect::get(&e, &"name".into()).ok()?.as_string();
+            (name.as_deref() == Some("OperationError")).then_some(Outcome::Refused)
+        }
+    }
 }
 
-/// A new key pair of an RSA `spec` from WebCrypto, as the core's key type. `None` if the spec
-/// is not RSA or WebCrypto could not make one.
-pub async fn generate(spec: AsymSpec) -> Option<AsymKey> {
-    let bits = spec.rsa_bits()?;
-    let params = object(&[
-        ("name", "RSA-PSS".into()),
-        ("modulusLength", JsValue::from(bits as u32)),
-        ("publicExponent", bytes(&[1, 0, 1])),
-        ("hash", "SHA-256".into()),
-    ]);
-    let usages: Array = ["sign", "verify"]
-        .iter()
-        .map(|u| JsValue::from(*u))
-        .collect();
-    let pair = call("generateKey", &[params, JsValue::TRUE, usages.into()]).await?;
-    let private = Reflect::get(&pair, &"privateKey".into()).ok()?;
-    let exported = call("exportKey", &["pkcs8".into(), private]).await?;
-    let der = take_buffer(&exported)?;
-    AsymKey::from_pkcs8(spec, &der)
-}
-
-/// Imports `der` (PKCS#8, or SPKI to verify) once, as a non-extractable key for `purpose`, and
-/// keeps it.
-async fn import(
-    engine: &std::cell::RefCell<Engine>,
-    material: [u8; 32],
-    purpose: Purpose,
-    key_der: &[u8],
-) -> Option<JsValue> {
-    let (params, usage) = purpose.import()?;
-    let params = algorithm(params);
-    let der = Uint8Array::from(key_der);
-    let usages: Array = std::iter::once(JsValue::from(usage)).collect();
-    let key = call(
-        "importKey",
-        &[
-            purpose.format().into(),
-            der.clone().into(),
-            params,
-            JsValue::FALSE,
-            usages.into(),
-        ],
-    )
-    .await;
-    der.fill(0, 0, der.length());
-    let key = key?;
-    engine.borrow_mut().remember(material, purpose, key.clone());
-    Some(key)
-}
-
-/// The `CryptoKey` for `material` and `purpose`: cached, or imported from what `key_der`
-/// gives (in [`Purpose::format`]).
-pub async fn key_for(
-    engine: &std::cell::RefCell<Engine>,
+/// The `CryptoKey` for `material` and `purpose`: cached, or imported once (non-extractable)
+/// from what `key_der` gives (in [`Purpose::format`]), and kept.
+async fn key_for(
+    engine: &RefCell<Engine>,
     material: [u8; 32],
     purpose: Purpose,
     key_der: impl FnOnce() -> Option<Zeroizing<Vec<u8>>>,
 ) -> Option<JsValue> {
-    purpose.import()?;
-    if let Some(k) = engine.borrow().cached(&material, purpose) {
-        return Some(k);
+    let (params, usage) = purpose.import()?;
+    if let Some(k) = engine.borrow().keys.get(&(material, purpose)) {
+        return Some(k.clone());
     }
-    let der = key_der()?;
-    import(engine, material, purpose, &der).await
-}
-
-/// A signature of `message` (WebCrypto hashes it) with `key`, in AWS's encoding (ECDSA's
-/// `r || s` from WebCrypto becomes DER).
-pub async fn sign(key: &JsValue, purpose: Purpose, message: &[u8]) -> Option<Vec<u8>> {
-    let out = call(
-        "sign",
-        &[algorithm(purpose.operation()), key.clone(), bytes(message)],
-    )
-    .await?;
-    let raw = take_buffer(&out)?.to_vec();
-    match purpose {
-        Purpose::Sign(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
-            crate::crypto::asym::ecdsa_der_from_raw(spec, &raw)
-        }
-        _ => Some(raw),
-    }
-}
-
-/// Whether `signature` (in AWS's encoding) is valid for `message` under the public `key`.
-/// `None` when WebCrypto could not be asked (or an ECDSA signature is not DER): the core then
-/// checks it itself.
-pub async fn verify(
-    key: &JsValue,
-    purpose: Purpose,
-    message: &[u8],
-    signature: &[u8],
-) -> Option<bool> {
-    let signature = match purpose {
-        Purpose::Verify(spec @ (AsymSpec::P256 | AsymSpec::P384 | AsymSpec::P521), _) => {
-            crate::crypto::asym::ecdsa_raw_from_der(spec, signature)?
-        }
-        _ => signature.to_vec(),
-    };
+    let der = Uint8Array::from(key_der()?.as_slice());
+    let usages: Array = std::iter::once(JsValue::from(usage)).collect();
     let args = [
-        algorithm(purpose.operation()),
-        key.clone(),
-        bytes(&signature),
-        bytes(message),
+        purpose.format().into(),
+        der.clone().into(),
+        algorithm(params),
+        JsValue::FALSE,
+        usages.into(),
     ];
-    call("verify", &args).await?.as_bool()
-}
-
-/// RSAES-OAEP decryption with `key`: `Some(None)` when the ciphertext does not decrypt,
-/// `None` when WebCrypto could not be asked at all.
-pub async fn decrypt(key: &JsValue, ciphertext: &[u8]) -> Option<Option<Zeroizing<Vec<u8>>>> {
-    let params = algorithm(Purpose::Decrypt(OaepHash::Sha256).operation());
-    match call_subtle("decrypt", &[params, key.clone(), bytes(ciphertext)]).await {
-        Ok(v) => Some(Some(take_buffer(&v)?)),
-        // WebCrypto's OperationError: the ciphertext does not decrypt under this key and hash.
-        // Any other failure is WebCrypto's, not the caller's (or there is no WebCrypto): the
-        // core then decrypts itself.
-        Err(e) => {
-            let name = Reflect::get(&e, &"name".into()).ok()?.as_string();
-            (name.as_deref() == Some("OperationError")).then_some(None)
-        }
+    let key = call("importKey", &args).await;
+    der.fill(0, 0, der.length());
+    let key = key?;
+    let mut engine = engine.borrow_mut();
+    if engine.keys.len() >= MAX_CACHED_KEYS {
+        engine.keys.clear();
     }
+    engine.keys.insert((material, purpose), key.clone());
+    Some(key)
 }

@@ -337,3 +337,98 @@ fn offers_end_with_their_call_and_need_an_allowed_caller() {
         .offload_public_key(&caller, &k.key_id, &material, Action::Verify)
         .is_none());
 }
+
+/// What WebCrypto is given for a planned call, and how its answer is offered: ECDSA signatures
+/// cross as `r || s`, a ciphertext that does not decrypt is offered as such, and a key pair is
+/// asked for only while none of its spec is waiting.
+#[test]
+fn a_job_gives_webcrypto_its_inputs_and_offers_its_answer() {
+    use base64::Engine as _;
+    use wasm_kms::crypto::asym::{ecdsa_der_from_raw, ecdsa_raw_from_der};
+    use wasm_kms::service::engine::{Outcome, Work};
+    use wasm_kms::Operation;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let plan = |op, input: serde_json::Value| match input {
+        serde_json::Value::Object(m) => wasm_kms::crypto::plan::plan(op, &m).unwrap(),
+        _ => unreachable!(),
+    };
+    let (mut kms, _) = common::setup(133);
+    let caller = kms.caller().clone();
+    let k = create(&mut kms, "ECC_NIST_P256", "SIGN_VERIFY");
+    let der = signature(&mut kms, &k.key_id, "ECDSA_SHA_256", b"m", false);
+    let raw = ecdsa_raw_from_der(AsymSpec::P256, &der).unwrap();
+    let input = serde_json::json!({
+        "KeyId": k.key_id, "SigningAlgorithm": "ECDSA_SHA_256", "Message": b64(b"m"),
+        "Signature": b64(&der)
+    });
+    // Verify: WebCrypto checks the raw signature; its verdict is what the call answers.
+    let job = kms
+        .offload_job(&caller, plan(Operation::Verify, input.clone()))
+        .unwrap();
+    let Work::Use {
+        key_ref,
+        purpose,
+        data,
+        ..
+    } = &job.work
+    else {
+        panic!("not a key's work")
+    };
+    assert_eq!(
+        (key_ref.as_str(), purpose.method()),
+        (k.key_id.as_str(), "verify")
+    );
+    assert_eq!(
+        (data[0].as_slice(), data[1].as_slice()),
+        (&raw[..], &b"m"[..])
+    );
+    kms.offer_outcome(job, Outcome::Valid(false));
+    let refused = verify(&mut kms, &k.key_id, "ECDSA_SHA_256", b"m", None, &der);
+    assert_eq!(name(refused), "KMSInvalidSignatureException");
+    // Sign: WebCrypto's raw signature is offered as DER.
+    let job = kms
+        .offload_job(&caller, plan(Operation::Sign, input))
+        .unwrap();
+    kms.offer_outcome(job, Outcome::Bytes(Zeroizing::new(raw.clone())));
+    let out = sign(&mut kms, &k.key_id, "ECDSA_SHA_256", b"m", None).unwrap();
+    assert_eq!(
+        out.signature.0,
+        ecdsa_der_from_raw(AsymSpec::P256, &raw).unwrap()
+    );
+    // Decrypt: an OperationError is offered as a ciphertext that does not decrypt.
+    let rsa = create(&mut kms, "RSA_2048", "ENCRYPT_DECRYPT");
+    let alg = Some("RSAES_OAEP_SHA_256");
+    let ct = encrypt(&mut kms, &rsa.key_id, alg, b"p")
+        .unwrap()
+        .ciphertext_blob
+        .0;
+    let input = serde_json::json!({
+        "KeyId": rsa.key_id, "EncryptionAlgorithm": alg, "CiphertextBlob": b64(&ct)
+    });
+    let job = kms
+        .offload_job(&caller, plan(Operation::Decrypt, input))
+        .unwrap();
+    assert!(matches!(&job.work, Work::Use { data, .. } if data[0].as_slice() == ct));
+    kms.offer_outcome(job, Outcome::Refused);
+    let refused = decrypt(&mut kms, Some(&rsa.key_id), alg, &ct);
+    assert_eq!(name(refused), "IncorrectKeyException");
+    // A key pair: RSA-PSS of the spec's size, asked for only while none is waiting.
+    let pair = || {
+        plan(
+            Operation::CreateKey,
+            serde_json::json!({ "KeySpec": "RSA_3072" }),
+        )
+    };
+    let job = kms.offload_job(&caller, pair()).unwrap();
+    let Work::Generate(params) = &job.work else {
+        panic!("not a key pair")
+    };
+    assert_eq!(
+        (params.name, params.modulus_length),
+        ("RSA-PSS", Some(3072))
+    );
+    let pkcs8 = cached_rsa(AsymSpec::Rsa3072).to_pkcs8().unwrap();
+    kms.offer_outcome(job, Outcome::Bytes(pkcs8));
+    assert_eq!(kms.offload().key_pairs(AsymSpec::Rsa3072), 1);
+    assert!(kms.offload_job(&caller, pair()).is_none());
+}

@@ -8,9 +8,11 @@
 //! for a store under a passphrase; [`KEYRING`]: the wrapped store key; [`SNAPSHOT`]: every
 //! record as of the last fold; [`GENERATION`]: a counter every write raises).
 
+pub mod store;
+
 use super::backup::Contents;
 use super::log::encode_snapshot;
-use super::pages::{event_values, read_event_value};
+use super::pages::{event_values, read_event_value, WritePlan};
 use super::seal::{self, RootKind, StoreKey};
 pub use super::KEYRING;
 use super::{wrap_under, Root};
@@ -207,27 +209,59 @@ pub fn webcrypto_keyring(iv: &[u8; 12], sealed: &[u8]) -> Vec<u8> {
     keyring
 }
 
-/// Values of the events store, by the sequence number of their first event.
-pub type EventValues = Vec<(u64, Vec<u8>)>;
-
-/// What a restore writes: the snapshot value of every record, and the events' values.
-pub fn restore_values(contents: &Contents) -> Result<(Vec<u8>, EventValues)> {
-    let snapshot = encode_snapshot(0, 0, 0, &contents.records)?;
-    let events = event_values(&contents.events, RESTORE_EVENTS_PER_VALUE)?;
-    Ok((snapshot, events))
+/// What a restore writes, as the first write of a store: the snapshot of every record, the
+/// events' values, and generation 1.
+pub fn restore_plan(contents: &Contents) -> Result<WritePlan> {
+    Ok(WritePlan::first(
+        encode_snapshot(0, 0, 0, &contents.records)?,
+        event_values(&contents.events, RESTORE_EVENTS_PER_VALUE)?,
+    ))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::env::OsEntropy;
+
+    /// An audit event of sequence number `seq`.
+    pub(crate) fn event(seq: u64) -> StoredEvent {
+        StoredEvent {
+            seq,
+            prev: [0; 32],
+            hash: [1; 32],
+            json: b"{}".to_vec(),
+        }
+    }
 
     fn storage_message<T>(r: Result<T>) -> String {
         match r {
             Err(KmsError::Storage(m)) => m,
             _ => panic!("not a storage error"),
         }
+    }
+
+    #[test]
+    fn a_restore_is_the_first_write_of_the_whole_store() {
+        let contents = Contents {
+            key: StoreKey::generate(&mut OsEntropy).unwrap(),
+            records: [("key/a".to_owned(), vec![1, 2])].into(),
+            events: (1..=RESTORE_EVENTS_PER_VALUE as u64 + 1)
+                .map(event)
+                .collect(),
+        };
+        let plan = restore_plan(&contents).unwrap();
+        assert_eq!((plan.expected, plan.next()), (0, 1));
+        assert!(plan.puts.is_empty());
+        let (records, _) = super::super::pages::merge(super::super::pages::Stored {
+            snapshot: plan.snapshot.clone(),
+            changed: Vec::new(),
+            generation: 1,
+        })
+        .unwrap();
+        assert_eq!(records, contents.records);
+        let firsts: Vec<u64> = plan.events.iter().map(|(seq, _)| *seq).collect();
+        assert_eq!(firsts, [1, RESTORE_EVENTS_PER_VALUE as u64 + 1]);
     }
 
     #[test]
@@ -258,12 +292,6 @@ mod tests {
 
     #[test]
     fn events_read_back_are_every_event_of_every_value_or_an_error() {
-        let event = |seq| StoredEvent {
-            seq,
-            prev: [0; 32],
-            hash: [1; 32],
-            json: b"{}".to_vec(),
-        };
         let values = event_values(&[event(1), event(2), event(3)], 2).unwrap();
         let read = read_events(values.into_iter().map(|(_, v)| Some(v))).unwrap();
         assert_eq!(read.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
