@@ -31,6 +31,11 @@ macro_rules! known_keys {
                 match self { $( Known::$variant => $name, )* }
             }
 
+            /// The key a name names, in any case.
+            pub fn find(name: &str) -> Option<Known> {
+                Known::ALL.iter().copied().find(|k| k.name().eq_ignore_ascii_case(name))
+            }
+
             /// Whether the key holds a set of values (`ArrayOf…` keys).
             pub fn multi_valued(self) -> bool {
                 match self { $( Known::$variant => known_keys!(@multi $($multi)?), )* }
@@ -133,10 +138,7 @@ impl CondKey {
         if let Some(k) = suffix("aws:requesttag/") {
             return CondKey::RequestTag(k);
         }
-        Known::ALL
-            .iter()
-            .find(|k| k.name().eq_ignore_ascii_case(name))
-            .map_or(CondKey::Other(lower), |k| CondKey::Known(*k))
+        Known::find(name).map_or(CondKey::Other(lower), CondKey::Known)
     }
 
     /// Whether the key holds a set of values.

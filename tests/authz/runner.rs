@@ -297,32 +297,26 @@ pub fn run_case(case: &Value, named: &Map<String, Value>, defaults: &Value) -> R
         .into_iter()
         .flatten()
     {
-        let known = Known::ALL
-            .iter()
-            .find(|k| k.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| format!("unknown param {name}"))?;
+        let known = Known::find(name).ok_or_else(|| format!("unknown param {name}"))?;
         let value = match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        cx.params.push((*known, Cow::Owned(value)));
+        cx.params.push((known, Cow::Owned(value)));
     }
     for (name, values) in field("sets")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
     {
-        let known = Known::ALL
-            .iter()
-            .find(|k| k.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| format!("unknown set {name}"))?;
+        let known = Known::find(name).ok_or_else(|| format!("unknown set {name}"))?;
         let values = values
             .as_array()
             .into_iter()
             .flatten()
             .map(|v| Cow::Owned(v.as_str().unwrap_or_default().to_owned()))
             .collect();
-        cx.sets.push((*known, values));
+        cx.sets.push((known, values));
     }
     let action_name = get("action").ok_or("no action")?;
     let action =
