@@ -1,4 +1,5 @@
-// Size of the release web module, raw and gzipped (node:zlib, level 9), against the 350 KB target.
+// Size of the release web module, raw and gzipped (node:zlib, level 9), against the bound issue 12 set:
+// no larger than the module before the reshape of the core (777 KB gzipped).
 // Run: node bench/size.mjs   (build first: bash .ci/build.sh all release). KB = 1024 bytes.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -6,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
 
 export const WASM = fileURLToPath(new URL('../pkg/web/wasm_kms_bg.wasm', import.meta.url));
-export const TARGET_GZIP_KB = 350;
+export const TARGET_GZIP_KB = 777;
 
 export function wasmSize(file = WASM) {
   const bytes = readFileSync(file);
