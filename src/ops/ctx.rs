@@ -33,7 +33,8 @@ pub(crate) struct Facts {
     pub(crate) encryption_context: Option<EncryptionContext>,
     /// Single-valued parameter keys (`kms:EncryptionAlgorithm`, …).
     pub(crate) params: Vec<(Known, String)>,
-    /// The grant IDs the call's grant tokens name.
+    /// The call's grant tokens (checked for shape only: no grant is stored yet, so none
+    /// names a grant the decision reads).
     pub(crate) grant_tokens: Vec<String>,
 }
 

@@ -143,12 +143,6 @@ pub(crate) fn put_key_policy(ctx: &mut OpCtx<'_>, req: PutKeyPolicyRequest) -> O
     if name != "default" {
         return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
     }
-    if key.manager != KeyManager::Customer {
-        return Err(KmsError::UnsupportedOperation(Some(format!(
-            "{} is an AWS managed key: its key policy cannot be changed.",
-            key.arn
-        ))));
-    }
     let policy = check_policy(&text)?;
     lockout_check(ctx, key, &policy, req.bypass_policy_lockout_safety_check)?;
     let mut record = key.clone();

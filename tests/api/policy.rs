@@ -314,3 +314,49 @@ fn bad_policies_get_aws_errors_and_change_nothing() {
         &not_null("policy"),
     );
 }
+
+#[test]
+fn an_aws_managed_keys_policy_cannot_be_replaced_its_own_policy_refuses_it() {
+    let mut kms = kms();
+    let managed = describe(&mut kms, "alias/aws/s3");
+    let before = policy_of(&mut kms, &managed.key_id);
+    let e = expect_err(put(&mut kms, &managed.key_id, &doc(&[ROOT]), Some(true)));
+    assert_eq!(
+        e.message(),
+        Some(format!("User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: kms:PutKeyPolicy on resource: {} because no resource-based policy allows the kms:PutKeyPolicy action", managed.arn).as_str())
+    );
+    assert_eq!(policy_of(&mut kms, &managed.key_id), before);
+}
+
+#[test]
+fn re_encrypt_asks_with_each_sides_own_context() {
+    let mut kms = kms();
+    let source = new_key(&mut kms);
+    let destination = new_key(&mut kms);
+    let from_only = r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"NotAction":"kms:ReEncryptTo","Resource":"*"}"#;
+    let to_with_dest = r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:ReEncryptTo","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:side":"destination"}}}"#;
+    put(
+        &mut kms,
+        &destination.key_id,
+        &doc(&[from_only, to_with_dest]),
+        None,
+    )
+    .unwrap();
+    let src_ctx = ctx(&[("side", "source")]);
+    let blob = kms
+        .encrypt(enc_ctx_req(&source.key_id, b"x", &src_ctx))
+        .unwrap()
+        .ciphertext_blob;
+    let re = |kms: &mut TestKms, dest: &wasm_kms::domain::context::EncryptionContext| {
+        kms.re_encrypt(ReEncryptRequest {
+            ciphertext_blob: Some(blob.clone()),
+            source_encryption_context: Some(src_ctx.clone()),
+            destination_key_id: Some(destination.key_id.clone()),
+            destination_encryption_context: Some(dest.clone()),
+            ..Default::default()
+        })
+    };
+    // The destination's condition reads the destination context, not the source's.
+    assert_error_name(re(&mut kms, &src_ctx), "AccessDeniedException");
+    assert!(re(&mut kms, &ctx(&[("side", "destination")])).is_ok());
+}
