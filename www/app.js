@@ -243,6 +243,35 @@ async function refreshKeys(selectKeyId) {
 
 // ---------- audit ----------
 
+/** The rule names of the access decision (src/access/eval.rs `Rule`), in words. */
+const RULES = {
+  keyPolicy: 'key policy allows the caller',
+  keyPolicyAndIdentity: 'key policy + IAM allow',
+  identity: 'IAM policy allows',
+  root: "the account's root user",
+  grant: 'a grant allows',
+  explicitDenyInKeyPolicy: 'explicit Deny in the key policy',
+  explicitDenyInIdentityPolicy: 'explicit Deny in an IAM policy',
+  noResourcePolicy: 'no key policy statement allows',
+  noIdentityPolicy: 'no IAM policy allows',
+  notCrossAccount: 'not usable across accounts',
+  reservedAlias: 'alias/aws/ is reserved',
+};
+
+/** What decided the event's last authorization, from its audit record: the rule and the
+ * deciding statement (its index and Sid) or grant. */
+function decidedBy(e) {
+  const decisions = e.additionalEventData?.authorization ?? [];
+  const d = decisions[decisions.length - 1];
+  if (!d) return '';
+  const why = RULES[d.rule] ?? d.rule;
+  const at = d.deciding;
+  if (!at) return why;
+  const where = at.layer === 'grant' ? `grant ${at.name.slice(0, 8)}…`
+    : `statement ${at.statement}${at.sid ? ` "${at.sid}"` : ''}`;
+  return `${why}: ${where}`;
+}
+
 async function renderAudit() {
   if (!kms) return;
   let events;
@@ -266,6 +295,7 @@ async function renderAudit() {
         class: e.errorCode ? 'bad' : 'good',
         title: e.errorMessage ?? '',
       }),
+      el('td', decidedBy(e), { 'data-testid': 'audit-why' }),
     );
     body.append(tr);
   }

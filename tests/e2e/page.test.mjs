@@ -171,10 +171,13 @@ describe('web page', { timeout: 60_000 }, () => {
       time: tr.querySelector('[data-testid="audit-time"]').textContent,
       name: tr.querySelector('[data-testid="audit-name"]').textContent,
       result: tr.querySelector('[data-testid="audit-result"]').textContent,
+      why: tr.querySelector('[data-testid="audit-why"]').textContent,
     })));
     assert.ok(rows.length > 0 && rows.length <= 15);
     assert.deepEqual(rows[0], { ...rows[0], name: 'Decrypt', result: 'ok' }); // newest first
     assert.match(rows[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // Why it was allowed, from the event's recorded decision: the default key policy's statement.
+    assert.equal(rows[0].why, 'key policy + IAM allow: statement 0 "Enable IAM User Permissions"');
     const seen = rows.map((r) => `${r.name}:${r.result}`);
     for (const want of ['Encrypt:DisabledException', 'Decrypt:DisabledException', 'DisableKey:ok', 'EnableKey:ok']) {
       assert.ok(seen.includes(want), `audit panel lacks ${want}: ${seen.join(', ')}`);
