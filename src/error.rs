@@ -70,6 +70,10 @@ pub enum KmsError {
     MalformedPolicyDocument(String),
     /// The caller is not allowed to perform the operation. Uses AWS's capital `Message` on the wire.
     AccessDenied(String),
+    /// The request's access key or session token is unknown (UnrecognizedClientException).
+    UnrecognizedClient,
+    /// The request's session has expired (ExpiredTokenException).
+    ExpiredToken,
     /// The operation is not valid for this key's type or origin; some AWS cases carry no message.
     UnsupportedOperation(Option<String>),
     /// A DryRun request would have succeeded.
@@ -119,6 +123,8 @@ impl KmsError {
                 ("MalformedPolicyDocumentException", Fault::Client)
             }
             KmsError::AccessDenied(_) => ("AccessDeniedException", Fault::Client),
+            KmsError::UnrecognizedClient => ("UnrecognizedClientException", Fault::Client),
+            KmsError::ExpiredToken => ("ExpiredTokenException", Fault::Client),
             KmsError::UnsupportedOperation(_) => ("UnsupportedOperationException", Fault::Client),
             KmsError::DryRunOperation => ("DryRunOperationException", Fault::Client),
             KmsError::CustomKeyStoreNotFound(_) => {
@@ -182,6 +188,10 @@ impl KmsError {
                 "The key ID in the request does not identify a CMK that can perform this operation.",
             ),
             KmsError::DryRunOperation => Some(DRY_RUN_MESSAGE),
+            KmsError::UnrecognizedClient => {
+                Some("The security token included in the request is invalid.")
+            }
+            KmsError::ExpiredToken => Some("The security token included in the request is expired"),
             KmsError::InvalidCiphertext | KmsError::InvalidMac | KmsError::InvalidSignature => None,
         }
     }
@@ -190,7 +200,9 @@ impl KmsError {
     /// (AccessDenied) use `Message`, modelled KMS errors use `message`.
     pub fn message_member(&self) -> &'static str {
         match self {
-            KmsError::AccessDenied(_) => "Message",
+            KmsError::AccessDenied(_) | KmsError::UnrecognizedClient | KmsError::ExpiredToken => {
+                "Message"
+            }
             _ => "message",
         }
     }

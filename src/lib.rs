@@ -47,6 +47,7 @@ pub mod crypto;
 pub mod domain;
 pub mod env;
 pub mod error;
+pub mod iam;
 pub mod model;
 mod ops;
 pub mod persist;

@@ -14,6 +14,7 @@ use crate::domain::ids::{AliasName, KeyId};
 use crate::domain::spec::{KeySpec, KeyUsage, Origin};
 use crate::domain::state::KeyState;
 use crate::error::Result;
+use crate::iam::Identity;
 
 /// How a generation of material came to be current.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,6 +235,10 @@ pub enum Write {
     DeleteKey(String, KeyId),
     /// Set a service setting (the audit chain's head, the clock's offset).
     PutMeta(String, serde_json::Value),
+    /// Create or replace an IAM user, role, managed policy or access key.
+    PutIdentity(Box<Identity>),
+    /// Remove an IAM record (by its store name, [`Identity::store_name`]).
+    DeleteIdentity(String),
     /// Append an audit event.
     Event(Box<StoredEvent>),
 }
@@ -282,6 +287,8 @@ impl Batch {
                     Write::DeleteAlias(..)
                     | Write::DeleteKey(..)
                     | Write::PutMeta(..)
+                    | Write::PutIdentity(_)
+                    | Write::DeleteIdentity(_)
                     | Write::Event(_) => None,
                 })
                 .collect(),
@@ -310,6 +317,10 @@ pub trait Store {
         &'a self,
         prefix: &'a str,
     ) -> Box<dyn Iterator<Item = (&'a String, &'a serde_json::Value)> + 'a>;
+    /// An IAM record by its store name ([`crate::iam::user_name`] and the like).
+    fn identity(&self, name: &str) -> Option<&Identity>;
+    /// The IAM records whose store names start with `prefix`, in name order.
+    fn identities<'a>(&'a self, prefix: &'a str) -> Box<dyn Iterator<Item = &'a Identity> + 'a>;
     /// Applies every write of `batch`, or none of them.
     fn commit(&mut self, batch: Batch) -> Result<()>;
     /// Calls `f` with every audit event the store holds, oldest first, until it returns
@@ -337,6 +348,7 @@ pub struct MemoryStore {
     /// By (account, Region), then name.
     aliases: BTreeMap<(String, String), BTreeMap<AliasName, AliasRecord>>,
     meta: BTreeMap<String, serde_json::Value>,
+    identities: BTreeMap<String, Identity>,
     events: std::collections::VecDeque<StoredEvent>,
     /// How many events to keep (`None`: [`MEMORY_EVENT_LIMIT`]).
     event_limit: Option<usize>,
@@ -438,6 +450,19 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn identity(&self, name: &str) -> Option<&Identity> {
+        self.identities.get(name)
+    }
+
+    fn identities<'a>(&'a self, prefix: &'a str) -> Box<dyn Iterator<Item = &'a Identity> + 'a> {
+        Box::new(
+            self.identities
+                .range(prefix.to_owned()..)
+                .take_while(move |(name, _)| name.starts_with(prefix))
+                .map(|(_, i)| i),
+        )
+    }
+
     fn commit(&mut self, batch: Batch) -> Result<()> {
         // In memory nothing can fail part-way, so applying in order is atomic.
         for w in batch.0 {
@@ -465,6 +490,12 @@ impl Store for MemoryStore {
                 }
                 Write::PutMeta(name, value) => {
                     self.meta.insert(name, value);
+                }
+                Write::PutIdentity(i) => {
+                    self.identities.insert(i.store_name(), *i);
+                }
+                Write::DeleteIdentity(name) => {
+                    self.identities.remove(&name);
                 }
                 Write::Event(e) => {
                     let limit = self.event_limit.unwrap_or(MEMORY_EVENT_LIMIT);
@@ -507,6 +538,12 @@ impl<T: Store + ?Sized> Store for Box<T> {
         prefix: &'a str,
     ) -> Box<dyn Iterator<Item = (&'a String, &'a serde_json::Value)> + 'a> {
         (**self).meta_prefixed(prefix)
+    }
+    fn identity(&self, name: &str) -> Option<&Identity> {
+        (**self).identity(name)
+    }
+    fn identities<'a>(&'a self, prefix: &'a str) -> Box<dyn Iterator<Item = &'a Identity> + 'a> {
+        (**self).identities(prefix)
     }
     fn commit(&mut self, batch: Batch) -> Result<()> {
         (**self).commit(batch)

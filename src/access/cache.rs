@@ -16,16 +16,19 @@ const CAPACITY: usize = 4096;
 
 thread_local! {
     static PARSED: RefCell<BTreeMap<String, Rc<Policy>>> = const { RefCell::new(BTreeMap::new()) };
+    static IDENTITY: RefCell<BTreeMap<String, Rc<Policy>>> = const { RefCell::new(BTreeMap::new()) };
+    static TRUST: RefCell<BTreeMap<String, Rc<Policy>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
-/// The parsed form of a stored key policy. Its principals were checked when it was written,
-/// so they are not checked again.
-pub fn key_policy(text: &str) -> Result<Rc<Policy>> {
-    if let Some(p) = PARSED.with(|c| c.borrow().get(text).cloned()) {
+type Cache = std::thread::LocalKey<RefCell<BTreeMap<String, Rc<Policy>>>>;
+
+/// `text` parsed as `kind`, from `cache` or parsed now and kept.
+fn cached(cache: &'static Cache, text: &str, kind: PolicyKind) -> Result<Rc<Policy>> {
+    if let Some(p) = cache.with(|c| c.borrow().get(text).cloned()) {
         return Ok(p);
     }
-    let parsed = Rc::new(Policy::parse(text, PolicyKind::Key, &Anyone)?);
-    PARSED.with(|c| {
+    let parsed = Rc::new(Policy::parse(text, kind, &Anyone)?);
+    cache.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CAPACITY {
             c.clear();
@@ -35,18 +38,17 @@ pub fn key_policy(text: &str) -> Result<Rc<Policy>> {
     Ok(parsed)
 }
 
-/// The identity policy of a principal the store defines no IAM identity for (a principal
-/// named in the configuration or by the caller): every action on every resource, as an
-/// administrator has. Key policies still bind it; IAM users and roles defined in the store
-/// have their own policies instead.
-pub const UNMANAGED_PRINCIPAL_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"AdministratorAccess","Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-
-thread_local! {
-    static UNMANAGED: Option<Rc<Policy>> =
-        Policy::parse(UNMANAGED_PRINCIPAL_POLICY, PolicyKind::Identity, &Anyone).ok().map(Rc::new);
+/// The parsed form of a stored key policy. Its principals were checked when it was written,
+/// so they are not checked again.
+pub fn key_policy(text: &str) -> Result<Rc<Policy>> {
+    cached(&PARSED, text, PolicyKind::Key)
 }
 
-/// [`UNMANAGED_PRINCIPAL_POLICY`], parsed once.
-pub fn unmanaged_principal_policy() -> Option<Rc<Policy>> {
-    UNMANAGED.with(Clone::clone)
+/// The parsed form of a stored identity policy or trust policy (checked when it was written).
+pub fn iam_policy(text: &str, kind: PolicyKind) -> Result<Rc<Policy>> {
+    match kind {
+        PolicyKind::Key => key_policy(text),
+        PolicyKind::Identity => cached(&IDENTITY, text, kind),
+        PolicyKind::Trust => cached(&TRUST, text, kind),
+    }
 }

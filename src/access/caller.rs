@@ -14,6 +14,25 @@ pub struct Caller {
     pub principal: Principal,
     /// The service acting for the principal (for example `s3`), if any.
     pub via_service: Option<String>,
+    /// The access key the request was signed with, and its session token: resolved to the
+    /// principal when the call runs (a 12-digit key names its account's root and is not kept).
+    pub access_key: Option<(String, Option<String>)>,
+    /// Where the request came from.
+    pub network: Network,
+}
+
+/// Where a request came from (`aws:SourceIp`, `aws:SourceVpce`, `aws:SourceVpc`,
+/// `aws:SecureTransport`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Network {
+    /// The client's IP address.
+    pub source_ip: Option<String>,
+    /// The VPC endpoint the request came through.
+    pub source_vpce: Option<String>,
+    /// The VPC of that endpoint.
+    pub source_vpc: Option<String>,
+    /// Whether it came over TLS.
+    pub secure_transport: bool,
 }
 
 impl Caller {
@@ -42,6 +61,7 @@ impl Caller {
         }
         let mut caller = self.clone();
         caller.scope.account = account.to_owned();
+        caller.access_key = None;
         let root = caller.scope.root_principal();
         caller.principal = Principal::parse(&root).ok_or_else(|| {
             KmsError::Internal(format!("The root principal `{root}` could not be parsed."))

@@ -101,6 +101,8 @@ known_keys! {
     UserId = "aws:userid";
     Username = "aws:username";
     ViaAwsService = "aws:ViaAWSService";
+    ExternalId = "sts:ExternalId";
+    RoleSessionName = "sts:RoleSessionName";
 }
 
 /// A condition key, resolved once when the policy is parsed. Names are case-insensitive, the

@@ -12,12 +12,13 @@ pub mod condition;
 pub mod context;
 pub mod eval;
 pub mod grant;
+pub mod named;
 pub mod pattern;
 pub mod policy;
 pub use action::{Action, ActionSet};
 pub use builtin::{aws_managed_policy_document, default_policy};
-pub use cache::{key_policy, unmanaged_principal_policy, UNMANAGED_PRINCIPAL_POLICY};
-pub use caller::Caller;
+pub use cache::{iam_policy, key_policy};
+pub use caller::{Caller, Network};
 pub use eval::{decide, explain, Decision};
 pub use policy::Effect;
 

@@ -56,8 +56,10 @@ pub struct Statement {
     /// The `kms:` actions the statement covers (after `NotAction`'s complement); empty when
     /// the statement has neither `Action` nor `NotAction` (AWS accepts it, and it is inert).
     pub actions: ActionSet,
-    /// The action patterns as written, for explanations.
+    /// The action patterns as written, for explanations and for actions of other services.
     pub action_text: Vec<String>,
+    /// The statement names `NotAction`.
+    pub actions_negated: bool,
     /// `Resource` patterns (or `NotResource`, then `resources_negated`); `None` when absent,
     /// which makes a key policy statement inert.
     pub resources: Option<Vec<String>>,
@@ -298,6 +300,7 @@ impl Statement {
             principal_negated,
             actions,
             action_text,
+            actions_negated,
             resources,
             resources_negated,
             conditions,
@@ -307,6 +310,17 @@ impl Statement {
     /// Whether the statement covers `action`.
     pub fn covers(&self, action: Action) -> bool {
         self.actions.contains(action)
+    }
+
+    /// Whether the statement covers the action `name` of any service (`sts:AssumeRole`,
+    /// `iam:CreateUser`), matched as written, without case.
+    pub fn covers_name(&self, name: &str) -> bool {
+        !self.action_text.is_empty()
+            && self
+                .action_text
+                .iter()
+                .any(|p| super::pattern::glob(p, name, true))
+                != self.actions_negated
     }
 
     /// The condition keys the statement reads.

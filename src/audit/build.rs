@@ -7,7 +7,6 @@ use super::{decisions, AuditEvent, Resource, UserIdentity};
 use crate::access::{Caller, Decision};
 use crate::codec::Timestamp;
 use crate::domain::schedule::ServiceEvent;
-use crate::error::KmsError;
 
 /// The fresh identifiers of one event (`requestID`, `eventID`).
 pub struct EventIds {
@@ -31,8 +30,12 @@ pub struct CallFacts<'a> {
     pub parameters: Value,
     /// The response, fit for the trail, or null.
     pub response_elements: Value,
-    /// The error the call ended with, if it failed.
-    pub error: Option<&'a KmsError>,
+    /// The error the call ended with, if it failed: its code and message.
+    pub error: Option<(&'a str, Option<&'a str>)>,
+    /// The service called (`kms.amazonaws.com`, `iam.amazonaws.com`).
+    pub source: &'a str,
+    /// The caller's unique ID (`AIDA…`, `AROA…:session`, the account for root).
+    pub principal_id: Option<&'a str>,
     /// The authorization decisions taken.
     pub decisions: &'a [Decision],
     /// The ARNs of the keys the call touched.
@@ -105,7 +108,10 @@ pub fn call_event(f: CallFacts<'_>, account: &str, ids: EventIds) -> AuditEvent 
     let principal = &f.caller.principal;
     let identity = UserIdentity {
         kind: principal.kind.as_str().to_owned(),
-        principal_id: Some(principal.account.clone()),
+        principal_id: Some(
+            f.principal_id
+                .map_or_else(|| principal.account.clone(), str::to_owned),
+        ),
         arn: Some(principal.arn.clone()),
         account_id: principal.account.clone(),
         invoked_by: f
@@ -115,10 +121,14 @@ pub fn call_event(f: CallFacts<'_>, account: &str, ids: EventIds) -> AuditEvent 
             .map(|s| format!("{s}.amazonaws.com")),
     };
     let mut event = base(f.name, f.at, &f.caller.scope.region, identity, account, ids);
+    event.event_source = f.source.to_owned();
+    if let Some(ip) = &f.caller.network.source_ip {
+        event.source_ip_address = ip.clone();
+    }
     event.request_parameters = f.parameters;
     event.response_elements = f.response_elements;
-    event.error_code = f.error.map(|e| e.name().to_owned());
-    event.error_message = f.error.and_then(|e| e.message().map(str::to_owned));
+    event.error_code = f.error.map(|(code, _)| code.to_owned());
+    event.error_message = f.error.and_then(|(_, m)| m.map(str::to_owned));
     event.additional_event_data = decisions(f.decisions);
     event.read_only = f.read_only;
     event.resources = f

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::access::condition::Known;
 use crate::access::context::{CallerKind, Context, KeyFacts, Who};
-use crate::access::eval::{AccessRequest, NamedPolicy, Target};
+use crate::access::eval::{AccessRequest, Target};
 use crate::access::policy::Policy;
 use crate::access::{self, Action, Caller, Decision, Effect};
 use crate::codec::Timestamp;
@@ -20,6 +20,7 @@ use crate::domain::spec::EncryptionAlgorithm;
 use crate::domain::state::{self, StateRule};
 use crate::env::Entropy;
 use crate::error::{KmsError, Result};
+use crate::iam::acting::Acting;
 use crate::store::{Batch, KeyRecord, Store};
 
 /// What an operation returns: its output and the writes to commit.
@@ -53,6 +54,8 @@ pub(crate) struct Call {
     pub(crate) decisions: Vec<Decision>,
     pub(crate) resources: Vec<String>,
     pub(crate) facts: Facts,
+    /// The caller's identity policies and tags, resolved from the store before the call runs.
+    pub(crate) acting: Acting,
 }
 
 impl Call {
@@ -63,6 +66,7 @@ impl Call {
             decisions: Vec::new(),
             resources: Vec::new(),
             facts: Facts::default(),
+            acting: Acting::default(),
         }
     }
 
@@ -100,33 +104,8 @@ impl Call {
         on: On<'_>,
     ) -> Result<Decision> {
         let caller = &self.caller;
-        let principal = &caller.principal;
-        let role_arn = match principal.kind {
-            PrincipalKind::AssumedRole => ids::role_of_session(&principal.arn),
-            _ => None,
-        };
-        let via = caller
-            .via_service
-            .as_ref()
-            .map(|s| format!("{s}.{}.amazonaws.com", caller.scope.region));
-        let who = Who {
-            arn: &principal.arn,
-            account: &principal.account,
-            kind: match principal.kind {
-                PrincipalKind::Root => CallerKind::Root,
-                PrincipalKind::IamUser => CallerKind::User,
-                PrincipalKind::AssumedRole => CallerKind::AssumedRole,
-            },
-            role_arn: role_arn.as_deref(),
-            user_id: None,
-            username: principal.name(),
-            tags: &[],
-            via_service: via.as_deref(),
-            source_ip: None,
-            source_vpce: None,
-            source_vpc: None,
-            secure_transport: false,
-        };
+        let derived = Derived::of(caller);
+        let who = derived.who(caller, &self.acting);
         let mut cx = Context::new(who, &caller.scope.region, self.now);
         cx.encryption_context = self.facts.encryption_context.as_ref();
         cx.params = self
@@ -166,20 +145,7 @@ impl Call {
             },
         };
         let tokens: Vec<&str> = self.facts.grant_tokens.iter().map(String::as_str).collect();
-        // Until IAM identities are kept in the store, a user or role acts with an
-        // administrator's identity policy (the root user needs none).
-        let admin = match principal.kind {
-            PrincipalKind::Root => None,
-            _ => access::unmanaged_principal_policy(),
-        };
-        let identity: Vec<NamedPolicy<'_>> = admin
-            .as_deref()
-            .map(|policy| NamedPolicy {
-                name: "AdministratorAccess",
-                policy,
-            })
-            .into_iter()
-            .collect();
+        let identity = self.acting.named();
         Ok(access::decide(&AccessRequest {
             action,
             target,
@@ -197,6 +163,53 @@ impl Call {
         }
         self.authorize(action, Some(key), On::Account)?;
         state::check(rule, key.state, &key.arn)
+    }
+}
+
+/// What a caller's [`Who`] holds that is derived from the caller: its role's ARN and the
+/// service acting for it, as condition keys spell them.
+pub(crate) struct Derived {
+    role_arn: Option<String>,
+    via: Option<String>,
+}
+
+impl Derived {
+    /// The derived parts of `caller`.
+    pub(crate) fn of(caller: &Caller) -> Derived {
+        let principal = &caller.principal;
+        Derived {
+            role_arn: match principal.kind {
+                PrincipalKind::AssumedRole => ids::role_of_session(&principal.arn),
+                _ => None,
+            },
+            via: caller
+                .via_service
+                .as_ref()
+                .map(|s| format!("{s}.{}.amazonaws.com", caller.scope.region)),
+        }
+    }
+
+    /// Who `caller`, acting as `acting`, is to the decision.
+    pub(crate) fn who<'a>(&'a self, caller: &'a Caller, acting: &'a Acting) -> Who<'a> {
+        let principal = &caller.principal;
+        Who {
+            arn: &principal.arn,
+            account: &principal.account,
+            kind: match principal.kind {
+                PrincipalKind::Root => CallerKind::Root,
+                PrincipalKind::IamUser => CallerKind::User,
+                PrincipalKind::AssumedRole => CallerKind::AssumedRole,
+            },
+            role_arn: self.role_arn.as_deref(),
+            user_id: acting.user_id.as_deref(),
+            username: principal.name(),
+            tags: &acting.tags,
+            via_service: self.via.as_deref(),
+            source_ip: caller.network.source_ip.as_deref(),
+            source_vpce: caller.network.source_vpce.as_deref(),
+            source_vpc: caller.network.source_vpc.as_deref(),
+            secure_transport: caller.network.secure_transport,
+        }
     }
 }
 

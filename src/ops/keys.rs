@@ -2,7 +2,7 @@
 //! DisableKey, tags, and the key policy.
 
 use crate::access::condition::Known;
-use crate::access::policy::{Anyone, Policy, PolicyKind};
+use crate::access::policy::{Policy, PolicyKind};
 use crate::access::Action;
 use crate::codec::hex;
 use crate::crypto::asym::AsymSpec;
@@ -11,6 +11,7 @@ use crate::domain::ids::{Aliases, KeyId};
 use crate::domain::spec::{EncryptionAlgorithm, KeyAgreementAlgorithm, KeySpec, KeyUsage, Origin};
 use crate::domain::state::{KeyState, StateRule};
 use crate::error::{KmsError, Result};
+use crate::iam::ops::StoreDirectory;
 use crate::model::*;
 use crate::ops::ctx::{OpCtx, Outcome};
 use crate::store::{Batch, Import, KeyManager, KeyRecord, Material, MultiRegionRole};
@@ -89,14 +90,14 @@ pub(crate) fn policy_member(policy: &str) -> Result<()> {
 /// Checks a key policy being written, in AWS's order after the model's rules: its size
 /// (LimitExceededException), then its grammar and principals (MalformedPolicyDocument,
 /// InvalidArnException); the parsed policy is what the lockout check asks.
-pub(crate) fn check_policy(policy: &str) -> Result<Policy> {
+pub(crate) fn check_policy(store: &dyn crate::store::Store, policy: &str) -> Result<Policy> {
     policy_member(policy)?;
     if policy.len() > MAX_POLICY_BYTES {
         return Err(KmsError::LimitExceeded(format!(
             "The key policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes."
         )));
     }
-    Policy::parse(policy, PolicyKind::Key, &Anyone)
+    Policy::parse(policy, PolicyKind::Key, &StoreDirectory(store))
 }
 
 /// The lockout safety check: unless the caller bypasses it, the policy about to be written
@@ -143,7 +144,7 @@ pub(crate) fn put_key_policy(ctx: &mut OpCtx<'_>, req: PutKeyPolicyRequest) -> O
     if name != "default" {
         return Err(KmsError::NotFound(format!("Policy {name} does not exist")));
     }
-    let policy = check_policy(&text)?;
+    let policy = check_policy(ctx.store, &text)?;
     lockout_check(ctx, key, &policy, req.bypass_policy_lockout_safety_check)?;
     let mut record = key.clone();
     record.policy = text;
@@ -241,7 +242,11 @@ pub(crate) fn create_key(
     ctx: &mut OpCtx<'_>,
     req: CreateKeyRequest,
 ) -> Outcome<KeyMetadataResponse> {
-    let policy = req.policy.as_deref().map(check_policy).transpose()?;
+    let policy = req
+        .policy
+        .as_deref()
+        .map(|p| check_policy(ctx.store, p))
+        .transpose()?;
     if let Some(bypass) = req.bypass_policy_lockout_safety_check {
         ctx.fact(
             Known::BypassPolicyLockoutSafetyCheck,

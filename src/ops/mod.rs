@@ -24,7 +24,7 @@ pub(crate) use crypto::{
     decrypt, encrypt, generate_data_key, generate_data_key_without_plaintext, generate_random,
     re_encrypt,
 };
-pub(crate) use ctx::{find_key, Call, OpCtx, Outcome};
+pub(crate) use ctx::{find_key, Call, Derived, OpCtx, Outcome};
 pub(crate) use import::{
     delete_imported_key_material, get_parameters_for_import, import_key_material,
 };

@@ -40,7 +40,11 @@ pub(crate) fn replicate_key(
     req: ReplicateKeyRequest,
 ) -> Outcome<ReplicateKeyResponse> {
     let region = region_member(req.replica_region, "replicaRegion")?;
-    let parsed = req.policy.as_deref().map(check_policy).transpose()?;
+    let parsed = req
+        .policy
+        .as_deref()
+        .map(|p| check_policy(ctx.store, p))
+        .transpose()?;
     let description = req.description.unwrap_or_default();
     length(&description, "description", 0, 8192)?;
     let tags = validate::tags(req.tags.as_deref().unwrap_or_default())?;

@@ -347,6 +347,10 @@ impl<B: Backend> SealedStore<B> {
                 batch.push(Write::PutKey(Box::new(records::decode_key(name, &plain)?)));
             } else if name.starts_with("alias/") {
                 aliases.push((name, records::decode_alias(name, &plain)?));
+            } else if name.starts_with("iam/") {
+                batch.push(Write::PutIdentity(Box::new(records::decode_identity(
+                    name, &plain,
+                )?)));
             } else if let Some(meta) = name.strip_prefix("meta/") {
                 let value = serde_json::from_slice(&plain).map_err(|_| {
                     KmsError::Storage(format!("stored record `{name}` is not readable: bad JSON"))
@@ -418,6 +422,11 @@ impl<B: Backend> SealedStore<B> {
                     KmsError::Internal("A setting could not be encoded.".to_owned())
                 })?),
             ),
+            Write::PutIdentity(i) => (i.store_name(), records::encode_identity(i)?),
+            Write::DeleteIdentity(name) => {
+                commit.writes.push((name.clone(), None));
+                return Ok(());
+            }
             Write::DeleteKey(region, id) => {
                 commit.writes.push((records::key_name(region, id), None));
                 return Ok(());
@@ -460,6 +469,15 @@ impl<B: Backend> Store for SealedStore<B> {
     }
     fn meta(&self, name: &str) -> Option<&serde_json::Value> {
         self.mem.meta(name)
+    }
+    fn identity(&self, name: &str) -> Option<&crate::iam::Identity> {
+        self.mem.identity(name)
+    }
+    fn identities<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> Box<dyn Iterator<Item = &'a crate::iam::Identity> + 'a> {
+        self.mem.identities(prefix)
     }
     fn meta_prefixed<'a>(
         &'a self,

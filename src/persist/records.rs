@@ -467,6 +467,34 @@ pub fn decode_alias(name: &str, bytes: &[u8]) -> Result<AliasRecord> {
     })
 }
 
+/// An IAM record as stored: the schema version beside the record.
+#[derive(Serialize, Deserialize)]
+struct IdentityDoc {
+    v: u32,
+    identity: crate::iam::Identity,
+}
+
+/// Writes an IAM record (a user, role, managed policy or access key, with any secret it
+/// holds: the document is sealed before it is stored).
+pub fn encode_identity(i: &crate::iam::Identity) -> Result<Zeroizing<Vec<u8>>> {
+    let doc = IdentityDoc {
+        v: SCHEMA_VERSION,
+        identity: i.clone(),
+    };
+    serde_json::to_vec(&doc)
+        .map(Zeroizing::new)
+        .map_err(|_| KmsError::Internal("An IAM record could not be encoded.".to_owned()))
+}
+
+/// Reads an IAM record stored under `name`.
+pub fn decode_identity(name: &str, bytes: &[u8]) -> Result<crate::iam::Identity> {
+    let doc: IdentityDoc = parse_versioned(name, bytes)?;
+    if doc.identity.store_name() != name {
+        return Err(corrupt(name, "it holds another IAM record"));
+    }
+    Ok(doc.identity)
+}
+
 /// Parses a document after checking its schema version, so that a record from a newer
 /// wasm-kms is named as such rather than misread.
 fn parse_versioned<T: for<'de> Deserialize<'de>>(name: &str, bytes: &[u8]) -> Result<T> {

@@ -103,7 +103,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
     }
 
     /// Fresh identifiers for one event.
-    fn event_ids(&self) -> EventIds {
+    pub(super) fn event_ids(&self) -> EventIds {
         EventIds {
             request_id: self.uuid().unwrap_or_default(),
             event_id: self.uuid().unwrap_or_default(),
@@ -137,7 +137,9 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             caller: &call.caller,
             parameters,
             response_elements,
-            error: result.err(),
+            error: result.err().map(|e| (e.name(), e.message())),
+            source: "kms.amazonaws.com",
+            principal_id: call.acting.user_id.as_deref(),
             decisions: &call.decisions,
             resources: &call.resources,
         };

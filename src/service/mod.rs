@@ -25,6 +25,7 @@ use crate::store::{Batch, MemoryStore, Store, StoredEvent, Write};
 mod clock;
 pub mod engine;
 mod events;
+mod iam;
 mod offload;
 mod operations;
 pub mod options;
@@ -159,6 +160,8 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
                 scope,
                 principal,
                 via_service: None,
+                access_key: None,
+                network: Default::default(),
             },
             clock,
             entropy: RefCell::new(entropy),
@@ -230,6 +233,13 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         let op = request.operation();
         let parameters = request.audit_parameters();
         let mut call = Call::new(self.clock.now(), caller);
+        match self.resolve(caller, call.now) {
+            Ok((resolved, acting)) => {
+                call.caller = resolved;
+                call.acting = acting;
+            }
+            Err(e) => return Err(self.refuse(op, &call, parameters, e.kms_error())),
+        }
         if let Err(e) = self.apply_due(call.now) {
             return Err(self.refuse(op, &call, parameters, e));
         }

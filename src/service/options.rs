@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::{Caller, Config};
+use crate::access::Network;
 use crate::error::{KmsError, Result};
 
 /// Options of `new Kms(options)` and `Kms.open(options)`.
@@ -156,34 +157,108 @@ impl Options {
     }
 }
 
-/// The options of `sendJson`: the Region and account a request is made in.
+/// The options of `sendJson` and `sendQuery`: the Region and account a request is made in, the
+/// access key it was signed with, and where it came from.
 #[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct JsonCaller {
     /// The Region (default: the caller's).
     pub region: Option<String>,
     /// The account (default: the caller's).
     pub account: Option<String>,
+    /// The access key ID of the request's credential scope (a 12-digit one names its account's
+    /// root; another is resolved to its user or session when the call runs).
+    pub access_key_id: Option<String>,
+    /// `X-Amz-Security-Token`, for a session's access key.
+    pub security_token: Option<String>,
+    /// The service the request was signed for (`kms`, `iam`, `sts`): informational.
+    pub service: Option<String>,
+    /// `aws:SourceIp`.
+    pub source_ip: Option<String>,
+    /// `aws:SourceVpce`.
+    pub source_vpce: Option<String>,
+    /// `aws:SourceVpc`.
+    pub source_vpc: Option<String>,
+    /// `aws:SecureTransport`.
+    pub secure_transport: Option<bool>,
 }
 
 impl JsonCaller {
-    /// The error of options that are not `{ region, account }`.
+    /// The error of options that are not of this shape.
     pub fn invalid() -> KmsError {
         KmsError::Validation(
-            "sendJson takes `{ region, account }`, both strings, both optional".to_owned(),
+            "sendJson takes `{ region, account, accessKeyId, securityToken, service, sourceIp, sourceVpce, sourceVpc, secureTransport }`, all optional".to_owned(),
         )
     }
 
-    /// `caller` in the Region and account the options name.
+    /// `caller` in the Region and account the options name, with their access key and
+    /// network facts.
     pub fn caller(&self, caller: &Caller) -> Result<Caller> {
         let caller = match &self.region {
             Some(region) => caller.in_region(region)?,
             None => caller.clone(),
         };
-        match &self.account {
-            Some(account) => caller.in_account(account),
-            None => Ok(caller),
+        let mut caller = match &self.account {
+            Some(account) => caller.in_account(account)?,
+            None => caller,
+        };
+        if let Some(id) = &self.access_key_id {
+            caller.access_key = Some((id.clone(), self.security_token.clone()));
         }
+        caller.network = Network {
+            source_ip: self.source_ip.clone(),
+            source_vpce: self.source_vpce.clone(),
+            source_vpc: self.source_vpc.clone(),
+            secure_transport: self.secure_transport.unwrap_or(false),
+        };
+        Ok(caller)
+    }
+}
+
+/// The options of `kms.as(...)`: who the view calls as, and from where.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AsOptions {
+    /// The principal's ARN: a user, a role (its calls are a session of it), a session, or an
+    /// account's root.
+    pub principal: Option<String>,
+    /// Or an access key (with `sessionToken` for a session's).
+    pub access_key_id: Option<String>,
+    /// A session's token.
+    pub session_token: Option<String>,
+    /// `aws:SourceIp`.
+    pub source_ip: Option<String>,
+    /// `aws:SourceVpce`.
+    pub source_vpce: Option<String>,
+    /// `aws:SourceVpc`.
+    pub source_vpc: Option<String>,
+    /// `aws:SecureTransport`.
+    pub secure_transport: Option<bool>,
+}
+
+impl AsOptions {
+    /// `caller` as the options say (what they leave out stays the caller's).
+    pub fn caller(&self, caller: &Caller) -> Result<Caller> {
+        let mut out = caller.clone();
+        if let Some(arn) = &self.principal {
+            let principal = crate::domain::ids::Principal::parse(arn).ok_or_else(|| {
+                KmsError::Validation(format!(
+                    "Principal `{arn}` is not an IAM root, user or role ARN, or an STS assumed-role ARN"
+                ))
+            })?;
+            out.scope.account = principal.account.clone();
+            out.principal = principal;
+            out.access_key = None;
+        }
+        if let Some(id) = &self.access_key_id {
+            out.access_key = Some((id.clone(), self.session_token.clone()));
+        }
+        let n = &mut out.network;
+        n.source_ip = self.source_ip.clone().or(n.source_ip.take());
+        n.source_vpce = self.source_vpce.clone().or(n.source_vpce.take());
+        n.source_vpc = self.source_vpc.clone().or(n.source_vpc.take());
+        n.secure_transport = self.secure_transport.unwrap_or(n.secure_transport);
+        Ok(out)
     }
 }
 

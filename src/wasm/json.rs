@@ -19,6 +19,14 @@ pub(super) enum Wire {
     Js,
     /// AWS JSON 1.1 request bodies in (as a `Uint8Array`), [`JsonResponse`] objects out.
     Json,
+    /// IAM or STS requests in AWS's JSON input shapes; with `query`, `{ status, result |
+    /// error }` out for the endpoint, else the output itself (or a rejection).
+    Iam {
+        /// IAM or STS.
+        service: crate::iam::ops::Service,
+        /// The endpoint's shape.
+        query: bool,
+    },
 }
 
 #[wasm_bindgen(js_class = Kms)]
@@ -119,6 +127,11 @@ pub(super) fn dispatch(
 /// hold a plaintext (Encrypt's, in base64). serde_json nests at most 128 deep, so the recursion
 /// is bounded.
 fn to_js(value: serde_json::Value) -> JsValue {
+    to_js_with(value, &[])
+}
+
+/// [`to_js`], with the members named in `dates` (epoch seconds) made `Date`s.
+pub(super) fn to_js_with(value: serde_json::Value, dates: &[&str]) -> JsValue {
     use serde_json::Value;
     match value {
         Value::Null => JsValue::NULL,
@@ -127,7 +140,7 @@ fn to_js(value: serde_json::Value) -> JsValue {
         Value::String(s) => JsValue::from_str(&zeroize::Zeroizing::new(s)),
         Value::Array(items) => items
             .into_iter()
-            .map(to_js)
+            .map(|v| to_js_with(v, dates))
             .collect::<js_sys::Array>()
             .into(),
         Value::Object(members) => {
@@ -137,7 +150,13 @@ fn to_js(value: serde_json::Value) -> JsValue {
                 .into_iter()
                 .map(|(k, v)| {
                     let k = zeroize::Zeroizing::new(k);
-                    js_sys::Array::of2(&JsValue::from_str(&k), &to_js(v))
+                    let v = match v.as_f64() {
+                        Some(secs) if dates.contains(&k.as_str()) => {
+                            js_sys::Date::new(&JsValue::from_f64(secs * 1000.0)).into()
+                        }
+                        _ => to_js_with(v, dates),
+                    };
+                    js_sys::Array::of2(&JsValue::from_str(&k), &v)
                 })
                 .collect();
             Object::from_entries(&entries).map_or(JsValue::NULL, JsValue::from)

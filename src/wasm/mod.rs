@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "bench")]
 mod bench;
 mod errors;
+mod iam;
 mod idb;
 mod js;
 mod json;
@@ -528,6 +529,7 @@ impl JsKms {
             Ok(plain) if self.engine.borrow().available() => match self.wire {
                 Wire::Js => plan(operation, plain),
                 Wire::Json => json::plan(operation, plain),
+                Wire::Iam { .. } => None,
             },
             _ => None,
         };
@@ -567,8 +569,12 @@ impl JsKms {
         input: Result<JsValue, KmsError>,
         offer: impl FnOnce(&mut Core),
     ) -> Result<JsValue, JsValue> {
-        if self.wire == Wire::Json {
-            return json::dispatch(self, operation, input, offer);
+        match self.wire {
+            Wire::Json => return json::dispatch(self, operation, input, offer),
+            Wire::Iam { service, query } => {
+                return iam::dispatch(self, service, query, operation, input)
+            }
+            Wire::Js => {}
         }
         let timestamps = crate::codec::js_timestamps_written();
         let out = self.with_core(|core| match input {

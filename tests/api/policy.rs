@@ -233,6 +233,7 @@ fn conditions_on_the_encryption_context_are_enforced() {
 #[test]
 fn the_lockout_check_refuses_a_policy_that_locks_the_caller_out() {
     let mut kms = kms();
+    new_role(&mut kms, "app");
     let k = new_key(&mut kms);
     let before = policy_of(&mut kms, &k.key_id);
     let app_only = doc(&[

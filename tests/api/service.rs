@@ -116,6 +116,25 @@ fn kms_with(config: Config) -> Result<TestKms, KmsError> {
     )
 }
 
+/// The root user of `account`, whatever the service's own caller is.
+fn root_of(kms: &TestKms, account: &str) -> wasm_kms::service::Caller {
+    let mut caller = kms.caller().clone();
+    caller.scope.account = account.to_owned();
+    caller.principal =
+        wasm_kms::domain::ids::Principal::parse(&format!("arn:aws:iam::{account}:root")).unwrap();
+    caller
+}
+
+fn iam_as(
+    kms: &mut TestKms,
+    caller: &wasm_kms::service::Caller,
+    op: &str,
+    input: serde_json::Value,
+) {
+    kms.call_iam(caller, wasm_kms::iam::ops::Service::Iam, op, &input)
+        .unwrap_or_else(|e| panic!("{op}: {e:?}"));
+}
+
 #[test]
 fn a_principal_of_another_account_is_denied_and_audited_as_itself() {
     let eve = "arn:aws:iam::444455556666:user/eve";
@@ -124,6 +143,20 @@ fn a_principal_of_another_account_is_denied_and_audited_as_itself() {
         ..Config::default()
     })
     .unwrap();
+    // A principal the store does not hold is no one: refused as an unknown credential.
+    let e = expect_err(kms.create_key(CreateKeyRequest::default()));
+    assert_eq!(e.name(), "UnrecognizedClientException");
+    assert_eq!(
+        e.message(),
+        Some("The security token included in the request is invalid.")
+    );
+    let root = root_of(&kms, "444455556666");
+    iam_as(
+        &mut kms,
+        &root,
+        "CreateUser",
+        serde_json::json!({ "UserName": "eve" }),
+    );
     let e = expect_err(kms.create_key(CreateKeyRequest::default()));
     assert_eq!(e.name(), "AccessDeniedException");
     assert_eq!(
@@ -134,22 +167,52 @@ fn a_principal_of_another_account_is_denied_and_audited_as_itself() {
     assert_eq!(event.user_identity.arn.as_deref(), Some(eve));
     assert_eq!(event.user_identity.account_id, "444455556666");
     assert_eq!(event.user_identity.kind, "IAMUser");
+    assert!(event
+        .user_identity
+        .principal_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("AIDA") && id.len() == 21));
     assert_eq!(event.recipient_account_id, ACCOUNT);
     assert!(
-        kms.audit().events().all(|e| e.error_code.is_some()),
+        kms.audit()
+            .events()
+            .filter(|e| e.event_source == "kms.amazonaws.com")
+            .all(|e| e.error_code.is_some()),
         "nothing succeeded"
     );
 
-    // A role of the key's own account is allowed.
+    // A role of the key's own account with an administrator's policy is allowed.
     let mut kms = kms_with(Config {
         principal: Some(format!("arn:aws:sts::{ACCOUNT}:assumed-role/app/s1")),
         ..Config::default()
     })
     .unwrap();
+    let root = root_of(&kms, ACCOUNT);
+    iam_as(
+        &mut kms,
+        &root,
+        "CreateRole",
+        serde_json::json!({ "RoleName": "app", "AssumeRolePolicyDocument": TRUST_ACCOUNT }),
+    );
+    assert_error_name(
+        kms.create_key(CreateKeyRequest::default()),
+        "AccessDeniedException",
+    );
+    iam_as(
+        &mut kms,
+        &root,
+        "AttachRolePolicy",
+        serde_json::json!({ "RoleName": "app", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess" }),
+    );
     let k = new_key(&mut kms);
     assert!(!encrypt(&mut kms, &k.key_id, b"ok").is_empty());
     let event = kms.audit().events().last().cloned().unwrap();
     assert_eq!(event.user_identity.kind, "AssumedRole");
+    assert!(event
+        .user_identity
+        .principal_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("AROA") && id.ends_with(":s1")));
 }
 
 #[test]

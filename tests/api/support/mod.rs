@@ -316,3 +316,39 @@ pub fn fixture() -> Fixture {
         blob,
     }
 }
+
+/// Runs an IAM (or, with `sts`, STS) operation as the service's own caller; panics on error.
+pub fn iam(kms: &mut TestKms, op: &str, input: serde_json::Value) -> serde_json::Value {
+    try_iam(kms, op, input).unwrap_or_else(|e| panic!("{op}: {e:?}"))
+}
+
+/// Runs an IAM or STS operation as the service's own caller.
+pub fn try_iam(
+    kms: &mut TestKms,
+    op: &str,
+    input: serde_json::Value,
+) -> Result<serde_json::Value, wasm_kms::iam::ops::IamError> {
+    use wasm_kms::iam::ops::{Service, STS_OPERATIONS};
+    let service = if STS_OPERATIONS.contains(&op) {
+        Service::Sts
+    } else {
+        Service::Iam
+    };
+    let caller = kms.caller().clone();
+    kms.call_iam(&caller, service, op, &input)
+        .map(|out| out.unwrap_or(serde_json::Value::Null))
+}
+
+/// An `AssumeRole` trust policy that lets the account's principals (through their identity
+/// policies) assume the role.
+pub const TRUST_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+
+/// Creates the role `name` of the test account, trusting the account.
+pub fn new_role(kms: &mut TestKms, name: &str) -> String {
+    let out = iam(
+        kms,
+        "CreateRole",
+        serde_json::json!({ "RoleName": name, "AssumeRolePolicyDocument": TRUST_ACCOUNT }),
+    );
+    out["Role"]["Arn"].as_str().unwrap_or_default().to_owned()
+}
