@@ -552,7 +552,9 @@ describe('the JSON 1.1 protocol over raw HTTP', () => {
     const res = await fetch(endpoint.url);
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'POST');
-    assert.equal((await res.json()).__type, 'UnknownOperationException');
+    const json = await res.json();
+    assert.equal(json.__type, 'UnknownOperationException');
+    assert.match(json.message, /X-Amz-Target: TrentService\.<Operation>.*IAM and STS/);
   });
 
   test('the Region and account come from the SigV4 credential scope', async () => {
