@@ -544,7 +544,9 @@ export async function answerQuery(kms, params, caller = {}) {
     route = routeQuery(params, caller.service);
     input = decodeInput(route.operation, params);
   } catch (e) {
-    if (!(e instanceof QueryError)) throw e;
+    if (!(e instanceof QueryError)) {
+      return queryErrorReply(route?.service, 500, { code: 'ServiceFailure', message: String(e?.message ?? e) }, id);
+    }
     return queryErrorReply(e.service ?? route?.service, e.status, { code: e.code, message: e.message }, id);
   }
   const { service, action } = route;
@@ -558,7 +560,8 @@ export async function answerQuery(kms, params, caller = {}) {
     // Only when the KMS cannot run calls at all (it was closed): a server fault.
     return queryErrorReply(service, 500, { code: 'ServiceFailure', message: String(e?.message ?? e) }, id);
   }
-  const status = Number(answer?.status ?? 500);
+  let status = Number(answer?.status ?? 500);
+  if (!Number.isInteger(status) || status < 200 || status > 599) status = 500;
   if (status === 200 && answer?.error === undefined) {
     try {
       return reply(200, resultXml(service, action, answer.result, id), id);

@@ -309,6 +309,14 @@ describe('the query handler with a fake Kms', () => {
     assert.equal(kms.calls.length, 0);
   });
 
+  test('an answer without a usable status is a 500 in XML', async () => {
+    for (const answer of [{}, { status: 'x' }, { status: 42 }, null]) {
+      const reply = await answerQuery(fakeKms(() => answer), parseForm('Action=GetUser&Version=2010-05-08'), { service: 'iam' });
+      assert.equal(reply.status, 500);
+      assert.match(reply.body, /<Type>Receiver<\/Type><Code>ServiceFailure<\/Code>/);
+    }
+  });
+
   test('a result the writer cannot write is a 500 in XML, not a crash', async () => {
     const kms = fakeKms(() => ({ status: 200, result: { AccessKey: { CreateDate: 'x'.length * Number.NaN } } }));
     const reply = await answerQuery(kms, parseForm('Action=CreateAccessKey&Version=2010-05-08'), { service: 'iam' });
