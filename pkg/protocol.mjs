@@ -10,17 +10,37 @@ export const DEFAULT_ACCOUNT = '000000000000';
 export const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 /**
- * The Region and account a request is made in: the Region is the third field of the SigV4
- * credential scope (`Credential=AKID/20261127/eu-west-1/kms/aws4_request`); the account is the
- * access key ID when that is 12 digits. Signatures are not checked.
+ * Who makes a request, from its SigV4 `Authorization` header and `X-Amz-Security-Token`:
+ * `{ region, account, accessKeyId, service, securityToken }`. The Region and service are the
+ * third and fourth fields of the credential scope
+ * (`Credential=AKID/20261127/eu-west-1/kms/aws4_request`); the account is the access key ID when
+ * that is 12 digits (that account's root), else `account`. `accessKeyId`, `service` and
+ * `securityToken` are there only when the request has them. Signatures are not checked.
  */
-export function callerOf(authorization, { region = DEFAULT_REGION, account = DEFAULT_ACCOUNT } = {}) {
-  const scope = /Credential=([^/,\s]*)\/[^/,\s]*\/([^/,\s]+)\/[^/,\s]*\/aws4_request/.exec(
+export function callerOf(authorization, { region = DEFAULT_REGION, account = DEFAULT_ACCOUNT } = {}, securityToken) {
+  const scope = /Credential=([^/,\s]*)\/[^/,\s]*\/([^/,\s]+)\/([^/,\s]*)\/aws4_request/.exec(
     authorization ?? '',
   );
-  if (!scope) return { region, account };
-  const [, accessKeyId, scopeRegion] = scope;
-  return { region: scopeRegion, account: /^\d{12}$/.test(accessKeyId) ? accessKeyId : account };
+  const token = typeof securityToken === 'string' && securityToken !== '' ? { securityToken } : {};
+  if (!scope) return { region, account, ...token };
+  const [, accessKeyId, scopeRegion, service] = scope;
+  return {
+    region: scopeRegion,
+    account: /^\d{12}$/.test(accessKeyId) ? accessKeyId : account,
+    ...(accessKeyId !== '' ? { accessKeyId } : {}),
+    ...(service !== '' ? { service } : {}),
+    ...token,
+  };
+}
+
+/**
+ * The caller `Kms.sendJson` is given: all of `caller` when the KMS takes a full caller (a core
+ * with `sendQuery`, which reads identities), else only its `{ region, account }`, the options an
+ * earlier core takes (it refuses unknown members).
+ */
+export function jsonCaller(kms, caller) {
+  if (typeof kms?.sendQuery === 'function') return caller;
+  return { region: caller.region, account: caller.account };
 }
 
 /** An error answer made outside the KMS, in the shape `Kms.sendJson` resolves to. */

@@ -1,16 +1,20 @@
-// The AWS-compatible local endpoint: AWS's JSON 1.1 protocol for KMS over HTTP, so that the AWS
-// CLI, boto3 and the AWS SDKs work against wasm-kms with `--endpoint-url`.
+// The AWS-compatible local endpoint: AWS's JSON 1.1 protocol for KMS over HTTP, and on the same
+// port IAM and STS in their query protocol (query.mjs), so that the AWS CLI, boto3 and the AWS
+// SDKs work against wasm-kms with `--endpoint-url`.
 //
-// Thin on purpose: this file reads HTTP requests, takes the Region and account from the SigV4
-// credential scope, and writes the answer back. What the answer is (the operation the target
-// names, the body, every KMS error and its status) is decided in Rust, by `Kms.sendJson`, which
-// runs through the same call queue and store as every other call.
+// Thin on purpose: this file reads HTTP requests, makes the caller (the SigV4 credential scope and
+// access key, the client's address, the VPC endpoint a port stands for), and writes the answer
+// back. What the answer is (the operation the target names, the body, every KMS error and its
+// status) is decided in Rust, by `Kms.sendJson` and `Kms.sendQuery`, which run through the same
+// call queue and store as every other call.
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import {
-  CONTENT_TYPE, DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf, errorReply as httpError, failureReply, requestId,
+  CONTENT_TYPE, DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf, errorReply as httpError, failureReply, jsonCaller,
+  requestId,
 } from './protocol.mjs';
+import { answerQuery, isQueryRequest, parseForm, queryErrorReply } from './query.mjs';
 
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf } from './protocol.mjs';
 
@@ -79,12 +83,53 @@ export async function openKms({ dataDir, passphrase, seed, region = DEFAULT_REGI
   return { kms, seeded };
 }
 
+/** The client's address as `aws:SourceIp` has it: an IPv4-mapped IPv6 address as plain IPv4. */
+export function sourceIpOf(address) {
+  if (typeof address !== 'string') return undefined;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped ? mapped[1] : address;
+}
+
+/**
+ * The VPC endpoints to serve, checked: `[{ id, port, vpc }]`, `id` like `vpce-0a1b2c3d`, `vpc`
+ * (optional) like `vpc-1234abcd`.
+ */
+function vpcEndpointsOf(list) {
+  if (!Array.isArray(list)) throw new TypeError('vpcEndpoints takes an array of { id, port, vpc }');
+  const seen = new Set();
+  return list.map((entry) => {
+    const { id, port, vpc } = entry ?? {};
+    if (typeof id !== 'string' || !/^vpce-[0-9a-z]+$/.test(id)) {
+      throw new TypeError(`a VPC endpoint ID is vpce- and lower-case letters or digits, not \`${id}\``);
+    }
+    if (seen.has(id)) throw new TypeError(`the VPC endpoint ${id} is given twice`);
+    seen.add(id);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new TypeError(`the VPC endpoint ${id} needs a port number, not \`${port}\``);
+    }
+    if (vpc !== undefined && (typeof vpc !== 'string' || !/^vpc-[0-9a-z]+$/.test(vpc))) {
+      throw new TypeError(`a VPC ID is vpc- and lower-case letters or digits, not \`${vpc}\``);
+    }
+    return { id, port, ...(vpc !== undefined ? { vpc } : {}) };
+  });
+}
+
+/** A `Kms.sendJson` answer as the HTTP answer `{ status, body, headers }`. */
+function jsonReply({ status, body, errorType }) {
+  const headers = { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': requestId() };
+  if (errorType) headers['X-Amzn-ErrorType'] = errorType;
+  return { status, body, headers };
+}
+
 /**
  * Starts the endpoint. Options: `port` (default 4599; 0 picks a free one), `host` (default
  * 127.0.0.1), `dataDir`, `passphrase`, `seed`, `region` and `account` (the defaults for requests
- * that do not say), `maxBodyBytes`, `shutdownTimeoutMs`. Resolves to `{ url, host, port, kms,
- * server, seeded, close }`; `close()` stops accepting connections, lets the requests in flight
- * finish, then closes the KMS (a data directory is then released).
+ * that do not say), `vpcEndpoints` (`[{ id, port, vpc }]`: one more port on `host` per VPC
+ * endpoint, whose requests carry `sourceVpce: id` and `sourceVpc: vpc`), `maxBodyBytes`,
+ * `shutdownTimeoutMs`. Resolves to `{ url, host, port, kms, server, seeded, vpcEndpoints, close }`
+ * (`vpcEndpoints`: `[{ id, vpc, url, host, port, server }]`); `close()` stops accepting
+ * connections on every port, lets the requests in flight finish, then closes the KMS (a data
+ * directory is then released).
  */
 export async function serve(options = {}) {
   const {
@@ -95,6 +140,7 @@ export async function serve(options = {}) {
     maxBodyBytes = MAX_BODY_BYTES,
     shutdownTimeoutMs = 10_000,
   } = options;
+  const vpcEndpoints = vpcEndpointsOf(options.vpcEndpoints ?? []);
   const { kms, seeded } = await openKms({ ...options, region, account });
   const defaults = { region, account };
 
@@ -102,76 +148,106 @@ export async function serve(options = {}) {
   let inFlight = 0;
   let drained = null;
 
-  const answer = async (req) => {
+  /** Who makes `req`, arriving on a port that stands for `network` (`{ sourceVpce, sourceVpc }`). */
+  const callerFor = (req, network) => {
+    const caller = callerOf(req.headers.authorization, defaults, req.headers['x-amz-security-token']);
+    const sourceIp = sourceIpOf(req.socket.remoteAddress);
+    return { ...caller, ...(sourceIp !== undefined ? { sourceIp } : {}), secureTransport: false, ...network };
+  };
+
+  const answer = async (req, network) => {
+    const caller = callerFor(req, network);
+    const target = req.headers['x-amz-target'];
+    if (req.method === 'GET' && !target) {
+      // The query protocol also takes GET with the form in the URL (boto3 and the CLI never do).
+      const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      if (params.has('Action')) {
+        req.resume();
+        return answerQuery(kms, params, caller);
+      }
+    }
     if (req.method !== 'POST') {
       req.resume();
-      return httpError(405, 'UnknownOperationException',
-        'This is an AWS JSON 1.1 endpoint: POST / with X-Amz-Target: TrentService.<Operation>.');
+      return jsonReply(httpError(405, 'UnknownOperationException',
+        'This endpoint takes POST /: KMS in AWS JSON 1.1 with X-Amz-Target: TrentService.<Operation>, '
+        + 'IAM and STS in the AWS query protocol (a form with Action=<Operation>&Version=<version>).'));
     }
+    const query = isQueryRequest(target, req.headers['content-type']);
     const body = await readBody(req, maxBodyBytes);
     if (body === null) {
-      return httpError(413, 'RequestEntityTooLargeException',
-        `The request body is larger than ${maxBodyBytes} bytes.`);
+      const message = `The request body is larger than ${maxBodyBytes} bytes.`;
+      return query
+        ? queryErrorReply(caller.service, 413, { code: 'RequestEntityTooLarge', message })
+        : jsonReply(httpError(413, 'RequestEntityTooLargeException', message));
     }
-    const target = req.headers['x-amz-target'];
+    if (query) return answerQuery(kms, parseForm(body), caller);
     try {
-      return await kms.sendJson(target, body, callerOf(req.headers.authorization, defaults));
+      return jsonReply(await kms.sendJson(target, body, jsonCaller(kms, caller)));
     } catch (e) {
-      return failureReply(e);
+      return jsonReply(failureReply(e));
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const servers = [];
+  const listener = (network) => (req, res) => {
     inFlight += 1;
     res.on('close', () => {
       inFlight -= 1;
       if (inFlight === 0 && drained) drained();
-      else if (closing) server.closeIdleConnections();
+      else if (closing) for (const s of servers) s.closeIdleConnections();
     });
-    answer(req).then(
-      ({ status, body, errorType }) => {
-        const headers = {
-          'Content-Type': CONTENT_TYPE,
-          'Content-Length': Buffer.byteLength(body),
-          'x-amzn-RequestId': requestId(),
-        };
-        if (errorType) headers['X-Amzn-ErrorType'] = errorType;
-        if (status === 405) headers.Allow = 'POST';
-        if (closing || status === 413) headers.Connection = 'close';
-        res.writeHead(status, headers).end(body);
+    answer(req, network).then(
+      ({ status, body, headers }) => {
+        const all = { ...headers, 'Content-Length': Buffer.byteLength(body) };
+        if (status === 405) all.Allow = 'POST';
+        if (closing || status === 413) all.Connection = 'close';
+        res.writeHead(status, all).end(body);
       },
       () => res.destroy(), // the connection failed while the body was read
     );
-  });
-
-  try {
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+  };
+  const listen = (server, at) => new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at, host, () => {
+      server.off('error', reject);
+      resolve();
     });
+  });
+  const where = (server) => {
+    const bound = server.address();
+    const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    return { url: `http://${shownHost}:${bound.port}`, host: bound.address, port: bound.port };
+  };
+
+  const server = http.createServer(listener({}));
+  servers.push(server);
+  const vpceServers = vpcEndpoints.map(({ id, vpc }) => {
+    const s = http.createServer(listener({ sourceVpce: id, ...(vpc !== undefined ? { sourceVpc: vpc } : {}) }));
+    servers.push(s);
+    return s;
+  });
+  try {
+    await listen(server, port);
+    for (const [i, s] of vpceServers.entries()) await listen(s, vpcEndpoints[i].port);
   } catch (e) {
+    await Promise.all(servers.filter((s) => s.listening).map((s) => new Promise((resolve) => s.close(resolve))));
     await kms.close(); // a data directory is released for the next try
     throw e;
   }
-  const bound = server.address();
-  const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
 
   let closed = null;
   const close = () => {
     closed ??= (async () => {
       closing = true;
-      const stopped = new Promise((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      const stopped = Promise.all(servers.map((s) => new Promise((resolve) => s.close(() => resolve()))));
+      for (const s of servers) s.closeIdleConnections();
       if (inFlight > 0) {
         await new Promise((resolve) => {
           drained = resolve;
           setTimeout(resolve, shutdownTimeoutMs).unref();
         });
       }
-      server.closeAllConnections();
+      for (const s of servers) s.closeAllConnections();
       await stopped;
       // Queued behind every call made before: each acknowledged answer is already durable.
       await kms.close();
@@ -179,5 +255,14 @@ export async function serve(options = {}) {
     return closed;
   };
 
-  return { url: `http://${shownHost}:${bound.port}`, host: bound.address, port: bound.port, kms, server, seeded, close };
+  return {
+    ...where(server),
+    kms,
+    server,
+    seeded,
+    vpcEndpoints: vpcEndpoints.map(({ id, vpc }, i) => ({
+      id, ...(vpc !== undefined ? { vpc } : {}), ...where(vpceServers[i]), server: vpceServers[i],
+    })),
+    close,
+  };
 }

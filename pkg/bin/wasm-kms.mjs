@@ -8,8 +8,9 @@ import { DEFAULT_ACCOUNT, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION, serve } fr
 
 const USAGE = `Usage: wasm-kms serve [options]
 
-Serves AWS KMS's JSON 1.1 protocol on http://${DEFAULT_HOST}:${DEFAULT_PORT}/ for the AWS CLI,
-boto3 and the AWS SDKs (--endpoint-url http://${DEFAULT_HOST}:${DEFAULT_PORT}).
+Serves AWS KMS's JSON 1.1 protocol, and IAM and STS in their query protocol, on
+http://${DEFAULT_HOST}:${DEFAULT_PORT}/ for the AWS CLI, boto3 and the AWS SDKs
+(--endpoint-url http://${DEFAULT_HOST}:${DEFAULT_PORT}). Signatures are not checked.
 
 Options:
   --port N              the port (default ${DEFAULT_PORT}; 0 picks a free one)
@@ -21,6 +22,10 @@ Options:
   --region R            the Region of requests without a SigV4 scope (default ${DEFAULT_REGION})
   --account A           the account of requests whose access key ID is not 12 digits
                         (default ${DEFAULT_ACCOUNT}); seeded keys are made in it
+  --vpc-endpoint vpce-ID=PORT[,vpc=vpc-ID]
+                        also listen on PORT (same host, same keys) as the VPC endpoint
+                        vpce-ID: requests there have aws:SourceVpce vpce-ID, and aws:SourceVpc
+                        vpc-ID if given; repeatable, one port per endpoint
   -h, --help            show this text
 `;
 
@@ -29,6 +34,16 @@ const fail = (line) => {
   process.stderr.write(`wasm-kms: ${line}\n`);
   process.exit(1);
 };
+
+/** `--vpc-endpoint vpce-0a1b2c3d=4600[,vpc=vpc-1234]` as `{ id, port, vpc }`. */
+function vpcEndpointOf(text) {
+  const match = /^(vpce-[0-9a-z]+)=([0-9]{1,5})(?:,vpc=(vpc-[0-9a-z]+))?$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) {
+    fail(`--vpc-endpoint takes vpce-ID=PORT or vpce-ID=PORT,vpc=vpc-ID (lower-case IDs), not \`${text}\``);
+  }
+  return { id: match[1], port, ...(match[3] ? { vpc: match[3] } : {}) };
+}
 
 async function main(argv) {
   const { values, positionals } = parseArgs({
@@ -42,6 +57,7 @@ async function main(argv) {
       seed: { type: 'string' },
       region: { type: 'string' },
       account: { type: 'string' },
+      'vpc-endpoint': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +77,7 @@ async function main(argv) {
     if (!passphrase) fail(`the environment variable ${values['passphrase-env']} (--passphrase-env) is empty or unset`);
     if (!values['data-dir']) fail('--passphrase-env protects a store: it needs --data-dir');
   }
+  const vpcEndpoints = (values['vpc-endpoint'] ?? []).map(vpcEndpointOf);
   const seed = values.seed === undefined ? undefined : await readFile(values.seed, 'utf8');
 
   const endpoint = await serve({
@@ -71,6 +88,7 @@ async function main(argv) {
     seed,
     region: values.region,
     account: values.account,
+    vpcEndpoints,
   });
   if (endpoint.seeded) {
     const { CreatedKeys, ExistingKeys, CreatedAliases } = endpoint.seeded;
@@ -78,6 +96,9 @@ async function main(argv) {
   }
   const where = endpoint.kms.dataDir ? `keys in ${endpoint.kms.dataDir}` : 'keys in memory';
   say(`AWS KMS endpoint on ${endpoint.url} (${where}; default Region ${endpoint.kms.region}, account ${endpoint.kms.account})`);
+  for (const { id, vpc, url } of endpoint.vpcEndpoints) {
+    say(`VPC endpoint ${id}${vpc ? ` in ${vpc}` : ''} on ${url}`);
+  }
 
   let stopping = false;
   const stop = (signal) => {

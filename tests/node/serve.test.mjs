@@ -552,7 +552,9 @@ describe('the JSON 1.1 protocol over raw HTTP', () => {
     const res = await fetch(endpoint.url);
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'POST');
-    assert.equal((await res.json()).__type, 'UnknownOperationException');
+    const json = await res.json();
+    assert.equal(json.__type, 'UnknownOperationException');
+    assert.match(json.message, /X-Amz-Target: TrentService\.<Operation>.*IAM and STS/);
   });
 
   test('the Region and account come from the SigV4 credential scope', async () => {
@@ -567,8 +569,14 @@ describe('the JSON 1.1 protocol over raw HTTP', () => {
     assert.deepEqual(callerOf(undefined), { region: 'us-east-1', account: '000000000000' });
     assert.deepEqual(
       callerOf('AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/eu-central-1/kms/aws4_request, SignedHeaders=host, Signature=ab'),
-      { region: 'eu-central-1', account: '000000000000' },
+      { region: 'eu-central-1', account: '000000000000', accessKeyId: 'AKIDEXAMPLE', service: 'kms' },
     );
+    assert.deepEqual(
+      callerOf('AWS4-HMAC-SHA256 Credential=111122223333/20261127/eu-west-1/sts/aws4_request, SignedHeaders=host;x-amz-security-token, Signature=ab',
+        { region: 'eu-north-1', account: '999999999999' }, 'FQoGZXIvYXdzE'),
+      { region: 'eu-west-1', account: '111122223333', accessKeyId: '111122223333', service: 'sts', securityToken: 'FQoGZXIvYXdzE' },
+    );
+    assert.deepEqual(callerOf(undefined, { account: '999999999999' }, 'tok'), { region: 'us-east-1', account: '999999999999', securityToken: 'tok' });
     const bad = await post(endpoint.url, {
       target: 'TrentService.ListKeys',
       headers: { Authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261127/nowhere/kms/aws4_request' },
