@@ -33,16 +33,6 @@ export function callerOf(authorization, { region = DEFAULT_REGION, account = DEF
   };
 }
 
-/**
- * The caller `Kms.sendJson` is given: all of `caller` when the KMS takes a full caller (a core
- * with `sendQuery`, which reads identities), else only its `{ region, account }`, the options an
- * earlier core takes (it refuses unknown members).
- */
-export function jsonCaller(kms, caller) {
-  if (typeof kms?.sendQuery === 'function') return caller;
-  return { region: caller.region, account: caller.account };
-}
-
 /** An error answer made outside the KMS, in the shape `Kms.sendJson` resolves to. */
 export function errorReply(status, type, message) {
   return { status, body: JSON.stringify({ __type: type, message }), errorType: type };

@@ -11,7 +11,7 @@
 // The SDK is the caller's, not a dependency: the handler answers with plain objects of the shape
 // the SDK checks (`statusCode`, `headers`, a `Uint8Array` body). sdk.cjs loads this file for
 // `require`.
-import { CONTENT_TYPE, callerOf, failureReply, jsonCaller, requestId } from './protocol.mjs';
+import { CONTENT_TYPE, callerOf, failureReply, requestId } from './protocol.mjs';
 
 const encoder = new TextEncoder();
 
@@ -87,7 +87,7 @@ export function kmsRequestHandler(kms) {
       const headers = request?.headers;
       const caller = callerOf(headerOf(headers, 'authorization'), { region: kms.region, account: kms.account },
         headerOf(headers, 'x-amz-security-token'));
-      const reply = kms.sendJson(headerOf(headers, 'x-amz-target'), bodyOf(request?.body), jsonCaller(kms, caller))
+      const reply = kms.sendJson(headerOf(headers, 'x-amz-target'), bodyOf(request?.body), caller)
         .catch(failureReply);
       return { response: httpResponse(await unlessAborted(reply, abortSignal)) };
     },

@@ -11,7 +11,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import {
-  CONTENT_TYPE, DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf, errorReply as httpError, failureReply, jsonCaller,
+  CONTENT_TYPE, DEFAULT_ACCOUNT, DEFAULT_REGION, callerOf, errorReply as httpError, failureReply,
   requestId,
 } from './protocol.mjs';
 import { answerQuery, isQueryRequest, parseForm, queryErrorReply } from './query.mjs';
@@ -182,7 +182,7 @@ export async function serve(options = {}) {
     }
     if (query) return answerQuery(kms, parseForm(body), caller);
     try {
-      return jsonReply(await kms.sendJson(target, body, jsonCaller(kms, caller)));
+      return jsonReply(await kms.sendJson(target, body, caller));
     } catch (e) {
       return jsonReply(failureReply(e));
     }

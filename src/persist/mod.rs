@@ -712,4 +712,56 @@ mod tests {
         log.with(|l| l.flush()).unwrap();
         assert_eq!(held(&dir(), &root), Some(serde_json::Value::from(5)));
     }
+
+    #[test]
+    fn iam_records_are_sealed_and_come_back_whole() {
+        use crate::iam::{AccessKey, Credential, Identity, KeyOwner, User};
+        let root = Root::Key(zeroize::Zeroizing::new([9; 32]));
+        let dir = log::tests::MemDir::default();
+        let mut store = DurableStore::open(dir, &root, Box::new(OsEntropy)).unwrap();
+        let user = Identity::User(User {
+            account: "111122223333".to_owned(),
+            name: "Alice".to_owned(),
+            path: "/dev/".to_owned(),
+            id: "AIDAEXAMPLEEXAMPLE01".to_owned(),
+            created: 1,
+            tags: vec![("team".to_owned(), "crypto".to_owned())],
+            inline: [("use".to_owned(), "{}".to_owned())].into_iter().collect(),
+            attached: vec!["arn:aws:iam::aws:policy/AdministratorAccess".to_owned()],
+        });
+        let secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYSECRETKEY0001";
+        let key = Identity::AccessKey(AccessKey {
+            id: "AKIAEXAMPLEEXAMPLE01".to_owned(),
+            secret: Credential::new(secret.to_owned()),
+            created: 2,
+            status: "Active".to_owned(),
+            owner: KeyOwner::User {
+                account: "111122223333".to_owned(),
+                name: "Alice".to_owned(),
+            },
+        });
+        store
+            .commit(Batch(vec![
+                Write::PutIdentity(Box::new(user.clone())),
+                Write::PutIdentity(Box::new(key.clone())),
+            ]))
+            .unwrap();
+        let dir = store.backend().dir_mut().clone();
+        let raw: Vec<u8> = dir.files.values().flatten().copied().collect();
+        assert!(
+            !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is sealed"
+        );
+        let mut again = DurableStore::open(dir, &root, Box::new(OsEntropy)).unwrap();
+        assert_eq!(again.identity(&user.store_name()), Some(&user));
+        assert_eq!(again.identity(&key.store_name()), Some(&key));
+        assert_eq!(again.identities("iam/111122223333/").count(), 1);
+        again
+            .commit(Batch(vec![Write::DeleteIdentity(key.store_name())]))
+            .unwrap();
+        let dir = again.backend().dir_mut().clone();
+        let reopened = DurableStore::open(dir, &root, Box::new(OsEntropy)).unwrap();
+        assert_eq!(reopened.identity(&key.store_name()), None);
+        assert_eq!(reopened.identity(&user.store_name()), Some(&user));
+    }
 }

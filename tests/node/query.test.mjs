@@ -14,7 +14,7 @@ import {
   SERVICES, answerQuery, decodeInput, errorXml, escapeXml, isQueryRequest, isoTimestamp, parseForm, resultXml,
   routeQuery,
 } from '../../pkg/query.mjs';
-import { callerOf, jsonCaller } from '../../pkg/protocol.mjs';
+import { callerOf } from '../../pkg/protocol.mjs';
 import { serve, sourceIpOf } from '../../pkg/server.mjs';
 import { REQUESTS, RESULTS } from './query-samples.mjs';
 
@@ -334,12 +334,6 @@ describe('the caller', () => {
     assert.deepEqual(callerOf('Bearer x', { region: 'eu-west-3' }, ''), { region: 'eu-west-3', account: '000000000000' });
   });
 
-  test('sendJson gets the full caller only from a core that has sendQuery', () => {
-    const caller = { region: 'r', account: 'a', accessKeyId: 'k', sourceIp: '1.2.3.4' };
-    assert.deepEqual(jsonCaller({ sendJson() {} }, caller), { region: 'r', account: 'a' });
-    assert.equal(jsonCaller({ sendJson() {}, sendQuery() {} }, caller), caller);
-  });
-
   test('sourceIp: IPv4-mapped IPv6 as IPv4', () => {
     assert.equal(sourceIpOf('::ffff:127.0.0.1'), '127.0.0.1');
     assert.equal(sourceIpOf('::FFFF:10.0.0.7'), '10.0.0.7');
@@ -396,43 +390,45 @@ describe('the endpoint', () => {
         [{ id: 'vpce-0a1b2c3d', vpc: 'vpc-1234', host: '127.0.0.1' }, { id: 'vpce-99', vpc: undefined, host: '127.0.0.1' }]);
       const ports = new Set([endpoint.port, ...endpoint.vpcEndpoints.map((v) => v.port)]);
       assert.equal(ports.size, 3);
-      // STUB: a fake sendQuery (and a sendJson that records its caller) on the real Kms, until
-      // the core has Kms.sendQuery; then assert through the core (e.g. an aws:SourceVpce policy).
-      const { kms } = endpoint;
-      const seen = [];
-      kms.sendQuery = async (service, action, input, caller) => {
-        seen.push({ path: 'query', caller });
-        return { status: 200, result: { Arn: 'arn:aws:iam::000000000000:root', UserId: '000000000000', Account: '000000000000' } };
+      // Through the core: a key whose policy allows Encrypt only through vpce-0a1b2c3d.
+      const json = (url, op, body) => post(url, JSON.stringify(body), {
+        'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `TrentService.${op}`,
+        Authorization: sigv4('111122223333', 'us-east-1', 'kms'),
+      });
+      const created = await json(endpoint.url, 'CreateKey', {});
+      assert.equal(created.status, 200, created.text);
+      const keyId = JSON.parse(created.text).KeyMetadata.KeyId;
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, NotAction: 'kms:Encrypt', Resource: '*' },
+          {
+            Sid: 'EncryptThroughTheEndpoint', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:Encrypt', Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d', 'aws:SourceVpc': 'vpc-1234' } },
+          },
+        ],
       };
-      const sendJson = Object.getPrototypeOf(kms).sendJson;
-      kms.sendJson = (target, body, caller) => {
-        seen.push({ path: 'json', caller });
-        return sendJson.call(kms, target, body, { region: caller.region, account: caller.account });
-      };
-      const headers = { ...FORM, Authorization: sigv4('AKIAIOSFODNN7EXAMPLE', 'eu-west-1', 'sts'), 'X-Amz-Security-Token': 'tok' };
+      const put = await json(endpoint.url, 'PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+      assert.equal(put.status, 200, put.text);
+      const encrypt = { KeyId: keyId, Plaintext: Buffer.from('hi').toString('base64') };
+      const [direct, through, other] = await Promise.all([
+        json(endpoint.url, 'Encrypt', encrypt),
+        json(endpoint.vpcEndpoints[0].url, 'Encrypt', encrypt),
+        json(endpoint.vpcEndpoints[1].url, 'Encrypt', encrypt),
+      ]);
+      assert.equal(through.status, 200, through.text);
+      for (const denied of [direct, other]) {
+        assert.equal(denied.status, 400, denied.text);
+        assert.equal(JSON.parse(denied.text).__type, 'AccessDeniedException');
+      }
+      // STS through each port answers for the same Kms.
+      const headers = { ...FORM, Authorization: sigv4('111122223333', 'eu-west-1', 'sts') };
       const body = 'Action=GetCallerIdentity&Version=2011-06-15';
       for (const url of [endpoint.url, ...endpoint.vpcEndpoints.map((v) => v.url)]) {
         const r = await post(url, body, headers);
         assert.equal(r.status, 200, r.text);
-        assert.match(r.text, /<GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root<\/Arn>/);
+        assert.match(r.text, /<GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:root<\/Arn>/);
       }
-      const kmsReply = await post(endpoint.vpcEndpoints[0].url, '{}',
-        { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.ListKeys', Authorization: sigv4('111122223333', 'us-east-1', 'kms') });
-      assert.equal(kmsReply.status, 200);
-      const base = {
-        region: 'eu-west-1', account: '000000000000', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', service: 'sts', securityToken: 'tok', sourceIp: '127.0.0.1', secureTransport: false,
-      };
-      assert.deepEqual(seen, [
-        { path: 'query', caller: base },
-        { path: 'query', caller: { ...base, sourceVpce: 'vpce-0a1b2c3d', sourceVpc: 'vpc-1234' } },
-        { path: 'query', caller: { ...base, sourceVpce: 'vpce-99' } },
-        {
-          path: 'json',
-          caller: {
-            region: 'us-east-1', account: '111122223333', accessKeyId: '111122223333', service: 'kms', sourceIp: '127.0.0.1', secureTransport: false, sourceVpce: 'vpce-0a1b2c3d', sourceVpc: 'vpc-1234',
-          },
-        },
-      ]);
       await endpoint.close();
       closed = true;
       for (const url of [endpoint.url, ...endpoint.vpcEndpoints.map((v) => v.url)]) {

@@ -366,10 +366,14 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     }
   });
 
-  test('accounts come from 12-digit access key IDs, else 000000000000', async () => {
+  test('accounts come from 12-digit access key IDs; an unknown access key is refused', async () => {
     const other = client(endpoint.url, 'us-east-1', '123456789012');
-    const anonymous = client(endpoint.url, 'us-east-1', 'AKIAEXAMPLEEXAMPLE');
+    const anonymous = client(endpoint.url, 'us-east-1', '000000000000');
+    const unknown = client(endpoint.url, 'us-east-1', 'AKIAEXAMPLEEXAMPLE');
     try {
+      const refused = await rejection(unknown.send(new K.ListKeysCommand({})));
+      assert.equal(refused.name, 'UnrecognizedClientException');
+      assert.equal(refused.message, 'The security token included in the request is invalid.');
       const theirs = (await other.send(new K.CreateKeyCommand({}))).KeyMetadata;
       assert.equal(theirs.AWSAccountId, '123456789012');
       assert.match(theirs.Arn, /^arn:aws:kms:us-east-1:123456789012:key\//);
@@ -390,6 +394,7 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     } finally {
       other.destroy();
       anonymous.destroy();
+      unknown.destroy();
     }
   });
 
@@ -685,8 +690,8 @@ test('SIGTERM on a data directory: in-flight requests finish, exit 0, and every 
     const dec = await sdk2.send(new K.DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     assert.equal(new TextDecoder().decode(dec.Plaintext), 'kept');
     assert.equal((await sdk2.send(new K.DescribeKeyCommand({ KeyId: 'alias/kept' }))).KeyMetadata.KeyId, key.KeyId);
-    // Seeded in the default account, which a non-12-digit access key ID maps to.
-    const anon = client(url2, 'us-east-1', 'AKIAEXAMPLEEXAMPLE');
+    // Seeded in the default account.
+    const anon = client(url2, 'us-east-1', '000000000000');
     const seeded = await anon.send(new K.DescribeKeyCommand({ KeyId: 'alias/seeded' }));
     anon.destroy();
     assert.equal(seeded.KeyMetadata.Description, 'seeded');

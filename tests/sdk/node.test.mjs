@@ -115,8 +115,15 @@ describe('@aws-sdk/client-kms with kmsRequestHandler', () => {
     const westKeys = (await west.send(new K.ListKeysCommand({}))).Keys.map((k) => k.KeyId);
     assert.ok(westKeys.includes(key.KeyId));
 
-    const anonymous = client(shared, 'ap-south-1', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' });
-    const theirs = await newKey({}, anonymous);
+    // An unknown access key is refused; an IAM user's is that user, in its account.
+    const unknown = client(shared, 'ap-south-1', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' });
+    const refused = await rejection(newKey({}, unknown));
+    assert.equal(refused.name, 'UnrecognizedClientException');
+    await shared.iam('CreateUser', { UserName: 'sdk-user' });
+    await shared.iam('AttachUserPolicy', { UserName: 'sdk-user', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+    const { AccessKey } = await shared.iam('CreateAccessKey', { UserName: 'sdk-user' });
+    const asUser = client(shared, 'ap-south-1', { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey });
+    const theirs = await newKey({}, asUser);
     assert.match(theirs.Arn, /^arn:aws:kms:ap-south-1:444455556666:key\//);
   });
 

@@ -1,0 +1,611 @@
+//! IAM and STS in the store: users, roles, policies, access keys and sessions, with AWS's
+//! errors; and what they change in KMS's decisions (identity policies, principal tags,
+//! sessions, access keys).
+
+use serde_json::{json, Value};
+use wasm_kms::domain::ids::Principal;
+use wasm_kms::iam::ops::{IamError, Service};
+use wasm_kms::model::*;
+use wasm_kms::service::Caller;
+
+use crate::support::*;
+
+fn caller_as(kms: &TestKms, arn: &str) -> Caller {
+    let mut c = kms.caller().clone();
+    c.principal = Principal::parse(arn).unwrap();
+    c.scope.account = c.principal.account.clone();
+    c
+}
+
+fn with_key(kms: &TestKms, id: &str, token: Option<&str>) -> Caller {
+    let mut c = kms.caller().clone();
+    c.access_key = Some((id.to_owned(), token.map(str::to_owned)));
+    c
+}
+
+fn call(kms: &mut TestKms, caller: &Caller, op: &str, input: Value) -> Result<Value, IamError> {
+    let service = if op == "AssumeRole" || op == "GetCallerIdentity" {
+        Service::Sts
+    } else {
+        Service::Iam
+    };
+    kms.call_iam(caller, service, op, &input)
+        .map(|o| o.unwrap_or(Value::Null))
+}
+
+fn err(r: Result<Value, IamError>) -> IamError {
+    match r {
+        Ok(v) => panic!("expected an error, got {v}"),
+        Err(e) => e,
+    }
+}
+
+fn encrypt_as(kms: &mut TestKms, caller: &Caller, key_id: &str) -> Result<(), wasm_kms::KmsError> {
+    kms.execute_as(
+        caller,
+        wasm_kms::service::Request::Encrypt(enc_req(key_id, b"secret")),
+    )
+    .map(|_| ())
+}
+
+const ENCRYPT_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}"#;
+
+#[test]
+fn users_are_created_read_tagged_and_deleted_with_aws_errors() {
+    let mut kms = kms();
+    let out = iam(
+        &mut kms,
+        "CreateUser",
+        json!({ "UserName": "alice", "Path": "/dev/", "Tags": [{ "Key": "team", "Value": "crypto" }] }),
+    );
+    let user = &out["User"];
+    assert_eq!(
+        user["Arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/dev/alice")
+    );
+    let id = user["UserId"].as_str().unwrap();
+    assert!(id.starts_with("AIDA") && id.len() == 21, "{id}");
+    assert!(id
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    assert_eq!(user["CreateDate"], json!(START_MS as f64 / 1000.0));
+    assert_eq!(user["Tags"], json!([{ "Key": "team", "Value": "crypto" }]));
+
+    // Names are unique whatever their case.
+    let e = err(try_iam(
+        &mut kms,
+        "CreateUser",
+        json!({ "UserName": "ALICE" }),
+    ));
+    assert_eq!((e.code, e.status), ("EntityAlreadyExists", 409));
+    assert_eq!(e.message, "User with name ALICE already exists.");
+    let e = err(try_iam(
+        &mut kms,
+        "CreateUser",
+        json!({ "UserName": "bad name!" }),
+    ));
+    assert_eq!((e.code, e.status), ("ValidationError", 400));
+    assert_eq!(e.message, "1 validation error detected: Value 'bad name!' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+");
+    let e = err(try_iam(&mut kms, "CreateUser", json!({})));
+    assert_eq!(e.message, "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null");
+    let e = err(try_iam(&mut kms, "GetUser", json!({ "UserName": "bob" })));
+    assert_eq!(
+        (e.code, e.status, e.kind()),
+        ("NoSuchEntity", 404, "Sender")
+    );
+    assert_eq!(e.message, "The user with name bob cannot be found.");
+
+    iam(
+        &mut kms,
+        "TagUser",
+        json!({ "UserName": "alice", "Tags": [{ "Key": "TEAM", "Value": "ops" }, { "Key": "env", "Value": "test" }] }),
+    );
+    let got = iam(&mut kms, "GetUser", json!({ "UserName": "alice" }));
+    assert_eq!(
+        got["User"]["Tags"],
+        json!([{ "Key": "team", "Value": "ops" }, { "Key": "env", "Value": "test" }])
+    );
+
+    // DeleteUser refuses while keys or policies remain, each with its own text.
+    let key = iam(&mut kms, "CreateAccessKey", json!({ "UserName": "alice" }));
+    let key_id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
+    let e = err(try_iam(
+        &mut kms,
+        "DeleteUser",
+        json!({ "UserName": "alice" }),
+    ));
+    assert_eq!((e.code, e.status), ("DeleteConflict", 409));
+    assert_eq!(
+        e.message,
+        "Cannot delete entity, must delete access keys first."
+    );
+    iam(
+        &mut kms,
+        "DeleteAccessKey",
+        json!({ "UserName": "alice", "AccessKeyId": key_id }),
+    );
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "alice", "PolicyName": "p", "PolicyDocument": ENCRYPT_ONLY }),
+    );
+    let e = err(try_iam(
+        &mut kms,
+        "DeleteUser",
+        json!({ "UserName": "alice" }),
+    ));
+    assert_eq!(
+        e.message,
+        "Cannot delete entity, must delete policies first."
+    );
+    iam(
+        &mut kms,
+        "DeleteUserPolicy",
+        json!({ "UserName": "alice", "PolicyName": "p" }),
+    );
+    iam(&mut kms, "DeleteUser", json!({ "UserName": "alice" }));
+    assert_eq!(
+        err(try_iam(&mut kms, "GetUser", json!({ "UserName": "alice" }))).code,
+        "NoSuchEntity"
+    );
+}
+
+#[test]
+fn access_keys_are_two_at_most_never_listed_with_their_secret_and_name_their_user() {
+    let mut kms = kms();
+    iam(&mut kms, "CreateUser", json!({ "UserName": "app" }));
+    let first = iam(&mut kms, "CreateAccessKey", json!({ "UserName": "app" }));
+    let ak = &first["AccessKey"];
+    let id = ak["AccessKeyId"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("AKIA") && id.len() == 20, "{id}");
+    assert_eq!(ak["SecretAccessKey"].as_str().unwrap().len(), 40);
+    iam(&mut kms, "CreateAccessKey", json!({ "UserName": "app" }));
+    let e = err(try_iam(
+        &mut kms,
+        "CreateAccessKey",
+        json!({ "UserName": "app" }),
+    ));
+    assert_eq!((e.code, e.status), ("LimitExceeded", 409));
+    assert_eq!(e.message, "Cannot exceed quota for AccessKeysPerUser: 2");
+    let listed = iam(&mut kms, "ListAccessKeys", json!({ "UserName": "app" }));
+    assert_eq!(listed["AccessKeyMetadata"].as_array().unwrap().len(), 2);
+    assert!(!listed.to_string().contains("SecretAccessKey"));
+    assert_eq!(listed["IsTruncated"], json!(false));
+    let page = iam(
+        &mut kms,
+        "ListAccessKeys",
+        json!({ "UserName": "app", "MaxItems": 1 }),
+    );
+    assert_eq!(
+        (page["IsTruncated"].clone(), page["Marker"].clone()),
+        (json!(true), json!("1"))
+    );
+
+    // The key is the user: GetCallerIdentity and KMS calls act as it.
+    let as_key = with_key(&kms, &id, None);
+    let me = call(&mut kms, &as_key, "GetCallerIdentity", json!({})).unwrap();
+    assert_eq!(me["Arn"], format!("arn:aws:iam::{ACCOUNT}:user/app"));
+    assert!(me["UserId"].as_str().unwrap().starts_with("AIDA"));
+    let k = new_key(&mut kms);
+    let e = encrypt_as(&mut kms, &as_key, &k.key_id).unwrap_err();
+    assert_eq!(e.name(), "AccessDeniedException");
+    assert_eq!(
+        e.message(),
+        Some(format!("User: arn:aws:iam::{ACCOUNT}:user/app is not authorized to perform: kms:Encrypt on resource: {} because no identity-based policy allows the kms:Encrypt action", k.arn).as_str())
+    );
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "app", "PolicyName": "enc", "PolicyDocument": ENCRYPT_ONLY }),
+    );
+    encrypt_as(&mut kms, &as_key, &k.key_id).unwrap();
+    let event = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(event.user_identity.kind, "IAMUser");
+    assert_eq!(
+        event.additional_event_data["authorization"][0]["deciding"]["name"],
+        "enc"
+    );
+
+    // A deleted key names no one.
+    iam(
+        &mut kms,
+        "DeleteAccessKey",
+        json!({ "UserName": "app", "AccessKeyId": id }),
+    );
+    let e = encrypt_as(&mut kms, &as_key, &k.key_id).unwrap_err();
+    assert_eq!(e.name(), "UnrecognizedClientException");
+    let e = err(call(&mut kms, &as_key, "GetCallerIdentity", json!({})));
+    assert_eq!((e.code, e.status), ("InvalidClientTokenId", 403));
+    assert_eq!(
+        e.message,
+        "The security token included in the request is invalid"
+    );
+}
+
+#[test]
+fn identity_policies_allow_deny_and_read_principal_tags() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    iam(
+        &mut kms,
+        "CreateUser",
+        json!({ "UserName": "dev", "Tags": [{ "Key": "team", "Value": "blue" }] }),
+    );
+    let dev = caller_as(&kms, &format!("arn:aws:iam::{ACCOUNT}:user/dev"));
+    let by_tag = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red"}}}]}"#;
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "dev", "PolicyName": "by-tag", "PolicyDocument": by_tag }),
+    );
+    assert_eq!(
+        encrypt_as(&mut kms, &dev, &k.key_id).unwrap_err().name(),
+        "AccessDeniedException"
+    );
+    iam(
+        &mut kms,
+        "TagUser",
+        json!({ "UserName": "dev", "Tags": [{ "Key": "team", "Value": "red" }] }),
+    );
+    encrypt_as(&mut kms, &dev, &k.key_id).unwrap();
+    // A managed policy's Deny wins over the inline Allow.
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoEncrypt","Effect":"Deny","Action":"kms:Encrypt","Resource":"*"}]}"#;
+    let created = iam(
+        &mut kms,
+        "CreatePolicy",
+        json!({ "PolicyName": "NoEncrypt", "PolicyDocument": deny, "Path": "/team/" }),
+    );
+    let arn = created["Policy"]["Arn"].as_str().unwrap().to_owned();
+    assert_eq!(arn, format!("arn:aws:iam::{ACCOUNT}:policy/team/NoEncrypt"));
+    assert_eq!(created["Policy"]["DefaultVersionId"], "v1");
+    iam(
+        &mut kms,
+        "AttachUserPolicy",
+        json!({ "UserName": "dev", "PolicyArn": arn }),
+    );
+    let e = encrypt_as(&mut kms, &dev, &k.key_id).unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some(format!("User: arn:aws:iam::{ACCOUNT}:user/dev is not authorized to perform: kms:Encrypt on resource: {} with an explicit deny in an identity-based policy", k.arn).as_str())
+    );
+    let got = iam(&mut kms, "GetPolicy", json!({ "PolicyArn": arn }));
+    assert_eq!(got["Policy"]["AttachmentCount"], json!(1));
+    let e = err(try_iam(
+        &mut kms,
+        "DeletePolicy",
+        json!({ "PolicyArn": arn }),
+    ));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            "DeleteConflict",
+            "Cannot delete a policy attached to entities."
+        )
+    );
+    let listed = iam(
+        &mut kms,
+        "ListAttachedUserPolicies",
+        json!({ "UserName": "dev" }),
+    );
+    assert_eq!(
+        listed["AttachedPolicies"],
+        json!([{ "PolicyName": "NoEncrypt", "PolicyArn": arn }])
+    );
+    iam(
+        &mut kms,
+        "DetachUserPolicy",
+        json!({ "UserName": "dev", "PolicyArn": arn }),
+    );
+    encrypt_as(&mut kms, &dev, &k.key_id).unwrap();
+    let e = err(try_iam(
+        &mut kms,
+        "DetachUserPolicy",
+        json!({ "UserName": "dev", "PolicyArn": arn }),
+    ));
+    assert_eq!(e.code, "NoSuchEntity");
+    let version = iam(
+        &mut kms,
+        "GetPolicyVersion",
+        json!({ "PolicyArn": arn, "VersionId": "v1" }),
+    );
+    assert_eq!(version["PolicyVersion"]["Document"], deny);
+    iam(&mut kms, "DeletePolicy", json!({ "PolicyArn": arn }));
+    let e = err(try_iam(
+        &mut kms,
+        "AttachUserPolicy",
+        json!({ "UserName": "dev", "PolicyArn": arn }),
+    ));
+    assert_eq!(
+        e.message,
+        format!("Policy {arn} does not exist or is not attachable.")
+    );
+}
+
+#[test]
+fn bad_policy_documents_get_iam_errors_and_change_nothing() {
+    let mut kms = kms();
+    iam(&mut kms, "CreateUser", json!({ "UserName": "u" }));
+    let e = err(try_iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "u", "PolicyName": "p", "PolicyDocument": "{not json" }),
+    ));
+    assert_eq!(
+        (e.code, e.status, e.message.as_str()),
+        ("MalformedPolicyDocument", 400, "Syntax errors in policy.")
+    );
+    let with_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}"#;
+    let e = err(try_iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "u", "PolicyName": "p", "PolicyDocument": with_principal }),
+    ));
+    assert_eq!(e.code, "MalformedPolicyDocument");
+    let e = err(try_iam(
+        &mut kms,
+        "CreateRole",
+        json!({ "RoleName": "r", "AssumeRolePolicyDocument": "[" }),
+    ));
+    assert_eq!(e.message, "This policy contains invalid Json");
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}}]}}"#,
+        "a".repeat(2100)
+    );
+    let e = err(try_iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "u", "PolicyName": "p", "PolicyDocument": big }),
+    ));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            "LimitExceeded",
+            "Maximum policy size of 2048 bytes exceeded for user u"
+        )
+    );
+    let listed = iam(&mut kms, "ListUserPolicies", json!({ "UserName": "u" }));
+    assert_eq!(listed["PolicyNames"], json!([]));
+    assert!(err(try_iam(&mut kms, "GetRole", json!({ "RoleName": "r" }))).code == "NoSuchEntity");
+}
+
+#[test]
+fn assume_role_follows_the_trust_policy_and_the_session_acts_as_the_role() {
+    let (mut kms, clock) = setup(11);
+    let k = new_key(&mut kms);
+    iam(&mut kms, "CreateUser", json!({ "UserName": "alice" }));
+    iam(&mut kms, "CreateUser", json!({ "UserName": "bob" }));
+    let alice = caller_as(&kms, &format!("arn:aws:iam::{ACCOUNT}:user/alice"));
+    let bob = caller_as(&kms, &format!("arn:aws:iam::{ACCOUNT}:user/bob"));
+    // The trust policy names alice directly (no identity permission needed), and the account
+    // (whose principals then need sts:AssumeRole in their own policies), with an external ID.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/alice"}},"Action":"sts:AssumeRole"}},{{"Effect":"Allow","Principal":{{"AWS":"{ACCOUNT}"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"ext-1"}}}}}}]}}"#
+    );
+    let role = iam(
+        &mut kms,
+        "CreateRole",
+        json!({ "RoleName": "app", "AssumeRolePolicyDocument": trust, "Tags": [{ "Key": "team", "Value": "blue" }] }),
+    );
+    let role_arn = role["Role"]["Arn"].as_str().unwrap().to_owned();
+    assert_eq!(role["Role"]["MaxSessionDuration"], json!(3600));
+    iam(
+        &mut kms,
+        "PutRolePolicy",
+        json!({ "RoleName": "app", "PolicyName": "enc", "PolicyDocument": ENCRYPT_ONLY }),
+    );
+
+    let denied = format!("User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: sts:AssumeRole on resource: {role_arn}");
+    let e = err(call(
+        &mut kms,
+        &bob,
+        "AssumeRole",
+        json!({ "RoleArn": role_arn, "RoleSessionName": "s1" }),
+    ));
+    assert_eq!(
+        (e.code, e.status, e.message.as_str()),
+        ("AccessDenied", 403, denied.as_str())
+    );
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "bob", "PolicyName": "assume", "PolicyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"# }),
+    );
+    let e = err(call(
+        &mut kms,
+        &bob,
+        "AssumeRole",
+        json!({ "RoleArn": role_arn, "RoleSessionName": "s1", "ExternalId": "wrong" }),
+    ));
+    assert_eq!(e.code, "AccessDenied");
+    call(
+        &mut kms,
+        &bob,
+        "AssumeRole",
+        json!({ "RoleArn": role_arn, "RoleSessionName": "s1", "ExternalId": "ext-1" }),
+    )
+    .unwrap();
+
+    // Validation after trust, with AWS's texts.
+    let e = err(call(
+        &mut kms,
+        &alice,
+        "AssumeRole",
+        json!({ "RoleArn": role_arn, "RoleSessionName": "x y" }),
+    ));
+    assert_eq!(e.message, "1 validation error detected: Value 'x y' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+    let e = err(call(
+        &mut kms,
+        &alice,
+        "AssumeRole",
+        json!({ "RoleArn": role_arn, "RoleSessionName": "s2", "DurationSeconds": 7200 }),
+    ));
+    assert_eq!(
+        e.message,
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+    );
+    let e = err(call(
+        &mut kms,
+        &alice,
+        "AssumeRole",
+        json!({ "RoleArn": format!("arn:aws:iam::{ACCOUNT}:role/nope"), "RoleSessionName": "s1" }),
+    ));
+    assert_eq!(e.code, "AccessDenied");
+
+    let out = call(&mut kms, &alice, "AssumeRole", json!({ "RoleArn": role_arn, "RoleSessionName": "s1", "DurationSeconds": 900, "Tags": [{ "Key": "team", "Value": "red" }] })).unwrap();
+    let creds = &out["Credentials"];
+    let key_id = creds["AccessKeyId"].as_str().unwrap().to_owned();
+    let token = creds["SessionToken"].as_str().unwrap().to_owned();
+    assert!(key_id.starts_with("ASIA") && key_id.len() == 20);
+    assert_eq!(
+        creds["Expiration"],
+        json!((START_MS as f64 / 1000.0) + 900.0)
+    );
+    assert_eq!(
+        out["AssumedRoleUser"]["Arn"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/app/s1")
+    );
+    assert!(out["AssumedRoleUser"]["AssumedRoleId"]
+        .as_str()
+        .unwrap()
+        .ends_with(":s1"));
+
+    // The session: the role's policies, the session's tags over the role's.
+    let session = with_key(&kms, &key_id, Some(&token));
+    let me = call(&mut kms, &session, "GetCallerIdentity", json!({})).unwrap();
+    assert_eq!(
+        me["Arn"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/app/s1")
+    );
+    encrypt_as(&mut kms, &session, &k.key_id).unwrap();
+    let event = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(event.user_identity.kind, "AssumedRole");
+    assert_eq!(
+        event.user_identity.arn.as_deref(),
+        Some(format!("arn:aws:sts::{ACCOUNT}:assumed-role/app/s1").as_str())
+    );
+    let red_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:Encrypt","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"red"}}}]}"#;
+    iam(
+        &mut kms,
+        "PutRolePolicy",
+        json!({ "RoleName": "app", "PolicyName": "red-only", "PolicyDocument": red_only }),
+    );
+    encrypt_as(&mut kms, &session, &k.key_id).unwrap();
+    let as_role = caller_as(&kms, &role_arn);
+    assert_eq!(
+        encrypt_as(&mut kms, &as_role, &k.key_id)
+            .unwrap_err()
+            .name(),
+        "AccessDeniedException",
+        "the role's own tag is blue"
+    );
+
+    // A wrong token names no one; an expired session is refused as expired.
+    let wrong = with_key(&kms, &key_id, Some("IQoJwrong"));
+    assert_eq!(
+        encrypt_as(&mut kms, &wrong, &k.key_id).unwrap_err().name(),
+        "UnrecognizedClientException"
+    );
+    clock.advance(901_000);
+    let e = encrypt_as(&mut kms, &session, &k.key_id).unwrap_err();
+    assert_eq!(e.name(), "ExpiredTokenException");
+    assert_eq!(
+        err(call(&mut kms, &session, "GetCallerIdentity", json!({}))).code,
+        "ExpiredToken"
+    );
+}
+
+#[test]
+fn only_principals_with_iam_permissions_manage_iam() {
+    let mut kms = kms();
+    iam(&mut kms, "CreateUser", json!({ "UserName": "dev" }));
+    let dev = caller_as(&kms, &format!("arn:aws:iam::{ACCOUNT}:user/dev"));
+    let e = err(call(
+        &mut kms,
+        &dev,
+        "CreateUser",
+        json!({ "UserName": "mallory" }),
+    ));
+    assert_eq!((e.code, e.status), ("AccessDenied", 403));
+    assert_eq!(
+        e.message,
+        format!("User: arn:aws:iam::{ACCOUNT}:user/dev is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::{ACCOUNT}:user/mallory")
+    );
+    // Anyone may ask who they are; GetUser without a name is the caller.
+    call(&mut kms, &dev, "GetCallerIdentity", json!({})).unwrap();
+    let users_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:CreateUser","iam:GetUser"],"Resource":"arn:aws:iam::111122223333:user/*"}]}"#;
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "dev", "PolicyName": "users", "PolicyDocument": users_only }),
+    );
+    call(
+        &mut kms,
+        &dev,
+        "CreateUser",
+        json!({ "UserName": "mallory" }),
+    )
+    .unwrap();
+    let me = call(&mut kms, &dev, "GetUser", json!({})).unwrap();
+    assert_eq!(me["User"]["UserName"], "dev");
+    assert_eq!(
+        err(call(
+            &mut kms,
+            &dev,
+            "CreateRole",
+            json!({ "RoleName": "r", "AssumeRolePolicyDocument": TRUST_ACCOUNT })
+        ))
+        .code,
+        "AccessDenied"
+    );
+    // Every IAM call is audited with its own event source.
+    let event = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(
+        (event.event_source.as_str(), event.event_name.as_str()),
+        ("iam.amazonaws.com", "CreateRole")
+    );
+    assert_eq!(event.error_code.as_deref(), Some("AccessDenied"));
+}
+
+#[test]
+fn key_policies_name_only_principals_that_exist() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    let naming = |who: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},{{"Effect":"Allow","Principal":{{"AWS":"{who}"}},"Action":"kms:Decrypt","Resource":"*"}}]}}"#
+        )
+    };
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/reader");
+    let put = |kms: &mut TestKms, policy: String| {
+        kms.put_key_policy(PutKeyPolicyRequest {
+            key_id: Some(k.key_id.clone()),
+            policy_name: Some("default".into()),
+            policy: Some(policy),
+            ..Default::default()
+        })
+    };
+    assert_error(
+        put(&mut kms, naming(&role)),
+        "MalformedPolicyDocumentException",
+        Some("Policy contains a statement with one or more invalid principals."),
+    );
+    new_role(&mut kms, "reader");
+    put(&mut kms, naming(&role)).unwrap();
+    // The role's sessions are covered by the statement naming the role.
+    let session = caller_as(
+        &kms,
+        &format!("arn:aws:sts::{ACCOUNT}:assumed-role/reader/s"),
+    );
+    let blob = kms
+        .encrypt(enc_req(&k.key_id, b"x"))
+        .unwrap()
+        .ciphertext_blob;
+    kms.execute_as(
+        &session,
+        wasm_kms::service::Request::Decrypt(DecryptRequest {
+            ciphertext_blob: Some(blob),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+}
