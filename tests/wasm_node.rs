@@ -187,3 +187,75 @@ async fn interop_with_node_crypto() {
         assert!(fails.is_empty(), "webCrypto {web_crypto}: {fails:#?}");
     }
 }
+
+/// IAM from JavaScript: `kms.iam`, `kms.sts`, `kms.as` and `sendQuery`, with the errors and
+/// dates the AWS SDK for JavaScript v3 gives, and their effect on KMS calls.
+#[wasm_bindgen_test]
+async fn iam_and_views_as_principals_from_javascript() {
+    let script = Function::new_with_args(
+        "kms",
+        r#"return (async () => {
+          const fails = [];
+          const check = (ok, what) => { if (!ok) fails.push(what); };
+          const refusal = async (p) => { try { await p; return null; } catch (e) { return e; } };
+          const { User } = await kms.iam('CreateUser', { UserName: 'dev', Tags: [{ Key: 'team', Value: 'red' }] });
+          check(User.CreateDate instanceof Date, 'CreateDate is a Date');
+          check(/^AIDA[A-Z0-9]{17}$/.test(User.UserId), `UserId ${User.UserId}`);
+          const missing = await refusal(kms.iam('GetRole', { RoleName: 'nope' }));
+          check(missing?.name === 'NoSuchEntityException', `NoSuchEntity: ${missing?.name}`);
+          check(missing?.message === 'The role with name nope cannot be found.', missing?.message);
+          check(missing?.$metadata?.httpStatusCode === 404, 'status 404');
+          const { KeyMetadata: key } = await kms.createKey();
+          // The key may be used only through vpce-0a1b2c3d.
+          const policy = { Version: '2012-10-17', Statement: [
+            { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+            { Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Resource: '*',
+              Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d' } } } ] };
+          await kms.putKeyPolicy({ KeyId: key.KeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+          const dev = kms.as({ principal: User.Arn });
+          const denied = await refusal(dev.encrypt({ KeyId: key.KeyId, Plaintext: new Uint8Array([1]) }));
+          check(denied?.name === 'AccessDeniedException', `dev without policy: ${denied?.name}`);
+          await kms.iam('PutUserPolicy', { UserName: 'dev', PolicyName: 'kms', PolicyDocument: JSON.stringify({
+            Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*',
+              Condition: { StringEquals: { 'aws:PrincipalTag/team': 'red' } } }] }) });
+          const direct = await refusal(dev.encrypt({ KeyId: key.KeyId, Plaintext: new Uint8Array([1]) }));
+          check(direct?.message?.includes('with an explicit deny in a resource-based policy'), `not through the endpoint: ${direct?.message}`);
+          const through = kms.as({ principal: User.Arn, sourceVpce: 'vpce-0a1b2c3d', sourceIp: '10.0.0.7' });
+          const out = await through.forRegion('us-east-1').encrypt({ KeyId: key.KeyId, Plaintext: new Uint8Array([1]) });
+          check(out.CiphertextBlob instanceof Uint8Array, 'encrypts through the VPC endpoint');
+          const event = kms.auditEvents().at(-1);
+          check(event.sourceIPAddress === '10.0.0.7', `audited source IP ${event.sourceIPAddress}`);
+          check(event.userIdentity.principalId === User.UserId, 'audited principal ID');
+          // An unknown principal is refused; a malformed one at once.
+          const ghost = await refusal(kms.as({ principal: 'arn:aws:iam::111122223333:user/ghost' }).listKeys());
+          check(ghost?.name === 'UnrecognizedClientException', `ghost: ${ghost?.name}`);
+          let threw = null;
+          try { kms.as({ principal: 'ghost' }); } catch (e) { threw = e; }
+          check(threw?.name === 'ValidationException', `malformed principal: ${threw?.name}`);
+          // STS: who am I; the endpoint's shape from sendQuery.
+          const me = await dev.sts('GetCallerIdentity', {});
+          check(me.Arn === User.Arn && me.UserId === User.UserId, 'GetCallerIdentity');
+          const q = await kms.sendQuery('iam', 'GetUser', { UserName: 'dev' }, { region: 'us-east-1', accessKeyId: '111122223333' });
+          check(q.status === 200 && typeof q.result.User.CreateDate === 'number', 'sendQuery success shape');
+          const bad = await kms.sendQuery('iam', 'GetUser', { UserName: 'nobody' }, {});
+          check(bad.status === 404 && bad.error.code === 'NoSuchEntity' && bad.error.type === 'Sender', 'sendQuery error shape');
+          const unknown = await kms.sendQuery('sts', 'GetCallerIdentity', {}, { accessKeyId: 'AKIAUNKNOWNUNKNOWN00' });
+          check(unknown.status === 403 && unknown.error.code === 'InvalidClientTokenId', 'unknown key refused');
+          return fails;
+        })();"#,
+    );
+    let kms = JsKms::new(None).unwrap();
+    let promise: js_sys::Promise = script
+        .call1(&JsValue::NULL, &JsValue::from(kms))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let fails = match JsFuture::from(promise).await {
+        Ok(v) => js_sys::Array::from(&v)
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect::<Vec<_>>(),
+        Err(e) => panic!("script threw: {:?}", get(&e, "message")),
+    };
+    assert!(fails.is_empty(), "{fails:#?}");
+}

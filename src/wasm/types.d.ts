@@ -396,13 +396,48 @@ export interface AuditEvent {
   eventCategory: string;
 }
 
-/** Who makes a `sendJson` request: the Region and account it is made in (default: the KMS's). */
+/** Who makes a `sendJson` or `sendQuery` request, and from where (default: the KMS's caller). */
 export interface JsonCaller {
   /** For example `eu-west-1`, as in the SigV4 credential scope. */
   region?: string;
   /** Twelve digits. */
   account?: string;
+  /** The credential scope's access key ID: 12 digits name that account's root; an IAM user's
+   * (`AKIA…`) or a session's (`ASIA…`) key names them; any other is refused. */
+  accessKeyId?: string;
+  /** `X-Amz-Security-Token`, with a session's access key. */
+  securityToken?: string;
+  /** The service the request was signed for (`kms`, `iam`, `sts`). */
+  service?: string;
+  /** `aws:SourceIp`. */
+  sourceIp?: string;
+  /** `aws:SourceVpce`. */
+  sourceVpce?: string;
+  /** `aws:SourceVpc`. */
+  sourceVpc?: string;
+  /** `aws:SecureTransport` (default false). */
+  secureTransport?: boolean;
 }
+
+/** Who a `kms.as(...)` view calls as, and from where; what is left out stays the view's. */
+export interface AsOptions {
+  /** A user, role (its calls are a session of it), assumed-role session or root ARN, which
+   * the store must hold when a call is made. */
+  principal?: string;
+  /** Or an access key that names the caller (`sessionToken` with a session's). */
+  accessKeyId?: string;
+  sessionToken?: string;
+  sourceIp?: string;
+  sourceVpce?: string;
+  sourceVpc?: string;
+  secureTransport?: boolean;
+}
+
+/** The answer to a `sendQuery` request: the output (AWS's JSON shape, timestamps in epoch
+ * seconds) or IAM's or STS's error. */
+export type QueryResponse =
+  | { status: 200; result: Record<string, unknown> | null }
+  | { status: number; error: { code: string; message: string; type: "Sender" | "Receiver" } };
 
 /** The answer to a `sendJson` request, as an AWS JSON 1.1 endpoint sends it. */
 export interface JsonResponse {
