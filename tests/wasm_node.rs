@@ -223,6 +223,16 @@ async fn iam_and_views_as_principals_from_javascript() {
           const through = kms.as({ principal: User.Arn, sourceVpce: 'vpce-0a1b2c3d', sourceIp: '10.0.0.7' });
           const out = await through.forRegion('us-east-1').encrypt({ KeyId: key.KeyId, Plaintext: new Uint8Array([1]) });
           check(out.CiphertextBlob instanceof Uint8Array, 'encrypts through the VPC endpoint');
+          // explain: the same call, evaluated only, for the direct path and the endpoint's.
+          const events = kms.auditEvents().length;
+          const why = await dev.explain('Encrypt', { KeyId: key.KeyId, Plaintext: new Uint8Array([1]) });
+          check(why.allowed === false && why.error?.name === 'AccessDeniedException', `explain denied: ${JSON.stringify(why.error)}`);
+          const kp = why.decisions[0].policies.find((p) => p.layer === 'keyPolicy');
+          const cond = kp?.statements[1]?.conditions[0];
+          check(cond?.key === 'aws:SourceVpce' && cond.actual === null && cond.holds === true, `condition trace ${JSON.stringify(cond)}`);
+          const ok = await through.explain('Encrypt', { KeyId: key.KeyId, Plaintext: new Uint8Array([1]) });
+          check(ok.allowed === true && ok.decisions[0].decision.rule === 'keyPolicyAndIdentity', `explain allowed: ${ok.decisions[0]?.decision?.rule}`);
+          check(kms.auditEvents().length === events, 'explain audits nothing');
           const event = kms.auditEvents().at(-1);
           check(event.sourceIPAddress === '10.0.0.7', `audited source IP ${event.sourceIPAddress}`);
           check(event.userIdentity.principalId === User.UserId, 'audited principal ID');

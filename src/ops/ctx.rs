@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::access::condition::Known;
 use crate::access::context::{CallerKind, Context, KeyFacts, Who};
-use crate::access::eval::{AccessRequest, Target};
+use crate::access::eval::{AccessRequest, Explanation, Target};
 use crate::access::policy::Policy;
 use crate::access::{self, Action, Caller, Decision, Effect};
 use crate::codec::Timestamp;
@@ -56,6 +56,8 @@ pub(crate) struct Call {
     pub(crate) facts: Facts,
     /// The caller's identity policies and tags, resolved from the store before the call runs.
     pub(crate) acting: Acting,
+    /// Set when the call is only explained: every question's full explanation.
+    pub(crate) explaining: Option<Vec<Explanation>>,
 }
 
 impl Call {
@@ -67,6 +69,7 @@ impl Call {
             resources: Vec::new(),
             facts: Facts::default(),
             acting: Acting::default(),
+            explaining: None,
         }
     }
 
@@ -84,6 +87,16 @@ impl Call {
         key: Option<&KeyRecord>,
         on: On<'_>,
     ) -> Result<()> {
+        if self.explaining.is_some() {
+            // Explaining: every question is answered in full and recorded; none stops the call
+            // (its writes are never committed).
+            let explanation = self.ask(action, key.map(|k| (k, None)), on, access::explain)?;
+            self.decisions.push(explanation.decision.clone());
+            if let Some(list) = self.explaining.as_mut() {
+                list.push(explanation);
+            }
+            return Ok(());
+        }
         let decision = self.decision(action, key.map(|k| (k, None)), on)?;
         let denied = (decision.effect == Effect::Deny)
             .then(|| decision.denial_message(&self.caller.principal.arn));
@@ -103,6 +116,17 @@ impl Call {
         key: Option<(&KeyRecord, Option<&Policy>)>,
         on: On<'_>,
     ) -> Result<Decision> {
+        self.ask(action, key, on, access::decide)
+    }
+
+    /// Builds the question of [`Call::decision`] and has `answer` answer it.
+    fn ask<R>(
+        &self,
+        action: Action,
+        key: Option<(&KeyRecord, Option<&Policy>)>,
+        on: On<'_>,
+        answer: impl FnOnce(&AccessRequest<'_>) -> R,
+    ) -> Result<R> {
         let caller = &self.caller;
         let derived = Derived::of(caller);
         let who = derived.who(caller, &self.acting);
@@ -146,7 +170,7 @@ impl Call {
         };
         let tokens: Vec<&str> = self.facts.grant_tokens.iter().map(String::as_str).collect();
         let identity = self.acting.named();
-        Ok(access::decide(&AccessRequest {
+        Ok(answer(&AccessRequest {
             action,
             target,
             context: &cx,

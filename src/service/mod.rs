@@ -25,6 +25,7 @@ use crate::store::{Batch, MemoryStore, Store, StoredEvent, Write};
 mod clock;
 pub mod engine;
 mod events;
+mod explain;
 mod iam;
 mod offload;
 mod operations;
@@ -33,6 +34,7 @@ mod seed;
 
 pub use crate::access::Caller;
 pub use clock::CLOCK_OFFSET_SETTING;
+pub use explain::{ExplainReport, ExplainedError};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use operations::with_operations;
 pub use operations::{not_an_object, Operation, Request, Response};

@@ -128,6 +128,18 @@ impl JsKms {
         }
     }
 
+    /// Explains a KMS call as this view would make it, without making it: `explain("Encrypt",
+    /// { KeyId, Plaintext, EncryptionContext })` resolves to whether it would be allowed, every
+    /// question the operation asks with each policy, statement, condition (and the request's
+    /// value of its key) and grant considered, and the error the call would end with. Nothing
+    /// is changed or audited. With `as(...)`, for any principal and network context.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ExplainReport>")]
+    pub fn explain(&self, operation: &str, input: JsValue) -> Promise {
+        let mut view = self.view(self.caller.clone());
+        view.wire = Wire::Explain;
+        view.run(operation, input)
+    }
+
     /// A view of the same KMS that calls as someone else, from somewhere else:
     /// `kms.as({ principal: 'arn:aws:iam::111122223333:role/app', sourceVpce: 'vpce-0a1b2c3d',
     /// sourceIp: '10.0.0.7' })`. `principal` is a user, a role (its calls are a session of it),
@@ -189,4 +201,20 @@ pub(super) fn dispatch(
         }
         (false, Err(e)) => Err(to_js_error(&e)),
     }
+}
+
+/// Runs an explaining view's call.
+pub(super) fn explain(
+    kms: &JsKms,
+    operation: &str,
+    input: Result<JsValue, KmsError>,
+) -> Result<JsValue, JsValue> {
+    let input = input?;
+    let report = kms.with_core(|core| {
+        let de = serde_wasm_bindgen::Deserializer::from(input);
+        core.explain_call(&kms.caller, operation, crate::codec::Format::Js, de)
+    })?;
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(&report, &ser)
+        .map_err(|e| KmsError::Internal(format!("A report could not be encoded: {e}")).into())
 }

@@ -27,6 +27,8 @@ pub(super) enum Wire {
         /// The endpoint's shape.
         query: bool,
     },
+    /// KMS requests as `Js` takes them, explained instead of made (`kms.explain`).
+    Explain,
 }
 
 #[wasm_bindgen(js_class = Kms)]

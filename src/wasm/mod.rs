@@ -529,7 +529,7 @@ impl JsKms {
             Ok(plain) if self.engine.borrow().available() => match self.wire {
                 Wire::Js => plan(operation, plain),
                 Wire::Json => json::plan(operation, plain),
-                Wire::Iam { .. } => None,
+                Wire::Iam { .. } | Wire::Explain => None,
             },
             _ => None,
         };
@@ -574,6 +574,7 @@ impl JsKms {
             Wire::Iam { service, query } => {
                 return iam::dispatch(self, service, query, operation, input)
             }
+            Wire::Explain => return iam::explain(self, operation, input),
             Wire::Js => {}
         }
         let timestamps = crate::codec::js_timestamps_written();

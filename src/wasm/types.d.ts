@@ -448,3 +448,42 @@ export interface JsonResponse {
   /** The error's `__type`, for the `X-Amzn-ErrorType` header; absent on success. */
   errorType?: string;
 }
+
+/** One condition of a statement as evaluated: the request's value of its key (`actual`, absent
+ * when the request has none) and whether it held. */
+export interface ConditionTrace { operator: string; key: string; values: string[]; actual: string[] | null; holds: boolean }
+
+/** One statement as evaluated: how its principal matched (`direct`, `account`, `no`; null in an
+ * identity policy), whether its action and resource matched, its conditions, and whether it
+ * applies. */
+export interface StatementTrace {
+  index: number; sid: string | null; effect: "Allow" | "Deny";
+  principal: "direct" | "account" | "no" | null; action: boolean; resource: boolean;
+  conditions: ConditionTrace[]; applies: boolean;
+}
+
+/** A policy considered: the key policy (`default`) or an identity policy by name or ARN. */
+export interface PolicyTrace { layer: "keyPolicy" | "identity" | "grant"; name: string; statements: StatementTrace[] }
+
+/** A grant considered, and why it did not apply if it did not. */
+export interface GrantTrace { grantId: string; name: string | null; grantee: string; applies: boolean; whyNot?: string }
+
+/** One authorization decision: the rule that decided and the deciding statement or grant. */
+export interface Decision {
+  effect: "Allow" | "Deny"; action: string; resource: string;
+  rule: "keyPolicy" | "keyPolicyAndIdentity" | "identity" | "root" | "grant" | "explicitDenyInKeyPolicy"
+    | "explicitDenyInIdentityPolicy" | "noResourcePolicy" | "noIdentityPolicy" | "notCrossAccount" | "reservedAlias";
+  deciding?: { layer: "keyPolicy" | "identity" | "grant"; name: string; statement?: number; sid?: string };
+}
+
+/** A decision with everything considered. */
+export interface Explanation {
+  decision: Decision; principal: string; message?: string; reason: string;
+  policies: PolicyTrace[]; grants: GrantTrace[];
+}
+
+/** What `kms.explain(operation, input)` says a call would come to, and why. */
+export interface ExplainReport {
+  operation: string; principal: string; allowed: boolean; decisions: Explanation[];
+  error?: { name: string; message?: string };
+}

@@ -15,6 +15,7 @@ mod aliases;
 mod asymmetric;
 mod audit;
 mod crypto;
+mod explain;
 mod iam;
 mod key_ids;
 mod keys;
