@@ -89,14 +89,38 @@ fn applies(st: &Statement, req: &NamedRequest<'_>, resource_policy: bool) -> Opt
         .then_some(named)
 }
 
+/// A statement that matched: in the resource policy (`policy: None`) or in the identity policy
+/// of that index, and its index there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Matched {
+    /// The identity policy's index, or `None` for the resource policy.
+    pub policy: Option<usize>,
+    /// The statement's index.
+    pub statement: usize,
+}
+
 /// Decides an action of another service.
 pub fn decide_named(req: &NamedRequest<'_>) -> Outcome {
+    decide_named_traced(req).0
+}
+
+/// [`decide_named`], with the statements that matched: the explicit Deny alone when one
+/// decided, else every Allow that applied.
+pub fn decide_named_traced(req: &NamedRequest<'_>) -> (Outcome, Vec<Matched>) {
+    let mut matched = Vec::new();
     let mut identity_allows = false;
-    for named in req.identity {
-        for st in &named.policy.statements {
+    for (p, named) in req.identity.iter().enumerate() {
+        for (i, st) in named.policy.statements.iter().enumerate() {
+            let here = Matched {
+                policy: Some(p),
+                statement: i,
+            };
             match (applies(st, req, false), st.effect) {
-                (Some(_), Effect::Deny) => return Outcome::ExplicitDeny,
-                (Some(_), Effect::Allow) => identity_allows = true,
+                (Some(_), Effect::Deny) => return (Outcome::ExplicitDeny, vec![here]),
+                (Some(_), Effect::Allow) => {
+                    identity_allows = true;
+                    matched.push(here);
+                }
                 (None, _) => {}
             }
         }
@@ -108,10 +132,15 @@ pub fn decide_named(req: &NamedRequest<'_>) -> Outcome {
     }
     let mut resource_allows = None;
     if let Some(policy) = req.resource_policy {
-        for st in &policy.statements {
+        for (i, st) in policy.statements.iter().enumerate() {
+            let here = Matched {
+                policy: None,
+                statement: i,
+            };
             match (applies(st, req, true), st.effect) {
-                (Some(_), Effect::Deny) => return Outcome::ExplicitDeny,
+                (Some(_), Effect::Deny) => return (Outcome::ExplicitDeny, vec![here]),
                 (Some(n), Effect::Allow) => {
+                    matched.push(here);
                     if resource_allows != Some(Named::Directly) {
                         resource_allows = Some(n);
                     }
@@ -132,8 +161,8 @@ pub fn decide_named(req: &NamedRequest<'_>) -> Outcome {
         (true, false) => resource_allows.is_some() && identity_allows,
     };
     if allowed {
-        Outcome::Allowed
+        (Outcome::Allowed, matched)
     } else {
-        Outcome::ImplicitDeny
+        (Outcome::ImplicitDeny, Vec::new())
     }
 }

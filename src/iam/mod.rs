@@ -6,6 +6,7 @@
 
 pub mod acting;
 pub mod ops;
+mod simulate;
 
 use std::collections::BTreeMap;
 

@@ -125,6 +125,8 @@ pub struct IamCaller {
     pub user_name: Option<String>,
     /// Whether the caller is an assumed-role session (role chaining caps sessions at an hour).
     pub session: bool,
+    /// The Region the call is made in.
+    pub region: String,
 }
 
 /// What the service decides for the operations: whether the caller may act.
@@ -219,6 +221,8 @@ pub const IAM_OPERATIONS: &[&str] = &[
     "AttachRolePolicy",
     "DetachRolePolicy",
     "ListAttachedRolePolicies",
+    "SimulatePrincipalPolicy",
+    "SimulateCustomPolicy",
 ];
 
 /// Runs `action` of `service` with `input`.
@@ -280,6 +284,12 @@ pub fn run(cx: &mut IamCtx<'_>, service: Service, action: &str, input: &Value) -
         "DetachRolePolicy" => attach(cx, &i, Kind::Role, false),
         "ListAttachedUserPolicies" => list_attached(cx, &i, Kind::User),
         "ListAttachedRolePolicies" => list_attached(cx, &i, Kind::Role),
+        "SimulatePrincipalPolicy" => {
+            super::simulate::simulate(cx, &Value::Object(input.clone()), false)
+        }
+        "SimulateCustomPolicy" => {
+            super::simulate::simulate(cx, &Value::Object(input.clone()), true)
+        }
         _ => Err(IamError::new("ServiceFailure", 500, "unrouted operation")),
     }
 }

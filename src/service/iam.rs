@@ -159,6 +159,7 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
             user_name: principal.name().map(str::to_owned),
             session: principal.kind == PrincipalKind::AssumedRole
                 && principal.arn.contains(":assumed-role/"),
+            region: caller.scope.region.clone(),
         };
         let decider = Decider {
             caller: &caller,

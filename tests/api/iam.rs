@@ -609,3 +609,84 @@ fn key_policies_name_only_principals_that_exist() {
     )
     .unwrap();
 }
+
+#[test]
+fn the_policy_simulator_decides_as_calls_are_decided() {
+    let mut kms = kms();
+    iam(&mut kms, "CreateUser", json!({ "UserName": "dev" }));
+    let enc = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Enc","Effect":"Allow","Action":"kms:Encrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:app":"billing"}}},{"Effect":"Deny","Action":"kms:ScheduleKeyDeletion","Resource":"*"}]}"#;
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "dev", "PolicyName": "enc", "PolicyDocument": enc }),
+    );
+    let out = iam(
+        &mut kms,
+        "SimulatePrincipalPolicy",
+        json!({
+            "PolicySourceArn": format!("arn:aws:iam::{ACCOUNT}:user/dev"),
+            "ActionNames": ["kms:Encrypt", "kms:Decrypt", "kms:ScheduleKeyDeletion"],
+            "ContextEntries": [{ "ContextKeyName": "kms:EncryptionContext:app", "ContextKeyValues": ["billing"], "ContextKeyType": "string" }],
+        }),
+    );
+    let results = out["EvaluationResults"].as_array().unwrap();
+    let decisions: Vec<&str> = results
+        .iter()
+        .map(|r| r["EvalDecision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["allowed", "implicitDeny", "explicitDeny"]);
+    assert_eq!(
+        results[0]["MatchedStatements"],
+        json!([{ "SourcePolicyId": "enc", "SourcePolicyType": "user" }])
+    );
+    assert_eq!(results[0]["EvalResourceName"], "*");
+    // Without the context entry, the Allow's key is missing and the call is not allowed.
+    let out = iam(
+        &mut kms,
+        "SimulatePrincipalPolicy",
+        json!({ "PolicySourceArn": format!("arn:aws:iam::{ACCOUNT}:user/dev"), "ActionNames": ["kms:Encrypt"] }),
+    );
+    assert_eq!(out["EvaluationResults"][0]["EvalDecision"], "implicitDeny");
+    assert_eq!(
+        out["EvaluationResults"][0]["MissingContextValues"],
+        json!(["kms:EncryptionContext:app"])
+    );
+    // A custom policy with a key policy as the resource policy: the key policy must name the
+    // account for the identity policy to count.
+    let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#;
+    let key_policy = |principal: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"kms:*","Resource":"*"}}]}}"#
+        )
+    };
+    let custom = |kms: &mut TestKms, resource_policy: String| {
+        iam(
+            kms,
+            "SimulateCustomPolicy",
+            json!({
+                "PolicyInputList": [allow_all], "ActionNames": ["kms:Decrypt"],
+                "ResourceArns": [format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{ABSENT_ID}")],
+                "ResourcePolicy": resource_policy,
+                "CallerArn": format!("arn:aws:iam::{ACCOUNT}:user/dev"),
+            }),
+        )["EvaluationResults"][0]["EvalDecision"]
+            .clone()
+    };
+    assert_eq!(
+        custom(
+            &mut kms,
+            key_policy(&format!("arn:aws:iam::{ACCOUNT}:root"))
+        ),
+        "allowed"
+    );
+    assert_eq!(
+        custom(&mut kms, key_policy("arn:aws:iam::444455556666:root")),
+        "implicitDeny"
+    );
+    let e = err(try_iam(
+        &mut kms,
+        "SimulatePrincipalPolicy",
+        json!({ "PolicySourceArn": format!("arn:aws:iam::{ACCOUNT}:user/ghost"), "ActionNames": ["kms:Encrypt"] }),
+    ));
+    assert_eq!((e.code, e.status), ("NoSuchEntity", 404));
+}
