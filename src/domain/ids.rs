@@ -315,10 +315,14 @@ impl AliasName {
 /// What a `KeyId` argument names, once parsed against the caller's scope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyRef {
-    /// A key, by ID or ARN.
+    /// A key of the caller's account, by ID or ARN.
     Key(KeyId),
-    /// An alias, by name or ARN.
+    /// An alias of the caller's account, by name or ARN.
     Alias(AliasName),
+    /// Another account's key, by ARN (the account, the ID).
+    ForeignKey(String, KeyId),
+    /// Another account's alias, by ARN (the account, the name).
+    ForeignAlias(String, AliasName),
 }
 
 /// Whether an operation's `KeyId` member accepts alias names and alias ARNs.
@@ -356,9 +360,11 @@ pub fn parse_key_ref(input: &str, member: &str, scope: &Scope, aliases: Aliases)
         }
         if let Some(id) = parsed.resource.strip_prefix("key/") {
             let id = KeyId::parse(id).ok_or_else(invalid)?;
-            if parsed.account != scope.account || parsed.partition != scope.partition {
-                // Another account's key: nothing by that ARN exists here.
+            if parsed.partition != scope.partition {
                 return Err(KmsError::NotFound(format!("Key '{input}' does not exist")));
+            }
+            if parsed.account != scope.account {
+                return Ok(KeyRef::ForeignKey(parsed.account.to_owned(), id));
             }
             return Ok(KeyRef::Key(id));
         }
@@ -367,8 +373,11 @@ pub fn parse_key_ref(input: &str, member: &str, scope: &Scope, aliases: Aliases)
                 return Err(invalid());
             }
             let alias = AliasName::parse(parsed.resource).map_err(|_| invalid())?;
-            if parsed.account != scope.account || parsed.partition != scope.partition {
+            if parsed.partition != scope.partition {
                 return Err(KmsError::NotFound(format!("Alias {input} is not found.")));
+            }
+            if parsed.account != scope.account {
+                return Ok(KeyRef::ForeignAlias(parsed.account.to_owned(), alias));
             }
             return Ok(KeyRef::Alias(alias));
         }

@@ -15,7 +15,7 @@ use crate::codec::Timestamp;
 use crate::crypto::asym::{AsymKey, AsymSpec};
 use crate::crypto::offload::Offload;
 use crate::domain::context::EncryptionContext;
-use crate::domain::ids::{self, Aliases, KeyRef, PrincipalKind, Scope};
+use crate::domain::ids::{self, AliasName, Aliases, KeyRef, PrincipalKind, Scope};
 use crate::domain::spec::EncryptionAlgorithm;
 use crate::domain::state::{self, StateRule};
 use crate::env::Entropy;
@@ -247,24 +247,44 @@ pub(crate) fn find_key<'s>(
     aliases: Aliases,
 ) -> Result<&'s KeyRecord> {
     let input = key_id.ok_or_else(|| KmsError::missing(member))?;
-    let id = match ids::parse_key_ref(input, member, scope, aliases)? {
-        KeyRef::Key(id) => id,
-        KeyRef::Alias(alias) => {
-            let record = store
-                .alias(&scope.account, &scope.region, &alias)
-                .ok_or_else(|| {
-                    KmsError::NotFound(format!("Alias {} is not found.", scope.alias_arn(&alias)))
-                })?;
-            record.target.clone()
+    let alias_of = |account: &str, alias: &AliasName| {
+        store
+            .alias(account, &scope.region, alias)
+            .map(|a| a.target.clone())
+            .ok_or_else(|| {
+                let arn = format!(
+                    "arn:{}:kms:{}:{account}:{}",
+                    scope.partition,
+                    scope.region,
+                    alias.as_str()
+                );
+                KmsError::NotFound(format!("Alias {arn} is not found."))
+            })
+    };
+    // A bare key ID or an alias name names a key of the caller's own account; another
+    // account's key is found only by its key or alias ARN (and then the decision says whether
+    // the caller may use it: only some operations work across accounts).
+    let (account, id) = match ids::parse_key_ref(input, member, scope, aliases)? {
+        KeyRef::Key(id) => (scope.account.clone(), id),
+        KeyRef::Alias(alias) => (scope.account.clone(), alias_of(&scope.account, &alias)?),
+        KeyRef::ForeignKey(account, id) => (account, id),
+        KeyRef::ForeignAlias(account, alias) => {
+            let id = alias_of(&account, &alias)?;
+            (account, id)
         }
     };
-    // A bare key ID or an alias names a key of the caller's own account: another account's key
-    // is found only by its ARN (and the ARN of another account's key is refused above), so it
-    // is not there for this caller.
     store
         .key(&scope.region, &id)
-        .filter(|k| k.account == scope.account)
-        .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", scope.key_arn(&id))))
+        .filter(|k| k.account == account)
+        .ok_or_else(|| {
+            let arn = format!(
+                "arn:{}:kms:{}:{account}:key/{}",
+                scope.partition,
+                scope.region,
+                id.as_str()
+            );
+            KmsError::NotFound(format!("Key '{arn}' does not exist"))
+        })
 }
 
 /// What one operation may touch while it runs.

@@ -690,3 +690,102 @@ fn the_policy_simulator_decides_as_calls_are_decided() {
     ));
     assert_eq!((e.code, e.status), ("NoSuchEntity", 404));
 }
+
+/// The reference's worked example E9: another account's key by ARN, allowed only where both the
+/// key policy (naming the account) and the caller's identity policy allow, and only for the
+/// operations that work across accounts.
+#[test]
+fn another_accounts_key_is_used_by_arn_when_both_policies_allow() {
+    let mut kms = kms();
+    let k = new_key(&mut kms);
+    let blob = kms
+        .encrypt(enc_req(&k.key_id, b"x"))
+        .unwrap()
+        .ciphertext_blob;
+    let other = "444455556666";
+    let mut root_b = kms.caller().clone();
+    root_b.scope.account = other.to_owned();
+    root_b.principal = Principal::parse(&format!("arn:aws:iam::{other}:root")).unwrap();
+    kms.call_iam(
+        &root_b,
+        Service::Iam,
+        "CreateUser",
+        &json!({ "UserName": "bob" }),
+    )
+    .unwrap();
+    let bob = caller_as(&kms, &format!("arn:aws:iam::{other}:user/bob"));
+    let run = |kms: &mut TestKms, request: wasm_kms::service::Request| {
+        kms.execute_as(&bob, request)
+            .map(|_| ())
+            .map_err(|e| (e.name(), e.message().unwrap_or_default().to_owned()))
+    };
+    let decrypt = || {
+        wasm_kms::service::Request::Decrypt(DecryptRequest {
+            ciphertext_blob: Some(blob.clone()),
+            ..Default::default()
+        })
+    };
+    let describe = |id: &str| {
+        wasm_kms::service::Request::DescribeKey(DescribeKeyRequest {
+            key_id: Some(id.to_owned()),
+            ..Default::default()
+        })
+    };
+    // The default key policy names only its own account.
+    let e = run(&mut kms, describe(&k.arn)).unwrap_err();
+    assert_eq!(e.0, "AccessDeniedException");
+    assert!(
+        e.1.ends_with("because no resource-based policy allows the kms:DescribeKey action"),
+        "{}",
+        e.1
+    );
+    // A bare ID is bob's own account's: not found there.
+    assert_eq!(
+        run(&mut kms, describe(&k.key_id)).unwrap_err().0,
+        "NotFoundException"
+    );
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{other}:root"}},"Action":["kms:Decrypt","kms:DescribeKey","kms:ScheduleKeyDeletion"],"Resource":"*"}}]}}"#
+    );
+    kms.put_key_policy(PutKeyPolicyRequest {
+        key_id: Some(k.key_id.clone()),
+        policy_name: Some("default".into()),
+        policy: Some(policy),
+        ..Default::default()
+    })
+    .unwrap();
+    // The key policy alone is not enough: bob's own account must allow him too.
+    let e = run(&mut kms, decrypt()).unwrap_err();
+    assert!(
+        e.1.ends_with("because no identity-based policy allows the kms:Decrypt action"),
+        "{}",
+        e.1
+    );
+    let all_kms = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#;
+    kms.call_iam(
+        &root_b,
+        Service::Iam,
+        "PutUserPolicy",
+        &json!({ "UserName": "bob", "PolicyName": "kms", "PolicyDocument": all_kms }),
+    )
+    .unwrap();
+    run(&mut kms, decrypt()).unwrap();
+    run(&mut kms, describe(&k.arn)).unwrap();
+    // IAM cannot exceed the key policy, and an operation that does not work across accounts
+    // is denied whatever the policies say.
+    let encrypt = wasm_kms::service::Request::Encrypt(enc_req(&k.arn, b"y"));
+    assert_eq!(
+        run(&mut kms, encrypt).unwrap_err().0,
+        "AccessDeniedException"
+    );
+    let schedule = wasm_kms::service::Request::ScheduleKeyDeletion(ScheduleKeyDeletionRequest {
+        key_id: Some(k.arn.clone()),
+        ..Default::default()
+    });
+    assert_eq!(
+        run(&mut kms, schedule).unwrap_err().0,
+        "AccessDeniedException"
+    );
+    let event = kms.audit().events().last().cloned().unwrap();
+    assert_eq!(event.user_identity.account_id, other);
+}
