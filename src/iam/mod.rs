@@ -6,6 +6,7 @@
 
 pub mod acting;
 pub mod ops;
+pub mod seed;
 mod simulate;
 
 use std::collections::BTreeMap;

@@ -500,7 +500,7 @@ fn paged<T>(
 // ---- output ------------------------------------------------------------------------------
 
 /// Sets `member` of the object `v`.
-fn put(v: &mut Value, member: &str, value: Value) {
+pub(crate) fn put(v: &mut Value, member: &str, value: Value) {
     if let Value::Object(m) = v {
         m.insert(member.to_owned(), value);
     }

@@ -35,6 +35,10 @@ use crate::store::{Material, Write};
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct Seed {
+    /// IAM users, roles, policies and access keys (made before the keys, whose policies may
+    /// name them).
+    #[serde(default)]
+    pub iam: Option<crate::iam::seed::SeedIam>,
     /// The keys to create.
     #[serde(default)]
     pub keys: Vec<SeedKey>,
@@ -89,6 +93,10 @@ pub struct SeedReport {
     pub existing_keys: Vec<String>,
     /// Aliases created.
     pub created_aliases: Vec<String>,
+    /// IAM users, roles and policies created (ARNs), and access keys (IDs).
+    pub created_identities: Vec<String>,
+    /// IAM users, roles and policies that were there already.
+    pub existing_identities: Vec<String>,
 }
 
 pub(crate) fn seed_error(key: &str, what: &str) -> KmsError {

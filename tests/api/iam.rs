@@ -789,3 +789,66 @@ fn another_accounts_key_is_used_by_arn_when_both_policies_allow() {
     let event = kms.audit().events().last().cloned().unwrap();
     assert_eq!(event.user_identity.account_id, other);
 }
+
+#[test]
+fn a_seed_file_makes_identities_with_fixed_access_keys_once() {
+    let mut kms = kms();
+    let seed = format!(
+        r#"{{
+      "Iam": {{
+        "Policies": [{{ "PolicyName": "KmsUse", "PolicyDocument": {{ "Version": "2012-10-17", "Statement": [{{ "Effect": "Allow", "Action": "kms:*", "Resource": "*" }}] }} }}],
+        "Users": [{{ "UserName": "ci", "Tags": [{{ "Key": "team", "Value": "blue" }}],
+                    "AttachedPolicies": ["arn:aws:iam::{ACCOUNT}:policy/KmsUse"],
+                    "AccessKeys": [{{ "AccessKeyId": "AKIAWASMKMSSEED00001", "SecretAccessKey": "wasmkmsSeedSecret0000000000000000000000/" }}] }}],
+        "Roles": [{{ "RoleName": "reader", "AssumeRolePolicyDocument": {TRUST_ACCOUNT:?},
+                    "Policies": {{ "read": {{ "Version": "2012-10-17", "Statement": [{{ "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*" }}] }} }} }}]
+      }},
+      "Keys": [{{ "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "Policy": {policy:?} }}]
+    }}"#,
+        policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:role/reader"}},"Action":"kms:Decrypt","Resource":"*"}}]}}"#
+        ),
+    );
+    let report = kms.seed_json(&seed).unwrap();
+    assert_eq!(
+        report.created_identities,
+        vec![
+            format!("arn:aws:iam::{ACCOUNT}:policy/KmsUse"),
+            format!("arn:aws:iam::{ACCOUNT}:user/ci"),
+            "AKIAWASMKMSSEED00001".to_owned(),
+            format!("arn:aws:iam::{ACCOUNT}:role/reader"),
+        ]
+    );
+    assert_eq!(
+        report.created_keys.len(),
+        1,
+        "the key policy names the seeded role"
+    );
+    // The fixed key is the user, with the attached policy.
+    let ci = with_key(&kms, "AKIAWASMKMSSEED00001", None);
+    encrypt_as(&mut kms, &ci, "1234abcd-12ab-34cd-56ef-1234567890ab").unwrap();
+    // Loading again creates nothing and changes nothing.
+    let again = kms.seed_json(&seed).unwrap();
+    assert!(
+        again.created_identities.is_empty() && again.created_keys.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(again.existing_identities.len(), 3);
+    let keys = iam(&mut kms, "ListAccessKeys", json!({ "UserName": "ci" }));
+    assert_eq!(keys["AccessKeyMetadata"].as_array().unwrap().len(), 1);
+    // A seed that gives a known key ID another secret is refused.
+    let e = kms
+        .seed_json(&seed.replace(
+            "wasmkmsSeedSecret0000000000000000000000/",
+            "wasmkmsSeedSecret0000000000000000000000X",
+        ))
+        .unwrap_err();
+    assert!(
+        e.message().unwrap().contains("with another secret"),
+        "{e:?}"
+    );
+    let e = kms
+        .seed_json(r#"{"Iam":{"Users":[{"UserName":"bad name"}]}}"#)
+        .unwrap_err();
+    assert!(e.message().unwrap().contains("ValidationError"), "{e:?}");
+}
