@@ -91,8 +91,8 @@ async function main(argv) {
     vpcEndpoints,
   });
   if (endpoint.seeded) {
-    const { CreatedKeys, ExistingKeys, CreatedAliases } = endpoint.seeded;
-    say(`seeded from ${values.seed}: ${CreatedKeys.length} keys created, ${ExistingKeys.length} already there, ${CreatedAliases.length} aliases created`);
+    const { CreatedKeys, ExistingKeys, CreatedAliases, CreatedIdentities = [] } = endpoint.seeded;
+    say(`seeded from ${values.seed}: ${CreatedKeys.length} keys created, ${ExistingKeys.length} already there, ${CreatedAliases.length} aliases created, ${CreatedIdentities.length} IAM identities and access keys created`);
   }
   const where = endpoint.kms.dataDir ? `keys in ${endpoint.kms.dataDir}` : 'keys in memory';
   say(`AWS KMS endpoint on ${endpoint.url} (${where}; default Region ${endpoint.kms.region}, account ${endpoint.kms.account})`);

@@ -80,6 +80,10 @@ export interface SeedReport {
   CreatedKeys: string[];
   ExistingKeys: string[];
   CreatedAliases: string[];
+  /** IAM users, roles and policies created (ARNs), and access keys (IDs). */
+  CreatedIdentities: string[];
+  /** IAM users, roles and policies that were there already. */
+  ExistingIdentities: string[];
 }
 
 /**
