@@ -7,6 +7,9 @@
 //   Decrypt          await kms.decrypt({CiphertextBlob}) of a 4 KB plaintext's ciphertext
 //   GenerateDataKey  await kms.generateDataKey({KeyId, KeySpec: 'AES_256'}): a 32-byte data key;
 //                    "4 KB" does not apply (NumberOfBytes is at most 1024), so it has no target.
+//   Encrypt (authz)  Encrypt 4 KB by a role with 10 identity policies, on a key whose policy has
+//                    20 statements with conditions and which has 100 grants (issue 13's case);
+//                    the difference from Encrypt is the decision's cost per call.
 // After a warm-up, every round measures each operation for `roundMs` in turn (the order rotating
 // between rounds so drift hits all alike), and the figures reported are medians over the rounds.
 
@@ -88,8 +91,11 @@ export async function runBench({ Kms, BenchAesGcm, rounds, roundMs, warmupMs, on
   const dk = await kms.generateDataKey({ KeyId, KeySpec: 'AES_256' });
   if (dk.Plaintext.length !== 32) throw new Error('GenerateDataKey AES_256 did not return 32 bytes');
 
+  const authz = await authzCase(kms, plaintext);
+
   const ops = [
     { id: 'baseline', name: 'AES-GCM 4KB', sync: true, fn: () => aes.seal(plaintext) },
+    { id: 'encryptAuthz', name: 'Encrypt 4KB (authz)', sync: false, fn: authz.encrypt },
     { id: 'encrypt', name: 'Encrypt 4KB', sync: false, fn: () => kms.encrypt({ KeyId, Plaintext: plaintext }) },
     { id: 'decrypt', name: 'Decrypt 4KB', sync: false, fn: () => kms.decrypt({ CiphertextBlob }) },
     {
@@ -128,8 +134,57 @@ export async function runBench({ Kms, BenchAesGcm, rounds, roundMs, warmupMs, on
     results[op.id] = { name: op.name, median: median(s), min: Math.min(...s), max: Math.max(...s), samples: s };
   }
   const base = results.baseline.median;
-  for (const id of ['encrypt', 'decrypt', 'generateDataKey']) results[id].ratio = results[id].median / base;
-  return { plaintextBytes: PLAINTEXT_BYTES, rounds, roundMs, warmupMs, targetRatio: TARGET_RATIO, results };
+  for (const id of ['encrypt', 'decrypt', 'generateDataKey', 'encryptAuthz']) results[id].ratio = results[id].median / base;
+  // The decision's cost: the time an authorized call takes beyond the root's Encrypt.
+  const decisionMicros = (1e6 / results.encryptAuthz.median) - (1e6 / results.encrypt.median);
+  return {
+    plaintextBytes: PLAINTEXT_BYTES, rounds, roundMs, warmupMs, targetRatio: TARGET_RATIO, results,
+    authz: { ...authz.shape, decisionMicros },
+  };
+}
+
+/**
+ * Issue 13's authorization case: a role with 10 identity policies, a key whose policy has 20
+ * statements with conditions, 100 grants on it (where the build has CreateGrant); returns the
+ * role's Encrypt of `plaintext` and the case's shape.
+ */
+async function authzCase(kms, plaintext) {
+  const account = '111122223333';
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: account }, Action: 'sts:AssumeRole' }] };
+  const { Role } = await kms.iam('CreateRole', { RoleName: 'bench', AssumeRolePolicyDocument: JSON.stringify(trust) });
+  for (let i = 0; i < 10; i += 1) {
+    const doc = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: `Use${i}`, Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: `arn:aws:kms:us-east-1:${account}:key/*`,
+          Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' }, Bool: { 'aws:SecureTransport': 'false' } } },
+        { Sid: `NoDelete${i}`, Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' },
+      ],
+    };
+    // eslint-disable-next-line no-await-in-loop
+    await kms.iam('PutRolePolicy', { RoleName: 'bench', PolicyName: `bench-${i}`, PolicyDocument: JSON.stringify(doc) });
+  }
+  const statements = [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }];
+  for (let i = 1; i < 20; i += 1) {
+    statements.push(i % 2
+      ? { Sid: `Deny${i}`, Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Resource: '*',
+        Condition: { StringEquals: { [`kms:EncryptionContext:blocked${i}`]: 'yes' } } }
+      : { Sid: `Allow${i}`, Effect: 'Allow', Principal: { AWS: Role.Arn }, Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*',
+        Condition: { StringLike: { 'kms:EncryptionContext:app': `app-${i}-*` }, NumericLessThan: { 'aws:EpochTime': '4102444800' } } });
+  }
+  const { KeyMetadata } = await kms.createKey({ Description: 'authz benchmark', Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) });
+  let grants = 0;
+  if (typeof kms.createGrant === 'function') {
+    for (; grants < 100; grants += 1) {
+      // eslint-disable-next-line no-await-in-loop
+      await kms.createGrant({ KeyId: KeyMetadata.KeyId, GranteePrincipal: Role.Arn, Operations: ['Decrypt'],
+        Constraints: { EncryptionContextSubset: { grant: String(grants) } } });
+    }
+  }
+  const role = kms.as({ principal: Role.Arn });
+  const request = { KeyId: KeyMetadata.KeyId, Plaintext: plaintext };
+  await role.encrypt(request);
+  return { encrypt: () => role.encrypt(request), shape: { keyPolicyStatements: 20, identityPolicies: 10, grants } };
 }
 
 const fmt = (n) => String(Math.round(n));
@@ -145,6 +200,13 @@ export function formatLines(run, label) {
     lines.push(`${L}${r[id].name}: ${fmt(r[id].median)} ops/s | ${base} | ratio ${r[id].ratio.toFixed(2)} `
       + `(target >= ${targetRatio}: ${met})`);
   }
+  if (r.encryptAuthz) {
+    const met = r.encryptAuthz.ratio >= targetRatio ? 'met' : 'NOT met';
+    const a = run.authz;
+    lines.push(`${L}${r.encryptAuthz.name}: ${fmt(r.encryptAuthz.median)} ops/s | ${base} | ratio ${r.encryptAuthz.ratio.toFixed(2)} `
+      + `(target >= ${targetRatio}: ${met}) | a role with ${a.identityPolicies} identity policies, ${a.keyPolicyStatements} key policy statements, `
+      + `${a.grants} grants: the decision costs ${a.decisionMicros.toFixed(1)} us per call`);
+  }
   lines.push(`${L}${r.generateDataKey.name}: ${fmt(r.generateDataKey.median)} ops/s | ${base} | ratio `
     + `${r.generateDataKey.ratio.toFixed(2)} (32-byte key: no 4 KB form, no target)`);
   lines.push(`${L}medians of ${run.rounds} rounds x ${run.roundMs} ms after ${run.warmupMs} ms warm-up; `
@@ -154,5 +216,5 @@ export function formatLines(run, label) {
 
 /** True when every targeted ratio (Encrypt, Decrypt) is met. */
 export function targetsMet(run) {
-  return ['encrypt', 'decrypt'].every((id) => run.results[id].ratio >= run.targetRatio);
+  return ['encrypt', 'decrypt', 'encryptAuthz'].every((id) => run.results[id].ratio >= run.targetRatio);
 }
