@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::access::condition::Known;
+use crate::access::condition::{CondKey, Known};
 use crate::access::context::{CallerKind, Context, KeyFacts, Who};
 use crate::access::eval::{AccessRequest, Explanation, Target};
 use crate::access::policy::Policy;
@@ -37,6 +37,12 @@ pub(crate) struct Facts {
     /// The call's grant tokens (checked for shape only: no grant is stored yet, so none
     /// names a grant the decision reads).
     pub(crate) grant_tokens: Vec<String>,
+    /// The request's tags (`aws:RequestTag/*`, `aws:TagKeys`: CreateKey, TagResource).
+    pub(crate) request_tags: Option<Vec<(String, String)>>,
+    /// The request's tag keys (`aws:TagKeys`: UntagResource).
+    pub(crate) tag_keys: Option<Vec<String>>,
+    /// The key's alias names (`kms:ResourceAliases`), read only when a policy in play asks.
+    pub(crate) resource_aliases: Vec<String>,
 }
 
 /// What an action is asked on, short of a key.
@@ -132,6 +138,8 @@ impl Call {
         let who = derived.who(caller, &self.acting);
         let mut cx = Context::new(who, &caller.scope.region, self.now);
         cx.encryption_context = self.facts.encryption_context.as_ref();
+        cx.request_tags = self.facts.request_tags.as_deref();
+        cx.tag_keys = self.facts.tag_keys.as_deref();
         cx.params = self
             .facts
             .params
@@ -154,7 +162,7 @@ impl Call {
                     origin: k.origin.as_str(),
                     multi_region: k.multi_region.map(|r| r.as_str()),
                     tags: &k.tags,
-                    aliases: &[],
+                    aliases: &self.facts.resource_aliases,
                 });
                 Target::Key {
                     arn: &k.arn,
@@ -421,18 +429,57 @@ impl<'a> OpCtx<'a> {
 
     /// Resolves a `KeyId` argument to a key, with AWS's NotFound texts.
     pub(crate) fn find_key(
-        &self,
+        &mut self,
         key_id: Option<&str>,
         member: &str,
         aliases: Aliases,
     ) -> Result<&'a KeyRecord> {
-        find_key(self.store, self.call.scope(), key_id, member, aliases)
+        let key = find_key(self.store, self.call.scope(), key_id, member, aliases)?;
+        // kms:RequestAlias: the alias name, when the request named the key by an alias.
+        if let Some(input) = key_id.filter(|_| aliases == Aliases::Accepted) {
+            let alias = input
+                .strip_prefix("arn:")
+                .and_then(|arn| arn.split_once(":alias/").map(|(_, name)| name))
+                .map(|name| format!("alias/{name}"))
+                .or_else(|| input.starts_with("alias/").then(|| input.to_owned()));
+            if let Some(alias) = alias {
+                self.fact(Known::RequestAlias, &alias);
+            }
+        }
+        Ok(key)
     }
 
     /// Records that the call touches `key`, asks whether the caller may perform `action` on it,
     /// and checks that its state allows `rule`.
     pub(crate) fn admit(&mut self, key: &KeyRecord, action: Action, rule: StateRule) -> Result<()> {
+        // kms:ResourceAliases (IAM policies only): the key's aliases, looked up only when one of
+        // the caller's policies reads the key, since it takes a scan of the account's aliases.
+        let asks = self.call.acting.policies.iter().any(|(_, p)| {
+            p.statements
+                .iter()
+                .flat_map(|s| s.condition_keys())
+                .any(|k| *k == CondKey::Known(Known::ResourceAliases))
+        });
+        self.call.facts.resource_aliases = if asks {
+            self.store
+                .aliases(&key.account, &key.region)
+                .filter(|a| a.target == key.id)
+                .map(|a| a.name.as_str().to_owned())
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.call.admit(key, action, rule)
+    }
+
+    /// Tells the policies the request's tags (`aws:RequestTag/*`, `aws:TagKeys`).
+    pub(crate) fn request_tags(&mut self, tags: &[(String, String)]) {
+        self.call.facts.request_tags = Some(tags.to_vec());
+    }
+
+    /// Tells the policies the request's tag keys (`aws:TagKeys` of UntagResource).
+    pub(crate) fn tag_keys(&mut self, keys: &[String]) {
+        self.call.facts.tag_keys = Some(keys.to_vec());
     }
 
     /// Resolves a key, asks whether the caller may perform `action` on it, and checks that its

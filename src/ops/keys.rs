@@ -312,6 +312,7 @@ pub(crate) fn create_key(
         ))));
     }
     let multi_region = req.multi_region == Some(true);
+    ctx.request_tags(&tags);
     ctx.authorize_account(Action::CreateKey)?;
     let account_keys = ctx
         .store
@@ -476,6 +477,7 @@ pub(crate) fn disable_key(ctx: &mut OpCtx<'_>, req: KeyIdRequest) -> Outcome<Emp
 
 pub(crate) fn tag_resource(ctx: &mut OpCtx<'_>, req: TagResourceRequest) -> Outcome<Empty> {
     let new_tags = validate::tags(&required(req.tags, "tags")?)?;
+    ctx.request_tags(&new_tags);
     let key = ctx.key_by_id(
         req.key_id.as_deref(),
         Action::TagResource,
@@ -502,6 +504,7 @@ pub(crate) fn untag_resource(ctx: &mut OpCtx<'_>, req: UntagResourceRequest) -> 
             ));
         }
     }
+    ctx.tag_keys(&keys);
     let key = ctx.key_by_id(
         req.key_id.as_deref(),
         Action::UntagResource,

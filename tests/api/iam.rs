@@ -852,3 +852,82 @@ fn a_seed_file_makes_identities_with_fixed_access_keys_once() {
         .unwrap_err();
     assert!(e.message().unwrap().contains("ValidationError"), "{e:?}");
 }
+
+/// The condition keys of tags and aliases: `aws:RequestTag/*` and `aws:TagKeys` (CreateKey,
+/// TagResource, UntagResource), `kms:RequestAlias` (the alias a request named the key by) and
+/// `kms:ResourceAliases` (every alias of the key, in identity policies).
+#[test]
+fn tags_and_aliases_are_condition_keys() {
+    let mut kms = kms();
+    iam(&mut kms, "CreateUser", json!({ "UserName": "dev" }));
+    let dev = caller_as(&kms, &format!("arn:aws:iam::{ACCOUNT}:user/dev"));
+    let doc = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":["kms:CreateKey","kms:TagResource"],"Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"blue"},"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}},
+      {"Effect":"Allow","Action":"kms:UntagResource","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["scratch"]}}},
+      {"Effect":"Allow","Action":"kms:Encrypt","Resource":"*","Condition":{"StringEquals":{"kms:RequestAlias":"alias/app"}}},
+      {"Effect":"Allow","Action":"kms:DescribeKey","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/blessed"}}}]}"#;
+    iam(
+        &mut kms,
+        "PutUserPolicy",
+        json!({ "UserName": "dev", "PolicyName": "p", "PolicyDocument": doc }),
+    );
+    let run = |kms: &mut TestKms, r: wasm_kms::service::Request| {
+        kms.execute_as(&dev, r).map_err(|e| e.name())
+    };
+    let create = |tags: Vec<Tag>| {
+        wasm_kms::service::Request::CreateKey(CreateKeyRequest {
+            tags: Some(tags),
+            ..Default::default()
+        })
+    };
+    assert_eq!(
+        run(&mut kms, create(vec![tag("team", "red")])).unwrap_err(),
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        run(&mut kms, create(vec![tag("team", "blue"), tag("env", "x")])).unwrap_err(),
+        "AccessDeniedException"
+    );
+    let made = run(&mut kms, create(vec![tag("team", "blue")])).unwrap();
+    let wasm_kms::service::Response::CreateKey(made) = made else {
+        panic!("CreateKey")
+    };
+    let id = made.key_metadata.key_id.clone();
+    let untag = |k: &str| {
+        wasm_kms::service::Request::UntagResource(UntagResourceRequest {
+            key_id: Some(id.clone()),
+            tag_keys: Some(vec![k.to_owned()]),
+        })
+    };
+    assert_eq!(
+        run(&mut kms, untag("team")).unwrap_err(),
+        "AccessDeniedException"
+    );
+    run(&mut kms, untag("scratch")).unwrap();
+    // Encrypt only by the alias alias/app.
+    create_alias(&mut kms, "alias/app", &id);
+    let encrypt = |by: &str| wasm_kms::service::Request::Encrypt(enc_req(by, b"x"));
+    assert_eq!(
+        run(&mut kms, encrypt(&id)).unwrap_err(),
+        "AccessDeniedException"
+    );
+    run(&mut kms, encrypt("alias/app")).unwrap();
+    run(
+        &mut kms,
+        encrypt(&format!("arn:aws:kms:{REGION}:{ACCOUNT}:alias/app")),
+    )
+    .unwrap();
+    // DescribeKey of a key that has alias/blessed among its aliases, by any identifier.
+    let describe = || {
+        wasm_kms::service::Request::DescribeKey(DescribeKeyRequest {
+            key_id: Some(id.clone()),
+            ..Default::default()
+        })
+    };
+    assert_eq!(
+        run(&mut kms, describe()).unwrap_err(),
+        "AccessDeniedException"
+    );
+    create_alias(&mut kms, "alias/blessed", &id);
+    run(&mut kms, describe()).unwrap();
+}
