@@ -3,10 +3,11 @@
 //   model    the operation table (SERVICES) as JSON
 //   results  the XML of each sample result and of sample errors (tests/node/query-samples.mjs)
 //   decode   stdin: JSON [{ service, body }]; stdout: [{ action, input } | { error: { status, xml } }]
-//   serve    a stub endpoint: answerQuery with a fake Kms whose sendQuery answers each operation
-//            with its sample result, or NoSuchEntity for the user or role `nobody`; prints its URL.
-//            STUB: for botocore's client path until Kms.sendQuery exists in the core; then switch
-//            these tests to `wasm-kms serve`.
+//   serve    an endpoint with a fake core, on purpose: answerQuery with a fake Kms whose sendQuery
+//            answers each operation with its sample result, or NoSuchEntity for the user or role
+//            `nobody`, and records each call (GET /calls); prints its URL. It tests the wire layer
+//            alone through botocore's client path; the real core is tested through `wasm-kms serve`
+//            by test_iam_scenarios.py.
 import http from 'node:http';
 import { answerQuery, errorXml, decodeInput, parseForm, resultXml, routeQuery, SERVICES } from '../../pkg/query.mjs';
 import { callerOf } from '../../pkg/protocol.mjs';

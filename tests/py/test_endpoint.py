@@ -42,11 +42,12 @@ def aws_cli():
 
 
 class Endpoint:
-    """`wasm-kms serve --port 0` as a child process."""
+    """`wasm-kms serve --port 0` as a child process; `args` are more options (each
+    `--vpc-endpoint` gives one URL in `vpc_urls`, by endpoint ID)."""
 
-    def __init__(self):
+    def __init__(self, *args):
         self.proc = subprocess.Popen(
-            [shutil.which("node") or "node", BIN, "serve", "--port", "0"],
+            [shutil.which("node") or "node", BIN, "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -57,6 +58,14 @@ class Endpoint:
             self.proc.kill()
             raise RuntimeError(f"wasm-kms did not start: {line!r} {self.proc.stderr.read()!r}")
         self.url = match.group(1)
+        self.vpc_urls = {}
+        for _ in range(args.count("--vpc-endpoint")):
+            line = self.proc.stdout.readline()
+            vpc = re.search(r"VPC endpoint (vpce-[0-9a-z]+)\b.* on (http://\S+)", line)
+            if not vpc:
+                self.proc.kill()
+                raise RuntimeError(f"wasm-kms did not open its VPC endpoint: {line!r}")
+            self.vpc_urls[vpc.group(1)] = vpc.group(2)
 
     def stop(self):
         self.proc.terminate()  # SIGTERM: a clean stop, exit status 0

@@ -238,10 +238,12 @@ class QueryFormTest(unittest.TestCase):
                 self.assertEqual(got, {"action": action, "input": params})
 
 
-class Stub:
-    """STUB: tests/py/query_codec.mjs serve, answerQuery over HTTP with a fake Kms.sendQuery that
-    answers each operation with its sample output. Switch to `wasm-kms serve` once the core has
-    Kms.sendQuery."""
+class FakeCore:
+    """A fake core, on purpose: tests/py/query_codec.mjs serve runs answerQuery over HTTP with a
+    fake Kms.sendQuery that answers each operation with its sample output and records what it was
+    called with. This tests the wire layer (pkg/query.mjs) alone, against botocore's client path:
+    every operation's result shape, exact decoded inputs, every error envelope. The real core
+    behind `wasm-kms serve` is tested by tests/py/test_iam_scenarios.py."""
 
     def __init__(self):
         self.proc = subprocess.Popen(
@@ -262,14 +264,14 @@ class Stub:
 
 
 class QueryClientTest(unittest.TestCase):
-    """boto3's iam and sts clients, and the AWS CLI, through HTTP to the query handler (stub Kms)."""
+    """boto3's iam and sts clients, and the AWS CLI, through HTTP to the query handler (fake Kms)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.stub = Stub()
+        cls.core = FakeCore()
         kwargs = dict(
             region_name="eu-west-1",
-            endpoint_url=cls.stub.url,
+            endpoint_url=cls.core.url,
             aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
             aws_secret_access_key="not-checked",
             config=Config(retries={"total_max_attempts": 1}),
@@ -279,7 +281,7 @@ class QueryClientTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.stub.stop()
+        cls.core.stop()
 
     def test_iam_calls(self):
         user = self.iam.create_user(UserName="alice", Path="/dev/", Tags=[{"Key": "team", "Value": "crypto"}])["User"]
@@ -296,7 +298,7 @@ class QueryClientTest(unittest.TestCase):
         self.assertEqual(deleted["ResponseMetadata"]["HTTPStatusCode"], 200)
         sim = self.iam.simulate_custom_policy(PolicyInputList=["{}"], ActionNames=["kms:Encrypt", "kms:CreateKey"])
         self.assertEqual([r["EvalDecision"] for r in sim["EvaluationResults"]], ["allowed", "implicitDeny"])
-        calls = {c["action"]: c for c in self.stub.calls()}
+        calls = {c["action"]: c for c in self.core.calls()}
         created = calls["CreateUser"]
         self.assertEqual(created["input"], {"UserName": "alice", "Path": "/dev/", "Tags": [{"Key": "team", "Value": "crypto"}]})
         self.assertEqual(created["service"], "iam")
@@ -319,7 +321,7 @@ class QueryClientTest(unittest.TestCase):
         creds = self.sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/kms-admin", RoleSessionName="sess-1")
         self.assertEqual(creds["Credentials"]["Expiration"], datetime.datetime(2026, 12, 3, 10, 24, 23, tzinfo=tzutc()))
         self.assertEqual(creds["AssumedRoleUser"]["Arn"], "arn:aws:sts::123456789012:assumed-role/kms-admin/sess-1")
-        call = [c for c in self.stub.calls() if c["action"] == "GetCallerIdentity"][-1]
+        call = [c for c in self.core.calls() if c["action"] == "GetCallerIdentity"][-1]
         self.assertEqual((call["service"], call["caller"]["securityToken"]), ("sts", "token-1"))
 
     def test_unknown_operation_is_a_client_error(self):
@@ -346,7 +348,7 @@ class QueryClientTest(unittest.TestCase):
             "AWS_EC2_METADATA_DISABLED": "true",
         }
         run = lambda *args: subprocess.run(  # noqa: E731
-            [cli, "--endpoint-url", self.stub.url, "--output", "json", *args], env=env, capture_output=True, text=True
+            [cli, "--endpoint-url", self.core.url, "--output", "json", *args], env=env, capture_output=True, text=True
         )
         ok = run("iam", "get-user-policy", "--user-name", "alice", "--policy-name", "kms-use")
         self.assertEqual(ok.returncode, 0, ok.stderr)
