@@ -15,6 +15,7 @@ mod aliases;
 mod asymmetric;
 mod audit;
 mod crypto;
+mod grants;
 mod key_ids;
 mod keys;
 mod policy;
