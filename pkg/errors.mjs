@@ -41,6 +41,8 @@ export const IncorrectKeyMaterialException = errorClass('IncorrectKeyMaterialExc
 export const InvalidAliasNameException = errorClass('InvalidAliasNameException');
 export const InvalidArnException = errorClass('InvalidArnException');
 export const InvalidCiphertextException = errorClass('InvalidCiphertextException');
+export const InvalidGrantIdException = errorClass('InvalidGrantIdException');
+export const InvalidGrantTokenException = errorClass('InvalidGrantTokenException');
 export const InvalidImportTokenException = errorClass('InvalidImportTokenException');
 export const InvalidKeyUsageException = errorClass('InvalidKeyUsageException');
 export const InvalidMarkerException = errorClass('InvalidMarkerException');
@@ -60,6 +62,4 @@ export const ValidationException = errorClass('ValidationException');
 // What AWS KMS's encryption and key operations can also throw, and wasm-kms never does: here so
 // that code written for AWS can name them.
 export const DependencyTimeoutException = errorClass('DependencyTimeoutException', 'server');
-export const InvalidGrantIdException = errorClass('InvalidGrantIdException');
-export const InvalidGrantTokenException = errorClass('InvalidGrantTokenException');
 export const KeyUnavailableException = errorClass('KeyUnavailableException', 'server');

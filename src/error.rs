@@ -84,6 +84,10 @@ pub enum KmsError {
     InvalidImportToken(String),
     /// An import token has expired.
     ExpiredImportToken(String),
+    /// A grant token is not one this service issued.
+    InvalidGrantToken(String),
+    /// A grant ID is not well formed.
+    InvalidGrantId(String),
     /// Imported material is not the material the key takes.
     IncorrectKeyMaterial(String),
     /// The request conflicts with work in progress (an automatic rotation due within 20 minutes).
@@ -133,6 +137,8 @@ impl KmsError {
             KmsError::Conflict(_) => ("ConflictException", Fault::Client),
             KmsError::InvalidImportToken(_) => ("InvalidImportTokenException", Fault::Client),
             KmsError::ExpiredImportToken(_) => ("ExpiredImportTokenException", Fault::Client),
+            KmsError::InvalidGrantToken(_) => ("InvalidGrantTokenException", Fault::Client),
+            KmsError::InvalidGrantId(_) => ("InvalidGrantIdException", Fault::Client),
             KmsError::IncorrectKeyMaterial(_) => ("IncorrectKeyMaterialException", Fault::Client),
             KmsError::Internal(_) => ("KMSInternalException", Fault::Server),
             KmsError::Storage(_) => ("KMSInternalException", Fault::Server),
@@ -177,6 +183,8 @@ impl KmsError {
             | KmsError::CustomKeyStoreNotFound(m)
             | KmsError::Conflict(m)
             | KmsError::InvalidImportToken(m)
+            | KmsError::InvalidGrantToken(m)
+            | KmsError::InvalidGrantId(m)
             | KmsError::ExpiredImportToken(m)
             | KmsError::IncorrectKeyMaterial(m)
             // An empty text (DeriveSharedSecret's bad public key) is no message at all.

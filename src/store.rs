@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::access::grant::Grant;
 use crate::codec::Timestamp;
 use crate::crypto::wrap::WrappingAlgorithm;
 use crate::crypto::Secret;
@@ -191,6 +192,8 @@ pub struct KeyRecord {
     pub multi_region: Option<MultiRegionRole>,
     /// For a key with imported material (Origin EXTERNAL).
     pub import: Option<Import>,
+    /// Its grants, oldest first (a replica has its own: grants are not shared in a set).
+    pub grants: Vec<Grant>,
 }
 
 impl KeyRecord {
@@ -202,6 +205,11 @@ impl KeyRecord {
     /// The material with this ID, if the key has it.
     pub fn material(&self, id: &[u8; 32]) -> Option<&Material> {
         self.materials.iter().find(|m| &m.id == id)
+    }
+
+    /// The grant with this ID, if the key has it.
+    pub fn grant(&self, id: &str) -> Option<&Grant> {
+        self.grants.iter().find(|g| g.id == id)
     }
 }
 

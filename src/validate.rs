@@ -3,6 +3,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 
+use crate::access::grant::token_grant_id;
 use crate::domain::spec::AwsEnum;
 use crate::error::{KmsError, Result};
 use crate::model::{Tag, Unsupported};
@@ -113,7 +114,8 @@ pub fn parse_optional<T: AwsEnum>(v: Option<&String>, member: &str) -> Result<Op
     v.map(|v| parse_enum(v, member)).transpose()
 }
 
-/// GrantTokens: at most 10, each 1 to 8192 characters.
+/// GrantTokens: at most 10, each 1 to 8192 characters, each a grant token this service
+/// issued (InvalidGrantTokenException otherwise; the token is not echoed).
 pub fn grant_tokens(tokens: Option<&Vec<String>>) -> Result<()> {
     let Some(tokens) = tokens else {
         return Ok(());
@@ -128,7 +130,15 @@ pub fn grant_tokens(tokens: Option<&Vec<String>>) -> Result<()> {
     for (i, t) in tokens.iter().enumerate() {
         length(t, &format!("grantTokens.{}.member", i + 1), 1, 8192)?;
     }
-    Ok(())
+    match tokens.iter().any(|t| token_grant_id(t).is_none()) {
+        true => Err(invalid_grant_token()),
+        false => Ok(()),
+    }
+}
+
+/// The error for text that is not a grant token.
+pub fn invalid_grant_token() -> KmsError {
+    KmsError::InvalidGrantToken("The grant token is not valid.".to_owned())
 }
 
 /// Validates a list of tags as CreateKey and TagResource take them, returning (key, value) pairs.

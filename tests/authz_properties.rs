@@ -191,6 +191,7 @@ impl G {
                 _ => None,
             },
             issuing_account: KEY_ACCOUNT.to_owned(),
+            created: Timestamp(0),
             effective: Timestamp(0),
         }
     }

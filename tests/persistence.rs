@@ -62,6 +62,7 @@ fn visible_state(kms: &mut DiskKms) -> Value {
         let mut entry = vec![call(kms, "DescribeKey", json!({ "KeyId": id }))];
         entry.push(call(kms, "ListResourceTags", json!({ "KeyId": id })));
         entry.push(call(kms, "GetKeyPolicy", json!({ "KeyId": id })));
+        entry.push(call(kms, "ListGrants", json!({ "KeyId": id })));
         let symmetric = entry[0]["KeyMetadata"]["KeySpec"] == "SYMMETRIC_DEFAULT";
         let enabled_or_disabled = matches!(
             entry[0]["KeyMetadata"]["KeyState"].as_str(),
@@ -167,6 +168,37 @@ fn every_kind_of_record_survives_a_restart() {
     );
     kms.set_setting("clock.offsetMillis", json!(12345)).unwrap();
 
+    // Grants, with the propagation delay: a name, a retiring principal, a constraint, and
+    // one made once the delay was set (it takes effect later).
+    let bob = "arn:aws:iam::444455556666:user/bob";
+    // bob is an IAM user of another account (an IAM record, kept like the keys).
+    let mut root_b = kms.caller().clone();
+    root_b.scope.account = "444455556666".to_owned();
+    root_b.principal =
+        wasm_kms::domain::ids::Principal::parse("arn:aws:iam::444455556666:root").unwrap();
+    kms.call_iam(
+        &root_b,
+        wasm_kms::iam::ops::Service::Iam,
+        "CreateUser",
+        &json!({ "UserName": "bob", "Tags": [{ "Key": "team", "Value": "blue" }] }),
+    )
+    .unwrap();
+    let grant = call(
+        &mut kms,
+        "CreateGrant",
+        json!({
+            "KeyId": sym_id, "GranteePrincipal": bob, "Operations": ["Decrypt", "Encrypt"],
+            "Name": "app", "RetiringPrincipal": "arn:aws:iam::111122223333:user/ops",
+            "Constraints": { "EncryptionContextSubset": { "a": "b" } }
+        }),
+    );
+    kms.set_grant_propagation_seconds(600.0).unwrap();
+    let late = call(
+        &mut kms,
+        "CreateGrant",
+        json!({ "KeyId": mac_id, "GranteePrincipal": bob, "Operations": ["GenerateMac"] }),
+    );
+
     let state = visible_state(&mut kms);
     let head = kms.audit_verify().unwrap();
     assert!(head.is_valid(), "{head:?}");
@@ -175,6 +207,38 @@ fn every_kind_of_record_survives_a_restart() {
     let mut kms = open(&path, 2, &clock);
     assert_eq!(visible_state(&mut kms), state);
     assert_eq!(kms.setting("clock.offsetMillis"), Some(&json!(12345)));
+    assert_eq!(kms.grant_propagation_seconds(), 600);
+    // The grants still decide: bob decrypts with the right context, and the late grant works
+    // only with its token until its delay has passed.
+    let mut as_bob = kms.caller().clone();
+    as_bob.principal = wasm_kms::domain::ids::Principal::parse(bob).unwrap();
+    let bob_call = |kms: &mut DiskKms, op: &str, input: Value| {
+        kms.call_as(
+            &as_bob,
+            op,
+            wasm_kms::codec::Format::Json,
+            input,
+            serde_json::value::Serializer,
+        )
+    };
+    let opened = bob_call(
+        &mut kms,
+        "Decrypt",
+        json!({ "CiphertextBlob": before_rotation["CiphertextBlob"], "EncryptionContext": { "a": "b" } }),
+    )
+    .unwrap();
+    assert_eq!(opened["Plaintext"], B64.encode("old material"));
+    let mac_input =
+        json!({ "KeyId": mac_id, "Message": B64.encode("m"), "MacAlgorithm": "HMAC_SHA_256" });
+    let e = bob_call(&mut kms, "GenerateMac", mac_input.clone()).unwrap_err();
+    assert_eq!(e.name(), "AccessDeniedException");
+    let mut with_token = mac_input.clone();
+    with_token["GrantTokens"] = json!([late["GrantToken"]]);
+    bob_call(&mut kms, "GenerateMac", with_token).unwrap();
+    assert_eq!(
+        call(&mut kms, "ListGrants", json!({ "KeyId": sym_id }))["Grants"][0]["GrantId"],
+        grant["GrantId"]
+    );
     // Every generation of material still decrypts.
     let old = call(
         &mut kms,
@@ -746,6 +810,13 @@ fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
         "Encrypt",
         json!({ "KeyId": "alias/fixture", "Plaintext": B64.encode("backed up") }),
     );
+    let fixture = call(&mut kms, "DescribeKey", json!({ "KeyId": "alias/fixture" }));
+    let fixture_id = fixture["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    call(
+        &mut kms,
+        "CreateGrant",
+        json!({ "KeyId": fixture_id, "GranteePrincipal": "arn:aws:iam::444455556666:user/bob", "Operations": ["Decrypt"] }),
+    );
     let state = visible_state(&mut kms);
     let backup = kms
         .store_mut()
@@ -839,6 +910,18 @@ fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
     // The restored store reports the same keys and aliases (this check's own calls aside).
     let restored_state = visible_state(&mut restored);
     assert_eq!(restored_state["aliases"], state["aliases"]);
+    // Its grants came with it.
+    assert_eq!(
+        restored_state["keys"][&fixture_id][3],
+        state["keys"][&fixture_id][3]
+    );
+    assert_eq!(
+        restored_state["keys"][&fixture_id][3]["Grants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         restored_state["keys"]
             .as_object()

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine as _;
+
 use super::action::{Action, ActionSet};
 use super::context::{CallerKind, Who};
 use crate::codec::Timestamp;
@@ -33,6 +36,8 @@ pub struct Grant {
     pub constraint: Option<Constraint>,
     /// The account it was created in.
     pub issuing_account: String,
+    /// When it was created.
+    pub created: Timestamp,
     /// When it takes effect without a grant token (creation plus the propagation delay).
     pub effective: Timestamp,
 }
@@ -127,6 +132,85 @@ impl Grant {
     }
 }
 
+/// The operations a grant may list (AWS's `GrantOperation`), in the model's order.
+pub const GRANT_OPERATIONS: &[Action] = &[
+    Action::Decrypt,
+    Action::Encrypt,
+    Action::GenerateDataKey,
+    Action::GenerateDataKeyWithoutPlaintext,
+    Action::ReEncryptFrom,
+    Action::ReEncryptTo,
+    Action::Sign,
+    Action::Verify,
+    Action::GetPublicKey,
+    Action::CreateGrant,
+    Action::RetireGrant,
+    Action::DescribeKey,
+    Action::GenerateDataKeyPair,
+    Action::GenerateDataKeyPairWithoutPlaintext,
+    Action::GenerateMac,
+    Action::VerifyMac,
+    Action::DeriveSharedSecret,
+];
+
+/// The version byte that begins every grant token this service writes.
+const TOKEN_VERSION: u8 = 1;
+
+/// A grant token for the grant `id` (64 hex digits): opaque text that names the grant and
+/// differs at every issue (`nonce`), as AWS's do; every token of a grant works.
+pub fn token(id: &str, nonce: &[u8; 16]) -> Option<String> {
+    let raw = crate::codec::hex::decode32(id)?;
+    let mut bytes = Vec::with_capacity(1 + 32 + 16);
+    bytes.push(TOKEN_VERSION);
+    bytes.extend_from_slice(&raw);
+    bytes.extend_from_slice(nonce);
+    Some(B64URL.encode(bytes))
+}
+
+/// The ID of the grant a token names, or `None` if the text is not a grant token.
+pub fn token_grant_id(token: &str) -> Option<String> {
+    let bytes = B64URL.decode(token.as_bytes()).ok()?;
+    match bytes.split_first() {
+        Some((&TOKEN_VERSION, rest)) if rest.len() == 48 => {
+            Some(crate::codec::hex::encode(rest.get(..32)?))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a context constraint's pairs hold all of `required`'s (keys compared without case,
+/// values exactly).
+fn holds_pairs(pairs: &BTreeMap<String, String>, required: &BTreeMap<String, String>) -> bool {
+    required.iter().all(|(k, v)| {
+        pairs
+            .iter()
+            .any(|(pk, pv)| pk.eq_ignore_ascii_case(k) && pv == v)
+    })
+}
+
+impl Grant {
+    /// Whether a grant with `operations` and `constraint`, made by a principal whose
+    /// CreateGrant comes from this grant, is at least as strict as this one: the same or fewer
+    /// operations, and a constraint at least as strict (a Subset may gain pairs or become an
+    /// Equals that holds them; an Equals stays the same Equals).
+    pub fn allows_child(&self, operations: ActionSet, constraint: Option<&Constraint>) -> bool {
+        let ops_ok = operations.iter().all(|a| self.operations.contains(a));
+        let constraint_ok = match (&self.constraint, constraint) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (
+                Some(Constraint::Subset(parent)),
+                Some(Constraint::Subset(c) | Constraint::Equals(c)),
+            ) => holds_pairs(c, parent),
+            (Some(Constraint::Equals(parent)), Some(Constraint::Equals(c))) => {
+                c.len() == parent.len() && holds_pairs(c, parent)
+            }
+            (Some(Constraint::Equals(_)), Some(Constraint::Subset(_))) => false,
+        };
+        ops_ok && constraint_ok
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +248,53 @@ mod tests {
             Some(&map(&[("DEPARTMENT", "IT")]))
         ));
         assert!(constraint_holds(&Constraint::Equals(BTreeMap::new()), None));
+    }
+
+    #[test]
+    fn a_token_names_its_grant_and_nothing_else_is_a_token() {
+        let id = "ab".repeat(32);
+        let t1 = token(&id, &[1; 16]).unwrap();
+        let t2 = token(&id, &[2; 16]).unwrap();
+        assert_ne!(t1, t2);
+        assert_eq!(token_grant_id(&t1).as_deref(), Some(id.as_str()));
+        assert_eq!(token_grant_id(&t2).as_deref(), Some(id.as_str()));
+        for bad in ["", "t0", "AQ", &id, &t1[1..]] {
+            assert_eq!(token_grant_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn children_are_at_least_as_strict() {
+        let ops = |names: &[Action]| names.iter().fold(ActionSet::EMPTY, |s, a| s.with(*a));
+        let parent = Grant {
+            id: "g".into(),
+            name: None,
+            grantee: "arn:aws:iam::111122223333:user/u".into(),
+            retiring: None,
+            operations: ops(&[Action::Decrypt, Action::CreateGrant]),
+            constraint: Some(Constraint::Subset(map(&[("Dept", "IT")]))),
+            issuing_account: "111122223333".into(),
+            created: Timestamp(0),
+            effective: Timestamp(0),
+        };
+        let equals = Constraint::Equals(map(&[("dept", "IT")]));
+        let more = Constraint::Subset(map(&[("Dept", "IT"), ("Team", "a")]));
+        let other = Constraint::Subset(map(&[("Dept", "HR")]));
+        assert!(parent.allows_child(ops(&[Action::Decrypt]), Some(&equals)));
+        assert!(parent.allows_child(ops(&[Action::Decrypt]), Some(&more)));
+        assert!(!parent.allows_child(ops(&[Action::Decrypt, Action::Encrypt]), Some(&equals)));
+        assert!(!parent.allows_child(ops(&[Action::Decrypt]), None));
+        assert!(!parent.allows_child(ops(&[Action::Decrypt]), Some(&other)));
+        let strict = Grant {
+            constraint: Some(equals.clone()),
+            ..parent.clone()
+        };
+        assert!(strict.allows_child(ops(&[Action::Decrypt]), Some(&equals)));
+        assert!(!strict.allows_child(ops(&[Action::Decrypt]), Some(&more)));
+        let open = Grant {
+            constraint: None,
+            ..parent
+        };
+        assert!(open.allows_child(ops(&[Action::CreateGrant]), None));
     }
 }

@@ -145,6 +145,7 @@ pub struct Empty {}
 mod aliases;
 mod asymmetric;
 mod crypto;
+mod grants;
 mod import;
 mod keys;
 mod lifecycle;
@@ -154,6 +155,7 @@ mod multi_region;
 pub use aliases::*;
 pub use asymmetric::*;
 pub use crypto::*;
+pub use grants::*;
 pub use import::*;
 pub use keys::*;
 pub use lifecycle::*;

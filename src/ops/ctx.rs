@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::access::condition::{CondKey, Known};
 use crate::access::context::{CallerKind, Context, KeyFacts, Who};
-use crate::access::eval::{AccessRequest, Explanation, Target};
+use crate::access::eval::{AccessRequest, Deciding, Explanation, Layer, Rule, Target};
 use crate::access::policy::Policy;
 use crate::access::{self, Action, Caller, Decision, Effect};
 use crate::codec::Timestamp;
@@ -34,8 +34,8 @@ pub(crate) struct Facts {
     pub(crate) encryption_context: Option<EncryptionContext>,
     /// Single-valued parameter keys (`kms:EncryptionAlgorithm`, …).
     pub(crate) params: Vec<(Known, String)>,
-    /// The call's grant tokens (checked for shape only: no grant is stored yet, so none
-    /// names a grant the decision reads).
+    /// The IDs of the grants the call's grant tokens name (a grant takes effect at once for
+    /// a call that gives one of its tokens).
     pub(crate) grant_tokens: Vec<String>,
     /// The request's tags (`aws:RequestTag/*`, `aws:TagKeys`: CreateKey, TagResource).
     pub(crate) request_tags: Option<Vec<(String, String)>>,
@@ -43,6 +43,8 @@ pub(crate) struct Facts {
     pub(crate) tag_keys: Option<Vec<String>>,
     /// The key's alias names (`kms:ResourceAliases`), read only when a policy in play asks.
     pub(crate) resource_aliases: Vec<String>,
+    /// Multi-valued parameter keys (`kms:GrantOperations`).
+    pub(crate) sets: Vec<(Known, Vec<String>)>,
 }
 
 /// What an action is asked on, short of a key.
@@ -146,6 +148,12 @@ impl Call {
             .iter()
             .map(|(k, v)| (*k, Cow::Borrowed(v.as_str())))
             .collect();
+        cx.sets = self
+            .facts
+            .sets
+            .iter()
+            .map(|(k, v)| (*k, v.iter().map(|s| Cow::Borrowed(s.as_str())).collect()))
+            .collect();
         let stored;
         let target = match (key, on) {
             (Some((k, given)), _) => {
@@ -168,7 +176,7 @@ impl Call {
                     arn: &k.arn,
                     account: &k.account,
                     policy,
-                    grants: &[],
+                    grants: &k.grants,
                 }
             }
             (None, On::Alias(arn, account)) => Target::Alias { arn, account },
@@ -422,9 +430,91 @@ impl<'a> OpCtx<'a> {
         self.call.facts.params.push((key, value.to_owned()));
     }
 
-    /// Tells the decision the grant tokens the call gave.
+    /// Tells the decision the grant tokens the call gave (validated by
+    /// [`crate::validate::grant_tokens`]): the grants they name.
     pub(crate) fn grant_tokens(&mut self, tokens: Option<&Vec<String>>) {
-        self.call.facts.grant_tokens = tokens.cloned().unwrap_or_default();
+        self.call.facts.grant_tokens = tokens
+            .into_iter()
+            .flatten()
+            .filter_map(|t| crate::access::grant::token_grant_id(t))
+            .collect();
+    }
+
+    /// Who calls.
+    pub(crate) fn caller(&self) -> &Caller {
+        &self.call.caller
+    }
+
+    /// Tells the policies a multi-valued parameter of the request (`kms:GrantOperations`).
+    pub(crate) fn fact_set(&mut self, key: Known, values: Vec<String>) {
+        self.call.facts.sets.retain(|(k, _)| *k != key);
+        self.call.facts.sets.push((key, values));
+    }
+
+    /// The grant the call's last decision was an allow by, if a grant decided it (a grantee's
+    /// CreateGrant may make only grants at least as strict as the one that allowed it).
+    pub(crate) fn allowing_grant(&self) -> Option<&str> {
+        self.call
+            .decisions
+            .last()
+            .filter(|d| d.effect == Effect::Allow && d.rule == Rule::Grant)
+            .and_then(|d| d.deciding.as_ref())
+            .map(|d| d.name.as_str())
+    }
+
+    /// Refuses the call after its last decision allowed it: the decision becomes the denial
+    /// `rule` (as the audit event records it), and AWS's AccessDenied text is returned.
+    pub(crate) fn overrule(&mut self, rule: Rule) -> KmsError {
+        let principal = self.call.caller.principal.arn.clone();
+        match self.call.decisions.last_mut() {
+            Some(d) => {
+                d.effect = Effect::Deny;
+                d.rule = rule;
+                d.deciding = None;
+                KmsError::AccessDenied(d.denial_message(&principal))
+            }
+            None => KmsError::Internal("No decision to overrule.".to_owned()),
+        }
+    }
+
+    /// [`OpCtx::admit`] for an action that `grant` of `key` allows the caller whatever the
+    /// policies say, unless a Deny matches (RetireGrant by the grant's retiring principal):
+    /// an implicit denial becomes an allow by that grant.
+    pub(crate) fn admit_by_grant(
+        &mut self,
+        key: &KeyRecord,
+        action: Action,
+        rule: StateRule,
+        grant: Option<&str>,
+    ) -> Result<()> {
+        let Some(id) = grant else {
+            return self.admit(key, action, rule);
+        };
+        if !self.call.resources.contains(&key.arn) {
+            self.call.resources.push(key.arn.clone());
+        }
+        let mut decision = self.call.decision(action, Some((key, None)), On::Account)?;
+        let explicit = matches!(
+            decision.rule,
+            Rule::ExplicitDenyInKeyPolicy | Rule::ExplicitDenyInIdentityPolicy
+        );
+        if decision.effect == Effect::Deny && !explicit {
+            decision.effect = Effect::Allow;
+            decision.rule = Rule::Grant;
+            decision.deciding = Some(Deciding {
+                layer: Layer::Grant,
+                name: id.to_owned(),
+                statement: None,
+                sid: None,
+            });
+        }
+        let denied = (decision.effect == Effect::Deny)
+            .then(|| decision.denial_message(&self.call.caller.principal.arn));
+        self.call.decisions.push(decision);
+        if let Some(message) = denied {
+            return Err(KmsError::AccessDenied(message));
+        }
+        state::check(rule, key.state, &key.arn)
     }
 
     /// Resolves a `KeyId` argument to a key, with AWS's NotFound texts.

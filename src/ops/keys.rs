@@ -379,6 +379,7 @@ pub(crate) fn create_key(
         rotation: None,
         multi_region: multi_region.then_some(MultiRegionRole::Primary),
         import: external.then(Import::default),
+        grants: Vec::new(),
     };
     if let Some(policy) = &policy {
         lockout_check(ctx, &record, policy, req.bypass_policy_lockout_safety_check)?;

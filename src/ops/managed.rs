@@ -116,6 +116,7 @@ pub(crate) fn managed_keys_to_create(
             }),
             multi_region: None,
             import: None,
+            grants: Vec::new(),
         };
         batch.0.push(Write::PutKey(Box::new(record)));
         batch.0.push(Write::PutAlias(AliasRecord {

@@ -7,6 +7,7 @@ mod aliases;
 mod asymmetric;
 pub(crate) mod crypto;
 pub(crate) mod ctx;
+pub(crate) mod grants;
 pub(crate) mod import;
 pub mod keys;
 pub(crate) mod lifecycle;
@@ -25,6 +26,9 @@ pub(crate) use crypto::{
     re_encrypt,
 };
 pub(crate) use ctx::{find_key, Call, Derived, OpCtx, Outcome};
+pub(crate) use grants::{
+    create_grant, list_grants, list_retirable_grants, retire_grant, revoke_grant,
+};
 pub(crate) use import::{
     delete_imported_key_material, get_parameters_for_import, import_key_material,
 };

@@ -97,6 +97,7 @@ pub(crate) fn replicate_key(
             material_id: i.material_id,
             ..Import::default()
         }),
+        grants: Vec::new(),
     };
     if let Some(parsed) = &parsed {
         lockout_check(

@@ -93,9 +93,12 @@ pub struct SeedReport {
     pub existing_keys: Vec<String>,
     /// Aliases created.
     pub created_aliases: Vec<String>,
-    /// IAM users, roles and policies created (ARNs), and access keys (IDs).
+    /// IAM users, roles and policies created (ARNs), and access keys (IDs); absent when the
+    /// seed has no IAM section.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub created_identities: Vec<String>,
     /// IAM users, roles and policies that were there already.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub existing_identities: Vec<String>,
 }
 

@@ -8,6 +8,10 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use std::collections::BTreeMap;
+
+use crate::access::grant::{Constraint, Grant, GRANT_OPERATIONS};
+use crate::access::{Action, ActionSet};
 use crate::codec::hex;
 use crate::codec::Timestamp;
 use crate::crypto::asym::{AsymKey, AsymSpec};
@@ -114,6 +118,30 @@ struct ImportDoc {
     expiration_model: Option<String>,
 }
 
+/// A grant: its operations by their names without `kms:`, its constraint as one of two maps.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantDoc {
+    id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    grantee: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retiring: Option<String>,
+    operations: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    equals: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subset: Option<BTreeMap<String, String>>,
+    /// Absent when it is the key's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    issuing_account: Option<String>,
+    created: i64,
+    /// Absent when the grant took effect when it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    effective: Option<i64>,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyDoc {
@@ -159,6 +187,9 @@ struct KeyDoc {
     multi_region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     import: Option<ImportDoc>,
+    /// Absent in records written before grants were kept, and for keys without grants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    grants: Vec<GrantDoc>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -247,6 +278,57 @@ fn material_from(name: &str, d: &MaterialDoc, key_created: i64) -> Result<Materi
     })
 }
 
+fn grant_doc(g: &Grant, key_account: &str) -> GrantDoc {
+    let (equals, subset) = match &g.constraint {
+        None => (None, None),
+        Some(Constraint::Equals(m)) => (Some(m.clone()), None),
+        Some(Constraint::Subset(m)) => (None, Some(m.clone())),
+    };
+    GrantDoc {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        grantee: g.grantee.clone(),
+        retiring: g.retiring.clone(),
+        operations: g
+            .operations
+            .iter()
+            .map(|a| a.bare_name().to_owned())
+            .collect(),
+        equals,
+        subset,
+        issuing_account: (g.issuing_account != key_account).then(|| g.issuing_account.clone()),
+        created: g.created.millis(),
+        effective: (g.effective != g.created).then(|| g.effective.millis()),
+    }
+}
+
+fn grant_from(name: &str, d: GrantDoc, key_account: &str) -> Result<Grant> {
+    let mut operations = ActionSet::EMPTY;
+    for op in &d.operations {
+        let action = Action::parse(&format!("kms:{op}"))
+            .filter(|a| GRANT_OPERATIONS.contains(a))
+            .ok_or_else(|| corrupt(name, "unknown grant operation"))?;
+        operations = operations.with(action);
+    }
+    let constraint = match (d.equals, d.subset) {
+        (None, None) => None,
+        (Some(m), None) => Some(Constraint::Equals(m)),
+        (None, Some(m)) => Some(Constraint::Subset(m)),
+        (Some(_), Some(_)) => return Err(corrupt(name, "a grant has two constraints")),
+    };
+    Ok(Grant {
+        id: d.id,
+        name: d.name,
+        grantee: d.grantee,
+        retiring: d.retiring,
+        operations,
+        constraint,
+        issuing_account: d.issuing_account.unwrap_or_else(|| key_account.to_owned()),
+        created: Timestamp(d.created),
+        effective: Timestamp(d.effective.unwrap_or(d.created)),
+    })
+}
+
 fn state_from(name: &str, s: &str) -> Result<KeyState> {
     KeyState::parse(s).ok_or_else(|| corrupt(name, "unknown key state"))
 }
@@ -315,6 +397,7 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
         rotation: k.rotation.map(|r| (r.period_days, r.since.millis())),
         multi_region: k.multi_region.map(|r| r.as_str().to_owned()),
         import,
+        grants: k.grants.iter().map(|g| grant_doc(g, &k.account)).collect(),
     };
     let secrets: usize = doc
         .materials
@@ -327,9 +410,30 @@ pub fn encode_key(k: &KeyRecord) -> Result<Zeroizing<Vec<u8>>> {
                 .map(|p| p.wrapping_key.0.len() + p.token.len() + 128)
                 .sum()
         });
+    let pairs = |m: &Option<BTreeMap<String, String>>| {
+        m.iter()
+            .flatten()
+            .map(|(k, v)| 2 * (k.len() + v.len()) + 8)
+            .sum::<usize>()
+    };
+    let grants: usize = doc
+        .grants
+        .iter()
+        .map(|g| {
+            512 + 2
+                * (g.grantee.len()
+                    + g.retiring.as_ref().map_or(0, String::len)
+                    + g.name.as_ref().map_or(0, String::len))
+                + pairs(&g.equals)
+                + pairs(&g.subset)
+        })
+        .sum();
     to_zeroizing_json(
         &doc,
-        1024 + doc.policy.as_ref().map_or(0, String::len) * 2 + doc.description.len() * 2 + secrets,
+        1024 + grants
+            + doc.policy.as_ref().map_or(0, String::len) * 2
+            + doc.description.len() * 2
+            + secrets,
     )
 }
 
@@ -383,6 +487,11 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
     let policy = doc
         .policy
         .unwrap_or_else(|| crate::default_policy(partition_of(&arn), &doc.account));
+    let grants = doc
+        .grants
+        .into_iter()
+        .map(|g| grant_from(name, g, &doc.account))
+        .collect::<Result<Vec<_>>>()?;
     Ok(KeyRecord {
         state: state_from(name, doc.state.as_deref().unwrap_or("Enabled"))?,
         region: doc.region,
@@ -426,6 +535,7 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<KeyRecord> {
             Some(_) => return Err(corrupt(name, "unknown multi-Region role")),
         },
         import,
+        grants,
     })
 }
 
@@ -564,6 +674,7 @@ mod tests {
             rotation: None,
             multi_region: None,
             import: Some(Import::default()),
+            grants: Vec::new(),
         }
     }
 

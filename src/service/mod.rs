@@ -197,6 +197,31 @@ impl<C: Clock, E: Entropy, S: Store> Kms<C, E, S> {
         self.store.meta(&format!("setting/{name}"))
     }
 
+    /// Sets how long a grant made from now on takes to take effect for calls that do not give
+    /// one of its tokens, in seconds of the KMS's (simulated) clock: AWS's eventual
+    /// consistency, up to about 5 minutes there. 0 (the default) makes grants work at once.
+    /// Kept in the store.
+    pub fn set_grant_propagation_seconds(&mut self, seconds: f64) -> Result<()> {
+        if !(seconds.is_finite() && (0.0..=86_400.0).contains(&seconds) && seconds.fract() == 0.0) {
+            return Err(KmsError::Validation(
+                "The grant propagation delay is a whole number of seconds from 0 to 86400"
+                    .to_owned(),
+            ));
+        }
+        self.set_setting(
+            ops::grants::GRANT_PROPAGATION_SETTING,
+            Value::from(seconds as u32),
+        )
+    }
+
+    /// How long a new grant takes to take effect without its token, in seconds (0 unless set).
+    pub fn grant_propagation_seconds(&self) -> u32 {
+        self.setting(ops::grants::GRANT_PROPAGATION_SETTING)
+            .and_then(Value::as_u64)
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0)
+    }
+
     /// The Region and account this service runs in.
     pub fn scope(&self) -> &Scope {
         &self.caller.scope

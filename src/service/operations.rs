@@ -372,6 +372,26 @@ macro_rules! with_operations {
             run: derive_shared_secret, api: derive_shared_secret, read_only: true, plan: false,
             js: "deriveSharedSecret", unchecked_param_type = "DeriveSharedSecretRequest", "Promise<DeriveSharedSecretResponse>"
         }
+        CreateGrant(CreateGrantRequest) -> CreateGrantResponse {
+            run: create_grant, api: create_grant, read_only: false, plan: false,
+            js: "createGrant", unchecked_param_type = "CreateGrantRequest", "Promise<CreateGrantResponse>"
+        }
+        ListGrants(ListGrantsRequest) -> ListGrantsResponse {
+            run: list_grants, api: list_grants, read_only: true, plan: false,
+            js: "listGrants", unchecked_param_type = "ListGrantsRequest", "Promise<ListGrantsResponse>"
+        }
+        ListRetirableGrants(ListRetirableGrantsRequest) -> ListGrantsResponse {
+            run: list_retirable_grants, api: list_retirable_grants, read_only: true, plan: false,
+            js: "listRetirableGrants", unchecked_param_type = "ListRetirableGrantsRequest", "Promise<ListRetirableGrantsResponse>"
+        }
+        RetireGrant(RetireGrantRequest) -> Empty {
+            run: retire_grant, api: retire_grant, read_only: false, plan: false,
+            js: "retireGrant", unchecked_param_type = "RetireGrantRequest", "Promise<{}>"
+        }
+        RevokeGrant(RevokeGrantRequest) -> Empty {
+            run: revoke_grant, api: revoke_grant, read_only: false, plan: false,
+            js: "revokeGrant", unchecked_param_type = "RevokeGrantRequest", "Promise<{}>"
+        }
         }
     };
 }

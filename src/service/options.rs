@@ -29,6 +29,9 @@ pub struct Options {
     pub passphrase: Option<zeroize::Zeroizing<String>>,
     /// The name of an IndexedDB store (browsers).
     pub indexed_db: Option<String>,
+    /// How long a new grant takes to take effect without its token, in seconds of the
+    /// simulated clock (kept in the store; default 0).
+    pub grant_propagation_seconds: Option<f64>,
 }
 
 /// An optional string read straight into memory that is wiped when dropped.
@@ -39,7 +42,14 @@ fn secret_string<'de, D: serde::Deserializer<'de>>(
 }
 
 /// The option names `new Kms` takes.
-pub const NEW_OPTIONS: &[&str] = &["region", "account", "partition", "principal", "webCrypto"];
+pub const NEW_OPTIONS: &[&str] = &[
+    "region",
+    "account",
+    "partition",
+    "principal",
+    "webCrypto",
+    "grantPropagationSeconds",
+];
 
 /// The option names `Kms.open` and `Kms.restoreBackup` take.
 pub const OPEN_OPTIONS: &[&str] = &[
@@ -51,6 +61,7 @@ pub const OPEN_OPTIONS: &[&str] = &[
     "partition",
     "principal",
     "webCrypto",
+    "grantPropagationSeconds",
 ];
 
 /// Where `Kms.open` keeps a store.
@@ -299,7 +310,7 @@ mod tests {
         let m = message(check_names(["regoin"], NEW_OPTIONS, "Kms").unwrap_err());
         assert_eq!(
             m,
-            "Unknown Kms option `regoin`: expected one of region, account, partition, principal, webCrypto"
+            "Unknown Kms option `regoin`: expected one of region, account, partition, principal, webCrypto, grantPropagationSeconds"
         );
         let m = message(check_names(["dataDir"], NEW_OPTIONS, "Kms").unwrap_err());
         assert!(

@@ -367,6 +367,14 @@ impl JsKms {
         self.write_later()
     }
 
+    /// Sets how long a grant made from now on takes to take effect for calls that do not give
+    /// one of its tokens, in whole seconds of the KMS's clock (0, the default: at once).
+    #[wasm_bindgen(js_name = setGrantPropagationSeconds)]
+    pub fn set_grant_propagation_seconds(&self, seconds: f64) -> Result<(), JsValue> {
+        self.with_core(|core| core.set_grant_propagation_seconds(seconds))?;
+        self.write_later()
+    }
+
     /// Moves the KMS's clock forward by whole or fractional days, for example 365.
     #[wasm_bindgen(js_name = advanceDays)]
     pub fn advance_days(&self, days: f64) -> Result<(), JsValue> {
@@ -443,7 +451,10 @@ impl JsKms {
         store: Box<dyn Store>,
         data_dir: Option<String>,
     ) -> Result<JsKms, KmsError> {
-        let core = core_over(&options.config(), store)?;
+        let mut core = core_over(&options.config(), store)?;
+        if let Some(seconds) = options.grant_propagation_seconds {
+            core.set_grant_propagation_seconds(seconds)?;
+        }
         let caller = core.caller().clone();
         Ok(JsKms {
             core: Rc::new(RefCell::new(core)),

@@ -14,6 +14,11 @@ export interface KmsOptions {
    * `false` keeps every operation in Rust (results are the same; it is slower).
    */
   webCrypto?: boolean;
+  /**
+   * How long a new grant takes to take effect for calls that do not give its token, in whole
+   * seconds of the KMS's clock (AWS: up to about 5 minutes). Default 0: at once. Kept in the store.
+   */
+  grantPropagationSeconds?: number;
 }
 
 /**
@@ -80,10 +85,10 @@ export interface SeedReport {
   CreatedKeys: string[];
   ExistingKeys: string[];
   CreatedAliases: string[];
-  /** IAM users, roles and policies created (ARNs), and access keys (IDs). */
-  CreatedIdentities: string[];
-  /** IAM users, roles and policies that were there already. */
-  ExistingIdentities: string[];
+  /** IAM users, roles and policies created (ARNs), and access keys (IDs); absent when none. */
+  CreatedIdentities?: string[];
+  /** IAM users, roles and policies that were there already; absent when none. */
+  ExistingIdentities?: string[];
 }
 
 /**
@@ -252,6 +257,48 @@ export interface PutKeyPolicyRequest { KeyId: string; Policy: string; PolicyName
 export interface GetKeyPolicyResponse { Policy: string; PolicyName: string; }
 export interface ListKeyPoliciesRequest { KeyId: string; Limit?: number; Marker?: string; }
 export interface ListKeyPoliciesResponse { PolicyNames: string[]; NextMarker?: string; Truncated: boolean; }
+
+/** What a grant may allow (AWS's `GrantOperation`). */
+export type GrantOperation =
+  | 'Decrypt' | 'Encrypt' | 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext' | 'ReEncryptFrom' | 'ReEncryptTo'
+  | 'Sign' | 'Verify' | 'GetPublicKey' | 'CreateGrant' | 'RetireGrant' | 'DescribeKey' | 'GenerateDataKeyPair'
+  | 'GenerateDataKeyPairWithoutPlaintext' | 'GenerateMac' | 'VerifyMac' | 'DeriveSharedSecret';
+/** At most one of the two: the request's encryption context must equal the pairs, or hold them. */
+export interface GrantConstraints { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string>; }
+export interface CreateGrantRequest {
+  /** A key ID or key ARN (not an alias). */
+  KeyId: string;
+  GranteePrincipal: string;
+  RetiringPrincipal?: string;
+  Operations: GrantOperation[];
+  Constraints?: GrantConstraints;
+  GrantTokens?: string[];
+  /** With a name, the same request again returns the same grant (and a new token). */
+  Name?: string;
+  DryRun?: boolean;
+}
+/** The token makes the grant usable at once by a call that gives it in `GrantTokens`. */
+export interface CreateGrantResponse { GrantToken: string; GrantId: string; }
+export interface GrantListEntry {
+  /** The key ARN. */
+  KeyId: string;
+  GrantId: string;
+  Name?: string;
+  CreationDate: Date;
+  GranteePrincipal: string;
+  RetiringPrincipal?: string;
+  /** `arn:aws:iam::<account>:root`. */
+  IssuingAccount: string;
+  Operations: GrantOperation[];
+  Constraints?: GrantConstraints;
+}
+export interface ListGrantsRequest { KeyId: string; GrantId?: string; GranteePrincipal?: string; Limit?: number; Marker?: string; }
+export interface ListGrantsResponse { Grants: GrantListEntry[]; NextMarker?: string; Truncated: boolean; }
+export interface ListRetirableGrantsRequest { RetiringPrincipal: string; Limit?: number; Marker?: string; }
+export interface ListRetirableGrantsResponse { Grants: GrantListEntry[]; NextMarker?: string; Truncated: boolean; }
+/** By `GrantToken`, or by `KeyId` and `GrantId`. */
+export interface RetireGrantRequest { GrantToken?: string; KeyId?: string; GrantId?: string; DryRun?: boolean; }
+export interface RevokeGrantRequest { KeyId: string; GrantId: string; DryRun?: boolean; }
 
 export interface ScheduleKeyDeletionRequest { KeyId: string; /** 7 to 30, default 30. */ PendingWindowInDays?: number; }
 /** `DeletionDate` is absent when a multi-Region primary waits for its replicas (PendingReplicaDeletion). */

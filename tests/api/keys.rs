@@ -417,10 +417,27 @@ fn describe_key_errors() {
         }),
         &max_len(None, "grantTokens", 10),
     );
+    // Text that is not a grant token is refused; ten real ones are taken.
     let ten: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
+    assert_error(
+        kms.describe_key(DescribeKeyRequest {
+            key_id: Some(m.key_id.clone()),
+            grant_tokens: Some(ten),
+        }),
+        "InvalidGrantTokenException",
+        Some("The grant token is not valid."),
+    );
+    let grant = kms
+        .create_grant(CreateGrantRequest {
+            key_id: Some(m.key_id.clone()),
+            grantee_principal: Some(format!("arn:aws:iam::{ACCOUNT}:user/u")),
+            operations: Some(vec!["DescribeKey".into()]),
+            ..Default::default()
+        })
+        .unwrap();
     kms.describe_key(DescribeKeyRequest {
         key_id: Some(m.key_id.clone()),
-        grant_tokens: Some(ten),
+        grant_tokens: Some(vec![grant.grant_token; 10]),
     })
     .unwrap();
 }

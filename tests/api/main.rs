@@ -16,6 +16,7 @@ mod asymmetric;
 mod audit;
 mod crypto;
 mod explain;
+mod grants;
 mod iam;
 mod key_ids;
 mod keys;

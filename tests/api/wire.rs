@@ -81,7 +81,9 @@ fn json_requests_of_the_wrong_shape_are_serialization_errors() {
 
     let e = kms.call_json("Encryptt", json!({})).unwrap_err();
     assert_eq!(e.name(), "UnknownOperationException");
-    let e = kms.call_json("CreateGrant", json!({})).unwrap_err();
+    let e = kms
+        .call_json("ConnectCustomKeyStore", json!({}))
+        .unwrap_err();
     assert_eq!(e.name(), "UnsupportedOperationException");
     // Absent optional members may be sent as null.
     let out = kms

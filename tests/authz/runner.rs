@@ -129,6 +129,7 @@ fn grant(v: &Value, key_account: &str) -> Result<Grant, String> {
         operations,
         constraint,
         issuing_account: key_account.to_owned(),
+        created: Timestamp(0),
         effective: match text(v, "effective") {
             Some(t) => parse_iso8601(&t).ok_or("bad effective time")?,
             None => Timestamp(0),

@@ -305,7 +305,7 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     assert.ok(e instanceof K.KMSInvalidMacException);
   });
 
-  test('key policies: the default policy is read, a new one is written and enforced; grants are refused plainly', async () => {
+  test('key policies: the default policy is read, a new one is written and enforced', async () => {
     const key = await newKey();
     const names = await kms.send(new K.ListKeyPoliciesCommand({ KeyId: key.KeyId }));
     assert.deepEqual(names.PolicyNames, ['default']);
@@ -324,15 +324,37 @@ describe('the endpoint with @aws-sdk/client-kms', () => {
     assert.equal(denied.name, 'AccessDeniedException');
     assert.equal(denied.message, `User: arn:aws:iam::111122223333:root is not authorized to perform: kms:Encrypt on resource: ${key.Arn} with an explicit deny in a resource-based policy`);
     await kms.send(new K.EncryptCommand({ KeyId: key.KeyId, Plaintext: text('x'), EncryptionContext: { app: 'a' } }));
-    // Grants are not implemented yet (README, "What is not there yet"): they are refused with
-    // UnsupportedOperationException, never faked.
-    const grant = await rejection(kms.send(new K.CreateGrantCommand({
-      KeyId: key.KeyId, GranteePrincipal: 'arn:aws:iam::111122223333:role/app', Operations: ['Decrypt'],
-    })));
-    assert.ok(grant instanceof K.UnsupportedOperationException);
-    assert.equal(grant.message, 'wasm-kms does not implement CreateGrant yet.');
-    const list = await rejection(kms.send(new K.ListGrantsCommand({ KeyId: key.KeyId })));
-    assert.ok(list instanceof K.UnsupportedOperationException);
+  });
+
+  test('grants: CreateGrant, Encrypt with its token, ListGrants, RetireGrant', async () => {
+    const key = await newKey();
+    const grantee = 'arn:aws:iam::111122223333:role/app';
+    const grant = await kms.send(new K.CreateGrantCommand({
+      KeyId: key.KeyId, GranteePrincipal: grantee, Operations: ['Encrypt', 'Decrypt'],
+      Constraints: { EncryptionContextSubset: { app: 'a' } }, Name: 'app-grant',
+    }));
+    assert.match(grant.GrantId, /^[0-9a-f]{64}$/);
+    assert.ok(grant.GrantToken.length > 0);
+    const enc = await kms.send(new K.EncryptCommand({
+      KeyId: key.KeyId, Plaintext: text('granted'), EncryptionContext: { app: 'a' }, GrantTokens: [grant.GrantToken],
+    }));
+    assert.equal(enc.KeyId, key.Arn);
+    const bad = await rejection(kms.send(new K.EncryptCommand({ KeyId: key.KeyId, Plaintext: text('x'), GrantTokens: ['nope'] })));
+    assert.ok(bad instanceof K.InvalidGrantTokenException);
+    const { Grants } = await kms.send(new K.ListGrantsCommand({ KeyId: key.KeyId }));
+    assert.equal(Grants.length, 1);
+    assert.equal(Grants[0].GrantId, grant.GrantId);
+    assert.equal(Grants[0].GranteePrincipal, grantee);
+    assert.equal(Grants[0].Name, 'app-grant');
+    assert.equal(Grants[0].IssuingAccount, 'arn:aws:iam::111122223333:root');
+    assert.deepEqual(Grants[0].Operations, ['Decrypt', 'Encrypt']);
+    assert.deepEqual(Grants[0].Constraints, { EncryptionContextSubset: { app: 'a' } });
+    assert.ok(Grants[0].CreationDate instanceof Date);
+    await kms.send(new K.RetireGrantCommand({ GrantToken: grant.GrantToken }));
+    const after = await kms.send(new K.ListGrantsCommand({ KeyId: key.KeyId }));
+    assert.deepEqual(after.Grants, []);
+    const gone = await rejection(kms.send(new K.RevokeGrantCommand({ KeyId: key.KeyId, GrantId: grant.GrantId })));
+    assert.ok(gone instanceof K.NotFoundException);
   });
 
   test('multi-Region keys across two Regions of one server', async () => {

@@ -203,13 +203,41 @@ class EndpointTest(unittest.TestCase):
         self.assertEqual(err.response["Error"]["Code"], "ValidationException")
         self.assertEqual(err.response["Error"]["Message"], "Please specify either number of bytes or key spec.")
         self.assertEqual(err.response["ResponseMetadata"]["RetryAttempts"], 0)
-        grant = self.error_of(
-            self.kms.create_grant,
-            KeyId=self.new_key()["KeyId"],
-            GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app",
-            Operations=["Decrypt"],
+        bad = self.error_of(self.kms.encrypt, KeyId=key, Plaintext=b"x", GrantTokens=["nope"])
+        self.assertIsInstance(bad, self.kms.exceptions.InvalidGrantTokenException)
+
+    def test_grants_with_tokens_constraints_retire_and_revoke(self):
+        key = self.new_key()["KeyId"]
+        grantee = f"arn:aws:iam::{ACCOUNT}:role/app"
+        grant = self.kms.create_grant(
+            KeyId=key,
+            GranteePrincipal=grantee,
+            RetiringPrincipal=f"arn:aws:iam::{ACCOUNT}:user/ops",
+            Operations=["Encrypt", "Decrypt"],
+            Constraints={"EncryptionContextEquals": {"app": "a"}},
         )
-        self.assertIsInstance(grant, self.kms.exceptions.UnsupportedOperationException)
+        self.assertRegex(grant["GrantId"], "^[0-9a-f]{64}$")
+        enc = self.kms.encrypt(
+            KeyId=key, Plaintext=b"granted", EncryptionContext={"app": "a"}, GrantTokens=[grant["GrantToken"]]
+        )
+        dec = self.kms.decrypt(
+            CiphertextBlob=enc["CiphertextBlob"], EncryptionContext={"app": "a"}, GrantTokens=[grant["GrantToken"]]
+        )
+        self.assertEqual(dec["Plaintext"], b"granted")
+        listed = self.kms.list_grants(KeyId=key)["Grants"]
+        self.assertEqual([g["GrantId"] for g in listed], [grant["GrantId"]])
+        self.assertEqual(listed[0]["Constraints"], {"EncryptionContextEquals": {"app": "a"}})
+        retirable = self.kms.list_retirable_grants(RetiringPrincipal=f"arn:aws:iam::{ACCOUNT}:user/ops")["Grants"]
+        self.assertEqual([g["GrantId"] for g in retirable], [grant["GrantId"]])
+        self.kms.retire_grant(KeyId=key, GrantId=grant["GrantId"])
+        self.assertEqual(self.kms.list_grants(KeyId=key)["Grants"], [])
+        other = self.kms.create_grant(KeyId=key, GranteePrincipal=grantee, Operations=["DescribeKey"])
+        self.kms.revoke_grant(KeyId=key, GrantId=other["GrantId"])
+        self.assertEqual(self.kms.list_grants(KeyId=key)["Grants"], [])
+        err = self.error_of(self.kms.revoke_grant, KeyId=key, GrantId=other["GrantId"])
+        self.assertIsInstance(err, self.kms.exceptions.NotFoundException)
+        err = self.error_of(self.kms.create_grant, KeyId=key, GranteePrincipal=grantee, Operations=["Sign"])
+        self.assertEqual(err.response["Error"]["Code"], "ValidationException")
 
     # The AWS CLI
 
