@@ -55,7 +55,9 @@ export const MalformedPolicyDocumentException = errorClass('MalformedPolicyDocum
 export const NotFoundException = errorClass('NotFoundException');
 export const SerializationException = errorClass('SerializationException');
 export const TagException = errorClass('TagException');
+export const ExpiredTokenException = errorClass('ExpiredTokenException');
 export const UnknownOperationException = errorClass('UnknownOperationException');
+export const UnrecognizedClientException = errorClass('UnrecognizedClientException');
 export const UnsupportedOperationException = errorClass('UnsupportedOperationException');
 export const ValidationException = errorClass('ValidationException');
 
