@@ -74,15 +74,19 @@ describe('dispatch', () => {
     assert.equal(routeQuery(parseForm('Action=GetUser'), 'iam').service, 'iam');
   });
 
-  test('a scope and Version that disagree, a foreign scope, an unknown action: 400 InvalidAction', () => {
+  test('a scope and Version that disagree, a foreign scope, an unknown action: 400 InvalidAction; one of IAM\'s not answered here: NotImplemented', () => {
     const mismatch = thrown(() => routeQuery(parseForm('Action=GetCallerIdentity&Version=2011-06-15'), 'iam'));
     assert.deepEqual([mismatch.status, mismatch.code, mismatch.message],
       [400, 'InvalidAction', 'Could not find operation GetCallerIdentity for version 2011-06-15']);
     const foreign = thrown(() => routeQuery(parseForm('Action=ListKeys&Version=2010-05-08'), 'kms'));
     assert.equal(foreign.code, 'InvalidAction');
-    const unknown = thrown(() => routeQuery(parseForm('Action=ListGroups&Version=2010-05-08'), 'iam'));
+    const unknown = thrown(() => routeQuery(parseForm('Action=ListGadgets&Version=2010-05-08'), 'iam'));
     assert.deepEqual([unknown.status, unknown.code, unknown.message, unknown.service],
-      [400, 'InvalidAction', 'Could not find operation ListGroups for version 2010-05-08', 'iam']);
+      [400, 'InvalidAction', 'Could not find operation ListGadgets for version 2010-05-08', 'iam']);
+    const later = thrown(() => routeQuery(parseForm('Action=ListGroups&Version=2010-05-08'), 'iam'));
+    assert.deepEqual([later.status, later.code, later.message],
+      [400, 'NotImplemented', 'wasm-kms does not implement IAM ListGroups yet.']);
+    assert.equal(thrown(() => routeQuery(parseForm('Action=GetSessionToken&Version=2011-06-15'), 'sts')).code, 'NotImplemented');
     // An STS action asked of IAM is unknown there.
     assert.equal(thrown(() => routeQuery(parseForm('Action=AssumeRole&Version=2010-05-08'), 'iam')).code, 'InvalidAction');
     // Object's own properties are no operations.
@@ -298,9 +302,9 @@ describe('the query handler with a fake Kms', () => {
 
   test('refused before the core: unknown action, mismatch, bad form; sendQuery is not called', async () => {
     const kms = fakeKms(() => assert.fail('not called'));
-    const unknown = await answerQuery(kms, parseForm('Action=ListGroups&Version=2010-05-08'), { service: 'iam' });
+    const unknown = await answerQuery(kms, parseForm('Action=ListGadgets&Version=2010-05-08'), { service: 'iam' });
     assert.equal(unknown.status, 400);
-    assert.match(unknown.body, new RegExp(`^<ErrorResponse xmlns="${IAM_NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ListGroups for version 2010-05-08</Message>`));
+    assert.match(unknown.body, new RegExp(`^<ErrorResponse xmlns="${IAM_NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ListGadgets for version 2010-05-08</Message>`));
     const mismatch = await answerQuery(kms, parseForm('Action=GetUser&Version=2010-05-08'), { service: 'sts' });
     assert.match(mismatch.body, new RegExp(`^<ErrorResponse xmlns="${STS_NS}">.*<Code>InvalidAction</Code>`));
     const bad = await answerQuery(kms, parseForm('Action=ListUserPolicies&Version=2010-05-08&UserName=a&MaxItems=ten'), {});
@@ -359,7 +363,7 @@ describe('the endpoint', () => {
       assert.equal(unknown.status, 400);
       assert.equal(unknown.headers.get('content-type'), 'text/xml');
       assert.equal(/<RequestId>([^<]+)</.exec(unknown.text)[1], unknown.headers.get('x-amzn-requestid'));
-      assert.match(unknown.text, /<Code>InvalidAction<\/Code>/);
+      assert.match(unknown.text, /<Code>NotImplemented<\/Code>/);
       // GET with the form in the URL is taken too.
       const get = await fetch(`${endpoint.url}/?Action=Nope&Version=2011-06-15`);
       assert.equal(get.status, 400);

@@ -325,11 +325,12 @@ class QueryClientTest(unittest.TestCase):
         self.assertEqual((call["service"], call["caller"]["securityToken"]), ("sts", "token-1"))
 
     def test_unknown_operation_is_a_client_error(self):
-        # boto3 knows ListGroups; the endpoint does not answer it.
+        # boto3 knows ListGroups; the endpoint does not answer it yet.
         with self.assertRaises(ClientError) as raised:
             self.iam.list_groups()
         error = raised.exception.response["Error"]
-        self.assertEqual(error["Code"], "InvalidAction")
+        self.assertEqual(error["Code"], "NotImplemented")
+        self.assertEqual(error["Message"], "wasm-kms does not implement IAM ListGroups yet.")
         self.assertEqual(raised.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
 
     def test_aws_cli(self):
