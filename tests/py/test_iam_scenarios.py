@@ -281,6 +281,34 @@ class IamScenarioTest(unittest.TestCase):
 
     # 4. IAM's and STS's errors as boto3 models them
 
+    def test_another_accounts_key_by_arn_needs_both_policies(self):
+        """Account B's user decrypts with account A's key, by ARN, when A's key policy allows B
+        and B's identity policy allows the user; Encrypt stays denied (not in the key policy)."""
+        other = "444455556666"
+        kms_a = self.client("kms", **ROOT_KEY)
+        key = kms_a.create_key(Description="shared")["KeyMetadata"]
+        blob = kms_a.encrypt(KeyId=key["KeyId"], Plaintext=b"shared secret", EncryptionContext={"app": "x"})["CiphertextBlob"]
+        iam_b = self.client("iam", aws_access_key_id=other, aws_secret_access_key="not-checked")
+        iam_b.create_user(UserName="bob")
+        bob_key = iam_b.create_access_key(UserName="bob")["AccessKey"]
+        bob = self.client("kms", **self.creds_of(bob_key))
+        denied = self.error_of(bob.describe_key, KeyId=key["Arn"])
+        self.assertEqual(denied.response["Error"]["Code"], "AccessDeniedException")
+        self.assertIn("because no resource-based policy allows the kms:DescribeKey action", denied.response["Error"]["Message"])
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Own", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "B", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{other}:root"},
+             "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"}]}
+        kms_a.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
+        denied = self.error_of(bob.decrypt, CiphertextBlob=blob, EncryptionContext={"app": "x"})
+        self.assertIn("because no identity-based policy allows the kms:Decrypt action", denied.response["Error"]["Message"])
+        iam_b.put_user_policy(UserName="bob", PolicyName="kms", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}))
+        self.assertEqual(bob.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "x"})["Plaintext"], b"shared secret")
+        self.assertEqual(bob.describe_key(KeyId=key["Arn"])["KeyMetadata"]["AWSAccountId"], ACCOUNT)
+        denied = self.error_of(bob.encrypt, KeyId=key["Arn"], Plaintext=b"y")
+        self.assertEqual(denied.response["Error"]["Code"], "AccessDeniedException")
+
     def test_iam_and_sts_errors(self):
         iam = self.iam
         err = self.error_of(iam.get_role, RoleName="nope")
