@@ -817,13 +817,41 @@ fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
         "CreateGrant",
         json!({ "KeyId": fixture_id, "GranteePrincipal": "arn:aws:iam::444455556666:user/bob", "Operations": ["Decrypt"] }),
     );
+    // An IAM user and its access key, kept in the backup like the keys (its secret sealed).
+    let iam = wasm_kms::iam::ops::Service::Iam;
+    let root = kms.caller().clone();
+    kms.call_iam(
+        &root,
+        iam,
+        "CreateUser",
+        &json!({ "UserName": "backed-up" }),
+    )
+    .unwrap();
+    let access_key = kms
+        .call_iam(
+            &root,
+            iam,
+            "CreateAccessKey",
+            &json!({ "UserName": "backed-up" }),
+        )
+        .unwrap()
+        .unwrap();
+    let key_id = access_key["AccessKey"]["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = access_key["AccessKey"]["SecretAccessKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let state = visible_state(&mut kms);
     let backup = kms
         .store_mut()
         .export_backup(b"correct horse", 600_000)
         .unwrap();
     drop(kms);
-    // The backup holds no key material either.
+    // The backup holds no key material either, nor the access key's secret.
+    assert!(!backup.windows(secret.len()).any(|w| w == secret.as_bytes()));
     for secret in [&AES_MATERIAL[..], &HMAC_MATERIAL[..]] {
         assert!(!backup.windows(secret.len()).any(|w| w == secret));
         for e in encodings(secret) {
@@ -907,6 +935,19 @@ fn a_backup_restores_the_whole_store_elsewhere_and_only_with_its_passphrase() {
     assert_eq!(opened["Plaintext"], B64.encode("backed up"));
     let report = restored.audit_verify().unwrap();
     assert!(report.is_valid(), "{report:?}");
+    // The user's access key still names the user.
+    let mut by_key = restored.caller().clone();
+    by_key.access_key = Some((key_id.clone(), None));
+    let me = restored
+        .call_iam(
+            &by_key,
+            wasm_kms::iam::ops::Service::Sts,
+            "GetCallerIdentity",
+            &json!({}),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(me["Arn"], "arn:aws:iam::111122223333:user/backed-up");
     // The restored store reports the same keys and aliases (this check's own calls aside).
     let restored_state = visible_state(&mut restored);
     assert_eq!(restored_state["aliases"], state["aliases"]);
