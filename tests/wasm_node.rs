@@ -172,18 +172,7 @@ async fn interop_with_node_crypto() {
         let options = Object::new();
         set(&options, "webCrypto", &JsValue::from(web_crypto));
         let kms = JsKms::new(Some(options.into())).unwrap();
-        let promise: js_sys::Promise = script
-            .call1(&JsValue::NULL, &JsValue::from(kms))
-            .unwrap()
-            .dyn_into()
-            .unwrap();
-        let fails = match JsFuture::from(promise).await {
-            Ok(v) => js_sys::Array::from(&v)
-                .iter()
-                .filter_map(|v| v.as_string())
-                .collect::<Vec<_>>(),
-            Err(e) => panic!("script threw: {:?}", get(&e, "message")),
-        };
+        let fails = failures_of(&script, kms).await;
         assert!(fails.is_empty(), "webCrypto {web_crypto}: {fails:#?}");
     }
 }
@@ -254,18 +243,22 @@ async fn iam_and_views_as_principals_from_javascript() {
           return fails;
         })();"#,
     );
-    let kms = JsKms::new(None).unwrap();
+    let fails = failures_of(&script, JsKms::new(None).unwrap()).await;
+    assert!(fails.is_empty(), "{fails:#?}");
+}
+
+/// Runs a script of checks given `kms`: the failures it resolves to.
+async fn failures_of(script: &Function, kms: JsKms) -> Vec<String> {
     let promise: js_sys::Promise = script
         .call1(&JsValue::NULL, &JsValue::from(kms))
         .unwrap()
         .dyn_into()
         .unwrap();
-    let fails = match JsFuture::from(promise).await {
+    match JsFuture::from(promise).await {
         Ok(v) => js_sys::Array::from(&v)
             .iter()
             .filter_map(|v| v.as_string())
-            .collect::<Vec<_>>(),
+            .collect(),
         Err(e) => panic!("script threw: {:?}", get(&e, "message")),
-    };
-    assert!(fails.is_empty(), "{fails:#?}");
+    }
 }

@@ -263,18 +263,20 @@ pub(crate) fn find_key<'s>(
     aliases: Aliases,
 ) -> Result<&'s KeyRecord> {
     let input = key_id.ok_or_else(|| KmsError::missing(member))?;
+    // The scope of `account`, for the ARNs the errors name.
+    let of = |account: &str| Scope {
+        account: account.to_owned(),
+        ..scope.clone()
+    };
     let alias_of = |account: &str, alias: &AliasName| {
         store
             .alias(account, &scope.region, alias)
             .map(|a| a.target.clone())
             .ok_or_else(|| {
-                let arn = format!(
-                    "arn:{}:kms:{}:{account}:{}",
-                    scope.partition,
-                    scope.region,
-                    alias.as_str()
-                );
-                KmsError::NotFound(format!("Alias {arn} is not found."))
+                KmsError::NotFound(format!(
+                    "Alias {} is not found.",
+                    of(account).alias_arn(alias)
+                ))
             })
     };
     // A bare key ID or an alias name names a key of the caller's own account; another
@@ -293,13 +295,10 @@ pub(crate) fn find_key<'s>(
         .key(&scope.region, &id)
         .filter(|k| k.account == account)
         .ok_or_else(|| {
-            let arn = format!(
-                "arn:{}:kms:{}:{account}:key/{}",
-                scope.partition,
-                scope.region,
-                id.as_str()
-            );
-            KmsError::NotFound(format!("Key '{arn}' does not exist"))
+            KmsError::NotFound(format!(
+                "Key '{}' does not exist",
+                of(&account).key_arn(&id)
+            ))
         })
 }
 
