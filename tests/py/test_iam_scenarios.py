@@ -281,6 +281,33 @@ class IamScenarioTest(unittest.TestCase):
 
     # 4. IAM's and STS's errors as boto3 models them
 
+    def test_a_grant_lets_a_role_session_use_a_key_its_policies_do_not(self):
+        """A role with no KMS permissions uses a key through a grant (with its token, under an
+        encryption-context constraint), then retires the grant itself."""
+        user, fay = self.new_user("fay")
+        role = self.iam.create_role(RoleName="worker", AssumeRolePolicyDocument=trust(user["Arn"]))["Role"]
+        key = self.kms.create_key()["KeyMetadata"]
+        creds = self.client("sts", **fay).assume_role(RoleArn=role["Arn"], RoleSessionName="w1")["Credentials"]
+        worker = self.client("kms", **self.creds_of(creds))
+        billing = {"app": "billing"}
+        denied = self.error_of(worker.encrypt, KeyId=key["KeyId"], Plaintext=b"x", EncryptionContext=billing)
+        self.assertIn("because no identity-based policy allows the kms:Encrypt action", denied.response["Error"]["Message"])
+        grant = self.kms.create_grant(
+            KeyId=key["KeyId"], GranteePrincipal=role["Arn"], RetiringPrincipal=role["Arn"],
+            Operations=["Encrypt", "Decrypt"], Constraints={"EncryptionContextSubset": billing},
+        )
+        tokens = [grant["GrantToken"]]
+        blob = worker.encrypt(KeyId=key["KeyId"], Plaintext=b"pay", EncryptionContext=billing, GrantTokens=tokens)["CiphertextBlob"]
+        self.assertEqual(worker.decrypt(CiphertextBlob=blob, EncryptionContext=billing, GrantTokens=tokens)["Plaintext"], b"pay")
+        # The constraint: another context is not covered by the grant.
+        denied = self.error_of(worker.encrypt, KeyId=key["KeyId"], Plaintext=b"x", EncryptionContext={"app": "hr"}, GrantTokens=tokens)
+        self.assertEqual(denied.response["Error"]["Code"], "AccessDeniedException")
+        # The retiring principal retires it (by token), and the session is back to nothing.
+        worker.retire_grant(GrantToken=grant["GrantToken"])
+        denied = self.error_of(worker.decrypt, CiphertextBlob=blob, EncryptionContext=billing)
+        self.assertEqual(denied.response["Error"]["Code"], "AccessDeniedException")
+        self.assertEqual(self.kms.list_grants(KeyId=key["KeyId"])["Grants"], [])
+
     def test_another_accounts_key_by_arn_needs_both_policies(self):
         """Account B's user decrypts with account A's key, by ARN, when A's key policy allows B
         and B's identity policy allows the user; Encrypt stays denied (not in the key policy)."""
