@@ -57,8 +57,17 @@ fn check(world: &mut World, s: &str) {
     for aliases in [Aliases::Accepted, Aliases::Refused] {
         match ids::parse_key_ref(s, "keyId", &world.scope, aliases) {
             Ok(KeyRef::Key(id)) => assert!(KeyId::parse(id.as_str()).is_some()),
+            Ok(KeyRef::ForeignKey(account, id)) => {
+                assert!(ids::is_account(&account) && account != world.scope.account);
+                assert!(KeyId::parse(id.as_str()).is_some());
+            }
             Ok(KeyRef::Alias(alias)) => {
                 assert_eq!(aliases, Aliases::Accepted);
+                assert!(AliasName::parse(alias.as_str()).is_ok());
+            }
+            Ok(KeyRef::ForeignAlias(account, alias)) => {
+                assert_eq!(aliases, Aliases::Accepted);
+                assert!(ids::is_account(&account) && account != world.scope.account);
                 assert!(AliasName::parse(alias.as_str()).is_ok());
             }
             Err(e) => assert!(
